@@ -1,0 +1,3 @@
+"""termbeam_py: your terminal in any browser, your phone first."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m termbeam_py` runs the command line."""
+
+from termbeam_py.cli import main
+
+main()

@@ -1,0 +1,106 @@
+"""create_app(config): the one place where middlewares, services and routes are wired."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from termbeam_py import auth, keys, meta, static
+from termbeam_py.auth import Auth, Handler
+from termbeam_py.config import Config
+from termbeam_py.errors import TermbeamError, TooManyRequests
+from termbeam_py.runtime import Runtime
+from termbeam_py.sessions import SessionManager
+from termbeam_py.sessions import routes as session_routes
+from termbeam_py.ws import Hub, websocket
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": CSP,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",
+}
+_HTTP_MESSAGES = {404: "not found", 405: "method not allowed", 413: "Request body too large"}
+
+
+def _error_response(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """TermbeamError → its JSON body; API HTTP errors → JSON; anything else → logged 500."""
+    try:
+        return await handler(request)
+    except TermbeamError as exc:
+        response = _error_response(exc.status, exc.message)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith("/api/"):
+            return _error_response(exc.status, _HTTP_MESSAGES.get(exc.status, exc.reason))
+        raise
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, "internal error")
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith("/preview/"):
+        return
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            error_middleware, auth.guard_middleware, auth.rate_limit_middleware,
+            auth.auth_middleware,
+        ],
+        client_max_size=1024**2,
+    )
+    app[keys.CONFIG] = config
+    app[keys.AUTH] = Auth(config)
+    app[keys.RUNTIME] = Runtime(public_url=config.public_url)
+    app[keys.HUB] = Hub()
+    app[keys.SESSIONS] = SessionManager(
+        default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
+        shell_env=config.shell_env,
+    )
+    app.cleanup_ctx.append(_sessions_ctx)
+    app.on_shutdown.append(_close_sockets)
+    app.on_response_prepare.append(_security_headers)
+    app.router.add_get("/ws", websocket)
+    for table in (auth.routes, meta.routes, session_routes.routes, static.routes):
+        app.router.add_routes(table)
+    return app
+
+
+async def _sessions_ctx(app: web.Application) -> AsyncIterator[None]:
+    manager = app[keys.SESSIONS]
+    await app[keys.AUTH].tokens.load()
+    await manager.start()
+    yield
+    await manager.kill_all()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[keys.HUB].close_all()

@@ -1,0 +1,115 @@
+"""The `termbeam` command line: options → Config → server.run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from termbeam_py import __version__, running
+from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS, Config, ConfigError, generate_password
+from termbeam_py.logs import setup_logging
+from termbeam_py.sessions.shells import default_shell, resolve
+from termbeam_py.state import default_config_dir
+
+
+def _password(password: str | None, generate: bool, no_password: bool) -> tuple[str | None, bool]:
+    if sum((password is not None, generate, no_password)) > 1:
+        raise click.UsageError(
+            "choose only one of --password, --generate-password and --no-password"
+        )
+    if no_password:
+        return None, False
+    if password is not None:
+        return password, False
+    env = os.environ.get("TERMBEAM_PASSWORD") or os.environ.get("PTY_PASSWORD")
+    if env and not generate:
+        return env, False
+    return generate_password(), True
+
+
+def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    if not command:
+        return default_shell(), ()
+    if resolve(command[0]) is None:
+        raise click.UsageError(f"shell {command[0]!r} not found or not executable")
+    return command[0], tuple(command[1:])
+
+
+@click.command(
+    context_settings={"allow_interspersed_args": False, "help_option_names": ["-h", "--help"]},
+    epilog="Everything after SHELL is passed to the shell, e.g. `termbeam bash --login`.",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[SHELL [ARGS...]]")
+@click.option("--port", type=click.IntRange(0, 65535), envvar="PORT", default=DEFAULT_PORT,
+              show_default=True, help="Port to listen on (0 picks a free one). Env: PORT.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--lan", is_flag=True, help="Listen on every interface (0.0.0.0).")
+@click.option("--password", default=None, help="Password (env: TERMBEAM_PASSWORD).")
+@click.option("--generate-password", is_flag=True, help="Generate a random password (default).")
+@click.option("--no-password", is_flag=True, help="No password (loopback only).")
+@click.option("--cwd", type=click.Path(file_okay=False, path_type=Path), envvar="TERMBEAM_CWD",
+              default=None, help="Starting directory of new sessions. Env: TERMBEAM_CWD.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), envvar="TERMBEAM_LOG_LEVEL",
+              default="info", show_default=True, help="Env: TERMBEAM_LOG_LEVEL.")
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="TERMBEAM_CONFIG_DIR", default=None,
+              help="State directory. Env: TERMBEAM_CONFIG_DIR.")
+@click.option("--allow-host", multiple=True, help="Extra Host name to accept (repeatable).")
+@click.option("--no-qr", is_flag=True, help="Do not print the QR code.")
+@click.option("--force", is_flag=True, help="Stop a server already running, then start.")
+@click.version_option(__version__, "-v", "--version", prog_name="termbeam",
+                      message="termbeam v%(version)s")
+def serve(
+    command: tuple[str, ...], port: int, host: str, lan: bool, password: str | None,
+    generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
+    config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, force: bool,
+) -> int:
+    """Serve your terminal to any browser: real shells behind a password."""
+    secret, generated = _password(password, generate_password, no_password)
+    shell, args = _shell(command)
+    try:
+        config = Config(
+            shell=shell, shell_args=args, host="0.0.0.0" if lan else host,  # noqa: S104
+            port=port, password=secret, password_generated=generated, log_level=log_level,
+            cwd=(cwd or Path.cwd()).expanduser().absolute(),
+            config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
+            allow_hosts=allow_host, print_qr=not no_qr,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    setup_logging(log_level, secret)
+    _check_running(config, force)
+    from termbeam_py.server import run  # aiohttp is imported only when serving
+
+    return run(config)
+
+
+def _check_running(config: Config, force: bool) -> None:
+    conn = running.read_connection(config.connection_file)
+    if conn is None or not running.is_running(conn):
+        return
+    where = f"http://{conn.get('host')}:{conn.get('port')}"
+    if not force:
+        raise click.ClickException(
+            f"TermBeam is already running on {where} (use --force to replace it)"
+        )
+    click.echo(f"Stopping the server running on {where}...")
+    if not running.stop_running(conn, config.password):
+        raise click.ClickException("Cannot stop the existing server — password mismatch")
+
+
+def main() -> None:
+    try:
+        status = serve.main(prog_name="termbeam", standalone_mode=False)
+    except click.UsageError as exc:
+        click.echo(f"termbeam: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"termbeam: {exc.format_message()}", err=True)
+        sys.exit(1)
+    except click.Abort:
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -1,0 +1,82 @@
+"""The frozen server configuration: defaults, validation and derived values."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 3456
+LOG_LEVELS = ("error", "warn", "info", "debug")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+#: Longest password we accept: a longer one is a mistake, not a secret (TermBeam silently
+#: failed passwords over 256 bytes; we refuse them up front instead).
+MAX_PASSWORD_BYTES = 256
+
+
+class ConfigError(ValueError):
+    """An invalid option value; the message is one line meant for the user."""
+
+
+def generate_password() -> str:
+    """16 random bytes, base64url: 22 characters."""
+    return secrets.token_urlsafe(16)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.strip("[]") in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything `create_app` and `server.run` need; built by the CLI or by tests."""
+
+    shell: str
+    config_dir: Path
+    cwd: Path
+    shell_args: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    password: str | None = None
+    password_generated: bool = False
+    log_level: str = "info"
+    allow_hosts: tuple[str, ...] = ()
+    rate_limit: bool = True
+    public_url: str | None = None
+    print_qr: bool = True
+    share_token_ttl: float = 300.0
+    shell_env: dict[str, str] = field(default_factory=dict)
+    """Extra environment for spawned shells (tests set a fixed prompt)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"invalid port {self.port}: must be an integer 0-65535")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(
+                f"invalid log level {self.log_level!r}: choose one of {', '.join(LOG_LEVELS)}"
+            )
+        if self.password is None and not is_loopback_host(self.host):
+            raise ConfigError(
+                f"--no-password is only allowed on a loopback address, not {self.host}"
+            )
+        if self.password is not None:
+            if not self.password:
+                raise ConfigError("the password must not be empty")
+            if len(self.password.encode()) > MAX_PASSWORD_BYTES:
+                raise ConfigError(f"the password must be at most {MAX_PASSWORD_BYTES} bytes")
+        if not self.cwd.is_absolute() or not self.cwd.is_dir():
+            raise ConfigError(f"working directory {self.cwd} is not an existing directory")
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.password is not None
+
+    @property
+    def connection_file(self) -> Path:
+        return self.config_dir / "connection.json"

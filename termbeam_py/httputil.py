@@ -1,0 +1,35 @@
+"""Small helpers shared by the route modules: bounded JSON bodies and JSON answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from termbeam_py.errors import BadRequest, PayloadTooLarge
+
+#: Largest JSON request body accepted (the original's limit).
+JSON_BODY_LIMIT = 100 * 1024
+
+
+async def json_body(request: web.Request, *, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object; a clear 400/413 for anything else."""
+    if request.content_length is not None and request.content_length > JSON_BODY_LIMIT:
+        raise PayloadTooLarge("Request body too large")
+    raw = await request.content.read(JSON_BODY_LIMIT + 1)
+    if len(raw) > JSON_BODY_LIMIT:
+        raise PayloadTooLarge("Request body too large")
+    if not raw.strip() and optional:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("Invalid JSON body") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("Body must be a JSON object")
+    return body
+
+
+def ok() -> web.Response:
+    return web.json_response({"ok": True})

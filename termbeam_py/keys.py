@@ -1,0 +1,20 @@
+"""Every typed key under which the application stores its services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from termbeam_py.auth import Auth
+    from termbeam_py.config import Config
+    from termbeam_py.runtime import Runtime
+    from termbeam_py.sessions import SessionManager
+    from termbeam_py.ws import Hub
+
+CONFIG: web.AppKey[Config] = web.AppKey("CONFIG")
+AUTH: web.AppKey[Auth] = web.AppKey("AUTH")
+SESSIONS: web.AppKey[SessionManager] = web.AppKey("SESSIONS")
+RUNTIME: web.AppKey[Runtime] = web.AppKey("RUNTIME")
+HUB: web.AppKey[Hub] = web.AppKey("HUB")

@@ -1,0 +1,38 @@
+"""Small routes about the server itself: version, health and shutdown."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from termbeam_py import __version__, keys
+from termbeam_py.auth import is_loopback_peer
+from termbeam_py.errors import Forbidden
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/version")
+async def version(request: web.Request) -> web.Response:
+    return web.json_response({"version": __version__})
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    runtime = request.app[keys.RUNTIME]
+    return web.json_response({
+        "status": "ok",
+        "version": __version__,
+        "uptime": round(time.monotonic() - runtime.started, 1),
+        "sessions": len(request.app[keys.SESSIONS]),
+    })
+
+
+@routes.post("/api/shutdown")
+async def shutdown(request: web.Request) -> web.Response:
+    # Checked on the socket address: a tunnel or proxy header cannot fake it.
+    if not is_loopback_peer(request):
+        raise Forbidden("Shutdown is only available from localhost")
+    request.app[keys.RUNTIME].stop.set()
+    return web.json_response({"ok": True})

@@ -1,0 +1,121 @@
+"""WebSocket messages from clients: parsing and validation (mirrored by frontend/src/protocol.ts).
+
+Anything that does not parse into one of these types is dropped before it can reach a PTY.
+Server-to-client messages are plain dicts built where they are sent; binary output frames
+(the protocol extension) are built by `output_frame`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+MAX_COLS, MAX_ROWS = 500, 200
+MAX_ID = 64
+#: First byte of a binary server frame carrying output; 8 bytes of sequence number follow.
+OP_OUTPUT = 0x01
+_HEADER = struct.Struct(">BQ")
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    password: str | None
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attach:
+    session_id: str
+    binary: bool = False
+    since: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resize:
+    cols: int
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A well-formed message we do not act on (`ping`, unknown types, out-of-range sizes)."""
+
+
+class InvalidMessage(ValueError):
+    """Not JSON, not an object, or a known type with fields of the wrong type."""
+
+
+ClientMessage = Auth | Attach | Input | Resize | Ack | Ignored
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _count(value: Any) -> int | None:
+    """A non-negative whole number, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return int(value)
+
+
+def _parse_attach(msg: dict[str, Any]) -> Attach:
+    session_id = msg.get("sessionId")
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_ID:
+        raise InvalidMessage("attach needs a sessionId")
+    since = _count(msg.get("since")) if "since" in msg else None
+    return Attach(session_id, binary=msg.get("binary") is True, since=since)
+
+
+def _parse_resize(msg: dict[str, Any]) -> Resize | Ignored:
+    cols, rows = _count(msg.get("cols")), _count(msg.get("rows"))
+    if cols is None or rows is None or not (1 <= cols <= MAX_COLS and 1 <= rows <= MAX_ROWS):
+        return Ignored()  # the reference: sizes outside the bounds are ignored
+    return Resize(cols, rows)
+
+
+def parse_client_message(text: str) -> ClientMessage:
+    try:
+        msg = json.loads(text)
+    except ValueError as exc:
+        raise InvalidMessage("not JSON") from exc
+    if not isinstance(msg, dict):
+        raise InvalidMessage("not a JSON object")
+    kind = msg.get("type")
+    if kind == "input":
+        data = msg.get("data")
+        if not isinstance(data, str):
+            raise InvalidMessage("input data must be a string")
+        return Input(data)
+    if kind == "resize":
+        return _parse_resize(msg)
+    if kind == "ack":
+        seq = _count(msg.get("seq"))
+        if seq is None:
+            raise InvalidMessage("ack needs a seq")
+        return Ack(seq)
+    if kind == "attach":
+        return _parse_attach(msg)
+    if kind == "auth":
+        return Auth(_str_or_none(msg.get("password")), _str_or_none(msg.get("token")))
+    return Ignored()
+
+
+def output_frame(seq: int, data: bytes) -> bytes:
+    """A binary output frame: opcode, big-endian sequence number of data[0], the bytes."""
+    return _HEADER.pack(OP_OUTPUT, seq) + data

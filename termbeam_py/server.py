@@ -1,0 +1,111 @@
+"""run(config): bind, print the banner and QR code, serve until a signal, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import os
+import signal
+import sys
+
+import segno
+from aiohttp import web
+
+from termbeam_py import __version__, keys, running
+from termbeam_py.app import create_app
+from termbeam_py.config import Config, is_loopback_host
+from termbeam_py.netinfo import lan_url
+
+log = logging.getLogger(__name__)
+
+
+def run(config: Config) -> int:
+    """Serve until SIGINT/SIGTERM or POST /api/shutdown; the process exit status."""
+    return asyncio.run(_serve(config))
+
+
+def _bound_port(runner: web.AppRunner, fallback: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return fallback
+
+
+def _qr(url: str) -> str:
+    out = io.StringIO()
+    segno.make(url, error="L").terminal(out=out, compact=True)
+    return out.getvalue()
+
+
+def banner(config: Config, app: web.Application, session_id: str | None) -> str:
+    runtime = app[keys.RUNTIME]
+    reach = "localhost only" if is_loopback_host(config.host) else "LAN accessible"
+    lines = [
+        f"TermBeam (termbeam_py) v{__version__} — your terminal in any browser",
+        "",
+        f"  Shell:    {config.shell} {' '.join(config.shell_args)}".rstrip(),
+        f"  Session:  {session_id or '(none)'}",
+        f"  Auth:     {'🔒 password' if config.auth_enabled else '🔓 none'}",
+        f"  Bind:     {config.host} ({reach})",
+    ]
+    if runtime.public_url:
+        lines.append(f"  Public:   {runtime.public_url}")
+    lines.append(f"  Local:    {runtime.local_url}")
+    if runtime.lan_url:
+        lines.append(f"  LAN:      {runtime.lan_url}")
+    url = runtime.share_base(runtime.local_url)
+    if config.print_qr:
+        share = url + "/"
+        if config.auth_enabled:
+            share += f"?ott={app[keys.AUTH].share.issue()}"
+        lines += ["", _qr(share).rstrip("\n"), "  (the QR code logs in once, within 5 minutes)"]
+    lines += ["", f"  Scan the QR code or open: {url}"]
+    if config.password:
+        lines.append(f"  Password: {config.password}")
+    return "\n".join(lines) + "\n"
+
+
+async def _serve(config: Config) -> int:
+    app = create_app(config)
+    runtime = app[keys.RUNTIME]
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.host, config.port).start()
+    except OSError as exc:
+        sys.stderr.write(f"termbeam: cannot listen on {config.host}:{config.port}: {exc}\n")
+        await runner.cleanup()
+        return 1
+    runtime.port = _bound_port(runner, config.port)
+    runtime.lan_url = lan_url(config.host, runtime.port)
+    conn_file = config.connection_file
+    await asyncio.to_thread(
+        running.write_connection, conn_file, config.host, runtime.port, config.password
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runtime.stop.set)
+    try:
+        session_id = _start_default_session(app, config)
+        sys.stdout.write(banner(config, app, session_id))
+        sys.stdout.flush()
+        await runtime.stop.wait()
+        sys.stdout.write("[termbeam] Shutting down...\n")
+        sys.stdout.flush()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await asyncio.to_thread(running.remove_connection, conn_file)
+        await runner.cleanup()
+    return 0
+
+
+def _start_default_session(app: web.Application, config: Config) -> str | None:
+    manager = app[keys.SESSIONS]
+    with contextlib.suppress(Exception):
+        session = manager.create(name=os.path.basename(config.cwd) or "home")
+        return session.id
+    log.warning("could not start the default session with %s", config.shell)
+    return None

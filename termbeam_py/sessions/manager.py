@@ -1,0 +1,182 @@
+"""SessionManager: create, list, update and delete sessions; the one owner of every PTY."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from termbeam_py.errors import BadRequest, NotFound
+from termbeam_py.sessions import procfs
+from termbeam_py.sessions.session import Session
+from termbeam_py.sessions.shells import Shell, detect_shells
+
+log = logging.getLogger(__name__)
+
+PALETTE = ("#4a9eff", "#4ade80", "#fbbf24", "#c084fc", "#f87171", "#22d3ee", "#fb923c", "#f472b6")
+DEFAULT_COLS, DEFAULT_ROWS = 120, 30
+MAX_COLS, MAX_ROWS = 500, 200
+#: Environment variables that must never reach a child shell.
+SECRET_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
+
+
+def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(extra)
+    env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor", "TERMBEAM_SESSION": "1"})
+    return env
+
+
+def clamp_size(value: Any, maximum: int, default: int) -> int:
+    """A numeric `value` within 1..maximum (floored), else `default`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if value != value or not 1 <= value <= maximum:  # NaN fails every comparison
+        return default
+    return int(value)
+
+
+def check_cwd(cwd: Any) -> Path:
+    """Validate a requested working directory (blocking: run in a thread)."""
+    if not isinstance(cwd, str) or not os.path.isabs(cwd):
+        raise BadRequest("cwd must be an absolute path")
+    path = Path(cwd)
+    if not path.exists():
+        raise BadRequest("cwd does not exist")
+    if not path.is_dir():
+        raise BadRequest("cwd is not a directory")
+    return path
+
+
+class SessionManager:
+    """Holds every live session; sessions never outlive the server."""
+
+    def __init__(
+        self,
+        *,
+        default_shell: str,
+        default_args: tuple[str, ...],
+        default_cwd: Path,
+        shell_env: Mapping[str, str],
+    ) -> None:
+        self.default_shell = default_shell
+        self.default_args = default_args
+        self.default_cwd = default_cwd
+        self._env = child_environment(shell_env)
+        self._sessions: dict[str, Session] = {}
+        self.shells: list[Shell] = []
+        self.exit_listeners: list[Callable[[Session], None]] = []
+
+    async def start(self) -> None:
+        self.shells = await asyncio.to_thread(detect_shells, self.default_shell)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, session_id: str, message: str = "not found") -> Session:
+        session = self._sessions.get(session_id) if isinstance(session_id, str) else None
+        if session is None:
+            raise NotFound(message)
+        return session
+
+    def find(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def all(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def allowed_shell(self, shell: str) -> Shell | None:
+        return next((s for s in self.shells if shell in (s.path, s.cmd)), None)
+
+    def _pick_color(self) -> str:
+        used = {s.color for s in self._sessions.values()}
+        free = [c for c in PALETTE if c not in used]
+        return free[0] if free else PALETTE[len(self._sessions) % len(PALETTE)]
+
+    def _pick_name(self) -> str:
+        names = {s.name for s in self._sessions.values()}
+        n = len(self._sessions) + 1
+        while f"Session {n}" in names:
+            n += 1
+        return f"Session {n}"
+
+    def create(
+        self,
+        *,
+        name: str | None = None,
+        shell: str | None = None,
+        args: list[str] | None = None,
+        cwd: Path | None = None,
+        color: str | None = None,
+        cols: int = DEFAULT_COLS,
+        rows: int = DEFAULT_ROWS,
+        initial_command: str | None = None,
+    ) -> Session:
+        """Spawn a session; arguments are already validated by the caller."""
+        shell = shell or self.default_shell
+        session_id = secrets.token_hex(16)
+        try:
+            session = Session(
+                session_id=session_id,
+                name=name or self._pick_name(),
+                shell=shell,
+                args=list(self.default_args if args is None else args),
+                cwd=cwd or self.default_cwd,
+                color=color or self._pick_color(),
+                env=self._env,
+                cols=cols,
+                rows=rows,
+                initial_command=initial_command,
+                on_exit=self._on_exit,
+            )
+        except (OSError, ValueError) as exc:
+            log.warning("could not start %s: %s", shell, exc)
+            raise BadRequest("Failed to create session") from exc
+        self._sessions[session_id] = session
+        log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
+        return session
+
+    def _on_exit(self, session: Session) -> None:
+        self._sessions.pop(session.id, None)
+        log.info("session %s exited", session.id[:8])
+        for listener in self.exit_listeners:
+            listener(session)
+
+    async def delete(self, session_id: str) -> None:
+        session = self.get(session_id)
+        # Gone from the list at once; viewers still get `exit` when the process dies.
+        self._sessions.pop(session_id, None)
+        await session.kill()
+
+    async def kill_all(self) -> None:
+        sessions = list(self._sessions.values())
+        self._sessions.clear()
+        await asyncio.gather(*(s.kill() for s in sessions), return_exceptions=True)
+
+    async def refresh_cwds(self) -> None:
+        """Update every session's cwd from its shell's live cwd, off the event loop."""
+        sessions = self.all()
+        cwds = await asyncio.to_thread(procfs.live_cwds, [s.pid for s in sessions])
+        for session in sessions:
+            session.cwd = cwds.get(session.pid, session.cwd)
+
+    @staticmethod
+    def describe(session: Session) -> dict[str, Any]:
+        return {
+            "id": session.id,
+            "name": session.name,
+            "cwd": session.cwd,
+            "shell": session.shell,
+            "pid": session.pid,
+            "clients": len(session.clients),
+            "createdAt": session.created_at,
+            "color": session.color,
+            "lastActivity": session.last_activity,
+            "type": "terminal",
+            "hidden": False,
+            "git": None,
+        }

@@ -1,0 +1,175 @@
+"""REST routes for sessions, shells and the folder picker (/api/sessions*, /api/shells,
+/api/dirs)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from termbeam_py import keys
+from termbeam_py.errors import BadRequest
+from termbeam_py.httputil import json_body, ok
+from termbeam_py.sessions.manager import (
+    DEFAULT_COLS,
+    DEFAULT_ROWS,
+    MAX_COLS,
+    MAX_ROWS,
+    check_cwd,
+    clamp_size,
+)
+
+routes = web.RouteTableDef()
+
+MAX_INITIAL_COMMAND = 8192
+MAX_NAME = 128
+MAX_DIRS = 500
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
+
+
+def _name(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("name must be a string")
+    value = value.strip()
+    if len(value) > MAX_NAME:
+        raise BadRequest("name too long")
+    return value or None
+
+
+def _color(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        raise BadRequest("color must be a hex colour like #4a9eff")
+    return value
+
+
+def _args(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise BadRequest("args must be an array of strings")
+    return value
+
+
+def _initial_command(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("initialCommand must be a string")
+    if len(value) > MAX_INITIAL_COMMAND:
+        raise BadRequest("initialCommand too long")
+    return value.strip() or None
+
+
+@routes.get("/api/sessions")
+async def list_sessions(request: web.Request) -> web.Response:
+    manager = request.app[keys.SESSIONS]
+    await manager.refresh_cwds()
+    return web.json_response([manager.describe(s) for s in manager.all()])
+
+
+@routes.post("/api/sessions")
+async def create_session(request: web.Request) -> web.Response:
+    manager = request.app[keys.SESSIONS]
+    body = await json_body(request, optional=True)
+    shell = body.get("shell")
+    if shell is not None and (not isinstance(shell, str) or manager.allowed_shell(shell) is None):
+        raise BadRequest("Invalid shell")
+    args = _args(body.get("args"))
+    initial_command = _initial_command(body.get("initialCommand"))
+    kind = body.get("type", "terminal")
+    if kind != "terminal":
+        raise BadRequest("Invalid session type")
+    cwd = None
+    if body.get("cwd") is not None:
+        cwd = await asyncio.to_thread(check_cwd, body["cwd"])
+    session = manager.create(
+        name=_name(body.get("name")),
+        shell=shell,
+        args=args if args is not None else ([] if shell else None),
+        cwd=cwd,
+        color=_color(body.get("color")),
+        cols=clamp_size(body.get("cols"), MAX_COLS, DEFAULT_COLS),
+        rows=clamp_size(body.get("rows"), MAX_ROWS, DEFAULT_ROWS),
+        initial_command=initial_command,
+    )
+    return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
+
+
+@routes.patch("/api/sessions/{id}")
+async def update_session(request: web.Request) -> web.Response:
+    session = request.app[keys.SESSIONS].get(request.match_info["id"])
+    body = await json_body(request)
+    name, color = _name(body.get("name")), _color(body.get("color"))
+    if name is not None:
+        session.name = name
+    if color is not None:
+        session.color = color
+    return ok()
+
+
+@routes.delete("/api/sessions/{id}")
+async def delete_session(request: web.Request) -> web.Response:
+    await request.app[keys.SESSIONS].delete(request.match_info["id"])
+    return web.Response(status=204)
+
+
+@routes.get("/api/sessions/{id}/detect-port")
+async def detect_port(request: web.Request) -> web.Response:
+    session = request.app[keys.SESSIONS].get(request.match_info["id"])
+    port = session.log.last_local_port()
+    if port is None:
+        return web.json_response({"detected": False})
+    return web.json_response({"detected": True, "port": port})
+
+
+@routes.get("/api/shells")
+async def list_shells(request: web.Request) -> web.Response:
+    manager = request.app[keys.SESSIONS]
+    default = manager.allowed_shell(manager.default_shell)
+    return web.json_response({
+        "shells": [s.as_json() for s in manager.shells],
+        "default": default.cmd if default else manager.default_shell,
+        "cwd": str(manager.default_cwd),
+    })
+
+
+def list_dirs(query: str) -> dict[str, Any]:
+    """Subdirectories for the folder picker (blocking: run in a thread)."""
+    if query.endswith(("/", os.sep)):
+        base, prefix = query, ""
+    else:
+        base, prefix = os.path.dirname(query) or "/", os.path.basename(query).lower()
+    base_path = Path(base)
+    dirs: list[str] = []
+    truncated = False
+    try:
+        with os.scandir(base_path) as entries:
+            for entry in sorted(entries, key=lambda e: e.name.lower()):
+                if entry.name.startswith(".") or not entry.name.lower().startswith(prefix):
+                    continue
+                if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+                    continue
+                if len(dirs) == MAX_DIRS:
+                    truncated = True
+                    break
+                dirs.append(str(base_path / entry.name))
+    except OSError:
+        return {"base": str(base_path), "dirs": [], "truncated": False, "exists": False}
+    return {"base": str(base_path), "dirs": dirs, "truncated": truncated, "exists": True}
+
+
+@routes.get("/api/dirs")
+async def dirs(request: web.Request) -> web.Response:
+    manager = request.app[keys.SESSIONS]
+    query = request.query.get("q") or str(manager.default_cwd) + os.sep
+    if not os.path.isabs(query) or "\x00" in query:
+        raise BadRequest("q must be an absolute path")
+    return web.json_response(await asyncio.to_thread(list_dirs, query))

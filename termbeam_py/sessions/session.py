@@ -1,0 +1,291 @@
+"""One session: a terminal, its output log, its viewers, resize arbitration and flow control."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from termbeam_py.sessions.client import Client, Message, Output
+from termbeam_py.sessions.outlog import OutputLog
+from termbeam_py.sessions.terminal import Terminal
+
+#: Largest output frame; bigger bursts go out as several frames.
+FRAME_MAX = 256 * 1024
+#: PTY reading pauses when every viewer is this far behind, and resumes under LOW_WATER.
+HIGH_WATER = 256 * 1024
+LOW_WATER = 64 * 1024
+#: Most unacknowledged bytes in flight to a binary client.
+ACK_WINDOW = 512 * 1024
+#: Viewers that attached, typed or resized this recently decide the PTY size.
+ACTIVE_WINDOW = 60.0
+#: initialCommand goes out after this much output silence, or after the fallback at most.
+INITIAL_QUIET = 0.6
+INITIAL_FALLBACK = 3.5
+#: A TUI repaints on SIGWINCH only when the size changes: shrink by one column this long.
+BOUNCE_SECONDS = 0.05
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Session:
+    """A PTY session shared by any number of viewers, each with its own cursor."""
+
+    def __init__(
+        self,
+        *,
+        session_id: str,
+        name: str,
+        shell: str,
+        args: list[str],
+        cwd: Path,
+        color: str,
+        env: Mapping[str, str],
+        cols: int,
+        rows: int,
+        initial_command: str | None,
+        on_exit: Callable[[Session], None],
+    ) -> None:
+        self.id = session_id
+        self.name = name
+        self.shell = shell
+        self.args = args
+        self.cwd = str(cwd)
+        self.color = color
+        self.created_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace(
+            "+00:00", "Z"
+        )
+        self.last_activity = _now_ms()
+        self.log = OutputLog()
+        self.clients: set[Client] = set()
+        self.had_client = False
+        self._on_exit_cb = on_exit
+        self._loop = asyncio.get_running_loop()
+        self._bounce: asyncio.TimerHandle | None = None
+        self._initial_command = initial_command
+        self._initial_timers: list[asyncio.TimerHandle] = []
+        self.terminal = Terminal(
+            [shell, *args], cwd=cwd, env=env, cols=cols, rows=rows,
+            on_data=self._on_data, on_exit=self._on_exit,
+        )
+        if initial_command:
+            self._initial_timers.append(
+                self._loop.call_later(INITIAL_FALLBACK, self._send_initial_command)
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.terminal.pid
+
+    @property
+    def initial_command_pending(self) -> bool:
+        return bool(self._initial_command)
+
+    # -- output and flow control ----------------------------------------------------------
+
+    def _on_data(self, data: bytes) -> None:
+        self.log.append(data)
+        self.last_activity = _now_ms()
+        if self._initial_command:
+            self._restart_quiet_timer()
+        for client in self.clients:
+            if client.active:
+                client.wake.set()
+        self.update_flow()
+
+    def update_flow(self) -> None:
+        """Pause the PTY when every viewer is behind; resume when one catches up."""
+        positions = [c.flow_position for c in self.clients if c.active and not c.closed]
+        terminal = self.terminal
+        if not positions:
+            terminal.resume_reading()
+            return
+        behind = self.log.head - max(positions)
+        if terminal.reading and behind > HIGH_WATER:
+            terminal.pause_reading()
+        elif not terminal.reading and behind <= LOW_WATER:
+            terminal.resume_reading()
+
+    def next_for(self, client: Client) -> Message | Output | None:
+        """The next thing to send to `client`, or None when it is up to date."""
+        barrier = self.log.head
+        if client.control:
+            barrier, message = client.control[0]
+            if client.cursor >= barrier or not client.active:
+                client.control.popleft()
+                return message
+        if not client.active:
+            return None
+        if client.cursor < self.log.start:
+            return self._resync(client)
+        end = min(barrier, self.log.head, client.cursor + FRAME_MAX)
+        if client.binary:
+            end = min(end, client.acked + ACK_WINDOW)
+        if end <= client.cursor:
+            return None
+        output = Output(client.cursor, self.log.read(client.cursor, end - client.cursor))
+        client.cursor = end
+        return output
+
+    def replay_message(self, client: Client) -> Message:
+        """A fresh snapshot for `client`, which from now on follows the head of the log."""
+        client.cursor = client.acked = self.log.head
+        client.decoder.reset()
+        message: Message = {"type": "replay", "data": self.log.snapshot().decode(errors="replace")}
+        if client.binary:
+            message["seq"] = client.cursor
+        return message
+
+    def _resync(self, client: Client) -> Message:
+        # The viewer fell behind the oldest byte we still hold: start it again from a snapshot.
+        message = self.replay_message(client)
+        self.update_flow()
+        return message
+
+    def ack(self, client: Client, seq: int) -> None:
+        if client.binary and client.acked < seq <= client.cursor:
+            client.acked = seq
+            client.wake.set()
+            self.update_flow()
+
+    # -- viewers --------------------------------------------------------------------------
+
+    def attach(self, client: Client, since: int | None = None) -> None:
+        """Add a viewer; it gets `replay` then `attached`, or a resume from `since`."""
+        self.clients.add(client)
+        client.touch()
+        head = self.log.head
+        if not self.had_client:
+            # The first viewer ever sees nothing until its first resize (see `resize`), so
+            # the prompt drawn for the spawn size is not shown twice.
+            self.had_client = True
+            client.awaiting_first_resize = True
+            client.cursor = client.acked = head
+            client.enqueue(head, self._attached(client, resumed=False))
+            return
+        client.active = True
+        client.needs_redraw = self.log.alt_mode is not None
+        if client.binary and since is not None and self.log.start <= since <= head:
+            client.cursor = client.acked = since
+            client.enqueue(since, self._attached(client, resumed=True))
+        else:
+            client.enqueue(head, self.replay_message(client))
+            client.enqueue(head, self._attached(client, resumed=False))
+        self.update_flow()
+
+    def _attached(self, client: Client, *, resumed: bool) -> Message:
+        message: Message = {"type": "attached", "sessionId": self.id}
+        if client.binary:
+            message["seq"] = client.cursor
+            message["resumed"] = resumed
+        return message
+
+    def detach(self, client: Client) -> None:
+        client.close()
+        self.clients.discard(client)
+        self._cancel_bounce()
+        self.recalc_size()
+        self.update_flow()
+
+    def input(self, client: Client, data: bytes) -> None:
+        client.touch()
+        self.terminal.write(data)
+
+    def resize(self, client: Client, cols: int, rows: int) -> None:
+        client.dims = (cols, rows)
+        client.touch()
+        if client.awaiting_first_resize:
+            self._first_resize(client, cols, rows)
+            return
+        if client.needs_redraw:
+            client.needs_redraw = False
+            self._redraw()
+            return
+        self._cancel_bounce()
+        self.recalc_size()
+
+    def _first_resize(self, client: Client, cols: int, rows: int) -> None:
+        client.awaiting_first_resize = False
+        client.active = True
+        same_size = (cols, rows) == (self.terminal.cols, self.terminal.rows)
+        if not same_size and self._initial_command:
+            # The shell redraws its prompt on SIGWINCH; the old one would be a duplicate.
+            self.log.clear()
+            client.cursor = client.acked = self.log.head
+        else:
+            client.enqueue(self.log.head, self.replay_message(client))
+        if same_size and self.log.alt_mode is not None:
+            self._redraw()
+        else:
+            self.recalc_size()
+        self.update_flow()
+
+    def target_size(self) -> tuple[int, int] | None:
+        """Element-wise minimum over viewers active lately, else over all with a size."""
+        sized = [c for c in self.clients if c.dims is not None and not c.awaiting_first_resize]
+        cutoff = time.monotonic() - ACTIVE_WINDOW
+        recent = [c for c in sized if c.last_active >= cutoff] or sized
+        if not recent:
+            return None
+        return min(c.dims[0] for c in recent if c.dims), min(c.dims[1] for c in recent if c.dims)
+
+    def recalc_size(self) -> None:
+        size = self.target_size()
+        if size is not None:
+            self.terminal.resize(*size)
+
+    def _redraw(self) -> None:
+        size = self.target_size() or (self.terminal.cols, self.terminal.rows)
+        if size != (self.terminal.cols, self.terminal.rows):
+            self.terminal.resize(*size)
+            return
+        cols, rows = size
+        self._cancel_bounce()
+        self.terminal.resize(cols - 1 if cols > 1 else 2, rows)
+        self._bounce = self._loop.call_later(BOUNCE_SECONDS, self._end_bounce, cols, rows)
+
+    def _end_bounce(self, cols: int, rows: int) -> None:
+        self._bounce = None
+        self.terminal.resize(cols, rows)
+
+    def _cancel_bounce(self) -> None:
+        if self._bounce is not None:
+            self._bounce.cancel()
+            self._bounce = None
+            self.recalc_size()
+
+    # -- initial command and exit ---------------------------------------------------------
+
+    def _restart_quiet_timer(self) -> None:
+        if len(self._initial_timers) > 1:
+            self._initial_timers.pop().cancel()
+        self._initial_timers.append(
+            self._loop.call_later(INITIAL_QUIET, self._send_initial_command)
+        )
+
+    def _send_initial_command(self) -> None:
+        command, self._initial_command = self._initial_command, None
+        for timer in self._initial_timers:
+            timer.cancel()
+        self._initial_timers.clear()
+        if command:
+            self.terminal.write(command.encode() + b"\r")
+
+    def _on_exit(self, code: int) -> None:
+        self._initial_command = None
+        for timer in self._initial_timers:
+            timer.cancel()
+        if self._bounce is not None:
+            self._bounce.cancel()
+        for client in self.clients:
+            client.active = True
+            client.awaiting_first_resize = False
+            client.enqueue(self.log.head, {"type": "exit", "code": code})
+        self._on_exit_cb(self)
+
+    async def kill(self) -> None:
+        await self.terminal.kill()

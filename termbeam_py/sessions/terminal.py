@@ -1,0 +1,238 @@
+"""One PTY child process driven by the event loop: spawn, read, write, resize, exit, kill.
+
+Reads and writes are non-blocking on the master fd (`add_reader`/`add_writer`), so neither
+a flood of output nor a 1 MB paste ever blocks the loop. The terminal knows nothing of
+clients; it hands every chunk it reads to `on_data` and the exit status to `on_exit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import signal
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from ptyprocess import PtyProcess
+
+from termbeam_py.sessions import procfs
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+#: Most bytes taken from the fd in one readiness callback, so one flooding session cannot
+#: starve the others (or the WebSocket senders) of loop time.
+READ_BUDGET = 256 * 1024
+#: Pending input above which the WebSocket reader waits for the PTY to take it.
+INPUT_HIGH_WATER = 256 * 1024
+#: Seconds between SIGHUP and SIGKILL when a session is killed.
+KILL_GRACE = 2.0
+EXIT_POLL = 0.1
+
+
+def _child_setup() -> None:
+    # Python ignores SIGPIPE and SIGXFSZ; ignored dispositions survive exec, so without this
+    # `yes | head` in the user's shell would see EPIPE errors instead of dying quietly.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+
+
+def exit_code_from_status(status: int) -> int:
+    """Shell convention: the exit status, or 128 + N when killed by signal N."""
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+class Terminal:
+    """A child process on a pseudo-terminal whose master fd is served by the running loop."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        cols: int,
+        rows: int,
+        on_data: Callable[[bytes], None],
+        on_exit: Callable[[int], None],
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._proc = PtyProcess.spawn(
+            list(argv), cwd=str(cwd), env=dict(env), dimensions=(rows, cols),
+            preexec_fn=_child_setup,
+        )
+        self.pid: int = self._proc.pid
+        self.fd: int = self._proc.fd
+        self.cols, self.rows = cols, rows
+        self._on_data = on_data
+        self._on_exit = on_exit
+        self._pending = bytearray()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._reading = False
+        self.exit_code: int | None = None
+        self.exited = asyncio.Event()
+        os.set_blocking(self.fd, False)
+        self.resume_reading()
+        self._pidfd = self._watch_exit()
+
+    # -- output ---------------------------------------------------------------------------
+
+    def pause_reading(self) -> None:
+        """Stop reading output: the child blocks in write() once the PTY buffer fills."""
+        if self._reading:
+            self._loop.remove_reader(self.fd)
+            self._reading = False
+
+    def resume_reading(self) -> None:
+        if not self._reading and self.exit_code is None:
+            self._loop.add_reader(self.fd, self._on_readable)
+            self._reading = True
+
+    @property
+    def reading(self) -> bool:
+        return self._reading
+
+    def _read_available(self, budget: int) -> bool:
+        """Read until EAGAIN or `budget` bytes; False once the slave side is gone."""
+        chunks: list[bytes] = []
+        total = 0
+        alive = True
+        while total < budget:
+            try:
+                data = os.read(self.fd, READ_CHUNK)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:  # EIO is Linux's end of file on a PTY master
+                    log.debug("read from pty %s failed: %s", self.pid, exc)
+                alive = False
+                break
+            if not data:
+                alive = False
+                break
+            chunks.append(data)
+            total += len(data)
+        if chunks:
+            self._on_data(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return alive
+
+    def _on_readable(self) -> None:
+        if not self._read_available(READ_BUDGET):
+            # Every slave fd is closed; the exit watcher reports the status.
+            self.pause_reading()
+
+    # -- input ----------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Queue input for the child; never blocks, never drops a byte while it lives."""
+        if self.exit_code is not None or not data:
+            return
+        if self._pending:
+            self._pending += data
+        else:
+            self._pending = bytearray(data)
+            self._flush_input()
+        if self._pending:
+            self._loop.add_writer(self.fd, self._flush_input)
+        if len(self._pending) > INPUT_HIGH_WATER:
+            self._writable.clear()
+
+    @property
+    def pending_input(self) -> int:
+        return len(self._pending)
+
+    async def wait_writable(self) -> None:
+        """Wait until pending input is under the high-water mark (or the child is gone)."""
+        await self._writable.wait()
+
+    def _flush_input(self) -> None:
+        while self._pending:
+            try:
+                written = os.write(self.fd, self._pending[:READ_CHUNK])
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.debug("write to pty %s failed: %s", self.pid, exc)
+                self._pending.clear()
+                break
+            del self._pending[:written]
+        self._loop.remove_writer(self.fd)
+        self._writable.set()
+
+    # -- size -----------------------------------------------------------------------------
+
+    def resize(self, cols: int, rows: int) -> None:
+        if (cols, rows) == (self.cols, self.rows) or self.exit_code is not None:
+            return
+        self.cols, self.rows = cols, rows
+        with contextlib.suppress(OSError):
+            self._proc.setwinsize(rows, cols)
+
+    # -- exit -----------------------------------------------------------------------------
+
+    def _watch_exit(self) -> int | None:
+        if hasattr(os, "pidfd_open"):
+            try:
+                pidfd: int = os.pidfd_open(self.pid)
+            except OSError:
+                pass
+            else:
+                self._loop.add_reader(pidfd, self._reap)
+                return pidfd
+        self._loop.call_later(EXIT_POLL, self._poll_exit)
+        return None
+
+    def _poll_exit(self) -> None:
+        if self.exit_code is None and not self._reap():
+            self._loop.call_later(EXIT_POLL, self._poll_exit)
+
+    def _reap(self) -> bool:
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, 0
+        if pid == 0:
+            return False
+        self._finish(exit_code_from_status(status))
+        return True
+
+    def _finish(self, code: int) -> None:
+        # Output the child wrote just before exiting is still in the PTY: take it first.
+        # Bounded: a background job still holding the PTY may write forever.
+        self._read_available(4 * READ_BUDGET)
+        self.pause_reading()
+        self._loop.remove_writer(self.fd)
+        self._pending.clear()
+        self._writable.set()
+        if self._pidfd is not None:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+        self.exit_code = code
+        # Close the master ourselves: ptyprocess's close() sleeps, which must not happen here.
+        with contextlib.suppress(OSError):
+            self._proc.fileobj.close()
+        self._proc.closed = True
+        self.exited.set()
+        self._on_exit(code)
+
+    async def kill(self, grace: float = KILL_GRACE) -> None:
+        """Hang up the whole session (the shell and its jobs), then SIGKILL what remains."""
+        if self.exit_code is not None:
+            return
+        members = await asyncio.to_thread(procfs.session_members, self.pid)
+        procfs.signal_all(members | {self.pid}, signal.SIGHUP)
+        # A shell ignores SIGTERM but not SIGHUP; jobs that ignore SIGHUP get the KILL below.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self.exited.wait()
+        members = await asyncio.to_thread(procfs.session_members, self.pid)
+        procfs.signal_all(members, signal.SIGKILL)
+        if self.exit_code is None:
+            procfs.signal_all({self.pid}, signal.SIGKILL)
+            await self.exited.wait()

@@ -1,0 +1,71 @@
+"""Serves the built web app: index.html on the page routes, hashed assets, PWA files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from termbeam_py import keys
+
+STATIC_DIR = Path(__file__).parent / "static"
+NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>TermBeam</title></head>
+<body style="font-family:sans-serif;background:#1e1e1e;color:#ddd;padding:2em">
+<h1>The web UI is not built</h1>
+<p>Run <code>npm --prefix frontend install &amp;&amp; npm --prefix frontend run build</code>
+in the termbeam_py checkout (or reinstall without TERMBEAM_SKIP_FRONTEND), then reload.</p>
+<p>The REST API and WebSocket work without it.</p></body></html>"""
+IMMUTABLE = "public, max-age=31536000, immutable"
+ROOT_FILES = ("favicon.ico", "favicon.svg", "manifest.webmanifest", "sw.js", "robots.txt")
+
+routes = web.RouteTableDef()
+
+
+def _index(static_dir: Path) -> web.StreamResponse:
+    index = static_dir / "index.html"
+    if not index.is_file():
+        return web.Response(text=NOT_BUILT, content_type="text/html", status=503)
+    return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/")
+@routes.get("/terminal")
+async def page(request: web.Request) -> web.StreamResponse:
+    return _index(STATIC_DIR)
+
+
+@routes.get("/login")
+async def login_page(request: web.Request) -> web.StreamResponse:
+    auth = request.app[keys.AUTH]
+    if not auth.enabled or auth.cookie_valid(request):
+        raise web.HTTPFound("/")
+    return _index(STATIC_DIR)
+
+
+def _static_file(relative: str) -> Path:
+    base = STATIC_DIR.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise web.HTTPNotFound()
+    return path
+
+
+@routes.get("/assets/{path:.+}")
+async def asset(request: web.Request) -> web.StreamResponse:
+    path = _static_file("assets/" + request.match_info["path"])
+    return web.FileResponse(path, headers={"Cache-Control": IMMUTABLE})
+
+
+@routes.get("/icons/{path:[^/]+}")
+async def icon(request: web.Request) -> web.StreamResponse:
+    path = _static_file("icons/" + request.match_info["path"])
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@routes.get(r"/{name:(favicon\.ico|favicon\.svg|manifest\.webmanifest|sw\.js|robots\.txt)}")
+async def root_file(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    headers = {"Cache-Control": "no-cache"}
+    if name == "sw.js":
+        headers["Service-Worker-Allowed"] = "/"
+    return web.FileResponse(_static_file(name), headers=headers)

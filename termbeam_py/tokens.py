@@ -1,0 +1,80 @@
+"""Login tokens (stored hashed, surviving restarts) and one-time share tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+from pathlib import Path
+
+from termbeam_py.state import read_json, write_json
+
+TOKEN_TTL = 24 * 3600
+SHARE_TTL = 5 * 60
+#: Most live login tokens kept; the oldest go first.
+MAX_TOKENS = 500
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    """Cookie tokens: only their SHA-256 is kept, in memory and in `tokens.json` (0600)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._expiry: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        data = await asyncio.to_thread(read_json, self._path, {})
+        now = time.time()
+        stored = data.get("tokens", {}) if isinstance(data, dict) else {}
+        if isinstance(stored, dict):
+            self._expiry = {
+                k: float(v) for k, v in stored.items()
+                if isinstance(k, str) and isinstance(v, int | float) and v > now
+            }
+
+    async def issue(self) -> str:
+        token = secrets.token_hex(32)
+        now = time.time()
+        self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+        while len(self._expiry) >= MAX_TOKENS:
+            del self._expiry[min(self._expiry, key=self._expiry.__getitem__)]
+        self._expiry[_digest(token)] = now + TOKEN_TTL
+        await self._save()
+        return token
+
+    async def _save(self) -> None:
+        async with self._lock:
+            await asyncio.to_thread(write_json, self._path, {"tokens": dict(self._expiry)})
+
+    def valid(self, token: str | None) -> bool:
+        if not token or len(token) > 128:
+            return False
+        expiry = self._expiry.get(_digest(token))
+        return expiry is not None and expiry > time.time()
+
+
+class ShareTokens:
+    """Single-use tokens for `?ott=` links, valid for five minutes, in memory only."""
+
+    def __init__(self, ttl: float = SHARE_TTL) -> None:
+        self._ttl = ttl
+        self._expiry: dict[str, float] = {}
+
+    def issue(self) -> str:
+        now = time.monotonic()
+        self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+        token = secrets.token_hex(32)
+        self._expiry[_digest(token)] = now + self._ttl
+        return token
+
+    def consume(self, token: str) -> bool:
+        if not token or len(token) > 128:
+            return False
+        expiry = self._expiry.pop(_digest(token), None)
+        return expiry is not None and expiry > time.monotonic()

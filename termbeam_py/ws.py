@@ -1,0 +1,182 @@
+"""The /ws endpoint: authentication, attach/detach, the per-viewer sender and input path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from termbeam_py import keys, protocol
+from termbeam_py.auth import peer_address
+from termbeam_py.sessions import Session
+from termbeam_py.sessions.client import Client, Output
+from termbeam_py.sessions.terminal import INPUT_HIGH_WATER
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = 15.0
+MAX_MESSAGE = 1024 * 1024
+UNAUTHORIZED = "Unauthorized"
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+class Hub:
+    """Every open WebSocket, so that shutdown can say goodbye to each."""
+
+    def __init__(self) -> None:
+        self.sockets: set[web.WebSocketResponse] = set()
+
+    async def close_all(self) -> None:
+        sockets, self.sockets = list(self.sockets), set()
+        await asyncio.gather(
+            *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutting down")
+              for ws in sockets),
+            return_exceptions=True,
+        )
+
+
+class Connection:
+    """One WebSocket: at most one attached session at a time."""
+
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
+        self.app = request.app
+        self.ws = ws
+        self.peer = peer_address(request)
+        auth = request.app[keys.AUTH]
+        self.authed = not auth.enabled or auth.cookie_valid(request)
+        self.session: Session | None = None
+        self.client: Client | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self.ws.send_str(_dumps(message))
+
+    async def run(self) -> None:
+        async for msg in self.ws:
+            if msg.type != WSMsgType.TEXT:
+                continue  # binary client frames are not part of the protocol
+            try:
+                message = protocol.parse_client_message(msg.data)
+            except protocol.InvalidMessage as exc:
+                log.debug("dropped a bad WebSocket message: %s", exc)
+                if not self.authed:
+                    await self._refuse(UNAUTHORIZED)
+                    return
+                continue
+            if not await self.handle(message):
+                return
+
+    async def handle(self, message: protocol.ClientMessage) -> bool:
+        """Act on one message; False once the socket is to be closed."""
+        if isinstance(message, protocol.Auth):
+            return await self._auth(message)
+        if not self.authed:
+            await self._refuse(UNAUTHORIZED)
+            return False
+        if isinstance(message, protocol.Attach):
+            await self._attach(message)
+        elif self.session is None or self.client is None:
+            return True
+        elif isinstance(message, protocol.Input):
+            await self._input(self.session, self.client, message.data)
+        elif isinstance(message, protocol.Resize):
+            self.session.resize(self.client, message.cols, message.rows)
+        elif isinstance(message, protocol.Ack):
+            self.session.ack(self.client, message.seq)
+        return True
+
+    async def _refuse(self, reason: str) -> None:
+        await self.send({"type": "error", "message": reason})
+        await self.ws.close()
+
+    async def _auth(self, message: protocol.Auth) -> bool:
+        auth = self.app[keys.AUTH]
+        if self.authed:
+            await self.send({"type": "auth_ok"})
+            return True
+        if not auth.ws_limiter.allowed(self.peer):
+            await self._refuse("Too many attempts. Try again later.")
+            return False
+        if auth.check_password(message.password) or auth.tokens.valid(message.token):
+            self.authed = True
+            await self.send({"type": "auth_ok"})
+            return True
+        auth.ws_limiter.hit(self.peer)
+        log.info("WebSocket authentication failed from %s", self.peer)
+        await self._refuse(UNAUTHORIZED)
+        return False
+
+    async def _attach(self, message: protocol.Attach) -> None:
+        session = self.app[keys.SESSIONS].find(message.session_id)
+        if session is None:
+            await self.send({"type": "error", "message": "Session not found"})
+            return
+        self.detach()
+        client = Client(binary=message.binary)
+        self.session, self.client = session, client
+        session.attach(client, message.since)
+        self._pump = asyncio.create_task(self._send_loop(session, client))
+
+    async def _input(self, session: Session, client: Client, data: str) -> None:
+        session.input(client, data.encode("utf-8", "replace"))
+        if session.terminal.pending_input > INPUT_HIGH_WATER:
+            # Stop reading this socket until the PTY takes the paste: nothing is dropped.
+            await session.terminal.wait_writable()
+
+    async def _send_loop(self, session: Session, client: Client) -> None:
+        try:
+            while not client.closed:
+                client.wake.clear()
+                item = session.next_for(client)
+                if item is None:
+                    await client.wake.wait()
+                elif isinstance(item, Output):
+                    await self._send_output(client, item)
+                    session.update_flow()
+                else:
+                    await self.ws.send_str(_dumps(item))
+                    if item["type"] == "exit":
+                        break
+        except (ConnectionError, RuntimeError) as exc:
+            log.debug("sender stopped: %s", exc)
+        finally:
+            if self.client is client:
+                self.session = self.client = None
+            session.detach(client)
+
+    async def _send_output(self, client: Client, item: Output) -> None:
+        if client.binary:
+            await self.ws.send_bytes(protocol.output_frame(item.seq, item.data))
+            return
+        text = client.decoder.decode(item.data)
+        if text:
+            await self.ws.send_str(_dumps({"type": "output", "data": text}))
+
+    def detach(self) -> None:
+        if self.session is not None and self.client is not None:
+            self.session.detach(self.client)
+        if self._pump is not None:
+            self._pump.cancel()
+        self.session = self.client = self._pump = None
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE)
+    await ws.prepare(request)
+    hub = request.app[keys.HUB]
+    hub.sockets.add(ws)
+    connection = Connection(request, ws)
+    try:
+        await connection.run()
+    finally:
+        connection.detach()
+        hub.sockets.discard(ws)
+    return ws
