@@ -217,18 +217,18 @@ def _without_ott(request: web.Request) -> str:
     return request.path + ("?" + urlencode(query) if query else "")
 
 
-async def _share_login(request: web.Request, auth: Auth) -> web.StreamResponse | None:
+async def _share_login(request: web.Request, auth: Auth) -> None:
     """Exchange a valid `?ott=` for a login cookie and redirect to the clean URL."""
     target = _without_ott(request)
     if auth.cookie_valid(request):
         # Already logged in (a tunnel interstitial may resend the link): keep the token.
-        return web.HTTPFound(target)
+        raise web.HTTPFound(target)
     if not auth.share.consume(request.query["ott"]):
         log.info("refused an expired or unknown share token")
-        return None
-    response = web.HTTPFound(target)
-    set_login_cookie(request, response, await auth.tokens.issue())
-    return response
+        return
+    redirect = web.HTTPFound(target)
+    set_login_cookie(request, redirect, await auth.tokens.issue())
+    raise redirect
 
 
 @web.middleware
@@ -238,9 +238,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not auth.enabled or _is_public(path):
         return await handler(request)
     if path in PAGE_ROUTES and "ott" in request.query:
-        response = await _share_login(request, auth)
-        if response is not None:
-            return response
+        await _share_login(request, auth)
     if auth.cookie_valid(request):
         return await handler(request)
     header = request.headers.get("Authorization", "")

@@ -89,6 +89,12 @@ def serve(
 
 def _check_running(config: Config, force: bool) -> None:
     conn = running.read_connection(config.connection_file)
+    if force and config.port:
+        # Also whatever holds the port we want (a stale or missing connection.json).
+        target = {"host": running.connection_host(config.host), "port": config.port,
+                  "password": conn.get("password") if conn else None}
+        if running.is_running(target) and not running.stop_running(target, config.password):
+            raise click.ClickException("Cannot stop the server holding the port")
     if conn is None or not running.is_running(conn):
         return
     where = f"http://{conn.get('host')}:{conn.get('port')}"

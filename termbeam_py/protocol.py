@@ -92,7 +92,7 @@ def _parse_resize(msg: dict[str, Any]) -> Resize | Ignored:
 def parse_client_message(text: str) -> ClientMessage:
     try:
         msg = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting raises RecursionError
         raise InvalidMessage("not JSON") from exc
     if not isinstance(msg, dict):
         raise InvalidMessage("not a JSON object")

@@ -19,7 +19,9 @@ PROBE_TIMEOUT = 2.0
 
 
 def connection_host(host: str) -> str:
-    return "localhost" if host in ("0.0.0.0", "127.0.0.1", "::", "::1", "") else host  # noqa: S104
+    if host in ("::", "::1", "[::1]"):
+        return "::1"
+    return "localhost" if host in ("0.0.0.0", "127.0.0.1", "") else host  # noqa: S104
 
 
 def write_connection(path: Path, host: str, port: int, password: str | None) -> None:
@@ -44,6 +46,8 @@ def read_connection(path: Path) -> dict[str, Any] | None:
 def _base(conn: dict[str, Any]) -> str:
     host = conn.get("host") or "localhost"
     host = "127.0.0.1" if host == "localhost" else host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
     return f"http://{host}:{conn['port']}"
 
 

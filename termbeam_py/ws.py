@@ -140,7 +140,6 @@ class Connection:
                     await client.wake.wait()
                 elif isinstance(item, Output):
                     await self._send_output(client, item)
-                    session.update_flow()
                 else:
                     await self.ws.send_str(_dumps(item))
                     if item["type"] == "exit":

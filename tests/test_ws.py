@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -180,8 +181,6 @@ async def test_delete_while_attached_sends_exit(
     message = await term.expect("exit")
     assert isinstance(message["code"], int)
     with pytest.raises(ProcessLookupError):
-        import os
-
         os.kill(pid, 0)
 
 

@@ -18,7 +18,7 @@ NEWLINE_SLACK = 200
 ALT_CARRY = 16
 
 _ALT_TOGGLE = re.compile(rb"\x1b\[\?(1049|1047|47)([hl])")
-_URL_PORT = re.compile(rb"https?://(?:localhost|127\.0\.0\.1|\[::1\]):(\d{1,5})")
+_URL_PORT = re.compile(rb"https?://(?:localhost|127\.0\.0\.1|\[::1\]):(\d+)")
 
 # Sequences that must not reach a terminal again on replay. Colour queries (OSC 4/10/11/12)
 # and terminal queries (DA, DSR, DECRQM, XTVERSION, window reports, DECRQSS) make xterm.js

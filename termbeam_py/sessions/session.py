@@ -120,15 +120,18 @@ class Session:
                 return message
         if not client.active:
             return None
+        window_end = client.acked + ACK_WINDOW if client.binary else self.log.head
+        if window_end <= client.cursor:
+            return None  # a full window in flight: resume (or resync) once the client acks
         if client.cursor < self.log.start:
             return self._resync(client)
-        end = min(barrier, self.log.head, client.cursor + FRAME_MAX)
-        if client.binary:
-            end = min(end, client.acked + ACK_WINDOW)
+        end = min(barrier, self.log.head, client.cursor + FRAME_MAX, window_end)
         if end <= client.cursor:
             return None
         output = Output(client.cursor, self.log.read(client.cursor, end - client.cursor))
         client.cursor = end
+        # Handed to the socket now: reading may resume while the frame drains.
+        self.update_flow()
         return output
 
     def replay_message(self, client: Client) -> Message:

@@ -1,0 +1,109 @@
+/**
+ * REST client for the termbeam server: typed wrappers around fetch.
+ * Errors carry the server's `{error}` text; any 401 sends the browser to /login.
+ */
+
+export interface GitInfo {
+  branch?: string;
+  [key: string]: unknown;
+}
+
+export interface SessionInfo {
+  id: string;
+  name: string;
+  cwd: string;
+  shell: string;
+  pid: number;
+  clients: number;
+  createdAt: string;
+  color?: string;
+  lastActivity?: number | string;
+  git?: GitInfo | null;
+}
+
+export interface ShellInfo {
+  name: string;
+  path: string;
+  cmd: string;
+}
+
+export interface ShellsResponse {
+  shells: ShellInfo[];
+  default: string;
+  cwd: string;
+}
+
+export interface NewSession {
+  name?: string;
+  shell?: string;
+  cwd?: string;
+  initialCommand?: string;
+  cols?: number;
+  rows?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function goToLogin(): void {
+  if (location.pathname !== '/login') location.href = '/login';
+}
+
+async function errorText(res: Response): Promise<string> {
+  try {
+    const body: unknown = await res.json();
+    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') {
+      return (body as { error: string }).error;
+    }
+  } catch {
+    /* not JSON */
+  }
+  return `Request failed (${res.status})`;
+}
+
+interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  /** Do not redirect to /login on 401 (the login form itself). */
+  allow401?: boolean;
+}
+
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const init: RequestInit = { method: opts.method ?? 'GET', credentials: 'same-origin', headers: {} };
+  if (opts.body !== undefined) {
+    init.body = JSON.stringify(opts.body);
+    init.headers = { 'Content-Type': 'application/json' };
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'Cannot reach the server');
+  }
+  if (res.status === 401 && !opts.allow401) {
+    goToLogin();
+    throw new ApiError(401, 'Unauthorized');
+  }
+  if (!res.ok) throw new ApiError(res.status, await errorText(res));
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  config: () => request<{ passwordRequired: boolean }>('/api/config', { allow401: true }),
+  login: (password: string) =>
+    request<{ ok: boolean }>('/api/auth', { method: 'POST', body: { password }, allow401: true }),
+  sessions: () => request<SessionInfo[]>('/api/sessions'),
+  shells: () => request<ShellsResponse>('/api/shells'),
+  createSession: (body: NewSession) =>
+    request<{ id: string; url: string }>('/api/sessions', { method: 'POST', body }),
+  deleteSession: (id: string) => request<void>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+};

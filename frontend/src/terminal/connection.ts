@@ -1,0 +1,196 @@
+/**
+ * One terminal's live connection: owns the WebSocket to /ws, speaks the
+ * protocol (attach with resume, input, resize, acks, pings) and feeds the
+ * OutputPipeline. Reconnects through ReconnectController.
+ */
+import { OutputPipeline, type Sink } from '../output';
+import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type ServerMsg } from '../protocol';
+import { ReconnectController, ResizeThrottle } from '../reconnect';
+
+export const PING_INTERVAL_MS = 15_000;
+const HIDDEN_ZOMBIE_MS = 30_000;
+
+export interface ConnectionEvents {
+  reconnecting(visible: boolean): void;
+  exited(code: number | null): void;
+  notFound(): void;
+  error(message: string): void;
+  attached(): void;
+}
+
+export function wsUrl(loc: Location = location): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+}
+
+export class TerminalConnection {
+  private ws: WebSocket | null = null;
+  private isAttached = false;
+  private replayedThisSocket = false;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private hiddenAt: number | null = null;
+  private readonly pipeline: OutputPipeline;
+  private readonly reconnect: ReconnectController;
+  private readonly resize: ResizeThrottle;
+  private lastDims: { cols: number; rows: number } | null = null;
+
+  constructor(
+    private readonly sessionId: string,
+    sink: Sink,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.pipeline = new OutputPipeline(sink, (seq) => this.send(ackMsg(seq)));
+    this.reconnect = new ReconnectController({
+      connect: () => this.open(),
+      showReconnecting: (v) => this.events.reconnecting(v),
+    });
+    this.resize = new ResizeThrottle((cols, rows) => {
+      const msg = resizeMsg(cols, rows);
+      if (msg) this.send(msg);
+    });
+  }
+
+  start(): void {
+    document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('online', this.onOnline);
+    this.reconnect.start();
+  }
+
+  dispose(): void {
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    window.removeEventListener('online', this.onOnline);
+    this.reconnect.stop();
+    this.resize.dispose();
+    this.pipeline.dispose();
+    this.dropSocket();
+  }
+
+  input(data: string): void {
+    if (this.isAttached) this.send(inputMsg(data));
+  }
+
+  /** The terminal's size changed (fit); sent throttled once attached. */
+  setSize(cols: number, rows: number): void {
+    this.lastDims = { cols, rows };
+    if (this.isAttached) this.resize.request(cols, rows);
+  }
+
+  private send(msg: ClientMsg): void {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(msg));
+  }
+
+  private open(): void {
+    this.dropSocket();
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(wsUrl());
+    } catch {
+      this.reconnect.closed();
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.isAttached = false;
+    this.replayedThisSocket = false;
+    ws.onopen = () => {
+      if (ws !== this.ws) return;
+      const since = this.pipeline.lastSeq;
+      ws.send(encode(attachMsg(this.sessionId, since > 0 ? since : undefined)));
+      this.pingTimer = setInterval(() => this.send(PING), PING_INTERVAL_MS);
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (ws !== this.ws) return;
+      if (typeof ev.data === 'string') {
+        const msg = parseServerText(ev.data);
+        if (msg) this.handle(msg);
+      } else if (ev.data instanceof ArrayBuffer) {
+        const frame = parseBinaryFrame(ev.data);
+        if (frame) this.pipeline.frame(frame);
+      }
+    };
+    ws.onclose = () => {
+      if (ws !== this.ws) return;
+      this.clearPing();
+      this.ws = null;
+      this.isAttached = false;
+      this.reconnect.closed();
+    };
+  }
+
+  private handle(msg: ServerMsg): void {
+    switch (msg.type) {
+      case 'attached':
+        if (!msg.resumed && msg.seq !== undefined && !this.replayedThisSocket) this.pipeline.resetSeq(msg.seq);
+        this.isAttached = true;
+        this.reconnect.attached();
+        this.resize.forceNext();
+        if (this.lastDims) this.resize.request(this.lastDims.cols, this.lastDims.rows);
+        this.events.attached();
+        break;
+      case 'replay':
+        this.replayedThisSocket = true;
+        this.pipeline.replay(msg.data, msg.seq);
+        break;
+      case 'output':
+        this.pipeline.text(msg.data);
+        break;
+      case 'exit':
+        this.reconnect.stop();
+        this.dropSocket();
+        this.events.exited(msg.code);
+        break;
+      case 'error':
+        if (/not found/i.test(msg.message)) {
+          this.reconnect.stop();
+          this.dropSocket();
+          this.events.notFound();
+        } else if (/unauthori[sz]ed/i.test(msg.message)) {
+          this.reconnect.stop();
+          this.dropSocket();
+          location.href = '/login';
+        } else {
+          this.events.error(msg.message);
+        }
+        break;
+      default:
+        break; // notifications and other extensions: not handled yet
+    }
+  }
+
+  private dropSocket(): void {
+    this.clearPing();
+    const ws = this.ws;
+    this.ws = null;
+    this.isAttached = false;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close();
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+
+  private clearPing(): void {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'hidden') {
+      this.hiddenAt = Date.now();
+      return;
+    }
+    const hiddenFor = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
+    this.hiddenAt = null;
+    if (this.reconnect.state === 'waiting') this.reconnect.wake();
+    else if (this.reconnect.state === 'attached' && hiddenFor > HIDDEN_ZOMBIE_MS) {
+      // The socket may be a zombie after a long sleep: start over (resuming by seq).
+      this.dropSocket();
+      this.reconnect.closed();
+      this.reconnect.wake();
+    } else this.send(PING);
+  };
+
+  private readonly onOnline = (): void => this.reconnect.wake();
+}

@@ -1,0 +1,254 @@
+"""Fixtures for the browser tests: a real termbeam server subprocess and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC_INDEX = ROOT / "termbeam_py" / "static" / "index.html"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+URL_RE = re.compile(r"http://(?:localhost|127\.0\.0\.1):(\d+)")
+STARTUP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class ServerProcess:
+    """A running `python -m termbeam_py` and what it printed."""
+
+    base_url: str
+    password: str
+    proc: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def log(self) -> str:
+        return "".join(self.output)
+
+
+def _shell_command() -> list[str]:
+    bash = shutil.which("bash")
+    if bash:
+        return [bash, "--norc", "--noprofile"]
+    return [shutil.which("sh") or "/bin/sh"]
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """Start the real server on an ephemeral port with a random password."""
+    config_dir = tmp_path_factory.mktemp("termbeam-config")
+    work_dir = tmp_path_factory.mktemp("termbeam-cwd")
+    password = "e2e-" + secrets.token_hex(8)
+    env = dict(os.environ)
+    env.update(
+        TERMBEAM_CONFIG_DIR=str(config_dir),
+        PS1="$ ",
+        TERM="xterm-256color",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+    )
+    env.pop("TERMBEAM_PASSWORD", None)
+    cmd = [
+        sys.executable, "-m", "termbeam_py",
+        "--port", "0",
+        "--host", "127.0.0.1",
+        "--password", password,
+        "--config-dir", str(config_dir),
+        "--cwd", str(work_dir),
+        "--no-qr",
+        "--", *_shell_command(),
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=work_dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    found: dict[str, int] = {}
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            match = URL_RE.search(line)
+            if match and not ready.is_set():
+                found["port"] = int(match.group(1))
+                ready.set()
+        ready.set()  # EOF: wake the waiter so it can report the failure
+
+    reader = threading.Thread(target=pump, name="termbeam-stdout", daemon=True)
+    reader.start()
+    ready.wait(STARTUP_TIMEOUT_S)
+    if "port" not in found:
+        _stop(proc)
+        pytest.fail(
+            f"server did not print its URL within {STARTUP_TIMEOUT_S:.0f}s "
+            f"(exit code {proc.poll()}). Output:\n{''.join(output)}"
+        )
+    srv = ServerProcess(f"http://127.0.0.1:{found['port']}", password, proc, output)
+    try:
+        yield srv
+    finally:
+        _stop(proc)
+        reader.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's binary, not a Playwright download), one per test module.
+
+    Module scope matters: the sync API keeps an event loop alive until it is closed, which
+    would break the asyncio tests that run after the browser tests.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Remember each phase's report on the item so fixtures can see failures."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _new_page(
+    browser: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    server: ServerProcess,
+    *,
+    force_dom: bool = True,
+    **context_args: Any,
+) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.base_url, **context_args)
+    if force_dom:
+        # Desktops default to WebGL, which draws to a canvas; tests read the DOM renderer's rows.
+        context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    try:
+        yield page
+    finally:
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            shot = tmp_path / "failure.png"
+            try:
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"\nscreenshot: {shot}\npage errors: {errors}\nserver log:\n{server.log()}")
+            except Exception as exc:  # best effort diagnostics only
+                print(f"\nscreenshot failed: {exc}")
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def auth_state(browser: Any, server: ServerProcess) -> dict[str, Any]:
+    """Cookies of one API login, shared by tests that do not test the login page itself.
+
+    The server allows 5 login attempts a minute, so only the login tests log in via the UI.
+    """
+    context = browser.new_context(base_url=server.base_url)
+    try:
+        response = context.request.post("/api/auth", data={"password": server.password})
+        assert response.ok, f"login failed: {response.status} {response.text()}"
+        state: dict[str, Any] = context.storage_state()
+    finally:
+        context.close()
+    return state
+
+
+@pytest.fixture
+def authed_page(
+    browser: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    server: ServerProcess,
+    auth_state: dict[str, Any],
+) -> Iterator[Any]:
+    """A desktop-sized page that is already logged in."""
+    yield from _new_page(
+        browser,
+        request,
+        tmp_path,
+        server,
+        viewport={"width": 1280, "height": 800},
+        storage_state=auth_state,
+    )
+
+
+@pytest.fixture
+def desktop_page(
+    browser: Any, request: pytest.FixtureRequest, tmp_path: Path, server: ServerProcess
+) -> Iterator[Any]:
+    """A desktop-sized page in a fresh (logged-out) browser context."""
+    yield from _new_page(
+        browser, request, tmp_path, server, viewport={"width": 1280, "height": 800}
+    )
+
+
+@pytest.fixture
+def phone_page(
+    browser: Any, request: pytest.FixtureRequest, tmp_path: Path, server: ServerProcess
+) -> Iterator[Any]:
+    """A 390×844 touch page in a fresh (logged-out) browser context.
+
+    No renderer override: touch devices use the DOM renderer by default, which this checks.
+    """
+    yield from _new_page(
+        browser,
+        request,
+        tmp_path,
+        server,
+        force_dom=False,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        has_touch=True,
+        is_mobile=True,
+    )

@@ -1,0 +1,220 @@
+"""Browser tests: log in, create a session, run a command and read it back from xterm.js.
+
+They drive Debian's Chromium through Playwright against the real server started by
+conftest.py, on a desktop viewport and on a 390×844 touch viewport.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import ServerProcess
+
+STATIC_INDEX = Path(__file__).resolve().parents[2] / "termbeam_py" / "static" / "index.html"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
+    pytest.mark.skipif(
+        not STATIC_INDEX.exists(),
+        reason="frontend not built (run `npm install && npm run build` in frontend/)",
+    ),
+]
+
+expect: Any
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - the skip below explains it
+    pytestmark.append(pytest.mark.skip(reason="playwright (Python) is not installed"))
+
+# JS predicates over xterm's DOM renderer rows.
+ROW_EQUALS = """(text) => Array.from(document.querySelectorAll('.xterm-rows > div'))
+    .some((row) => row.textContent.trim() === text)"""
+ROWS_CONTAIN = """(text) => {
+    const rows = document.querySelector('.xterm-rows');
+    return !!rows && rows.textContent.includes(text);
+}"""
+TERMINAL_URL = re.compile(r"/terminal\?id=[^&]+$")
+
+
+def login(page: Any, server: ServerProcess) -> None:
+    """Open the app logged out, get sent to /login, sign in and land on the hub."""
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("button", name="+ New session")).to_be_visible()
+
+
+def open_hub(page: Any) -> None:
+    page.goto("/")
+    expect(page.get_by_role("button", name="+ New session")).to_be_visible()
+
+
+def create_session(page: Any, name: str) -> str:
+    """Create a session from the hub form; returns the /terminal URL it opened."""
+    page.get_by_role("button", name="+ New session").click()
+    form = page.get_by_role("form", name="New session")
+    form.get_by_label("Name").fill(name)
+    form.get_by_role("button", name="Create").click()
+    expect(page).to_have_url(TERMINAL_URL)
+    wait_for_prompt(page)
+    return str(page.url)
+
+
+def wait_for_prompt(page: Any) -> None:
+    page.wait_for_selector(".xterm-rows")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+
+
+def run_echo(page: Any, focus: str = "tap") -> str:
+    """Type `echo hello-<random>` + Enter and wait for the output line."""
+    marker = "hello-" + secrets.token_hex(4)
+    if focus == "tap":
+        page.locator(".term-host").tap()
+    else:
+        page.locator(".term-host").click()
+    page.keyboard.type(f"echo {marker}")
+    page.keyboard.press("Enter")
+    page.wait_for_function(ROW_EQUALS, arg=marker)
+    return marker
+
+
+def test_wrong_password_is_refused(desktop_page: Any, server: ServerProcess) -> None:
+    page = desktop_page
+    page.goto("/login")
+    page.get_by_label("Password").fill("definitely-not-" + server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Incorrect password")
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_desktop_login_create_and_echo(desktop_page: Any, server: ServerProcess) -> None:
+    page = desktop_page
+    login(page, server)
+    create_session(page, "e2e-desktop")
+    expect(page.get_by_role("heading", name="e2e-desktop")).to_be_visible()
+    run_echo(page, focus="click")
+    assert page.errors == []
+
+
+def test_reload_and_reopen_keep_output(authed_page: Any) -> None:
+    page = authed_page
+    open_hub(page)
+    url = create_session(page, "e2e-reload")
+    marker = run_echo(page, focus="click")
+
+    page.reload()
+    page.wait_for_function(ROW_EQUALS, arg=marker)  # restored by the replay snapshot
+
+    page.get_by_role("link", name="Back to sessions").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.get_by_role("link", name="Open session e2e-reload").click()
+    expect(page).to_have_url(url)
+    page.wait_for_function(ROW_EQUALS, arg=marker)
+    second = run_echo(page, focus="click")
+    assert second != marker
+    assert page.errors == []
+
+
+def test_phone_login_create_echo_and_key_row(phone_page: Any, server: ServerProcess) -> None:
+    page = phone_page
+    login(page, server)
+    create_session(page, "e2e-phone")
+
+    # The terminal fills the phone screen between the top bar and the key row.
+    term_box = page.locator(".xterm-screen").bounding_box()
+    assert term_box is not None
+    assert term_box["width"] > 300
+    assert term_box["y"] + term_box["height"] <= 844
+    keyrow = page.get_by_role("navigation", name="Terminal keys")
+    expect(keyrow).to_be_visible()
+
+    run_echo(page)
+
+    # ^C from the key row interrupts a running command.
+    page.keyboard.type("sleep 300")
+    page.keyboard.press("Enter")
+    page.wait_for_function(ROWS_CONTAIN, arg="sleep 300")
+    keyrow.get_by_role("button", name="Control C").tap()
+    run_echo(page)
+    assert page.errors == []
+
+
+def test_delete_session_from_hub(authed_page: Any) -> None:
+    page = authed_page
+    open_hub(page)
+    create_session(page, "e2e-delete-me")
+    page.get_by_role("link", name="Back to sessions").click()
+    card = page.get_by_role("link", name="Open session e2e-delete-me")
+    expect(card).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete session e2e-delete-me").click()
+    expect(card).to_have_count(0)
+
+
+def test_exit_shows_session_ended(authed_page: Any) -> None:
+    page = authed_page
+    open_hub(page)
+    create_session(page, "e2e-exit")
+    page.locator(".term-host").click()
+    page.keyboard.type("exit 3")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Session ended")).to_be_visible()
+    expect(dialog).to_contain_text("Exit code 3")
+    dialog.get_by_role("link", name="Back to sessions").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("link", name="Open session e2e-exit")).to_have_count(0)
+
+
+def test_unknown_session_shows_not_found(authed_page: Any) -> None:
+    page = authed_page
+    open_hub(page)
+    page.goto("/terminal?id=does-not-exist")
+    expect(page.get_by_role("heading", name="Session not found")).to_be_visible()
+
+
+# Test-only instrumentation: remember the page's sockets so a test can drop one.
+TRACK_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
+})();"""
+
+
+def test_reconnect_resumes_without_duplicates(authed_page: Any) -> None:
+    page = authed_page
+    page.context.add_init_script(TRACK_SOCKETS)
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(str(f))))
+    open_hub(page)
+    create_session(page, "e2e-resume")
+    first = run_echo(page, focus="click")
+
+    page.evaluate("window.__sockets.at(-1).close()")
+    page.wait_for_function("() => window.__sockets.length === 2")
+    page.wait_for_function("() => window.__sockets[1].readyState === WebSocket.OPEN")
+    second = run_echo(page, focus="click")
+
+    attaches = [m for m in sent if '"type":"attach"' in m]
+    assert len(attaches) == 2
+    assert '"since":' not in attaches[0]
+    assert '"since":' in attaches[1]
+    count = (
+        "(t) => Array.from(document.querySelectorAll('.xterm-rows > div'))"
+        ".filter((r) => r.textContent.trim() === t).length"
+    )
+    assert page.evaluate(count, first) == 1
+    assert page.evaluate(count, second) == 1
+    assert page.errors == []

@@ -1,0 +1,456 @@
+"""The real `python -m termbeam_py` process: banner, connection.json, signals, shutdown,
+the one-server-per-config-dir rule and that no shell outlives its session or the server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from termbeam_py import __version__
+from tests.conftest import process_exists
+from tests.helpers import TermWS
+
+ROOT = Path(__file__).resolve().parent.parent
+PW = "process-test-pw"
+START_TIMEOUT = 20.0
+EXIT_TIMEOUT = 15.0
+LOCAL = re.compile(r"^\s*Local:\s+http://localhost:(\d+)\s*$")
+QR_CHARS = set("█▀▄ ")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")}
+    env.update({"PS1": "$ ", "HISTFILE": "/dev/null", "INPUTRC": "/dev/null",
+                "LC_ALL": "C.UTF-8", "PYTHONUNBUFFERED": "1"})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+async def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll a condition with a bounded deadline."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)
+    assert predicate(), what
+
+
+class Server:
+    """One `python -m termbeam_py` child; stdout is collected line by line."""
+
+    def __init__(self, tmp_path: Path, *, password: str | None = PW, qr: bool = False,
+                 extra: tuple[str, ...] = (), cfg: str = "cfg") -> None:
+        self.cfg = tmp_path / cfg
+        self.work = tmp_path / "work"
+        self.cfg.mkdir(exist_ok=True)
+        self.work.mkdir(exist_ok=True)
+        auth = ["--password", password] if password else ["--no-password"]
+        self.args = [
+            sys.executable, "-m", "termbeam_py", "--port", "0", *auth,
+            "--config-dir", str(self.cfg), "--cwd", str(self.work),
+            *([] if qr else ["--no-qr"]), *extra, "/bin/bash", "--norc", "--noprofile",
+        ]
+        self.password = password
+        self.stderr_path = tmp_path / f"stderr-{id(self):x}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+        self.lines: list[str] = []
+        self.port = 0
+        self._changed = asyncio.Event()
+        self._eof = False
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        with self.stderr_path.open("wb") as err:
+            self.proc = await asyncio.create_subprocess_exec(
+                *self.args, stdout=asyncio.subprocess.PIPE, stderr=err,
+                stdin=asyncio.subprocess.DEVNULL, env=_env(), cwd=str(self.work),
+            )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            self.lines.append(line.decode(errors="replace").rstrip("\n"))
+            self._changed.set()
+        self._eof = True
+        self._changed.set()
+
+    async def wait_line(self, pattern: str | re.Pattern[str],
+                        timeout: float = START_TIMEOUT) -> re.Match[str]:
+        regex = re.compile(pattern)
+        async with asyncio.timeout(timeout):
+            while True:
+                for line in self.lines:
+                    if match := regex.search(line):
+                        return match
+                if self._eof:
+                    raise AssertionError(
+                        f"no line matching {regex.pattern!r}; stdout={self.lines!r}; "
+                        f"stderr={self.stderr_path.read_text(errors='replace')!r}"
+                    )
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def started(self) -> int:
+        self.port = int((await self.wait_line(LOCAL)).group(1))
+        return self.port
+
+    async def refused_or_started(self, timeout: float = START_TIMEOUT) -> str:
+        """"started" once a Local: line is printed, "refused" if the process ends first."""
+        assert self.proc is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                if any(LOCAL.search(line) for line in self.lines):
+                    return "started"
+                if self._eof:
+                    await self.proc.wait()
+                    return "refused"
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int:
+        assert self.proc is not None
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        if self._reader is not None:
+            await asyncio.wait_for(self._reader, timeout)
+        return code
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.password}"} if self.password else {}
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
+    servers: list[Server] = []
+
+    def _make(**kwargs: object) -> Server:
+        server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    try:
+        yield _make
+    finally:
+        for server in servers:
+            await server.kill()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+        yield session
+
+
+async def _sessions(http: aiohttp.ClientSession, server: Server) -> list[dict[str, object]]:
+    async with http.get(server.base + "/api/sessions", headers=server.headers) as response:
+        assert response.status == 200, await response.text()
+        return list(await response.json())
+
+
+async def _attach(http: aiohttp.ClientSession, server: Server, session_id: str) -> TermWS:
+    ws = await http.ws_connect(server.base.replace("http", "ws", 1) + "/ws")
+    term = TermWS(ws)
+    if server.password:
+        await term.send({"type": "auth", "password": server.password})
+        await term.expect("auth_ok")
+    await term.attach(session_id)
+    await term.expect("attached")
+    await term.resize(80, 24)
+    await term.read_until("$ ")
+    return term
+
+
+async def _background_sleep(term: TermWS) -> int:
+    out = await term.run("sleep 300 & echo started-$!")
+    match = re.search(r"started-(\d+)", out)
+    assert match, out
+    pid = int(match.group(1))
+    assert process_exists(pid)
+    return pid
+
+
+def _proc_gone(pid: int) -> bool:
+    return not os.path.exists(f"/proc/{pid}")
+
+
+# --------------------------------------------------------------------------- banner
+
+
+async def test_banner(spawn: Callable[..., Server]) -> None:
+    server = spawn()
+    await server.start()
+    port = await server.started()
+    assert port > 0
+    await server.wait_line(r"^\s*Password:")
+    text = "\n".join(server.lines)
+    assert f"v{__version__}" in text
+    assert re.search(r"^\s*Shell:\s+/bin/bash --norc --noprofile\s*$", text, re.M), text
+    assert re.search(r"^\s*Auth:\s+.*password", text, re.M), text
+    assert re.search(r"^\s*Bind:\s+127\.0\.0\.1\b", text, re.M), text
+    assert re.search(rf"^\s*Password:\s+{re.escape(PW)}\s*$", text, re.M), text
+    assert re.search(r"^\s*Session:\s+\S+", text, re.M), text
+    assert not _qr_lines(server.lines)
+    # The password is never written to the log.
+    assert PW not in server.stderr
+
+
+def _qr_lines(lines: list[str]) -> list[str]:
+    return [
+        line for line in lines
+        if len(line.strip()) >= 10 and set(line.strip()) <= QR_CHARS and "█" in line
+    ]
+
+
+async def test_banner_with_qr_code(spawn: Callable[..., Server]) -> None:
+    server = spawn(qr=True)
+    await server.start()
+    await server.started()
+    await server.wait_line(r"^\s*Password:")
+    qr = _qr_lines(server.lines)
+    assert len(qr) >= 8, server.lines
+    assert len({len(line.strip()) for line in qr}) <= 2, qr
+
+
+async def test_banner_without_password(spawn: Callable[..., Server]) -> None:
+    server = spawn(password=None, qr=True)
+    await server.start()
+    await server.started()
+    await server.wait_line(r"Scan the QR code or open:")
+    server.signal(signal.SIGTERM)
+    assert await server.wait_exit() == 0
+    text = "\n".join(server.lines)
+    assert "Password:" not in text
+    assert re.search(r"^\s*Auth:\s+.*none", text, re.M), text
+    assert len(_qr_lines(server.lines)) >= 8
+    assert "ott=" not in text
+
+
+# --------------------------------------------------------------------------- connection.json
+
+
+async def test_connection_file(spawn: Callable[..., Server]) -> None:
+    server = spawn()
+    await server.start()
+    port = await server.started()
+    path = server.cfg / "connection.json"
+    assert path.is_file()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    data = json.loads(path.read_text())
+    assert data["port"] == port
+    assert data["host"] == "localhost"
+    assert data["password"] == PW
+
+
+# --------------------------------------------------------------------------- SIGTERM
+
+
+async def test_sigterm_closes_sockets_and_kills_every_shell(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession
+) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    sessions = await _sessions(http, server)
+    assert len(sessions) == 1, sessions
+    session_id, shell_pid = str(sessions[0]["id"]), int(sessions[0]["pid"])  # type: ignore[call-overload]
+    assert process_exists(shell_pid)
+
+    term = await _attach(http, server, session_id)
+    sleep_pid = await _background_sleep(term)
+
+    server.signal(signal.SIGTERM)
+    async with asyncio.timeout(EXIT_TIMEOUT):
+        while await term.receive() is not None:
+            pass
+    assert term.ws.close_code == 1001
+
+    assert await server.wait_exit() == 0
+    assert any("Shutting down" in line for line in server.lines)
+    assert not (server.cfg / "connection.json").exists()
+    await _wait_for(lambda: not process_exists(sleep_pid), 5, "background job survived")
+    assert not process_exists(shell_pid)
+    assert _proc_gone(shell_pid), "the shell was left as an unreaped zombie"
+
+
+async def test_sigint_also_shuts_down(spawn: Callable[..., Server],
+                                      http: aiohttp.ClientSession) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    (session,) = await _sessions(http, server)
+    shell_pid = int(session["pid"])  # type: ignore[call-overload]
+    server.signal(signal.SIGINT)
+    assert await server.wait_exit() == 0
+    assert not (server.cfg / "connection.json").exists()
+    assert _proc_gone(shell_pid)
+
+
+# --------------------------------------------------------------------------- one server per dir
+
+
+async def test_second_server_refuses_while_first_runs(spawn: Callable[..., Server]) -> None:
+    first = spawn()
+    await first.start()
+    port = await first.started()
+
+    second = spawn()
+    await second.start()
+    assert await second.wait_exit(START_TIMEOUT) == 1
+    assert "already running" in second.stderr
+    assert str(port) in second.stderr
+    assert not any(LOCAL.search(line) for line in second.lines)
+    # The first one is untouched and still owns connection.json.
+    assert first.alive
+    assert json.loads((first.cfg / "connection.json").read_text())["port"] == port
+
+
+async def test_force_replaces_the_running_server(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession
+) -> None:
+    first = spawn()
+    await first.start()
+    first_port = await first.started()
+    (old,) = await _sessions(http, first)
+    old_shell = int(old["pid"])  # type: ignore[call-overload]
+
+    second = spawn(extra=("--force",))
+    await second.start()
+    assert await first.wait_exit(START_TIMEOUT) == 0
+    new_port = await second.started()
+    assert second.alive
+    assert json.loads((second.cfg / "connection.json").read_text())["port"] == new_port
+    assert _proc_gone(old_shell)
+    sessions = await _sessions(http, second)
+    assert len(sessions) == 1
+    assert new_port != first_port or sessions[0]["pid"] != old_shell
+
+
+async def test_second_server_refuses_on_ipv6_loopback(spawn: Callable[..., Server]) -> None:
+    """One server per config dir holds whatever loopback address the first one bound."""
+    first = spawn(extra=("--host", "::1"))
+    await first.start()
+    await first.started()
+
+    second = spawn(extra=("--host", "::1"))
+    await second.start()
+    assert await second.refused_or_started() == "refused", "\n".join(second.lines)
+    assert second.proc is not None
+    assert second.proc.returncode == 1
+    assert "already running" in second.stderr
+    assert first.alive
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_force_stops_a_server_holding_the_port(spawn: Callable[..., Server]) -> None:
+    """--force also probes the target port (a stale or missing connection.json)."""
+    port = str(_free_port())
+    first = spawn(extra=("--port", port), cfg="cfg-a")
+    await first.start()
+    assert await first.started() == int(port)
+
+    second = spawn(extra=("--port", port, "--force"), cfg="cfg-b")
+    await second.start()
+    assert await second.started() == int(port), second.stderr
+    assert await first.wait_exit(START_TIMEOUT) == 0
+    assert second.alive
+
+
+# --------------------------------------------------------------------------- DELETE / shutdown
+
+
+async def test_delete_session_kills_its_processes(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession
+) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    async with http.post(server.base + "/api/sessions", json={"cols": 80, "rows": 24},
+                         headers=server.headers) as response:
+        assert response.status == 201, await response.text()
+        session_id = (await response.json())["id"]
+    by_id = {s["id"]: s for s in await _sessions(http, server)}
+    shell_pid = int(by_id[session_id]["pid"])  # type: ignore[call-overload]
+
+    term = await _attach(http, server, session_id)
+    sleep_pid = await _background_sleep(term)
+
+    url = f"{server.base}/api/sessions/{session_id}"
+    async with http.delete(url, headers=server.headers) as response:
+        assert response.status == 204
+    await _wait_for(lambda: not process_exists(shell_pid), 10, "the shell survived DELETE")
+    await _wait_for(lambda: not process_exists(sleep_pid), 10, "the job survived DELETE")
+    await _wait_for(lambda: _proc_gone(shell_pid), 10, "the shell was not reaped")
+    assert session_id not in {s["id"] for s in await _sessions(http, server)}
+    async with http.delete(url, headers=server.headers) as response:
+        assert response.status == 404
+        assert await response.json() == {"error": "not found"}
+    # The viewer hears about it and the other (default) session is untouched.
+    await term.expect("exit")
+    assert len(await _sessions(http, server)) == 1
+    await term.ws.close()
+
+
+async def test_shutdown_endpoint(spawn: Callable[..., Server],
+                                 http: aiohttp.ClientSession) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    (session,) = await _sessions(http, server)
+    shell_pid = int(session["pid"])  # type: ignore[call-overload]
+
+    async with http.post(server.base + "/api/shutdown") as response:
+        assert response.status == 401
+    assert server.alive
+
+    async with http.post(server.base + "/api/shutdown", headers=server.headers) as response:
+        assert response.status == 200
+        assert await response.json() == {"ok": True}
+    assert await server.wait_exit() == 0
+    assert not (server.cfg / "connection.json").exists()
+    assert _proc_gone(shell_pid)
