@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from termbeam_py.agents import AgentCatalog
     from termbeam_py.auth import Auth
     from termbeam_py.config import Config
+    from termbeam_py.files import UploadStore
+    from termbeam_py.gitrepo import GitBadgeCache
+    from termbeam_py.prefs import PrefsStore
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
+    from termbeam_py.update import Updater
     from termbeam_py.ws import Hub
 
 CONFIG: web.AppKey[Config] = web.AppKey("CONFIG")
@@ -18,3 +23,8 @@ AUTH: web.AppKey[Auth] = web.AppKey("AUTH")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("SESSIONS")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("RUNTIME")
 HUB: web.AppKey[Hub] = web.AppKey("HUB")
+UPLOADS: web.AppKey[UploadStore] = web.AppKey("UPLOADS")
+GIT: web.AppKey[GitBadgeCache] = web.AppKey("GIT")
+PREFS: web.AppKey[PrefsStore] = web.AppKey("PREFS")
+AGENTS: web.AppKey[AgentCatalog] = web.AppKey("AGENTS")
+UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
-import os
 import signal
 import sys
 
 import segno
 from aiohttp import web
 
-from termbeam_py import __version__, keys, running
+from termbeam_py import __version__, keys, prefs, running
 from termbeam_py.app import create_app
 from termbeam_py.config import Config, is_loopback_host
+from termbeam_py.errors import TermbeamError
 from termbeam_py.netinfo import lan_url
 
 log = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ async def _serve(config: Config) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop.set)
     try:
-        session_id = _start_default_session(app, config)
+        session_id = await _start_sessions(app)
         sys.stdout.write(banner(config, app, session_id))
         sys.stdout.flush()
         await runtime.stop.wait()
@@ -102,10 +101,10 @@ async def _serve(config: Config) -> int:
     return 0
 
 
-def _start_default_session(app: web.Application, config: Config) -> str | None:
-    manager = app[keys.SESSIONS]
-    with contextlib.suppress(Exception):
-        session = manager.create(name=os.path.basename(config.cwd) or "home")
-        return session.id
-    log.warning("could not start the default session with %s", config.shell)
-    return None
+async def _start_sessions(app: web.Application) -> str | None:
+    try:
+        ids = await prefs.start_sessions(app)
+    except TermbeamError as exc:
+        log.warning("could not start the start-up sessions: %s", exc.message)
+        return None
+    return ids[0] if ids else None

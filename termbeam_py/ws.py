@@ -33,11 +33,19 @@ class Hub:
     def __init__(self) -> None:
         self.sockets: set[web.WebSocketResponse] = set()
 
-    async def close_all(self) -> None:
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        """Send `message` to every open socket (update progress, tunnel state)."""
+        text = _dumps(message)
+        await asyncio.gather(
+            *(ws.send_str(text) for ws in list(self.sockets) if not ws.closed),
+            return_exceptions=True,
+        )
+
+    async def close_all(self, code: int = WSCloseCode.GOING_AWAY,
+                        message: bytes = b"Server shutting down") -> None:
         sockets, self.sockets = list(self.sockets), set()
         await asyncio.gather(
-            *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutting down")
-              for ws in sockets),
+            *(ws.close(code=code, message=message) for ws in sockets),
             return_exceptions=True,
         )
 

@@ -164,6 +164,13 @@ class SessionManager:
         for session in sessions:
             session.cwd = cwds.get(session.pid, session.cwd)
 
+    async def live_cwd(self, session: Session) -> str:
+        """The shell's current directory now (falls back to the last known one)."""
+        cwd = await asyncio.to_thread(procfs.live_cwd, session.pid)
+        if cwd is not None:
+            session.cwd = cwd
+        return session.cwd
+
     @staticmethod
     def describe(session: Session) -> dict[str, Any]:
         return {

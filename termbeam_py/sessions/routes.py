@@ -72,7 +72,13 @@ def _initial_command(value: Any) -> str | None:
 async def list_sessions(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     await manager.refresh_cwds()
-    return web.json_response([manager.describe(s) for s in manager.all()])
+    badges = request.app[keys.GIT]
+    listing = []
+    for session in manager.all():
+        entry = manager.describe(session)
+        entry["git"] = badges.badge(session.cwd)  # cached; never waits on git
+        listing.append(entry)
+    return web.json_response(listing)
 
 
 @routes.post("/api/sessions")

@@ -1,0 +1,18 @@
+"""(stub) update: to be implemented."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from termbeam_py import keys
+
+routes = web.RouteTableDef()
+
+
+class Updater:
+    """(stub)"""
+
+
+def setup(app: web.Application) -> None:
+    """Register this module's services on `app` (called by create_app)."""
+    app[keys.UPDATER] = Updater()
