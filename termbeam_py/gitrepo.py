@@ -1,23 +1,379 @@
-"""(stub) gitrepo: to be implemented."""
+"""Git inspection: the session badge cache and /api/sessions/:id/git/{status,diff,blame,log}.
+
+Every git query is a sync function run with `asyncio.to_thread`, opens its own
+`with Repo(...)` (GitPython is neither thread-safe nor leak-free when shared) and is killed
+after GIT_TIMEOUT. GitPython is imported lazily, on first use, to keep an idle server small.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.errors import BadRequest, TermbeamError
+from termbeam_py.gitparse import (
+    LOG_FORMAT,
+    StatusReport,
+    clean_file,
+    empty_diff,
+    parse_blame,
+    parse_context,
+    parse_diff,
+    parse_limit,
+    parse_log,
+    parse_remote,
+    parse_status,
+)
+
+if TYPE_CHECKING:
+    from git import Repo
+
+log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
+GIT_TIMEOUT = 10.0
+#: Output beyond this is cut (at a line end) so one huge file cannot balloon the response.
+MAX_OUTPUT = 8 * 1024 * 1024
+#: Optional locks off: a background `git status` must never make the user's own git fail
+#: with "index.lock exists". Literal pathspecs: `file=*` names a file, not a glob.
+QUIET_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_LITERAL_PATHSPECS": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+
+class GitFailed(Exception):
+    """A git command exited non-zero, timed out or could not start."""
+
+
+@dataclass
+class GitResult:
+    output: str
+    truncated: bool
+
+
+# --- running git (sync; always called in a worker thread) -----------------------------------
+
+
+def open_repo(cwd: str) -> Repo | None:
+    """The repository whose work tree contains `cwd`, or None (bare repos count as none)."""
+    from git import InvalidGitRepositoryError, NoSuchPathError, Repo
+
+    try:
+        repo = Repo(cwd, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError, OSError):
+        return None
+    if repo.working_tree_dir is None:
+        repo.close()
+        return None
+    return repo
+
+
+def run_git(repo: Repo, *args: str, ok: tuple[int, ...] = (0,)) -> GitResult:
+    """Run `git <args>` in the work tree's top level with a timeout; stdout as text."""
+    from git import GitCommandNotFound
+
+    git = repo.git
+    try:
+        status, stdout, stderr = git.execute(
+            [git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+            kill_after_timeout=GIT_TIMEOUT,
+            env=QUIET_ENV,
+        )
+    except GitCommandNotFound as exc:
+        raise GitFailed("git executable not found") from exc
+    if status not in ok:
+        raise GitFailed(f"git {args[0]} exited {status}: {str(stderr).strip()[:300]}")
+    truncated = len(stdout) > MAX_OUTPUT
+    if truncated:
+        stdout = stdout[: stdout.rfind(b"\n", 0, MAX_OUTPUT) + 1]
+    return GitResult(stdout.decode("utf-8", errors="replace"), truncated)
+
+
+def toplevel(repo: Repo) -> str:
+    return str(repo.working_tree_dir)
+
+
+def read_status(repo: Repo) -> StatusReport:
+    report = parse_status(run_git(repo, "status", "--porcelain=v1", "-b", "-z").output)
+    if report.detached:
+        short = run_git(repo, "rev-parse", "--short", "HEAD").output.strip()
+        report.branch = f"({short})"
+    return report
+
+
+def read_origin(repo: Repo) -> str | None:
+    try:
+        return run_git(repo, "remote", "get-url", "origin").output.strip() or None
+    except GitFailed:
+        return None
+
+
+def read_badge(cwd: str) -> dict[str, Any] | None:
+    """The session badge for `cwd`: branch, repo name, provider and status counts."""
+    repo = open_repo(cwd)
+    if repo is None:
+        return None
+    with repo:
+        report = read_status(repo)
+        origin = read_origin(repo)
+        repo_name: str | None
+        provider: str | None
+        if origin is None:
+            repo_name, provider = os.path.basename(toplevel(repo)), None
+        else:
+            repo_name, provider = parse_remote(origin)
+    return {
+        "branch": report.branch,
+        "repoName": repo_name,
+        "provider": provider,
+        "status": report.badge_status(),
+    }
+
+
+# --- the badge cache -------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    value: dict[str, Any] | None
+    expires: float
+
 
 class GitBadgeCache:
-    """(stub)"""
+    """Badges per cwd, served stale and refreshed in the background: listing never waits."""
+
+    def __init__(
+        self, *, ttl: float = 5.0, max_entries: int = 256, concurrency: int = 4
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._limit = asyncio.Semaphore(concurrency)
+        self._closed = False
 
     def badge(self, cwd: str) -> dict[str, Any] | None:
-        return None
+        """Cached badge (None until the first refresh lands); schedules a refresh if stale."""
+        entry = self._entries.get(cwd)
+        if entry is None or entry.expires <= time.monotonic():
+            self._schedule(cwd)
+        if entry is None:
+            return None
+        self._entries.move_to_end(cwd)
+        return entry.value
+
+    def _schedule(self, cwd: str) -> None:
+        if self._closed or cwd in self._tasks:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the server loop: nothing can refresh
+            return
+        task = loop.create_task(self._refresh(cwd), name=f"git-badge:{cwd}")
+        self._tasks[cwd] = task  # the loop keeps only a weak reference to tasks
+        task.add_done_callback(lambda done: self._forget(cwd, done))
+
+    def _forget(self, cwd: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(cwd) is task:
+            del self._tasks[cwd]
+
+    async def _refresh(self, cwd: str) -> None:
+        async with self._limit:
+            try:
+                value = await asyncio.to_thread(read_badge, cwd)
+            except GitFailed as exc:
+                log.debug("git badge for %s failed: %s", cwd, exc)
+                self._keep_stale(cwd)
+                return
+            except Exception:  # a background task: log it here or nobody will
+                log.warning("git badge for %s failed", cwd, exc_info=True)
+                self._keep_stale(cwd)
+                return
+        self._store(cwd, value, self.ttl)
+
+    def _keep_stale(self, cwd: str) -> None:
+        # Keep what we had, and back off: a repo whose status times out must not have git
+        # running for it around the clock.
+        old = self._entries.get(cwd)
+        self._store(cwd, old.value if old else None, self.ttl * 6)
+
+    def _store(self, cwd: str, value: dict[str, Any] | None, ttl: float) -> None:
+        self._entries[cwd] = _Entry(value, time.monotonic() + ttl)
+        self._entries.move_to_end(cwd)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    async def close(self) -> None:
+        """Cancel refreshes in flight (their git processes end at the timeout at worst)."""
+        self._closed = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- code-viewer queries (sync; run in a worker thread) ----------------------------------
+
+
+def _repo_or_raise(cwd: str) -> Repo:
+    repo = open_repo(cwd)
+    if repo is None:
+        raise BadRequest("Not a git repository")
+    return repo
+
+
+def status_payload(cwd: str) -> dict[str, Any]:
+    repo = open_repo(cwd)
+    if repo is None:
+        return {"isGitRepo": False}
+    with repo:
+        try:
+            report = read_status(repo)
+        except GitFailed as exc:
+            log.warning("git status in %s failed: %s", cwd, exc)
+            raise TermbeamError("Failed to get git status") from exc
+    return {
+        "branch": report.branch,
+        "ahead": report.ahead,
+        "behind": report.behind,
+        "staged": report.staged,
+        "modified": report.modified,
+        "untracked": report.untracked,
+        "isGitRepo": True,
+    }
+
+
+def _inside(root: str, path: str) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+
+
+def _diff_args(repo: Repo, file: str, staged: bool, untracked: bool, context: int) -> list[str]:
+    common = ["--no-color", "--no-ext-diff", f"--unified={context}"]
+    if untracked:
+        # The file itself may be a symlink (git shows its target text), but the directories
+        # leading to it must not lead out of the repository.
+        if not _inside(toplevel(repo), os.path.join(toplevel(repo), os.path.dirname(file))):
+            raise GitFailed("path leaves the repository")
+        return ["diff", "--no-index", *common, "--", os.devnull, file]
+    return ["diff", *common, *(["--cached"] if staged else []), "--", file]
+
+
+def diff_payload(cwd: str, file: str, *, staged: bool, untracked: bool, context: int
+                 ) -> dict[str, Any]:
+    """One file's diff; a git failure is an empty diff, as in the reference."""
+    with _repo_or_raise(cwd) as repo:
+        try:
+            args = _diff_args(repo, file, staged, untracked, context)
+            # `--no-index` exits 1 when the files differ, which is the point.
+            result = run_git(repo, *args, ok=(0, 1) if untracked else (0,))
+        except GitFailed as exc:
+            log.info("git diff of %s failed: %s", file, exc)
+            return empty_diff(file)
+    payload = parse_diff(result.output, file)
+    if result.truncated:
+        payload["truncated"] = True
+    return payload
+
+
+def blame_payload(cwd: str, file: str) -> dict[str, Any]:
+    """Per-line blame; a git failure (untracked file, no commits) gives no lines."""
+    with _repo_or_raise(cwd) as repo:
+        try:
+            result = run_git(repo, "blame", "--porcelain", "--", file)
+        except GitFailed as exc:
+            log.info("git blame of %s failed: %s", file, exc)
+            return {"file": file, "lines": []}
+    return {"file": file, "lines": parse_blame(result.output)}
+
+
+def log_payload(cwd: str, limit: int, file: str | None) -> dict[str, Any]:
+    """Recent commits, following renames for one file; no commits yet → an empty list."""
+    args = ["log", "-z", "--no-color", "--no-show-signature", f"--format={LOG_FORMAT}",
+            f"-n{limit}"]
+    if file is not None:
+        args += ["--follow", "--", file]
+    with _repo_or_raise(cwd) as repo:
+        try:
+            result = run_git(repo, *args)
+        except GitFailed as exc:
+            log.info("git log in %s failed: %s", cwd, exc)
+            return {"commits": []}
+    return {"commits": parse_log(result.output)}
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+async def _session_cwd(request: web.Request) -> str:
+    manager = request.app[keys.SESSIONS]
+    session = manager.get(request.match_info["id"], "Session not found")
+    return await manager.live_cwd(session)
+
+
+def _file_param(query: Mapping[str, str], message: str) -> str:
+    file = clean_file(query.get("file"))
+    if file is None:
+        raise BadRequest(message)
+    return file
+
+
+@routes.get("/api/sessions/{id}/git/status")
+async def git_status(request: web.Request) -> web.Response:
+    cwd = await _session_cwd(request)
+    return web.json_response(await asyncio.to_thread(status_payload, cwd))
+
+
+@routes.get("/api/sessions/{id}/git/diff")
+async def git_diff(request: web.Request) -> web.Response:
+    cwd = await _session_cwd(request)
+    query = request.query
+    file = _file_param(query, "Invalid or missing file parameter")
+    payload = await asyncio.to_thread(
+        diff_payload, cwd, file,
+        staged=query.get("staged") == "true",
+        untracked=query.get("untracked") == "true",
+        context=parse_context(query.get("context")),
+    )
+    payload["file"] = query["file"]  # echo the path as the client sent it
+    return web.json_response(payload)
+
+
+@routes.get("/api/sessions/{id}/git/blame")
+async def git_blame(request: web.Request) -> web.Response:
+    cwd = await _session_cwd(request)
+    file = _file_param(request.query, "Invalid or missing file parameter")
+    payload = await asyncio.to_thread(blame_payload, cwd, file)
+    payload["file"] = request.query["file"]
+    return web.json_response(payload)
+
+
+@routes.get("/api/sessions/{id}/git/log")
+async def git_log(request: web.Request) -> web.Response:
+    cwd = await _session_cwd(request)
+    query = request.query
+    file = _file_param(query, "Invalid file parameter") if query.get("file") else None
+    limit = parse_limit(query.get("limit"))
+    return web.json_response(await asyncio.to_thread(log_payload, cwd, limit, file))
+
+
+async def _close_badges(app: web.Application) -> None:
+    await app[keys.GIT].close()
 
 
 def setup(app: web.Application) -> None:
     """Register this module's services on `app` (called by create_app)."""
     app[keys.GIT] = GitBadgeCache()
+    app.on_cleanup.append(_close_badges)

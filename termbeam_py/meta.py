@@ -15,7 +15,8 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/version")
 async def version(request: web.Request) -> web.Response:
-    return web.json_response({"version": __version__})
+    # Per request: a source checkout shows new commits and dirty state without a restart.
+    return web.json_response({"version": await request.app[keys.UPDATER].version()})
 
 
 @routes.get("/health")

@@ -14,6 +14,7 @@ from termbeam_py import keys, protocol
 from termbeam_py.auth import peer_address
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.client import Client, Output
+from termbeam_py.sessions.session import COALESCE_DELAY
 from termbeam_py.sessions.terminal import INPUT_HIGH_WATER
 
 log = logging.getLogger(__name__)
@@ -140,14 +141,19 @@ class Connection:
             await session.terminal.wait_writable()
 
     async def _send_loop(self, session: Session, client: Client) -> None:
+        last_frame = 0
         try:
             while not client.closed:
                 client.wake.clear()
+                if session.should_coalesce(client, last_frame):
+                    await asyncio.sleep(COALESCE_DELAY)
                 item = session.next_for(client)
                 if item is None:
+                    last_frame = 0
                     await client.wake.wait()
                 elif isinstance(item, Output):
-                    await self._send_output(client, item)
+                    last_frame = len(item.data)
+                    await self._send_output(session, client, item)
                 else:
                     await self.ws.send_str(_dumps(item))
                     if item["type"] == "exit":
@@ -159,13 +165,37 @@ class Connection:
                 self.session = self.client = None
             session.detach(client)
 
-    async def _send_output(self, client: Client, item: Output) -> None:
+    async def _send_output(self, session: Session, client: Client, item: Output) -> None:
         if client.binary:
-            await self.ws.send_bytes(protocol.output_frame(item.seq, item.data))
+            await self.ws.send_bytes(self._binary_frame(session, item))
             return
+        payload = self._json_frame(session, client, item)
+        if payload:
+            await self.ws.send_str(payload)
+
+    @staticmethod
+    def _binary_frame(session: Session, item: Output) -> bytes:
+        key = ("bin", item.seq, len(item.data))
+        frame = session.encoded.get(key)
+        if not isinstance(frame, bytes):
+            frame = protocol.output_frame(item.seq, item.data)
+            session.remember_encoded(key, frame)
+        return frame
+
+    @staticmethod
+    def _json_frame(session: Session, client: Client, item: Output) -> str:
+        # Viewers at the same position with the same undecoded tail share one encoding.
+        pending = client.decoder.getstate()
+        key = ("json", item.seq, len(item.data), pending)
+        cached = session.encoded.get(key)
+        if isinstance(cached, tuple):
+            payload, state = cached
+            client.decoder.setstate(state)
+            return str(payload)
         text = client.decoder.decode(item.data)
-        if text:
-            await self.ws.send_str(_dumps({"type": "output", "data": text}))
+        payload = _dumps({"type": "output", "data": text}) if text else ""
+        session.remember_encoded(key, (payload, client.decoder.getstate()))
+        return payload
 
     def detach(self) -> None:
         if self.session is not None and self.client is not None:

@@ -467,3 +467,12 @@ def test_last_local_port_split_across_appends() -> None:
     log.append(b"Listening on http://local")
     log.append(b"host:4321/\r\n")
     assert log.last_local_port() == 4321
+
+
+def test_flow_control_limits_fit_inside_the_trimmed_log() -> None:
+    # A viewer that keeps up can lag by at most HIGH_WATER plus one read budget before the
+    # PTY pauses; the log must still hold that much after trimming, or it gets resynced.
+    from termbeam_py.sessions.session import HIGH_WATER
+    from termbeam_py.sessions.terminal import READ_BUDGET
+
+    assert HIGH_WATER + READ_BUDGET < TRIM_TO

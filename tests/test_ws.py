@@ -127,8 +127,9 @@ async def test_megabyte_paste_arrives_byte_exact(term: TermWS, tmp_path: Path) -
     lines = [f"{i:07d} " + "abcdefghij" * 9 + "\n" for i in range(10_600)]
     payload = "".join(lines)
     assert len(payload) > 1_000_000
-    await term.type(f"cat > {target}\r")
-    await term.read_until(f"cat > {target}\r\n")
+    # Wait for the marker printed just before cat starts (the echoed command line may wrap).
+    await term.type(f"echo RE''ADY; cat > {target}\r")
+    await term.read_until("READY\r\n")
     for start in range(0, len(payload), 256 * 1024):  # ≤ 1 MiB per WebSocket message
         await term.type(payload[start : start + 256 * 1024])
     await term.type("\x04")

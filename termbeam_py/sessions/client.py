@@ -14,7 +14,11 @@ Message = dict[str, Any]
 
 @dataclass(eq=False)
 class Output:
-    """A slice of the output log: `data` starts at sequence number `seq`."""
+    """A slice of the output log: `data` starts at sequence number `seq`.
+
+    Senders that several viewers share may encode a slice once (`Session.encoded`) and
+    reuse it for every viewer sending the same range.
+    """
 
     seq: int
     data: bytes

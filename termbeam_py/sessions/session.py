@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,16 @@ from termbeam_py.sessions.terminal import Terminal
 
 #: Largest output frame; bigger bursts go out as several frames.
 FRAME_MAX = 256 * 1024
+#: A PTY read returns at most ~4 KiB; while output streams, a sender that just sent a frame
+#: this big waits COALESCE_DELAY for more (until COALESCE_TARGET is pending) so a flood goes
+#: out as few large frames. Keystroke echoes are small frames and are never delayed.
+COALESCE_AFTER = 4000
+COALESCE_TARGET = 64 * 1024
+COALESCE_DELAY = 0.002
+#: Encoded frames kept per session for viewers sending the same range.
+ENCODED_CACHE = 8
 #: PTY reading pauses when every viewer is this far behind, and resumes under LOW_WATER.
+#: HIGH_WATER + terminal.READ_BUDGET stays well under outlog.TRIM_TO.
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
 #: Most unacknowledged bytes in flight to a binary client.
@@ -62,6 +72,8 @@ class Session:
         self.last_activity = _now_ms()
         self.log = OutputLog()
         self.clients: set[Client] = set()
+        self.encoded: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        """Frames already encoded by the transport, keyed by range and encoding."""
         self.had_client = False
         self._on_exit_cb = on_exit
         self._loop = asyncio.get_running_loop()
@@ -148,6 +160,23 @@ class Session:
         message = self.replay_message(client)
         self.update_flow()
         return message
+
+    def backlog(self, client: Client) -> int:
+        """Bytes of output `client` has yet to be sent."""
+        return self.log.head - client.cursor
+
+    def should_coalesce(self, client: Client, last_frame: int) -> bool:
+        """True when output is streaming and waiting briefly would fill a bigger frame."""
+        return (
+            last_frame >= COALESCE_AFTER
+            and not client.control
+            and self.backlog(client) < COALESCE_TARGET
+        )
+
+    def remember_encoded(self, key: tuple[object, ...], value: object) -> None:
+        self.encoded[key] = value
+        while len(self.encoded) > ENCODED_CACHE:
+            self.encoded.popitem(last=False)
 
     def ack(self, client: Client, seq: int) -> None:
         if client.binary and client.acked < seq <= client.cursor:

@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 
 READ_CHUNK = 64 * 1024
 #: Most bytes taken from the fd in one readiness callback, so one flooding session cannot
-#: starve the others (or the WebSocket senders) of loop time.
-READ_BUDGET = 256 * 1024
+#: starve the others (or the WebSocket senders) of loop time. With HIGH_WATER it bounds how
+#: far a viewer can fall behind before the PTY pauses, which must stay under the log's trim
+#: size (session.py), or a viewer that keeps up would still be resynchronised.
+READ_BUDGET = 64 * 1024
 #: Pending input above which the WebSocket reader waits for the PTY to take it.
 INPUT_HIGH_WATER = 256 * 1024
 #: Seconds between SIGHUP and SIGKILL when a session is killed.

@@ -1,0 +1,574 @@
+"""Git status/diff/blame/log routes and the session badge, on real repositories in tmp dirs."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from termbeam_py.gitparse import (
+    clean_file,
+    format_summary,
+    parse_blame,
+    parse_context,
+    parse_diff,
+    parse_limit,
+    parse_remote,
+    parse_status,
+)
+from termbeam_py.gitrepo import GitBadgeCache
+
+BADGE_TIMEOUT = 15.0
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+def commit_file(repo: Path, name: str, content: str, message: str) -> None:
+    path = repo / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    git(repo, "add", "--", name)
+    git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commits work in CI with no git identity; no user or system config leaks in."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Jane Doe")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "jane@example.com")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def init_repo(path: Path) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = init_repo(tmp_path / "repo")
+    commit_file(path, "README.md", "hello\n", "Initial commit")
+    return path
+
+
+async def open_session(authed: TestClient, cwd: Path) -> str:
+    response = await authed.post("/api/sessions", json={"cwd": str(cwd)})
+    assert response.status == 201, await response.text()
+    return str((await response.json())["id"])
+
+
+async def get_json(authed: TestClient, path: str, status: int = 200) -> Any:
+    response = await authed.get(path)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def git_api(authed: TestClient, sid: str, what: str, status: int = 200, **query: str
+                  ) -> Any:
+    response = await authed.get(f"/api/sessions/{sid}/git/{what}", params=query)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def listed_badge(authed: TestClient, sid: str) -> Any:
+    listing = await get_json(authed, "/api/sessions")
+    return next(entry for entry in listing if entry["id"] == sid)["git"]
+
+
+async def wait_badge(
+    authed: TestClient, sid: str, ready: Callable[[Any], bool] = lambda b: b is not None
+) -> Any:
+    """Poll GET /api/sessions until the background refresh has landed."""
+    async with asyncio.timeout(BADGE_TIMEOUT):
+        while True:
+            badge = await listed_badge(authed, sid)
+            if ready(badge):
+                return badge
+            await asyncio.sleep(0.05)
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+async def test_status_lists_staged_modified_untracked_and_renames(
+    authed: TestClient, repo: Path
+) -> None:
+    commit_file(repo, "a.txt", "a\n", "a")
+    commit_file(repo, "b.txt", "b\n", "b")
+    commit_file(repo, "old name.txt", "rename me\n", "old")
+    (repo / "a.txt").write_text("a changed\n")
+    (repo / "b.txt").write_text("b changed\n")
+    git(repo, "add", "b.txt")
+    (repo / "dir ü").mkdir()
+    git(repo, "mv", "old name.txt", "dir ü/new näme.txt")
+    (repo / "spaced ünïcode file.txt").write_text("new\n")
+    sid = await open_session(authed, repo)
+
+    status = await git_api(authed, sid, "status")
+
+    assert status["isGitRepo"] is True
+    assert status["branch"] == "main"
+    assert (status["ahead"], status["behind"]) == (0, 0)
+    assert sorted(status["staged"], key=lambda e: e["path"]) == [
+        {"path": "b.txt", "status": "M", "oldPath": None},
+        {"path": "dir ü/new näme.txt", "status": "R", "oldPath": "old name.txt"},
+    ]
+    assert status["modified"] == [{"path": "a.txt", "status": "M", "oldPath": None}]
+    assert status["untracked"] == ["spaced ünïcode file.txt"]
+
+
+async def test_status_from_a_subdirectory_uses_toplevel_paths(
+    authed: TestClient, repo: Path
+) -> None:
+    commit_file(repo, "src/app.py", "x = 1\n", "app")
+    (repo / "src" / "app.py").write_text("x = 2\n")
+    sid = await open_session(authed, repo / "src")
+
+    status = await git_api(authed, sid, "status")
+    diff = await git_api(authed, sid, "diff", file="src/app.py")
+
+    assert status["modified"] == [{"path": "src/app.py", "status": "M", "oldPath": None}]
+    assert diff["additions"] == 1
+    assert diff["deletions"] == 1
+
+
+async def test_detached_head_shows_the_short_sha(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "more.txt", "more\n", "second")
+    git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    short = git(repo, "rev-parse", "--short", "HEAD")
+    sid = await open_session(authed, repo)
+
+    status = await git_api(authed, sid, "status")
+    badge = await wait_badge(authed, sid)
+
+    assert status["branch"] == f"({short})"
+    assert badge["branch"] == f"({short})"
+
+
+async def test_repo_without_commits(authed: TestClient, tmp_path: Path) -> None:
+    path = init_repo(tmp_path / "fresh")
+    (path / "draft.txt").write_text("draft\n")
+    sid = await open_session(authed, path)
+
+    status = await git_api(authed, sid, "status")
+    log = await git_api(authed, sid, "log")
+    blame = await git_api(authed, sid, "blame", file="draft.txt")
+    badge = await wait_badge(authed, sid)
+
+    assert status["branch"] == "main"
+    assert status["untracked"] == ["draft.txt"]
+    assert log == {"commits": []}
+    assert blame == {"file": "draft.txt", "lines": []}
+    assert badge["branch"] == "main"
+    assert badge["repoName"] == "fresh"
+    assert badge["provider"] is None
+    assert badge["status"]["summary"] == "1 untracked"
+
+
+async def test_ahead_and_behind_a_local_bare_origin(authed: TestClient, tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    seed = init_repo(tmp_path / "seed")
+    commit_file(seed, "f.txt", "1\n", "one")
+    git(seed, "push", "-q", str(origin), "main")
+    work = tmp_path / "work-clone"
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    commit_file(seed, "g.txt", "2\n", "two")
+    git(seed, "push", "-q", str(origin), "main")
+    commit_file(work, "h.txt", "3\n", "three")
+    commit_file(work, "i.txt", "4\n", "four")
+    git(work, "fetch", "-q")
+    sid = await open_session(authed, work)
+
+    status = await git_api(authed, sid, "status")
+    badge = await wait_badge(authed, sid)
+
+    assert (status["branch"], status["ahead"], status["behind"]) == ("main", 2, 1)
+    assert badge["status"] == {
+        "clean": False, "modified": 0, "staged": 0, "untracked": 0,
+        "ahead": 2, "behind": 1, "summary": "2↑, 1↓",
+    }
+    assert badge["repoName"] == "origin"
+    assert badge["provider"] is None
+
+
+async def test_status_outside_a_repo(authed: TestClient, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    sid = await open_session(authed, plain)
+
+    assert await git_api(authed, sid, "status") == {"isGitRepo": False}
+    for what, query in (("diff", {"file": "x"}), ("blame", {"file": "x"}), ("log", {})):
+        body = await git_api(authed, sid, what, status=400, **query)
+        assert body == {"error": "Not a git repository"}
+    assert await wait_badge(authed, sid, lambda b: b is None) is None
+
+
+async def test_unknown_session_is_404(authed: TestClient) -> None:
+    for what in ("status", "diff", "blame", "log"):
+        body = await git_api(authed, "nope", what, status=404, file="a")
+        assert body == {"error": "Session not found"}
+
+
+# --- diff --------------------------------------------------------------------------------
+
+
+async def test_diff_unstaged_and_staged(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "code.py", "".join(f"line {n}\n" for n in range(1, 21)), "code")
+    text = (repo / "code.py").read_text().replace("line 10\n", "line ten\n")
+    (repo / "code.py").write_text(text)
+    git(repo, "add", "code.py")
+    (repo / "code.py").write_text(text + "line 21\n")
+    sid = await open_session(authed, repo)
+
+    unstaged = await git_api(authed, sid, "diff", file="code.py")
+    staged = await git_api(authed, sid, "diff", file="code.py", staged="true")
+
+    assert (unstaged["additions"], unstaged["deletions"], unstaged["isBinary"]) == (1, 0, False)
+    [hunk] = unstaged["hunks"]
+    assert hunk["header"] == "@@ -18,3 +18,4 @@"
+    assert hunk["lines"][-1] == {"type": "add", "content": "line 21", "oldLine": None,
+                                 "newLine": 21}
+    assert (staged["file"], staged["additions"], staged["deletions"]) == ("code.py", 1, 1)
+    [hunk] = staged["hunks"]
+    assert (hunk["oldStart"], hunk["oldLines"], hunk["newStart"], hunk["newLines"]) == (
+        7, 7, 7, 7)
+    removed = next(line for line in hunk["lines"] if line["type"] == "remove")
+    added = next(line for line in hunk["lines"] if line["type"] == "add")
+    assert removed == {"type": "remove", "content": "line 10", "oldLine": 10, "newLine": None}
+    assert added == {"type": "add", "content": "line ten", "oldLine": None, "newLine": 10}
+    assert hunk["lines"][0] == {"type": "context", "content": "line 7", "oldLine": 7,
+                                "newLine": 7}
+
+
+async def test_diff_context_parameter(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "c.txt", "".join(f"{n}\n" for n in range(1, 11)), "c")
+    (repo / "c.txt").write_text("".join(f"{n}\n" for n in range(1, 11)).replace("5\n", "five\n"))
+    sid = await open_session(authed, repo)
+
+    none = await git_api(authed, sid, "diff", file="c.txt", context="0")
+    wide = await git_api(authed, sid, "diff", file="c.txt", context="999999")
+    junk = await git_api(authed, sid, "diff", file="c.txt", context="lots")
+
+    assert [line["type"] for line in none["hunks"][0]["lines"]] == ["remove", "add"]
+    assert len(wide["hunks"][0]["lines"]) == 11  # the whole file: context clamped, not refused
+    assert junk["hunks"][0]["header"] == "@@ -2,7 +2,7 @@"  # default context 3
+
+
+async def test_diff_untracked_file_with_spaces_and_unicode(
+    authed: TestClient, repo: Path
+) -> None:
+    (repo / "nëw dir").mkdir()
+    (repo / "nëw dir" / "fïle one.txt").write_text("alpha\nbeta\n")
+    sid = await open_session(authed, repo)
+
+    diff = await git_api(authed, sid, "diff", file="nëw dir/fïle one.txt", untracked="true")
+
+    assert diff["file"] == "nëw dir/fïle one.txt"
+    assert (diff["additions"], diff["deletions"]) == (2, 0)
+    assert [line["content"] for line in diff["hunks"][0]["lines"]] == ["alpha", "beta"]
+
+
+async def test_diff_binary_file(authed: TestClient, repo: Path) -> None:
+    (repo / "blob.bin").write_bytes(b"\x00\x01\x02binary")
+    git(repo, "add", "blob.bin")
+    (repo / "text.txt").write_text("Binary files a and b differ\n")
+    git(repo, "add", "text.txt")
+    sid = await open_session(authed, repo)
+
+    binary = await git_api(authed, sid, "diff", file="blob.bin", staged="true")
+    quoted = await git_api(authed, sid, "diff", file="text.txt", staged="true")
+
+    assert binary == {"file": "blob.bin", "hunks": [], "additions": 0, "deletions": 0,
+                      "isBinary": True}
+    assert quoted["isBinary"] is False
+    assert quoted["additions"] == 1
+
+
+async def test_diff_of_missing_file_is_empty(authed: TestClient, repo: Path) -> None:
+    sid = await open_session(authed, repo)
+
+    for query in ({"file": "ghost.txt"}, {"file": "ghost.txt", "untracked": "true"}):
+        diff = await git_api(authed, sid, "diff", **query)
+        assert diff == {"file": "ghost.txt", "hunks": [], "additions": 0, "deletions": 0,
+                        "isBinary": False}
+
+
+async def test_diff_pathspec_is_literal(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "x.txt", "x\n", "x")
+    (repo / "x.txt").write_text("y\n")
+    (repo / "README.md").write_text("changed\n")
+    sid = await open_session(authed, repo)
+
+    diff = await git_api(authed, sid, "diff", file="*")
+
+    assert diff["hunks"] == []
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "../x", "/etc/passwd", "a/../../x", "..", ".", "a/../.."]
+)
+async def test_invalid_file_parameters(authed: TestClient, repo: Path, bad: str) -> None:
+    sid = await open_session(authed, repo)
+
+    for what in ("diff", "blame"):
+        body = await git_api(authed, sid, what, status=400, file=bad)
+        assert body == {"error": "Invalid or missing file parameter"}
+    if bad:  # an empty file parameter means "no filter" for log
+        body = await git_api(authed, sid, "log", status=400, file=bad)
+        assert body == {"error": "Invalid file parameter"}
+
+
+async def test_missing_file_parameter(authed: TestClient, repo: Path) -> None:
+    sid = await open_session(authed, repo)
+
+    body = await git_api(authed, sid, "diff", status=400)
+
+    assert body == {"error": "Invalid or missing file parameter"}
+
+
+async def test_untracked_diff_refuses_symlinked_directories_out_of_the_repo(
+    authed: TestClient, repo: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "outside"
+    secret.mkdir()
+    (secret / "secret.txt").write_text("top secret\n")
+    (repo / "link").symlink_to(secret)
+    sid = await open_session(authed, repo)
+
+    diff = await git_api(authed, sid, "diff", file="link/secret.txt", untracked="true")
+
+    assert diff["hunks"] == []
+    assert diff["additions"] == 0
+
+
+# --- blame and log -----------------------------------------------------------------------
+
+
+async def test_blame_with_an_uncommitted_line(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "poem.txt", "roses\nviolets\n", "First verse")
+    commit_file(repo, "poem.txt", "roses\nviolets\nsugar\n", "Second verse")
+    (repo / "poem.txt").write_text("roses\nviolets\nsugar\nand you\n")
+    head = git(repo, "rev-parse", "HEAD")
+    first = git(repo, "rev-parse", "HEAD~1")
+    sid = await open_session(authed, repo)
+
+    blame = await git_api(authed, sid, "blame", file="poem.txt")
+
+    assert blame["file"] == "poem.txt"
+    lines = blame["lines"]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert [line["content"] for line in lines] == ["roses", "violets", "sugar", "and you"]
+    assert lines[0]["commit"] == lines[1]["commit"] == first[:7]
+    assert lines[1]["summary"] == "First verse"  # metadata reused for a repeated commit
+    assert lines[1]["author"] == "Jane Doe"
+    assert lines[1]["date"].endswith(".000Z")
+    assert (lines[2]["commit"], lines[2]["summary"]) == (head[:7], "Second verse")
+    assert lines[3] == {"line": 4, "content": "and you", "commit": None,
+                        "author": "Not Committed Yet", "date": None,
+                        "summary": "Uncommitted changes"}
+
+
+async def test_log_limit_and_shape(authed: TestClient, repo: Path) -> None:
+    for n in range(1, 5):
+        commit_file(repo, "n.txt", f"{n}\n", f"commit {n}")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "with body", "-m", "line one\n\nline two")
+    sid = await open_session(authed, repo)
+
+    two = await git_api(authed, sid, "log", limit="2")
+    default = await git_api(authed, sid, "log", limit="abc")
+    clamped = await git_api(authed, sid, "log", limit="-4")
+
+    top, second = two["commits"]
+    assert top["subject"] == "with body"
+    assert top["body"] == "line one\n\nline two"
+    assert top["hash"] == git(repo, "rev-parse", "HEAD")
+    assert top["hash"].startswith(top["shortHash"])
+    assert len(top["shortHash"]) >= 7
+    assert (top["author"], top["email"]) == ("Jane Doe", "jane@example.com")
+    assert top["date"].endswith(".000Z")
+    assert (second["subject"], second["body"]) == ("commit 4", "")
+    assert len(default["commits"]) == 6  # the default limit of 20 covers all six
+    assert len(clamped["commits"]) == 1
+
+
+async def test_log_for_a_file_follows_renames(authed: TestClient, repo: Path) -> None:
+    commit_file(repo, "before.txt", "content\n" * 5, "create before")
+    commit_file(repo, "other.txt", "other\n", "unrelated")
+    git(repo, "mv", "before.txt", "after.txt")
+    git(repo, "commit", "-q", "-m", "rename to after")
+    sid = await open_session(authed, repo)
+
+    log = await git_api(authed, sid, "log", file="after.txt")
+
+    assert [c["subject"] for c in log["commits"]] == ["rename to after", "create before"]
+
+
+# --- the session badge -------------------------------------------------------------------
+
+
+async def test_badge_is_null_first_then_filled_in_the_background(
+    authed: TestClient, repo: Path
+) -> None:
+    git(repo, "remote", "add", "origin", "git@github.com:owner/repo.git")
+    (repo / "README.md").write_text("changed\n")
+    (repo / "new.txt").write_text("new\n")
+    sid = await open_session(authed, repo)
+
+    # Listing never waits on git: the very first listing of a new cwd has no badge yet.
+    assert await listed_badge(authed, sid) is None
+    badge = await wait_badge(authed, sid)
+
+    assert badge == {
+        "branch": "main",
+        "repoName": "owner/repo",
+        "provider": "GitHub",
+        "status": {"clean": False, "modified": 1, "staged": 0, "untracked": 1,
+                   "ahead": 0, "behind": 0, "summary": "1 modified, 1 untracked"},
+    }
+
+
+async def test_badge_cache_refreshes_once_per_cwd_and_stays_bounded(tmp_path: Path) -> None:
+    repos = [init_repo(tmp_path / f"r{n}") for n in range(3)]
+    cache = GitBadgeCache(ttl=60, max_entries=2)
+
+    assert cache.badge(str(repos[0])) is None
+    assert cache.badge(str(repos[0])) is None
+    assert len(cache._tasks) == 1  # at most one refresh in flight per cwd
+    await asyncio.gather(*cache._tasks.values())
+    assert cache.badge(str(repos[0])) is not None
+    for path in repos[1:]:
+        cache.badge(str(path))
+        await asyncio.gather(*cache._tasks.values())
+    assert str(repos[0]) not in cache._entries  # the least recently used entry went
+    assert len(cache._entries) == 2
+
+    cache.badge(str(tmp_path))
+    await cache.close()
+    assert cache._tasks == {}
+    assert cache.badge(str(tmp_path / "later")) is None  # closed: nothing new is scheduled
+    assert cache._tasks == {}
+
+
+# --- parsers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/owner/repo.git", ("owner/repo", "GitHub")),
+        ("https://github.com/owner/repo", ("owner/repo", "GitHub")),
+        ("git@github.com:owner/repo.git", ("owner/repo", "GitHub")),
+        ("ssh://git@github.com/owner/repo.git", ("owner/repo", "GitHub")),
+        ("https://user:s3cret@github.com/owner/repo.git", ("owner/repo", "GitHub")),
+        ("git@gitlab.com:group/repo.git", ("group/repo", "GitLab")),
+        ("https://gitlab.com/group/sub/repo.git", ("group/sub/repo", "GitLab")),
+        ("https://bitbucket.org/team/repo.git", ("team/repo", "Bitbucket")),
+        ("git@bitbucket.org:team/repo.git", ("team/repo", "Bitbucket")),
+        ("https://dev.azure.com/org/proj/_git/repo", ("org/proj/repo", "Azure DevOps")),
+        ("https://org@dev.azure.com/org/proj/_git/repo", ("org/proj/repo", "Azure DevOps")),
+        ("git@ssh.dev.azure.com:v3/org/proj/repo", ("org/proj/repo", "Azure DevOps")),
+        ("https://org.visualstudio.com/proj/_git/repo", ("org/proj/repo", "Azure DevOps")),
+        ("https://org.visualstudio.com/DefaultCollection/proj/_git/repo",
+         ("org/proj/repo", "Azure DevOps")),
+        ("https://git.example.com:8443/team/tool.git", ("team/tool", "git.example.com")),
+        ("git@git.example.com:team/tool.git", ("team/tool", "git.example.com")),
+        ("/srv/git/tool.git", ("tool", None)),
+        ("file:///srv/git/tool.git", ("tool", None)),
+    ],
+)
+def test_parse_remote(url: str, expected: tuple[str, str | None]) -> None:
+    assert parse_remote(url) == expected
+
+
+def test_format_summary() -> None:
+    assert format_summary(0, 0, 0, 0, 0) == "clean"
+    assert format_summary(0, 1, 2, 3, 0) == "1 modified, 2 untracked, 3↑"
+    assert format_summary(1, 2, 3, 4, 5) == "1 staged, 2 modified, 3 untracked, 4↑, 5↓"
+    assert format_summary(0, 0, 0, 0, 2) == "2↓"
+
+
+def test_parse_status_headers() -> None:
+    tracking = parse_status("## main...origin/main [ahead 3, behind 1]\0 M a\0")
+    gone = parse_status("## topic...origin/topic [gone]\0")
+    unborn = parse_status("## No commits yet on trunk\0?? x\0")
+    detached = parse_status("## HEAD (no branch)\0")
+
+    assert (tracking.branch, tracking.ahead, tracking.behind) == ("main", 3, 1)
+    assert tracking.badge_status()["summary"] == "1 modified, 3↑, 1↓"
+    assert (gone.branch, gone.ahead, gone.behind) == ("topic", 0, 0)
+    assert (unborn.branch, unborn.untracked) == ("trunk", ["x"])
+    assert detached.detached
+
+
+def test_parse_status_entries() -> None:
+    report = parse_status("## main\0RM new -> name\0old\0UU both\0A  added\0?? un tracked\0")
+
+    assert report.staged == [
+        {"path": "new -> name", "status": "R", "oldPath": "old"},
+        {"path": "both", "status": "U", "oldPath": None},
+        {"path": "added", "status": "A", "oldPath": None},
+    ]
+    assert report.modified == [
+        {"path": "new -> name", "status": "M", "oldPath": None},
+        {"path": "both", "status": "U", "oldPath": None},
+    ]
+    assert report.untracked == ["un tracked"]
+
+
+def test_parse_diff_stops_at_the_hunk_end() -> None:
+    raw = (
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1,2 @@ def f():\n-a\n+b\n+c\n"
+        "\\ No newline at end of file\n"
+        "diff --git a/y b/y\n--- a/y\n+++ b/y\n@@ -5,0 +6 @@\n+z\n"
+    )
+
+    diff = parse_diff(raw, "x")
+
+    assert (diff["additions"], diff["deletions"]) == (3, 1)
+    first, second = diff["hunks"]
+    assert first["header"] == "@@ -1 +1,2 @@"
+    assert (first["oldLines"], first["newLines"]) == (1, 2)
+    assert [line["content"] for line in first["lines"]] == ["a", "b", "c"]
+    assert (second["oldStart"], second["oldLines"], second["newStart"]) == (5, 0, 6)
+
+
+def test_parse_blame_shares_metadata_per_commit() -> None:
+    sha = "a" * 40
+    raw = (
+        f"{sha} 1 1 2\nauthor Ann\nauthor-time 0\nsummary Start\nfilename f\n\tone\n"
+        f"{sha} 2 2\n\ttwo\n"
+    )
+
+    lines = parse_blame(raw)
+
+    assert lines[1] == {"line": 2, "content": "two", "commit": "aaaaaaa", "author": "Ann",
+                        "date": "1970-01-01T00:00:00.000Z", "summary": "Start"}
+
+
+def test_query_parameter_parsing() -> None:
+    assert [clean_file(v) for v in ("a/./b", "a/b/../c", "..x", "x..")] == [
+        "a/b", "a/c", "..x", "x.."]
+    assert clean_file(None) is None
+    assert clean_file("a\0b") is None
+    assert [parse_context(v) for v in (None, "", "7", "7px", "-1", "100000", "x")] == [
+        3, 3, 7, 7, 0, 99999, 3]
+    assert [parse_limit(v) for v in (None, "0", "5", "500", "-3", "x")] == [
+        20, 20, 5, 100, 1, 20]

@@ -1,0 +1,407 @@
+"""Versions, the update check against a local package index, the in-app update state machine
+(with a harmless install command) and the changelog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import socket
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+import termbeam_py
+from termbeam_py import __version__, keys, update
+from tests.helpers import TermWS
+
+PROJECT_ROOT = Path(termbeam_py.__file__).resolve().parent.parent
+WAIT = 30.0
+
+# -- versions ------------------------------------------------------------------------------
+
+
+def test_describe_version() -> None:
+    assert update.describe_version("v1.2.3-0-gabc1234", False) == "1.2.3"
+    assert update.describe_version("1.2.3-0-gabc1234", True) == "1.2.3-dev.0+gabc1234.dirty"
+    assert update.describe_version("v1.2.3-4-gabc1234", False) == "1.2.3-dev.4+gabc1234"
+    assert update.describe_version("v1.2.3-4-gabc1234", True) == "1.2.3-dev.4+gabc1234.dirty"
+    assert update.describe_version("release-7", False) is None
+
+
+def test_is_newer() -> None:
+    assert update.is_newer("1.11.0", "1.10.2")
+    assert update.is_newer("2.0.0", "1.99.99")
+    assert not update.is_newer("1.10.2", "1.10.2")
+    assert not update.is_newer("1.10.1", "1.10.2")
+    assert not update.is_newer("1.2.3", "1.2.3-dev.4+gabc1234.dirty")  # dev is past its base
+    assert update.is_newer("1.2.4", "1.2.3-dev.4+gabc1234")
+    assert update.is_newer("1.2.3", "1.2.3-rc.1")  # a pre-release is before its stable
+    assert not update.is_newer("junk", "1.0.0")
+
+
+def test_clean_release() -> None:
+    assert update.clean_release("\x1b[31m2.0.0\x1b[0m\n") == "2.0.0"
+    assert update.clean_release("v1.2.3") == "1.2.3"
+    for bad in ("1.2", "1.2.3.4", "1.2.3rc1", "", None, 5, "1.2.3; rm -rf /"):
+        assert update.clean_release(bad) is None
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com",
+         "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "checkout"
+    path.mkdir()
+    git(path, "init", "-q")
+    (path / "a.txt").write_text("a\n")
+    git(path, "add", "a.txt")
+    git(path, "commit", "-q", "-m", "first")
+    return path
+
+
+async def version_of(client: TestClient) -> str:
+    response = await client.get("/api/version")
+    assert response.status == 200
+    return str((await response.json())["version"])
+
+
+async def test_version_without_checkout(client: TestClient) -> None:
+    client.app[keys.UPDATER].set_checkout(None)
+    assert await version_of(client) == __version__
+
+
+async def test_version_of_a_checkout_per_request(client: TestClient, repo: Path) -> None:
+    updater = client.app[keys.UPDATER]
+    updater.set_checkout(repo)
+    updater.version_ttl = 0
+    assert await version_of(client) == __version__  # no tag yet: the package's version
+    git(repo, "tag", "v1.2.3")
+    assert await version_of(client) == "1.2.3"
+    (repo / "new.txt").write_text("untracked counts as dirty\n")
+    sha = git(repo, "rev-parse", "--short", "HEAD")
+    assert await version_of(client) == f"1.2.3-dev.0+g{sha}.dirty"
+    git(repo, "add", "new.txt")
+    git(repo, "commit", "-q", "-m", "second")
+    sha = git(repo, "rev-parse", "--short", "HEAD")
+    assert await version_of(client) == f"1.2.3-dev.1+g{sha}"
+
+
+async def test_version_is_cached_briefly(client: TestClient, repo: Path) -> None:
+    updater = client.app[keys.UPDATER]
+    updater.set_checkout(repo)
+    git(repo, "tag", "v2.0.0")
+    assert await version_of(client) == "2.0.0"
+    (repo / "b.txt").write_text("b\n")
+    assert await version_of(client) == "2.0.0"  # within version_ttl
+    updater.version_ttl = 0
+    assert (await version_of(client)).endswith(".dirty")
+
+
+# -- install method -------------------------------------------------------------------------
+
+
+def test_install_methods(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("TERMBEAM_INSTALL_METHOD", "TERMBEAM_UPDATE_COMMAND", "PIPX_HOME",
+                 "UV_TOOL_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    source = update.detect_install(tmp_path)
+    assert (source.method, source.command, source.can_auto_update, source.restart_strategy) == (
+        "source", "git pull && pip install -e .", False, "none")
+
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / ".local/share/pipx/venvs/termbeam-py"))
+    pipx = update.detect_install(None)
+    assert (pipx.method, pipx.command, pipx.argv) == (
+        "pipx", "pipx upgrade termbeam-py", ("pipx", "upgrade", "termbeam-py"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / ".local/share/uv/tools/termbeam-py"))
+    assert update.detect_install(None).command == "uv tool upgrade termbeam-py"
+    monkeypatch.setenv("UV_TOOL_DIR", str(tmp_path / "elsewhere"))
+    pip = update.detect_install(None)
+    assert (pip.method, pip.can_auto_update, pip.restart_strategy) == ("pip", True, "exec")
+    assert pip.argv == (sys.executable, "-m", "pip", "install", "-U", "termbeam-py")
+
+    monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "pipx")
+    monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", "echo 'hello world'")
+    forced = update.detect_install(tmp_path)
+    assert (forced.method, forced.argv, forced.command) == (
+        "pipx", ("echo", "hello world"), "echo 'hello world'")
+    monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "source")
+    assert not update.detect_install(None).can_auto_update  # the override never applies
+
+
+# -- update check against a local index -----------------------------------------------------
+
+ServerFactory = Callable[..., Awaitable[TestServer]]
+
+
+@pytest.fixture
+async def index(aiohttp_server: ServerFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A loopback package index; tests change `body` and count `hits`."""
+    served: dict[str, Any] = {"body": {"info": {"version": "9.9.9"}}, "hits": 0}
+
+    async def project(request: web.Request) -> web.Response:
+        served["hits"] += 1
+        return web.json_response(served["body"])
+
+    app = web.Application()
+    app.router.add_get("/pypi/termbeam-py/json", project)
+    server = await aiohttp_server(app)
+    monkeypatch.setenv("TERMBEAM_INDEX_URL", str(server.make_url("/")))
+    return served
+
+
+async def check(client: TestClient, query: str = "") -> dict[str, Any]:
+    client.app[keys.UPDATER].set_checkout(None)
+    response = await client.get(f"/api/update-check{query}")
+    assert response.status == 200
+    return dict(await response.json())
+
+
+async def test_update_check_newer(
+    authed: TestClient, index: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "pipx")
+    monkeypatch.delenv("TERMBEAM_UPDATE_COMMAND", raising=False)
+    assert await check(authed) == {
+        "current": __version__, "latest": "9.9.9", "updateAvailable": True, "method": "pipx",
+        "command": "pipx upgrade termbeam-py", "canAutoUpdate": True, "restartStrategy": "exec",
+    }
+    cache = json.loads((tmp_path / "cfg" / "update-check.json").read_text())
+    assert cache["latest"] == "9.9.9"
+    assert isinstance(cache["checkedAt"], int)
+
+
+async def test_update_check_same_and_cache(authed: TestClient, index: dict[str, Any]) -> None:
+    index["body"] = {"info": {"version": __version__}}
+    body = await check(authed)
+    assert (body["latest"], body["updateAvailable"]) == (__version__, False)
+    index["body"] = {"info": {"version": "9.9.9"}}
+    assert (await check(authed))["latest"] == __version__  # cached for 24 h
+    assert index["hits"] == 1
+    body = await check(authed, "?force=true")
+    assert (body["latest"], body["updateAvailable"], index["hits"]) == ("9.9.9", True, 2)
+
+
+async def test_update_check_stale_cache_refetched(
+    authed: TestClient, index: dict[str, Any], tmp_path: Path
+) -> None:
+    stale = {"latest": "0.0.1", "checkedAt": 1_000}  # 1970: long expired
+    (tmp_path / "cfg" / "update-check.json").write_text(json.dumps(stale))
+    assert (await check(authed))["latest"] == "9.9.9"
+
+
+async def test_update_check_bad_index_answers(authed: TestClient, index: dict[str, Any]) -> None:
+    for body in ({"info": {"version": "1.2"}}, {"info": "x"}, [1], {"info": {"version": "9" * 200}},
+                 {"info": {"version": "2.0.0"}, "padding": "x" * 200_000}):
+        index["body"] = body
+        result = await check(authed, "?force=true")
+        assert (result["latest"], result["updateAvailable"]) == (None, False), body
+
+
+async def test_update_check_offline(authed: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("TERMBEAM_INDEX_URL", f"http://127.0.0.1:{port}")
+    body = await check(authed, "?force=true")
+    assert (body["current"], body["latest"], body["updateAvailable"]) == (
+        __version__, None, False)
+
+
+# -- the update state machine ---------------------------------------------------------------
+
+
+@pytest.fixture
+def installer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], None]:
+    """Make this a pip install whose install command is the given harmless shell script."""
+    monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "pip")
+    # The verify step imports termbeam_py in a fresh interpreter, as the re-exec would.
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    monkeypatch.chdir(tmp_path)
+
+    def use(script: str) -> None:
+        monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", shlex.join(["sh", "-c", script]))
+
+    return use
+
+
+async def status(client: TestClient) -> dict[str, Any]:
+    response = await client.get("/api/update/status")
+    assert response.status == 200
+    return dict(await response.json())
+
+
+async def wait_status(client: TestClient, *wanted: str) -> dict[str, Any]:
+    async with asyncio.timeout(WAIT):
+        while (state := await status(client))["status"] not in wanted:
+            await asyncio.sleep(0.02)
+    return state
+
+
+async def test_status_idle(authed: TestClient) -> None:
+    assert await status(authed) == update.idle_state()
+
+
+async def test_update_to_complete_with_broadcasts(
+    authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]], installer: Any,
+    tmp_path: Path,
+) -> None:
+    installer("echo Collecting termbeam-py; echo Successfully installed termbeam-py")
+    ws = await open_ws()
+    await ws.attach("no-such-session")
+    await ws.expect("error")  # the server now handles this socket: it is in the hub
+
+    response = await authed.post("/api/update")
+    assert response.status == 200
+    assert await response.json() == {"status": "updating", "method": "pip"}
+
+    seen: list[dict[str, Any]] = []
+    while (message := await ws.receive()) is not None:
+        if message["type"] == "update-progress":
+            seen.append(message)
+    statuses = [m["status"] for m in seen]
+    assert list(dict.fromkeys(statuses)) == [
+        "checking-permissions", "installing", "verifying", "restarting", "complete"]
+    assert set(seen[-1]) == {"type", *update.idle_state()}
+    assert ws.ws.close_code == 1012
+
+    final = await status(authed)
+    assert final["status"] == "complete"
+    assert (final["fromVersion"], final["toVersion"]) == (__version__, __version__)
+    assert "Successfully installed termbeam-py" in final["progress"]
+    assert final["restartStrategy"] == "exec"
+    assert final["error"] is None
+    assert final["startedAt"].endswith("Z")
+    updater = authed.app[keys.UPDATER]
+    assert updater.restart_requested
+    assert authed.app[keys.RUNTIME].stop.is_set()
+    result = json.loads((tmp_path / "cfg" / "update-result.json").read_text())
+    assert (result["fromVersion"], result["toVersion"]) == (__version__, __version__)
+    assert update.take_update_result(tmp_path / "cfg") == result
+    assert not (tmp_path / "cfg" / "update-result.json").exists()
+
+
+async def test_conflict_while_running(
+    authed: TestClient, installer: Any, tmp_path: Path
+) -> None:
+    gate = tmp_path / "go"
+    installer(f"echo waiting; while [ ! -e {shlex.quote(str(gate))} ]; do sleep 0.02; done")
+    assert (await authed.post("/api/update")).status == 200
+    await wait_status(authed, "installing")
+    response = await authed.post("/api/update")
+    assert response.status == 409
+    body = await response.json()
+    assert body["error"] == "Update already in progress"
+    assert body["state"]["status"] == "installing"
+    gate.touch()
+    assert (await wait_status(authed, "complete", "failed"))["status"] == "complete"
+
+
+async def test_failed_install_then_rate_limited(authed: TestClient, installer: Any) -> None:
+    installer("echo boom >&2; exit 3")
+    assert (await authed.post("/api/update")).status == 200
+    failed = await wait_status(authed, "failed")
+    assert failed["error"] == "Install command failed with exit code 3"
+    assert failed["progress"] == "boom\n"
+    assert not authed.app[keys.UPDATER].restart_requested
+
+    response = await authed.post("/api/update")
+    assert response.status == 429
+    assert await response.json() == {
+        "error": "Update already attempted recently. Try again in a few minutes."}
+    assert 0 < int(response.headers["Retry-After"]) <= 300
+
+
+async def test_installer_missing(
+    authed: TestClient, installer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", "/no/such/installer --upgrade")
+    assert (await authed.post("/api/update")).status == 200
+    failed = await wait_status(authed, "failed")
+    assert failed["error"] == "/no/such/installer not found on PATH"
+
+
+async def test_install_timeout(authed: TestClient, installer: Any, tmp_path: Path) -> None:
+    installer(f"while [ ! -e {shlex.quote(str(tmp_path / 'never'))} ]; do sleep 0.02; done")
+    authed.app[keys.UPDATER].install_timeout = 0.3
+    assert (await authed.post("/api/update")).status == 200
+    failed = await wait_status(authed, "failed")
+    assert failed["error"] == "Install timed out after 0.3 s"
+
+
+async def test_broken_new_version_is_not_restarted(
+    authed: TestClient, installer: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken" / "termbeam_py"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('half-installed')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken.parent))
+    installer("echo installed")
+    assert (await authed.post("/api/update")).status == 200
+    failed = await wait_status(authed, "failed")
+    assert failed["error"] == "The updated package could not be imported"
+    assert not authed.app[keys.RUNTIME].stop.is_set()
+
+
+async def test_source_install_cannot_auto_update(
+    authed: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "source")
+    monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", "true")
+    response = await authed.post("/api/update")
+    assert response.status == 400
+    assert await response.json() == {
+        "error": "Auto-update not available for this installation method",
+        "method": "source", "command": "git pull && pip install -e .", "canAutoUpdate": False,
+    }
+    assert (await status(authed))["status"] == "idle"
+
+
+async def test_update_routes_require_auth(client: TestClient) -> None:
+    for method, path in (("GET", "/api/update-check"), ("POST", "/api/update"),
+                         ("GET", "/api/update/status"), ("GET", "/api/changelog")):
+        response = await client.request(method, path)
+        assert response.status in (401, 403), path
+
+
+# -- changelog ------------------------------------------------------------------------------
+
+
+async def test_changelog(authed: TestClient, tmp_path: Path) -> None:
+    updater = authed.app[keys.UPDATER]
+    updater.set_checkout(None)
+    assert updater.changelog_paths == [update.PACKAGE_DIR / "CHANGELOG.md"]  # wheel layout
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## 1.0.0 — “quotes” ✓\n", encoding="utf-8")
+    updater.changelog_paths = [tmp_path / "missing.md", changelog]
+    response = await authed.get("/api/changelog")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/markdown; charset=utf-8"
+    assert await response.text() == changelog.read_text(encoding="utf-8")
+
+    updater.changelog_paths = [tmp_path / "missing.md"]
+    response = await authed.get("/api/changelog")
+    assert response.status == 404
+    assert await response.json() == {"error": "Changelog not available"}
+
+
+async def test_changelog_of_a_checkout(authed: TestClient, tmp_path: Path) -> None:
+    updater = authed.app[keys.UPDATER]
+    if await updater.find_checkout() is None:
+        pytest.skip("not running from a source checkout")
+    response = await authed.get("/api/changelog")
+    assert response.status == 200
+    assert (await response.text()).startswith("# Changelog")
