@@ -16,9 +16,8 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ptyprocess import PtyProcess
-
 from termbeam_py.sessions import procfs
+from termbeam_py.sessions.spawn import spawn
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +32,6 @@ INPUT_HIGH_WATER = 256 * 1024
 #: Seconds between SIGHUP and SIGKILL when a session is killed.
 KILL_GRACE = 2.0
 EXIT_POLL = 0.1
-
-
-def _child_setup() -> None:
-    # Python ignores SIGPIPE and SIGXFSZ; ignored dispositions survive exec, so without this
-    # `yes | head` in the user's shell would see EPIPE errors instead of dying quietly.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 
 
 def exit_code_from_status(status: int) -> int:
@@ -63,12 +55,9 @@ class Terminal:
         on_exit: Callable[[int], None],
     ) -> None:
         self._loop = asyncio.get_running_loop()
-        self._proc = PtyProcess.spawn(
-            list(argv), cwd=str(cwd), env=dict(env), dimensions=(rows, cols),
-            preexec_fn=_child_setup,
-        )
-        self.pid: int = self._proc.pid
-        self.fd: int = self._proc.fd
+        self._child = spawn(argv, cwd=cwd, env=env, rows=rows, cols=cols)
+        self.pid: int = self._child.pid
+        self.fd: int = self._child.fd
         self.cols, self.rows = cols, rows
         self._on_data = on_data
         self._on_exit = on_exit
@@ -173,7 +162,7 @@ class Terminal:
             return
         self.cols, self.rows = cols, rows
         with contextlib.suppress(OSError):
-            self._proc.setwinsize(rows, cols)
+            self._child.set_size(rows, cols)
 
     # -- exit -----------------------------------------------------------------------------
 
@@ -216,10 +205,7 @@ class Terminal:
             os.close(self._pidfd)
             self._pidfd = None
         self.exit_code = code
-        # Close the master ourselves: ptyprocess's close() sleeps, which must not happen here.
-        with contextlib.suppress(OSError):
-            self._proc.fileobj.close()
-        self._proc.closed = True
+        self._child.release(code)
         self.exited.set()
         self._on_exit(code)
 

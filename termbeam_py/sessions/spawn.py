@@ -1,0 +1,116 @@
+"""Starting a child on a new pseudo-terminal, fast.
+
+ptyprocess forks the whole interpreter and waits in Python for the exec: 10-20 ms in a
+server this size, with the event loop stalled. On Linux we instead let `subprocess` vfork
+`setsid --ctty` (util-linux) on the slave end of `os.openpty()`: the child becomes a session
+leader with the PTY as its controlling terminal, then execs the shell under the same PID.
+Elsewhere (or without `setsid`) ptyprocess is the fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from ptyprocess import PtyProcess
+
+
+class Child(Protocol):
+    """A process on a PTY: its PID, the master fd, and how to resize and release it."""
+
+    pid: int
+    fd: int
+
+    def set_size(self, rows: int, cols: int) -> None: ...
+
+    def release(self, exit_code: int) -> None:
+        """The child was reaped by the caller: close the master, forget the process."""
+
+
+@functools.cache
+def _setsid_path() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("setsid")
+
+
+def _winsize(rows: int, cols: int) -> bytes:
+    return struct.pack("HHHH", rows, cols, 0, 0)
+
+
+class _SetsidChild:
+    def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str],
+                 rows: int, cols: int, setsid: str) -> None:
+        if shutil.which(argv[0], path=env.get("PATH")) is None:
+            raise FileNotFoundError(f"{argv[0]}: not found or not executable")
+        master, slave = os.openpty()
+        try:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, _winsize(rows, cols))
+            # restore_signals (the default) resets SIGPIPE/SIGXFSZ, which Python ignores.
+            self._proc = subprocess.Popen(
+                [setsid, "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave,
+                cwd=cwd, env=dict(env), close_fds=True,
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        self.pid = self._proc.pid
+        self.fd = master
+
+    def set_size(self, rows: int, cols: int) -> None:
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, _winsize(rows, cols))
+
+    def release(self, exit_code: int) -> None:
+        # Tell Popen the status is known, so it never waits for (or warns about) the child.
+        self._proc.returncode = exit_code
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def _child_setup() -> None:
+    # Python ignores SIGPIPE and SIGXFSZ; ignored dispositions survive exec, so without this
+    # `yes | head` in the user's shell would see EPIPE errors instead of dying quietly.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+
+
+class _PtyprocessChild:
+    def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str],
+                 rows: int, cols: int) -> None:
+        self._proc = PtyProcess.spawn(
+            list(argv), cwd=str(cwd), env=dict(env), dimensions=(rows, cols),
+            preexec_fn=_child_setup,
+        )
+        self.pid: int = self._proc.pid
+        self.fd: int = self._proc.fd
+
+    def set_size(self, rows: int, cols: int) -> None:
+        self._proc.setwinsize(rows, cols)
+
+    def release(self, exit_code: int) -> None:
+        # Close the master ourselves: ptyprocess's close() sleeps, which must not happen here.
+        with contextlib.suppress(OSError):
+            self._proc.fileobj.close()
+        self._proc.closed = True
+
+
+def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str],
+          rows: int, cols: int) -> Child:
+    """Start `argv` on a new PTY of the given size; raises OSError if it cannot start."""
+    setsid = _setsid_path()
+    if setsid is not None:
+        return _SetsidChild(argv, cwd, env, rows, cols, setsid)
+    return _PtyprocessChild(argv, cwd, env, rows, cols)
