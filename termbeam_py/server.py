@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import signal
 import sys
 
 import segno
 from aiohttp import web
 
-from termbeam_py import __version__, keys, prefs, running
+from termbeam_py import __version__, keys, prefs, running, update
 from termbeam_py.app import create_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
@@ -21,8 +22,18 @@ log = logging.getLogger(__name__)
 
 
 def run(config: Config) -> int:
-    """Serve until SIGINT/SIGTERM or POST /api/shutdown; the process exit status."""
-    return asyncio.run(_serve(config))
+    """Serve until SIGINT/SIGTERM or POST /api/shutdown; the process exit status.
+
+    After a verified in-app update the server re-executes the same command line, so the new
+    version serves on the same port with the same options.
+    """
+    app = create_app(config)
+    status = asyncio.run(_serve(config, app))
+    if status == 0 and app[keys.UPDATER].restart_requested:
+        sys.stdout.write("[termbeam] Restarting into the updated version...\n")
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "termbeam_py", *sys.argv[1:]])  # noqa: S606
+    return status
 
 
 def _bound_port(runner: web.AppRunner, fallback: int) -> int:
@@ -66,8 +77,7 @@ def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def _serve(config: Config) -> int:
-    app = create_app(config)
+async def _serve(config: Config, app: web.Application) -> int:
     runtime = app[keys.RUNTIME]
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -89,6 +99,10 @@ async def _serve(config: Config) -> int:
     try:
         session_id = await _start_sessions(app)
         sys.stdout.write(banner(config, app, session_id))
+        updated = await asyncio.to_thread(update.take_update_result, config.config_dir)
+        if updated:
+            sys.stdout.write(f"  ✓ Updated from v{updated.get('fromVersion')} "
+                             f"to v{updated.get('toVersion')}\n")
         sys.stdout.flush()
         await runtime.stop.wait()
         sys.stdout.write("[termbeam] Shutting down...\n")

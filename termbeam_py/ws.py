@@ -29,24 +29,25 @@ def _dumps(message: dict[str, Any]) -> str:
 
 
 class Hub:
-    """Every open WebSocket, so that shutdown can say goodbye to each."""
+    """Every open WebSocket connection: for broadcasts, and so shutdown can say goodbye."""
 
     def __init__(self) -> None:
-        self.sockets: set[web.WebSocketResponse] = set()
+        self.connections: set[Connection] = set()
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        """Send `message` to every open socket (update progress, tunnel state)."""
+        """Send `message` to every authenticated socket (update progress, tunnel state)."""
         text = _dumps(message)
         await asyncio.gather(
-            *(ws.send_str(text) for ws in list(self.sockets) if not ws.closed),
+            *(c.ws.send_str(text) for c in list(self.connections)
+              if c.authed and not c.ws.closed),
             return_exceptions=True,
         )
 
     async def close_all(self, code: int = WSCloseCode.GOING_AWAY,
                         message: bytes = b"Server shutting down") -> None:
-        sockets, self.sockets = list(self.sockets), set()
+        connections, self.connections = list(self.connections), set()
         await asyncio.gather(
-            *(ws.close(code=code, message=message) for ws in sockets),
+            *(c.ws.close(code=code, message=message) for c in connections),
             return_exceptions=True,
         )
 
@@ -209,11 +210,11 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     hub = request.app[keys.HUB]
-    hub.sockets.add(ws)
     connection = Connection(request, ws)
+    hub.connections.add(connection)
     try:
         await connection.run()
     finally:
         connection.detach()
-        hub.sockets.discard(ws)
+        hub.connections.discard(connection)
     return ws

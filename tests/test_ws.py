@@ -232,3 +232,18 @@ async def test_utf8_split_across_reads_is_decoded_whole(term: TermWS) -> None:
     # a replacement character.
     out = await term.run(r"printf '\xf0\x9f'; sleep 0.1; printf '\x98\x80\n'")
     assert out == "😀"
+
+
+async def test_broadcasts_reach_only_authenticated_sockets(
+    authed: TestClient, open_ws: OpenWS
+) -> None:
+    import aiohttp
+
+    logged_in = await open_ws()
+    async with aiohttp.ClientSession() as anonymous, anonymous.ws_connect(
+        authed.make_url("/ws")
+    ) as stranger:
+        await authed.app[keys.HUB].broadcast({"type": "update-progress", "status": "installing"})
+        assert (await logged_in.expect("update-progress"))["status"] == "installing"
+        with pytest.raises(TimeoutError):
+            await stranger.receive(timeout=0.5)
