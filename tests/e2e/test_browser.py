@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,6 +146,29 @@ def test_phone_login_create_echo_and_key_row(phone_page: Any, server: ServerProc
     page.keyboard.press("Enter")
     page.wait_for_function(ROWS_CONTAIN, arg="sleep 300")
     keyrow.get_by_role("button", name="Control C").tap()
+    run_echo(page)
+    assert page.errors == []
+
+
+def test_flood_then_key_row_ctrl_c(phone_page: Any, server: ServerProcess) -> None:
+    """`yes` floods the terminal for 3 s: the page keeps answering, ^C brings the prompt back."""
+    page = phone_page
+    login(page, server)
+    create_session(page, "e2e-flood")
+    page.locator(".term-host").tap()
+    page.keyboard.type("yes flood-line")
+    page.keyboard.press("Enter")
+    page.wait_for_function(ROWS_CONTAIN, arg="flood-line")
+    slowest = 0.0
+    started = time.monotonic()
+    while time.monotonic() - started < 3.0:  # the flood's duration is the point here
+        before = time.monotonic()
+        page.evaluate("() => document.querySelectorAll('.xterm-rows > div').length")
+        slowest = max(slowest, time.monotonic() - before)
+    assert slowest < 2.0, f"the page stalled for {slowest:.1f} s during the flood"
+    page.get_by_role("navigation", name="Terminal keys").get_by_role(
+        "button", name="Control C"
+    ).tap()
     run_echo(page)
     assert page.errors == []
 
