@@ -247,3 +247,23 @@ async def test_broadcasts_reach_only_authenticated_sockets(
         assert (await logged_in.expect("update-progress"))["status"] == "installing"
         with pytest.raises(TimeoutError):
             await stranger.receive(timeout=0.5)
+
+
+async def test_json_client_sees_only_documented_messages(
+    open_ws: OpenWS, term: TermWS, session_id: str
+) -> None:
+    viewer = await open_ws()
+    await viewer.attach(session_id)
+    await viewer.expect("attached")
+    await term.type("head -c 600000 /dev/zero | tr '\\0' j; echo; echo en''d-mark\r")
+    await viewer.read_until("end-mark\r\n", timeout=60)
+    await term.type("exit 4\r")
+    await viewer.expect("exit")
+    documented = {
+        "replay": {"type", "data"},
+        "attached": {"type", "sessionId"},
+        "output": {"type", "data"},
+        "exit": {"type", "code"},
+    }
+    for message in viewer.messages:
+        assert set(message) == documented[message["type"]], message.keys()
