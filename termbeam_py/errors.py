@@ -5,6 +5,7 @@
     ├── Unauthorized (401)
     ├── Forbidden (403)
     ├── NotFound (404)
+    ├── Conflict (409)
     ├── PayloadTooLarge (413)
     └── TooManyRequests (429)
 
@@ -44,6 +45,10 @@ class NotFound(TermbeamError):
 
     def __init__(self, message: str = "not found") -> None:
         super().__init__(message)
+
+
+class Conflict(TermbeamError):
+    status = 409
 
 
 class PayloadTooLarge(TermbeamError):

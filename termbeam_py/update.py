@@ -1,7 +1,6 @@
-"""Versions and in-app updates: the running version (git-aware for source checkouts), the
-install method, the latest release on the package index, the update state machine with its
-`update-progress` broadcasts, and /api/update-check, /api/update, /api/update/status and
-/api/changelog.
+"""In-app updates: the install method, the latest release on the package index, the update
+state machine with its `update-progress` broadcasts, and /api/update-check, /api/update,
+/api/update/status and /api/changelog. The running version itself lives in `version.py`.
 
 Environment (read per request, so tests and packagers can steer it):
 
@@ -38,26 +37,33 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode, web
 
-from termbeam_py import __version__, keys, state
+from termbeam_py import keys, state
 from termbeam_py.errors import NotFound, TermbeamError, TooManyRequests
 from termbeam_py.ratelimit import SlidingWindow
 from termbeam_py.sessions.manager import SECRET_ENV
+from termbeam_py.version import (
+    PACKAGE_DIR,
+    VERSION_TTL,
+    RunningVersion,
+    find_checkout,
+    run_quiet,
+)
+
+# Re-exported: it was public here before version.py existed.
+from termbeam_py.version import describe_version as describe_version
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 PACKAGE = "termbeam-py"
-PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_INDEX = "https://pypi.org"
 CHECK_FILE, RESULT_FILE = "update-check.json", "update-result.json"
 CHECK_TTL = 24 * 3600.0
 FETCH_TIMEOUT, FETCH_LIMIT = 5.0, 100 * 1024
-GIT_TIMEOUT, VERSION_TTL = 2.0, 5.0
 INSTALL_TIMEOUT, VERIFY_TIMEOUT = 120.0, 5.0
 OUTPUT_TAIL = 500
 UPDATE_WINDOW = 300.0
 TOO_SOON = "Update already attempted recently. Try again in a few minutes."
-_DESCRIBE = re.compile(r"v?(\d+\.\d+\.\d+)-(\d+)-g([0-9a-f]+)")
 _SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.]+)?(\+[0-9A-Za-z.]+)?")
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x1f\x7f]")
 
@@ -66,54 +72,7 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def _run(argv: list[str], limit: float, cwd: Path | None = None) -> tuple[int, str]:
-    """Run a short command; (exit code, stdout). Timeouts and spawn errors give (-1, "")."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # `git status` must not lock the index
-        )
-    except OSError:
-        return -1, ""
-    try:
-        async with asyncio.timeout(limit):
-            out, _ = await proc.communicate()
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -1, ""
-    return proc.returncode or 0, out.decode(errors="replace").strip()
-
-
-# -- the running version --------------------------------------------------------------------
-
-def describe_version(describe: str, dirty: bool) -> str | None:
-    """`git describe --tags --long` output → `X.Y.Z` or `X.Y.Z-dev.N+gHASH[.dirty]`."""
-    match = _DESCRIBE.fullmatch(describe)
-    if match is None:
-        return None
-    base, ahead, sha = match.group(1), int(match.group(2)), match.group(3)
-    if ahead == 0 and not dirty:
-        return base
-    return f"{base}-dev.{ahead}+g{sha}" + (".dirty" if dirty else "")
-
-
-async def source_version(root: Path) -> str:
-    """The version of a source checkout; untracked files count as dirty."""
-    (code, describe), (status_code, status) = await asyncio.gather(
-        _run(["git", "describe", "--tags", "--long"], GIT_TIMEOUT, root),
-        _run(["git", "status", "--porcelain"], GIT_TIMEOUT, root),
-    )
-    version = describe_version(describe, status_code == 0 and bool(status)) if code == 0 else None
-    return version or __version__
-
-
-def find_checkout() -> Path | None:
-    """The repository root when running from a git checkout (blocking)."""
-    root = PACKAGE_DIR.parent
-    return root if (root / ".git").exists() else None
-
+# -- comparing releases ---------------------------------------------------------------------
 
 def parse_semver(text: str) -> tuple[tuple[int, int, int], bool] | None:
     """(X, Y, Z) and whether this is a pre-release of X.Y.Z (dev builds come after it)."""
@@ -272,8 +231,7 @@ class Updater:
         self.limiter = SlidingWindow(1, UPDATE_WINDOW)
         self.checkout: Path | None = None
         self._checkout_known = False
-        self._version: tuple[float, str] | None = None
-        self._version_lock = asyncio.Lock()
+        self._running = RunningVersion()
         self._check_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -290,13 +248,7 @@ class Updater:
 
     async def version(self) -> str:
         """The running version; a checkout is re-described at most every `version_ttl` s."""
-        root = await self.find_checkout()
-        if root is None:
-            return __version__
-        async with self._version_lock:
-            if self._version is None or time.monotonic() - self._version[0] >= self.version_ttl:
-                self._version = (time.monotonic(), await source_version(root))
-            return self._version[1]
+        return await self._running.get(await self.find_checkout(), self.version_ttl)
 
     async def install(self) -> Install:
         return await asyncio.to_thread(detect_install, await self.find_checkout())
@@ -395,7 +347,7 @@ class Updater:
     @staticmethod
     async def _verify() -> str:
         """Import the freshly installed package in a new interpreter, as the re-exec will."""
-        code, out = await _run(
+        code, out = await run_quiet(
             [sys.executable, "-c", "import termbeam_py; print(termbeam_py.__version__)"],
             VERIFY_TIMEOUT,
         )

@@ -1,0 +1,157 @@
+"""Directory listing (`/files`) and the breadth-first file tree (`/file-tree`) of a session.
+
+Hidden entries and symlinks are left out of listings; in the tree symlinks are leaves, never
+followed. Both are capped (`LIST_MAX`, `TREE_MAX`, `TREE_DEPTH_MAX`) and scanned in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from termbeam_py.errors import BadRequest, NotFound, TermbeamError
+from termbeam_py.files.paths import OUTSIDE, check_path_text, resolve, session_root, single
+
+LIST_MAX, TREE_MAX, TREE_DEPTH_MAX, TREE_DEPTH_DEFAULT = 1000, 5000, 5, 3
+
+routes = web.RouteTableDef()
+
+
+# -- scanning (blocking) ----------------------------------------------------------------------
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _order(entry: os.DirEntry[str]) -> tuple[bool, str, str]:
+    """Directories first, then case-insensitive by name (close to JS localeCompare)."""
+    return (not _is_dir(entry), entry.name.casefold(), entry.name)
+
+
+def _scan(path: str, missing: str, failed: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as it:
+            return sorted(it, key=_order)
+    except FileNotFoundError as exc:
+        raise NotFound(missing) from exc
+    except NotADirectoryError as exc:
+        raise BadRequest("Not a directory") from exc
+    except OSError as exc:
+        raise TermbeamError(failed) from exc
+
+
+def _scan_quietly(path: str) -> list[os.DirEntry[str]]:
+    """A subdirectory's sorted entries; an unreadable one just stays empty."""
+    try:
+        return _scan(path, "", "")
+    except TermbeamError:
+        return []
+
+
+def _iso(mtime: float) -> str | None:
+    try:
+        when = datetime.fromtimestamp(mtime, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# -- listing ----------------------------------------------------------------------------------
+
+
+def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
+    is_dir = _is_dir(entry)
+    kind = "directory" if is_dir else "file"
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return {"name": entry.name, "type": kind, "size": 0, "modified": None}
+    size = 0 if is_dir else st.st_size
+    return {"name": entry.name, "type": kind, "size": size, "modified": _iso(st.st_mtime)}
+
+
+def _listing(root: str, param: str) -> dict[str, Any]:
+    base, real = resolve(root, param, OUTSIDE)
+    entries = _scan(real, "Directory not found", "Failed to read directory")
+    shown = [e for e in entries if not e.name.startswith(".") and not e.is_symlink()]
+    return {
+        "base": base,
+        "rootDir": os.path.abspath(root),
+        "entries": [_list_entry(e) for e in shown[:LIST_MAX]],
+        "truncated": len(shown) > LIST_MAX,
+    }
+
+
+# -- tree -------------------------------------------------------------------------------------
+
+
+def _tree_node(entry: os.DirEntry[str], rel: str) -> dict[str, Any]:
+    # Symlinks are leaves, never followed: a link to an ancestor would loop forever.
+    if _is_dir(entry):
+        return {"name": entry.name, "type": "directory", "path": rel, "children": []}
+    try:
+        size = entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        size = 0
+    return {"name": entry.name, "type": "file", "path": rel, "size": size}
+
+
+def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
+    """Breadth-first, so one huge directory cannot starve its siblings of the budget."""
+    lexical, real = resolve(root, param, OUTSIDE)
+    start_rel = os.path.relpath(lexical, os.path.abspath(root))
+    tree: list[dict[str, Any]] = []
+    queue = deque([(real, "" if start_rel == "." else start_rel, tree, 1)])
+    budget = TREE_MAX
+    while queue and budget > 0:
+        path, rel, children, level = queue.popleft()
+        if children is tree:  # the requested directory: its errors are the answer
+            entries = _scan(path, "Directory not found", "Failed to build file tree")
+        else:
+            entries = _scan_quietly(path)
+        for entry in entries[:budget]:
+            node = _tree_node(entry, f"{rel}/{entry.name}" if rel else entry.name)
+            children.append(node)
+            if "children" in node and level < depth:
+                queue.append((entry.path, node["path"], node["children"], level + 1))
+        budget -= min(len(entries), budget)
+    return {"root": os.path.abspath(root), "tree": tree}
+
+
+def _depth(request: web.Request) -> int:
+    raw = single(request, "depth", "Invalid depth")
+    if raw is None:
+        return TREE_DEPTH_DEFAULT
+    if not re.fullmatch(r"\s*[+-]?\d{1,6}\s*", raw):
+        raise BadRequest("Invalid depth")
+    return min(max(int(raw), 1), TREE_DEPTH_MAX)
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+
+@routes.get("/api/sessions/{id}/files")
+async def list_files(request: web.Request) -> web.Response:
+    root = await session_root(request)
+    param = single(request, "dir", "Invalid dir parameter") or "."
+    check_path_text(param, "Invalid dir parameter")
+    return web.json_response(await asyncio.to_thread(_listing, root, param))
+
+
+@routes.get("/api/sessions/{id}/file-tree")
+async def file_tree(request: web.Request) -> web.Response:
+    root = await session_root(request)
+    depth = _depth(request)
+    param = single(request, "path", "Invalid path parameter") or "."
+    check_path_text(param, "Invalid path parameter")
+    return web.json_response(await asyncio.to_thread(_tree, root, param, depth))

@@ -1,0 +1,118 @@
+"""Sending session files to the client (download, file-raw, file-content) and the content-type
+policy that keeps a served file from acting as a page of our origin.
+
+`file-raw` never lets a file act as a page of our origin: only passive media (raster
+images, audio, video) keep their own content type; HTML, SVG, XML, scripts and any other
+text are sent as `text/plain`, other binary types as `application/octet-stream`; every
+answer carries `X-Content-Type-Options: nosniff` and a `Content-Security-Policy` whose
+`sandbox` puts the document in an opaque origin with scripts disabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+from mimetypes import guess_type
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import hdrs, web
+
+from termbeam_py.errors import NotFound
+from termbeam_py.files.paths import (
+    SYMLINK_OUTSIDE,
+    MiB,
+    check_regular,
+    file_param,
+    regular_file,
+    resolve,
+    session_root,
+)
+
+DOWNLOAD_MAX, RAW_MAX, CONTENT_MAX = 100 * MiB, 20 * MiB, 2 * MiB
+#: `sandbox` = opaque origin, no scripts; img/media/inline style let the browser's own image
+#: and video viewer pages still render when a file-raw URL is opened directly.
+RAW_CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
+_TEXTY = ("application/json", "application/javascript", "application/xml", "application/x-sh")
+
+routes = web.RouteTableDef()
+
+
+class ExactFileResponse(web.FileResponse):
+    """A FileResponse that never swaps in a `.gz`/`.br` sibling of the requested file.
+
+    aiohttp serves `x.gz` for `x` when the client accepts gzip; for user files that would
+    deliver a different file's bytes under this name.
+    """
+
+    def _get_file_path_stat_encoding(
+        self, accept_encoding: str
+    ) -> tuple[pathlib.Path | None, os.stat_result, str | None]:
+        return super()._get_file_path_stat_encoding("")
+
+
+def _raw_content_type(path: str) -> str:
+    """Passive media keep their type; anything a browser could run becomes inert."""
+    guessed, _ = guess_type(path, strict=False)
+    if guessed is None:
+        return "text/plain; charset=utf-8"
+    if guessed.startswith(("audio/", "video/")) or (
+        guessed.startswith("image/") and guessed != "image/svg+xml"
+    ):
+        return guessed
+    texty = guessed.startswith("text/") or guessed.endswith(("+xml", "+json"))
+    if texty or guessed in _TEXTY:
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"
+
+
+def _disposition(kind: str, name: str) -> str:
+    return f"{kind}; filename*=UTF-8''{quote(name, safe='', errors='replace')}"
+
+
+def _read_text(root: str, param: str) -> dict[str, Any]:
+    """The file as (lossily decoded) UTF-8 text, with its name and size (blocking)."""
+    lexical, real = resolve(root, param, SYMLINK_OUTSIDE)
+    try:
+        # O_NONBLOCK: opening a FIFO must not hang the thread; fstat then refuses it.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise NotFound("File not found") from exc
+    try:
+        st = os.fstat(fd)
+        check_regular(st, CONTENT_MAX)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(st.st_size)
+    name = os.path.basename(lexical)
+    return {"content": data.decode("utf-8", "replace"), "name": name, "size": st.st_size}
+
+
+@routes.get("/api/sessions/{id}/download")
+async def download(request: web.Request) -> web.StreamResponse:
+    root = await session_root(request)
+    lexical, real = await asyncio.to_thread(regular_file, root, file_param(request), DOWNLOAD_MAX)
+    disposition = _disposition("attachment", os.path.basename(lexical))
+    return ExactFileResponse(real, headers={hdrs.CONTENT_DISPOSITION: disposition})
+
+
+@routes.get("/api/sessions/{id}/file-raw")
+async def file_raw(request: web.Request) -> web.StreamResponse:
+    root = await session_root(request)
+    _, real = await asyncio.to_thread(regular_file, root, file_param(request), RAW_MAX)
+    headers = {
+        hdrs.CONTENT_TYPE: _raw_content_type(real),
+        # Ours wins: the app's default security headers are only set if absent.
+        "Content-Security-Policy": RAW_CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return ExactFileResponse(real, headers=headers)
+
+
+@routes.get("/api/sessions/{id}/file-content")
+async def file_content(request: web.Request) -> web.Response:
+    root = await session_root(request)
+    return web.json_response(await asyncio.to_thread(_read_text, root, file_param(request)))
