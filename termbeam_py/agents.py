@@ -22,18 +22,20 @@ import json
 import logging
 import re
 import shutil
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.errors import BadRequest
+
+if TYPE_CHECKING:
+    import sqlite3
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -171,6 +173,8 @@ def _row(agent_id: str, **fields: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _readonly(path: Path) -> Iterator[sqlite3.Connection]:
+    import sqlite3  # on first use: an idle server need not carry it
+
     # mode=ro: never create or modify another tool's database.
     db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
     try:
@@ -314,6 +318,8 @@ SOURCES = {"copilot": copilot_sessions, "claude": claude_sessions, "opencode": o
 
 def read_sessions(home: Path, agent: str | None) -> list[dict[str, Any]]:
     """Every readable past session, newest first; a broken store is logged and skipped."""
+    import sqlite3  # on first use: an idle server need not carry it
+
     rows: list[dict[str, Any]] = []
     for name, source in SOURCES.items():
         if agent is not None and name != agent:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -120,6 +119,10 @@ class Install:
 
 
 def _editable() -> bool:
+    # Imported here: importlib.metadata pulls in email, zipfile and csv (~1 MB of RSS) that an
+    # idle server does not need.
+    import importlib.metadata
+
     with contextlib.suppress(importlib.metadata.PackageNotFoundError, ValueError, TypeError):
         text = importlib.metadata.distribution(PACKAGE).read_text("direct_url.json")
         return bool(text and json.loads(text).get("dir_info", {}).get("editable"))

@@ -172,7 +172,8 @@ class Connection:
             return
         payload = self._json_frame(session, client, item)
         if payload:
-            await self.ws.send_str(payload)
+            # Pre-encoded UTF-8: every viewer at this position shares the same bytes.
+            await self.ws.send_frame(payload, WSMsgType.TEXT)
 
     @staticmethod
     def _binary_frame(session: Session, item: Output) -> bytes:
@@ -184,7 +185,7 @@ class Connection:
         return frame
 
     @staticmethod
-    def _json_frame(session: Session, client: Client, item: Output) -> str:
+    def _json_frame(session: Session, client: Client, item: Output) -> bytes:
         # Viewers at the same position with the same undecoded tail share one encoding.
         pending = client.decoder.getstate()
         key = ("json", item.seq, len(item.data), pending)
@@ -192,9 +193,9 @@ class Connection:
         if isinstance(cached, tuple):
             payload, state = cached
             client.decoder.setstate(state)
-            return str(payload)
+            return bytes(payload)
         text = client.decoder.decode(item.data)
-        payload = _dumps({"type": "output", "data": text}) if text else ""
+        payload = _dumps({"type": "output", "data": text}).encode() if text else b""
         session.remember_encoded(key, (payload, client.decoder.getstate()))
         return payload
 
