@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, static, update
+from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, push, static, update
 from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError, TooManyRequests
@@ -88,12 +88,12 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_security_headers)
-    for feature in (files, gitrepo, prefs, agents, update):
+    for feature in (files, gitrepo, prefs, agents, update, push):
         feature.setup(app)
     app.router.add_get("/ws", websocket)
     for table in (
         auth.routes, meta.routes, session_routes.routes, files.routes, gitrepo.routes,
-        prefs.routes, agents.routes, update.routes, static.routes,
+        prefs.routes, agents.routes, update.routes, push.routes, static.routes,
     ):
         app.router.add_routes(table)
     return app

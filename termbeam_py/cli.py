@@ -59,13 +59,19 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
               help="State directory. Env: TERMBEAM_CONFIG_DIR.")
 @click.option("--allow-host", multiple=True, help="Extra Host name to accept (repeatable).")
 @click.option("--no-qr", is_flag=True, help="Do not print the QR code.")
+@click.option("--shell-integration/--no-shell-integration", default=True, show_default=True,
+              help="Mark commands in bash/zsh (OSC 133) to notify with command, exit code "
+                   "and duration.")
+@click.option("--notify-min-seconds", type=click.FloatRange(0), default=10.0,
+              show_default=True, help="Commands shorter than this do not notify.")
 @click.option("--force", is_flag=True, help="Stop a server already running, then start.")
 @click.version_option(__version__, "-v", "--version", prog_name="termbeam",
                       message="termbeam v%(version)s")
 def serve(
     command: tuple[str, ...], port: int, host: str, lan: bool, password: str | None,
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
-    config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, force: bool,
+    config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
+    notify_min_seconds: float, force: bool,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
     secret, generated = _password(password, generate_password, no_password)
@@ -76,7 +82,8 @@ def serve(
             port=port, password=secret, password_generated=generated, log_level=log_level,
             cwd=(cwd or Path.cwd()).expanduser().absolute(),
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
-            allow_hosts=allow_host, print_qr=not no_qr,
+            allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,
+            notify_min_seconds=notify_min_seconds,
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -51,6 +51,10 @@ class Config:
     public_url: str | None = None
     print_qr: bool = True
     share_token_ttl: float = 300.0
+    shell_integration: bool = True
+    """Inject OSC 133 shell integration into bash/zsh sessions (never touching rc files)."""
+    notify_min_seconds: float = 10.0
+    """Commands shorter than this do not notify when they complete."""
     shell_env: dict[str, str] = field(default_factory=dict)
     """Extra environment for spawned shells (tests set a fixed prompt)."""
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from termbeam_py.files import UploadStore
     from termbeam_py.gitrepo import GitBadgeCache
     from termbeam_py.prefs import PrefsStore
+    from termbeam_py.push import PushService
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
     from termbeam_py.update import Updater
@@ -28,3 +29,4 @@ GIT: web.AppKey[GitBadgeCache] = web.AppKey("GIT")
 PREFS: web.AppKey[PrefsStore] = web.AppKey("PREFS")
 AGENTS: web.AppKey[AgentCatalog] = web.AppKey("AGENTS")
 UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
+PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
