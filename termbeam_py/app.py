@@ -12,6 +12,10 @@ from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, push, s
 from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError, TooManyRequests
+from termbeam_py.preview import close_sockets as close_preview_sockets
+from termbeam_py.preview import listener_routes as preview_listener_routes
+from termbeam_py.preview import routes as preview_routes
+from termbeam_py.preview import setup as setup_preview
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
 from termbeam_py.sessions import routes as session_routes
@@ -90,12 +94,34 @@ def create_app(config: Config) -> web.Application:
     app.on_response_prepare.append(_security_headers)
     for feature in (files, gitrepo, prefs, agents, update, push):
         feature.setup(app)
+    setup_preview(app, timeout=config.preview_timeout)
     app.router.add_get("/ws", websocket)
     for table in (
         auth.routes, meta.routes, session_routes.routes, files.routes, gitrepo.routes,
         prefs.routes, agents.routes, update.routes, push.routes, static.routes,
     ):
         app.router.add_routes(table)
+    app.router.add_routes(preview_routes)
+    return app
+
+
+def create_preview_app(main: web.Application) -> web.Application:
+    """The separate preview listener: only the proxy, on its own origin, without a sandbox.
+
+    It shares the main app's login check and upstream client, so it must be served while the
+    main app runs. Host and Origin are checked as on the main origin.
+    """
+    app = web.Application(
+        middlewares=[error_middleware, auth.guard_middleware, auth.auth_middleware],
+        client_max_size=1024**2,
+    )
+    app[keys.CONFIG] = main[keys.CONFIG]
+    app[keys.AUTH] = main[keys.AUTH]
+    app[keys.RUNTIME] = main[keys.RUNTIME]
+    app[keys.PREVIEW] = main[keys.PREVIEW]
+    app[keys.PREVIEW_SANDBOXED] = False
+    app.on_shutdown.append(close_preview_sockets)
+    app.router.add_routes(preview_listener_routes)
     return app
 
 

@@ -171,9 +171,34 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     if host is not None and not auth.host_allowed(host):
         raise Forbidden("Host not allowed")
     needs_origin = request.method in STATE_CHANGING or _is_websocket(request)
-    if needs_origin and not origin_allowed(request):
+    if needs_origin and not origin_allowed(request) and not _sandboxed_preview_origin(request):
         raise Forbidden("Origin not allowed")
     return await handler(request)
+
+
+def _preview_grant(request: web.Request) -> bool:
+    """A main-origin preview path carrying a live grant for its port (see preview/grants.py)."""
+    return (
+        request.path.startswith("/preview/")
+        and request.app.get(keys.PREVIEW_SANDBOXED, False)
+        and request.app[keys.PREVIEW].grants.authorizes(request.path)
+    )
+
+
+def _sandboxed_preview_origin(request: web.Request) -> bool:
+    # A sandboxed preview page has an opaque origin, sent as "null"; the grant in the path,
+    # not the Origin, is what authorises its form posts and hot-reload sockets.
+    return request.headers.get("Origin") == "null" and _preview_grant(request)
+
+
+def _login_redirect(request: web.Request) -> web.HTTPFound:
+    if request.app.get(keys.PREVIEW_SANDBOXED, True):
+        return web.HTTPFound("/login")
+    # The preview listener has no login page: send the browser to the main origin's.
+    host = urlsplit(f"//{request.headers.get('Host', request.host)}").hostname or "localhost"
+    host = f"[{host}]" if ":" in host else host
+    scheme = "https" if is_https(request) else "http"
+    return web.HTTPFound(f"{scheme}://{host}:{request.app[keys.RUNTIME].port}/login")
 
 
 def _limit(
@@ -239,7 +264,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if path in PAGE_ROUTES and "ott" in request.query:
         await _share_login(request, auth)
-    if auth.cookie_valid(request):
+    if auth.cookie_valid(request) or _preview_grant(request):
         return await handler(request)
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
@@ -252,7 +277,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Unauthorized()
     if path.startswith("/api/"):
         raise Unauthorized()
-    raise web.HTTPFound("/login")
+    raise _login_redirect(request)
 
 
 routes = web.RouteTableDef()

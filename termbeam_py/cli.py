@@ -47,6 +47,12 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
               show_default=True, help="Port to listen on (0 picks a free one). Env: PORT.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--lan", is_flag=True, help="Listen on every interface (0.0.0.0).")
+@click.option("--preview-port", type=click.IntRange(0, 65535), envvar="TERMBEAM_PREVIEW_PORT",
+              default=0, show_default=True,
+              help="Port of the separate port-preview origin (0 picks a free one). "
+                   "Env: TERMBEAM_PREVIEW_PORT.")
+@click.option("--no-preview-port", is_flag=True,
+              help="No separate preview origin (previews stay sandboxed on the main port).")
 @click.option("--password", default=None, help="Password (env: TERMBEAM_PASSWORD).")
 @click.option("--generate-password", is_flag=True, help="Generate a random password (default).")
 @click.option("--no-password", is_flag=True, help="No password (loopback only).")
@@ -68,7 +74,8 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.version_option(__version__, "-v", "--version", prog_name="termbeam",
                       message="termbeam v%(version)s")
 def serve(
-    command: tuple[str, ...], port: int, host: str, lan: bool, password: str | None,
+    command: tuple[str, ...], port: int, host: str, lan: bool, preview_port: int,
+    no_preview_port: bool, password: str | None,
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
     config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
     notify_min_seconds: float, force: bool,
@@ -79,7 +86,8 @@ def serve(
     try:
         config = Config(
             shell=shell, shell_args=args, host="0.0.0.0" if lan else host,  # noqa: S104
-            port=port, password=secret, password_generated=generated, log_level=log_level,
+            port=port, preview_port=None if no_preview_port else preview_port,
+            password=secret, password_generated=generated, log_level=log_level,
             cwd=(cwd or Path.cwd()).expanduser().absolute(),
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,

@@ -51,6 +51,10 @@ class Config:
     public_url: str | None = None
     print_qr: bool = True
     share_token_ttl: float = 300.0
+    preview_port: int | None = 0
+    """Port of the separate preview listener: 0 picks a free one, None disables it."""
+    preview_timeout: float = 10.0
+    """Seconds a previewed app has to answer with its response headers (then 504)."""
     shell_integration: bool = True
     """Inject OSC 133 shell integration into bash/zsh sessions (never touching rc files)."""
     notify_min_seconds: float = 10.0
@@ -61,6 +65,10 @@ class Config:
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"invalid port {self.port}: must be an integer 0-65535")
+        if self.preview_port is not None and not 0 <= self.preview_port <= 65535:
+            raise ConfigError(
+                f"invalid preview port {self.preview_port}: must be an integer 0-65535"
+            )
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(
                 f"invalid log level {self.log_level!r}: choose one of {', '.join(LOG_LEVELS)}"

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from termbeam_py.files import UploadStore
     from termbeam_py.gitrepo import GitBadgeCache
     from termbeam_py.prefs import PrefsStore
+    from termbeam_py.preview import PreviewService
     from termbeam_py.push import PushService
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
@@ -30,3 +31,6 @@ PREFS: web.AppKey[PrefsStore] = web.AppKey("PREFS")
 AGENTS: web.AppKey[AgentCatalog] = web.AppKey("AGENTS")
 UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
 PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
+PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
+#: True on the main origin (proxied pages get a sandboxing CSP), False on the preview listener.
+PREVIEW_SANDBOXED: web.AppKey[bool] = web.AppKey("PREVIEW_SANDBOXED")

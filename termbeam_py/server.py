@@ -13,7 +13,7 @@ import segno
 from aiohttp import web
 
 from termbeam_py import __version__, keys, prefs, running, update
-from termbeam_py.app import create_app
+from termbeam_py.app import create_app, create_preview_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
 from termbeam_py.netinfo import lan_url
@@ -65,6 +65,9 @@ def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     lines.append(f"  Local:    {runtime.local_url}")
     if runtime.lan_url:
         lines.append(f"  LAN:      {runtime.lan_url}")
+    preview_port = app[keys.PREVIEW].listener_port
+    if preview_port is not None:
+        lines.append(f"  Preview:  port {preview_port} (separate origin for /preview/<port>/)")
     url = runtime.share_base(runtime.local_url)
     if config.print_qr:
         share = url + "/"
@@ -88,6 +91,7 @@ async def _serve(config: Config, app: web.Application) -> int:
         await runner.cleanup()
         return 1
     runtime.port = _bound_port(runner, config.port)
+    preview_runner = await _start_preview(config, app)
     runtime.lan_url = lan_url(config.host, runtime.port)
     conn_file = config.connection_file
     await asyncio.to_thread(
@@ -111,8 +115,27 @@ async def _serve(config: Config, app: web.Application) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await asyncio.to_thread(running.remove_connection, conn_file)
+        if preview_runner is not None:
+            await preview_runner.cleanup()  # before the main app closes the upstream client
         await runner.cleanup()
     return 0
+
+
+async def _start_preview(config: Config, app: web.Application) -> web.AppRunner | None:
+    """Serve the port-preview origin on its own port; a failure only disables it."""
+    if config.preview_port is None:
+        return None
+    runner = web.AppRunner(create_preview_app(app), handle_signals=False, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.host, config.preview_port).start()
+    except OSError as exc:
+        log.warning("preview origin disabled: cannot listen on %s:%s: %s",
+                    config.host, config.preview_port, exc)
+        await runner.cleanup()
+        return None
+    app[keys.PREVIEW].listener_port = _bound_port(runner, config.preview_port)
+    return runner
 
 
 async def _start_sessions(app: web.Application) -> str | None:
