@@ -87,7 +87,8 @@ def create_app(config: Config) -> web.Application:
     app[keys.HUB] = Hub()
     app[keys.SESSIONS] = SessionManager(
         default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
-        shell_env=config.shell_env,
+        shell_env=config.shell_env, shell_integration=config.shell_integration,
+        notify_min_seconds=config.notify_min_seconds,
     )
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)

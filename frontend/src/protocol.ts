@@ -76,13 +76,25 @@ export function encode(msg: ClientMsg): string {
 
 // ---- server → client -------------------------------------------------------
 
+/** Command finished: the documented fields, plus what the server knew (our extension). */
+export interface NotificationMsg {
+  type: 'notification';
+  notificationType?: string;
+  sessionName?: string;
+  timestamp?: number;
+  sessionId?: string;
+  command?: string;
+  exitCode?: number;
+  durationMs?: number;
+}
+
 export type ServerMsg =
   | { type: 'attached'; sessionId: string; seq?: number; resumed?: boolean }
   | { type: 'replay'; data: string; seq?: number }
   | { type: 'output'; data: string }
   | { type: 'exit'; code: number | null }
   | { type: 'error'; message: string }
-  | { type: 'notification'; notificationType?: string; sessionName?: string; timestamp?: number }
+  | NotificationMsg
   | { type: 'other'; raw: Record<string, unknown> };
 
 function optSeq(v: unknown): number | undefined {
@@ -127,6 +139,10 @@ export function parseServerText(text: string): ServerMsg | null {
         notificationType: typeof o.notificationType === 'string' ? o.notificationType : undefined,
         sessionName: typeof o.sessionName === 'string' ? o.sessionName : undefined,
         timestamp: typeof o.timestamp === 'number' ? o.timestamp : undefined,
+        sessionId: typeof o.sessionId === 'string' ? o.sessionId : undefined,
+        command: typeof o.command === 'string' ? o.command : undefined,
+        exitCode: Number.isInteger(o.exitCode) ? (o.exitCode as number) : undefined,
+        durationMs: typeof o.durationMs === 'number' ? o.durationMs : undefined,
       };
     default:
       return typeof o.type === 'string' ? { type: 'other', raw: o } : null;

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from termbeam_py.errors import BadRequest, NotFound
-from termbeam_py.sessions import procfs
+from termbeam_py.sessions import integration, procfs
+from termbeam_py.sessions.activity import ActivityMonitor
+from termbeam_py.sessions.client import Message
 from termbeam_py.sessions.session import Session
 from termbeam_py.sessions.shells import Shell, detect_shells
 
@@ -62,6 +64,8 @@ class SessionManager:
         default_args: tuple[str, ...],
         default_cwd: Path,
         shell_env: Mapping[str, str],
+        shell_integration: bool = True,
+        notify_min_seconds: float = 10.0,
     ) -> None:
         self.default_shell = default_shell
         self.default_args = default_args
@@ -70,6 +74,12 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}
         self.shells: list[Shell] = []
         self.exit_listeners: list[Callable[[Session], None]] = []
+        self.shell_integration = shell_integration
+        self.notify_min_seconds = notify_min_seconds
+        self.activity = ActivityMonitor()
+        """Process-table polling for the command-complete heuristics."""
+        self.notify_listeners: list[Callable[[Session, Message], None]] = []
+        """Called with every command-complete notification (Web Push listens here)."""
 
     async def start(self) -> None:
         self.shells = await asyncio.to_thread(detect_shells, self.default_shell)
@@ -119,29 +129,42 @@ class SessionManager:
         """Spawn a session; arguments are already validated by the caller."""
         shell = shell or self.default_shell
         session_id = secrets.token_hex(16)
+        argv = list(self.default_args if args is None else args)
+        launch = integration.Launch(argv, self._env)
+        if self.shell_integration:
+            launch = integration.prepare(shell, argv, self._env)
         try:
             session = Session(
                 session_id=session_id,
                 name=name or self._pick_name(),
                 shell=shell,
-                args=list(self.default_args if args is None else args),
+                args=launch.args,
                 cwd=cwd or self.default_cwd,
                 color=color or self._pick_color(),
-                env=self._env,
+                env=launch.env,
                 cols=cols,
                 rows=rows,
                 initial_command=initial_command,
                 on_exit=self._on_exit,
+                on_notify=self._notify,
+                notify_min_seconds=self.notify_min_seconds,
+                shell_nonce=launch.nonce,
             )
         except (OSError, ValueError) as exc:
             log.warning("could not start %s: %s", shell, exc)
             raise BadRequest("Failed to create session") from exc
         self._sessions[session_id] = session
+        self.activity.add(session.pid, session.activity)
         log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
         return session
 
+    def _notify(self, session: Session, message: Message) -> None:
+        for listener in self.notify_listeners:
+            listener(session, message)
+
     def _on_exit(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
+        self.activity.remove(session.pid)
         log.info("session %s exited", session.id[:8])
         for listener in self.exit_listeners:
             listener(session)
@@ -150,11 +173,13 @@ class SessionManager:
         session = self.get(session_id)
         # Gone from the list at once; viewers still get `exit` when the process dies.
         self._sessions.pop(session_id, None)
+        self.activity.remove(session.pid)
         await session.kill()
 
     async def kill_all(self) -> None:
         sessions = list(self._sessions.values())
         self._sessions.clear()
+        await self.activity.close()
         await asyncio.gather(*(s.kill() for s in sessions), return_exceptions=True)
 
     async def refresh_cwds(self) -> None:

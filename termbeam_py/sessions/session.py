@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from termbeam_py.sessions.activity import CommandDone, SessionActivity
 from termbeam_py.sessions.client import Client, Message, Output
 from termbeam_py.sessions.outlog import OutputLog
 from termbeam_py.sessions.terminal import Terminal
 
+log = logging.getLogger(__name__)
+
 #: Largest output frame; bigger bursts go out as several frames.
-FRAME_MAX = 256 * 1024
+FRAME_MAX = 64 * 1024
 #: A PTY read returns at most ~4 KiB; while output streams, a sender that just sent a frame
 #: this big waits COALESCE_DELAY for more (until COALESCE_TARGET is pending) so a flood goes
 #: out as few large frames. Keystroke echoes are small frames and are never delayed.
@@ -36,6 +40,8 @@ INITIAL_QUIET = 0.6
 INITIAL_FALLBACK = 3.5
 #: A TUI repaints on SIGWINCH only when the size changes: shrink by one column this long.
 BOUNCE_SECONDS = 0.05
+#: Notifications kept for the next viewer when nobody was attached (the newest win).
+PENDING_NOTIFICATIONS = 5
 
 
 def _now_ms() -> int:
@@ -59,6 +65,9 @@ class Session:
         rows: int,
         initial_command: str | None,
         on_exit: Callable[[Session], None],
+        on_notify: Callable[[Session, Message], None] | None = None,
+        notify_min_seconds: float = 10.0,
+        shell_nonce: str | None = None,
     ) -> None:
         self.id = session_id
         self.name = name
@@ -76,6 +85,11 @@ class Session:
         """Frames already encoded by the transport, keyed by range and encoding."""
         self.had_client = False
         self._on_exit_cb = on_exit
+        self._on_notify = on_notify
+        self.activity = SessionActivity(
+            self._command_done, min_seconds=notify_min_seconds, nonce=shell_nonce
+        )
+        self.pending_notifications: deque[Message] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
         self._bounce: asyncio.TimerHandle | None = None
         self._initial_command = initial_command
@@ -108,6 +122,7 @@ class Session:
             if client.active:
                 client.wake.set()
         self.update_flow()
+        self.activity.feed(data)
 
     def update_flow(self) -> None:
         """Pause the PTY when every viewer is behind; resume when one catches up."""
@@ -198,6 +213,7 @@ class Session:
             client.awaiting_first_resize = True
             client.cursor = client.acked = head
             client.enqueue(head, self._attached(client, resumed=False))
+            self._flush_notifications(client)
             return
         client.active = True
         client.needs_redraw = self.log.alt_mode is not None
@@ -207,6 +223,7 @@ class Session:
         else:
             client.enqueue(head, self.replay_message(client))
             client.enqueue(head, self._attached(client, resumed=False))
+        self._flush_notifications(client)
         self.update_flow()
 
     def _attached(self, client: Client, *, resumed: bool) -> Message:
@@ -215,6 +232,24 @@ class Session:
             message["seq"] = client.cursor
             message["resumed"] = resumed
         return message
+
+    def _flush_notifications(self, client: Client) -> None:
+        while self.pending_notifications:
+            client.enqueue(self.log.head, self.pending_notifications.popleft())
+
+    def _command_done(self, done: CommandDone) -> None:
+        """Tell the viewers (in order with the output), or keep it for the next one."""
+        message = done.message(self.id, self.name)
+        receivers = [c for c in self.clients if not c.closed]
+        for client in receivers:
+            client.enqueue(self.log.head, message)
+        if not receivers:
+            self.pending_notifications.append(message)
+        if self._on_notify is not None:
+            try:
+                self._on_notify(self, message)
+            except Exception:  # a listener's bug must not break the output path
+                log.exception("notification listener failed")
 
     def detach(self, client: Client) -> None:
         client.close()

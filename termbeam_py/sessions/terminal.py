@@ -29,6 +29,8 @@ READ_CHUNK = 64 * 1024
 READ_BUDGET = 64 * 1024
 #: Pending input above which the WebSocket reader waits for the PTY to take it.
 INPUT_HIGH_WATER = 256 * 1024
+#: Bytes written to the PTY per writable callback.
+INPUT_CHUNK = 4096
 #: Seconds between SIGHUP and SIGKILL when a session is killed.
 KILL_GRACE = 2.0
 EXIT_POLL = 0.1
@@ -142,18 +144,22 @@ class Terminal:
         await self._writable.wait()
 
     def _flush_input(self) -> None:
-        while self._pending:
+        # One small write per callback: the kernel runs the line discipline (echo, canonical
+        # editing) inside write(), so a 64 KiB write of a paste would hold the loop for
+        # milliseconds while other sessions wait to echo a keystroke.
+        if self._pending:
             try:
-                written = os.write(self.fd, self._pending[:READ_CHUNK])
+                written = os.write(self.fd, self._pending[:INPUT_CHUNK])
             except BlockingIOError:
                 return
             except OSError as exc:
                 log.debug("write to pty %s failed: %s", self.pid, exc)
-                self._pending.clear()
-                break
+                written = len(self._pending)
             del self._pending[:written]
-        self._loop.remove_writer(self.fd)
-        self._writable.set()
+        if len(self._pending) <= INPUT_HIGH_WATER // 2:
+            self._writable.set()
+        if not self._pending:
+            self._loop.remove_writer(self.fd)
 
     # -- size -----------------------------------------------------------------------------
 

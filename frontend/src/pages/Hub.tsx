@@ -3,6 +3,8 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, type SessionInfo } from '../api';
 import { NewSessionForm } from './NewSessionForm';
+import { NotifySettings } from './NotifySettings';
+import { onFocusedPush } from '../notify';
 
 export const POLL_MS = 3000;
 
@@ -37,6 +39,17 @@ export function Hub() {
   const sessions = useSignal<SessionInfo[] | null>(null);
   const error = useSignal<string | null>(null);
   const showNew = useSignal(false);
+  const toast = useSignal<string | null>(null);
+
+  useEffect(
+    () =>
+      onFocusedPush((p) => {
+        const text = p.title ?? 'Command finished';
+        toast.value = text;
+        setTimeout(() => toast.value === text && (toast.value = null), 5000);
+      }),
+    [],
+  );
 
   const refresh = async () => {
     try {
@@ -75,10 +88,16 @@ export function Hub() {
     <main class="hub">
       <header class="topbar">
         <h1 class="brand">TermBeam</h1>
+        <NotifySettings />
         <button type="button" class="btn primary" aria-expanded={showNew.value} onClick={() => (showNew.value = !showNew.value)}>
           + New session
         </button>
       </header>
+      {toast.value && (
+        <p class="toast" role="status">
+          {toast.value}
+        </p>
+      )}
       {showNew.value && <NewSessionForm onCancel={() => (showNew.value = false)} />}
       {error.value && (
         <p class="error banner" role="alert">

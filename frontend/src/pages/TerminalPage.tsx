@@ -10,7 +10,9 @@ import { api } from '../api';
 import { TerminalConnection } from '../terminal/connection';
 import { RENDERER_KEY, wantWebgl } from '../terminal/renderer';
 import { trackVisualViewport } from '../viewport';
+import { inPageNotify, onFocusedPush } from '../notify';
 import { KeyRow } from './KeyRow';
+import { NotifySettings } from './NotifySettings';
 
 
 const THEME = {
@@ -52,6 +54,7 @@ export function TerminalPage({ sessionId }: { sessionId: string }) {
   const reconnecting = useSignal(false);
   const ended = useSignal<Ended>(null);
   const notice = useSignal<string | null>(null);
+  const toast = useSignal<string | null>(null);
 
   useEffect(() => {
     document.title = 'TermBeam';
@@ -66,6 +69,17 @@ export function TerminalPage({ sessionId }: { sessionId: string }) {
       })
       .catch(() => {});
   }, [sessionId]);
+
+  const showToast = (text: string) => {
+    toast.value = text;
+    setTimeout(() => toast.value === text && (toast.value = null), 5000);
+  };
+
+  // Pushes about other sessions while we are focused (this session's come over the socket).
+  useEffect(
+    () => onFocusedPush((p) => p.sessionId !== sessionId && p.title && showToast(p.title)),
+    [sessionId],
+  );
 
   useEffect(() => {
     const el = host.current;
@@ -97,6 +111,10 @@ export function TerminalPage({ sessionId }: { sessionId: string }) {
         notFound: () => (ended.value = { kind: 'notfound' }),
         error: (m) => (notice.value = m),
         attached: () => (notice.value = null),
+        notification: (msg) => {
+          const text = inPageNotify(msg, sessionId);
+          if (text) showToast(text);
+        },
       },
     );
     connRef.current = conn;
@@ -158,7 +176,13 @@ export function TerminalPage({ sessionId }: { sessionId: string }) {
             Reconnecting…
           </span>
         )}
+        <NotifySettings />
       </header>
+      {toast.value && (
+        <p class="toast" role="status">
+          {toast.value}
+        </p>
+      )}
       {notice.value && (
         <p class="error banner" role="alert">
           {notice.value}

@@ -4,7 +4,7 @@
  * OutputPipeline. Reconnects through ReconnectController.
  */
 import { OutputPipeline, type Sink } from '../output';
-import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type ServerMsg } from '../protocol';
+import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type NotificationMsg, type ServerMsg } from '../protocol';
 import { ReconnectController, ResizeThrottle } from '../reconnect';
 
 export const PING_INTERVAL_MS = 15_000;
@@ -16,6 +16,8 @@ export interface ConnectionEvents {
   notFound(): void;
   error(message: string): void;
   attached(): void;
+  /** A command finished in this session (queued ones arrive right after `attached`). */
+  notification?(msg: NotificationMsg): void;
 }
 
 export function wsUrl(loc: Location = location): string {
@@ -151,8 +153,11 @@ export class TerminalConnection {
           this.events.error(msg.message);
         }
         break;
+      case 'notification':
+        this.events.notification?.(msg);
+        break;
       default:
-        break; // notifications and other extensions: not handled yet
+        break; // other extensions: not handled
     }
   }
 
