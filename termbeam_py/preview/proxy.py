@@ -104,17 +104,22 @@ def parse_target(request: web.Request, port: int, grants: Grants | None) -> Targ
     return Target(port, prefix, rest + sep + query, granted)
 
 
+def upstream_address(request: web.Request, target: Target) -> tuple[URL, CIMultiDict[str]]:
+    """Where a proxied request goes (always 127.0.0.1) and the headers it carries there."""
+    headers = upstream_headers(
+        request.headers, target.port, proto="https" if is_https(request) else "http",
+        host=request.headers.get("Host", request.host), prefix=target.prefix,
+    )
+    return URL(f"http://127.0.0.1:{target.port}{target.path}", encoded=True), headers
+
+
 async def open_upstream(
     request: web.Request, service: PreviewService, target: Target
 ) -> aiohttp.ClientResponse | web.Response:
     """Send the request upstream; the response once its headers arrive, or a 502/504."""
     if service.client is None:
         raise RuntimeError("the preview client starts with the app")
-    headers = upstream_headers(
-        request.headers, target.port, proto="https" if is_https(request) else "http",
-        host=request.headers.get("Host", request.host), prefix=target.prefix,
-    )
-    url = URL(f"http://127.0.0.1:{target.port}{target.path}", encoded=True)
+    url, headers = upstream_address(request, target)
     try:
         async with asyncio.timeout(service.timeout):
             return await service.client.request(

@@ -12,11 +12,8 @@ import logging
 
 import aiohttp
 from aiohttp import web
-from yarl import URL
 
-from termbeam_py.auth import is_https
-from termbeam_py.preview.headers import upstream_headers
-from termbeam_py.preview.proxy import PreviewService, Target, gateway_error
+from termbeam_py.preview.proxy import PreviewService, Target, gateway_error, upstream_address
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +34,7 @@ async def _connect(
 ) -> aiohttp.ClientWebSocketResponse | web.Response:
     if service.client is None:
         raise RuntimeError("the preview client starts with the app")
-    headers = upstream_headers(
-        request.headers, target.port, proto="https" if is_https(request) else "http",
-        host=request.headers.get("Host", request.host), prefix=target.prefix,
-    )
-    url = URL(f"http://127.0.0.1:{target.port}{target.path}", encoded=True)
+    url, headers = upstream_address(request, target)
     try:
         async with asyncio.timeout(service.timeout):
             return await service.client.ws_connect(

@@ -41,20 +41,25 @@ def session_members(sid: int) -> set[int]:
     return members
 
 
-def _session_members_ps(sid: int) -> set[int]:
+def _ps_pairs(column: str) -> list[tuple[int, int]]:
+    """(pid, value of `column`) for every process, from `ps` (systems without /proc)."""
     try:
         out = subprocess.run(
-            ["ps", "-A", "-o", "pid=,sess="], capture_output=True, text=True, timeout=3,
+            ["ps", "-A", "-o", f"pid=,{column}="], capture_output=True, text=True, timeout=3,
             check=False,
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
-        return set()
-    members = set()
+        return []
+    pairs = []
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1] == str(sid):
-            members.add(int(parts[0]))
-    return members
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            pairs.append((int(parts[0]), int(parts[1])))
+    return pairs
+
+
+def _session_members_ps(sid: int) -> set[int]:
+    return {pid for pid, session in _ps_pairs("sess") if session == sid}
 
 
 def signal_all(pids: Iterable[int], sig: signal.Signals) -> None:
@@ -180,16 +185,8 @@ def _age(fields: list[str], uptime: float, hz: int) -> float | None:
 
 
 def _direct_children_ps(parents: set[int]) -> dict[int, ChildAges]:
-    try:
-        out = subprocess.run(
-            ["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, timeout=3,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return {}
     result: dict[int, ChildAges] = {parent: {} for parent in parents}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and int(parts[1]) in result:
-            result[int(parts[1])][int(parts[0])] = None
+    for pid, ppid in _ps_pairs("ppid"):
+        if ppid in result:
+            result[ppid][pid] = None
     return result
