@@ -58,12 +58,21 @@ def app_port() -> Iterator[int]:
     app.router.add_get("/asset.js", asset)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = int(runner.addresses[0][1])
-    thread = threading.Thread(target=loop.run_forever, name="preview-app", daemon=True)
+    started = threading.Event()
+
+    def serve() -> None:
+        # Everything runs in this thread: Playwright's sync API may already be running an
+        # event loop in the main thread (fixture order is not fixed), and only one may run.
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="preview-app", daemon=True)
     thread.start()
+    assert started.wait(timeout=10), "the previewed app did not start"
+    port = int(runner.addresses[0][1])
     try:
         yield port
     finally:
