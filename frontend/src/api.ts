@@ -42,6 +42,15 @@ export interface NewSession {
   rows?: number;
 }
 
+export type DetectedPort = { detected: true; port: number } | { detected: false };
+
+export interface PreviewInfo {
+  /** The separate preview listener's port, or null when there is none. */
+  previewPort: number | null;
+  /** Its base URL as this client reaches it (e.g. `http://localhost:41234`), or null. */
+  previewBase: string | null;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -106,4 +115,6 @@ export const api = {
   createSession: (body: NewSession) =>
     request<{ id: string; url: string }>('/api/sessions', { method: 'POST', body }),
   deleteSession: (id: string) => request<void>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  detectPort: (id: string) => request<DetectedPort>(`/api/sessions/${encodeURIComponent(id)}/detect-port`),
+  previewInfo: () => request<PreviewInfo>('/api/preview'),
 };

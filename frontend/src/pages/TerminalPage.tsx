@@ -13,6 +13,7 @@ import { trackVisualViewport } from '../viewport';
 import { inPageNotify, onFocusedPush } from '../notify';
 import { KeyRow } from './KeyRow';
 import { NotifySettings } from './NotifySettings';
+import { PreviewButton } from './PreviewButton';
 
 
 const THEME = {
@@ -176,6 +177,7 @@ export function TerminalPage({ sessionId }: { sessionId: string }) {
             Reconnecting…
           </span>
         )}
+        <PreviewButton sessionId={sessionId} />
         <NotifySettings />
       </header>
       {toast.value && (
