@@ -1,4 +1,4 @@
-/** Top-bar 🔔 button with a small panel: turn push notifications for finished commands on/off. */
+/** Top-bar bell button with a small panel: turn push notifications for finished commands on/off. */
 import { useSignal } from '@preact/signals';
 import { disablePush, enablePush, pushWanted } from '../notify';
 
@@ -38,7 +38,13 @@ export function NotifySettings() {
         aria-expanded={open.value}
         onClick={() => (open.value = !open.value)}
       >
-        🔔
+        {/* An inline icon: emoji fonts are missing on some systems (a box instead of a bell). */}
+        <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path
+            fill="currentColor"
+            d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+          />
+        </svg>
       </button>
       {open.value && (
         <div class="notify-panel" role="group" aria-label="Notifications">
