@@ -122,9 +122,24 @@ def _check_running(config: Config, force: bool) -> None:
         raise click.ClickException("Cannot stop the existing server — password mismatch")
 
 
+#: First words that select a client command instead of a shell name for `serve`.
+CLIENT_COMMANDS = ("list", "attach", "resume")
+
+
+def _command(argv: list[str]) -> tuple[click.Command, list[str], str]:
+    """The click command for this argv, its own arguments and its program name."""
+    if argv and argv[0] in CLIENT_COMMANDS:
+        from termbeam_py.client.commands import attach_command, list_command
+
+        command = list_command if argv[0] == "list" else attach_command
+        return command, argv[1:], f"termbeam {argv[0]}"
+    return serve, argv, "termbeam"
+
+
 def main() -> None:
+    command, args, prog_name = _command(sys.argv[1:])
     try:
-        status = serve.main(prog_name="termbeam", standalone_mode=False)
+        status = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.UsageError as exc:
         click.echo(f"termbeam: {exc.format_message()}", err=True)
         sys.exit(2)

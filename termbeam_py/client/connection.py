@@ -1,0 +1,106 @@
+"""Where the server is and how to log in: flags > connection.json > localhost:3456.
+
+The REST calls run from the command line before any event loop exists, so blocking
+urllib requests are fine here (the WebSocket part is asynchronous).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from termbeam_py import running
+from termbeam_py.config import DEFAULT_PORT
+
+REQUEST_TIMEOUT = 10.0
+NOT_RUNNING = "No TermBeam server is running."
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server address plus the password to present (None: no password)."""
+
+    host: str
+    port: int
+    password: str | None
+    explicit_password: bool = False
+
+    @property
+    def base(self) -> str:
+        host = "127.0.0.1" if self.host == "localhost" else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.base[len("http"):] + "/ws"
+
+
+def resolve_target(host: str | None, port: int | None, password: str | None,
+                   config_dir: Path) -> Target:
+    """Each of host, port and password comes from its flag, else connection.json."""
+    conn = running.read_connection(config_dir / "connection.json") or {}
+    saved_password = conn.get("password")
+    return Target(
+        host=host or str(conn.get("host") or "localhost"),
+        port=port or int(conn.get("port") or DEFAULT_PORT),
+        password=password if password is not None else (
+            saved_password if isinstance(saved_password, str) else None),
+        explicit_password=password is not None,
+    )
+
+
+class Unauthorized(Exception):
+    """The server answered 401."""
+
+
+def _get_json(target: Target, path: str) -> Any:
+    request = urllib.request.Request(target.base + path)  # noqa: S310 - our own server
+    if target.password:
+        request.add_header("Authorization", f"Bearer {target.password}")
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            raise Unauthorized from exc
+        raise click.ClickException(f"{target.base}{path}: HTTP {exc.code}") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ConnectionRefusedError):
+            raise click.ClickException(NOT_RUNNING) from exc
+        raise click.ClickException(f"Cannot reach {target.base}: {exc.reason}") from exc
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"Cannot reach {target.base}: {exc}") from exc
+
+
+def fetch_sessions(target: Target) -> tuple[Target, list[dict[str, Any]]]:
+    """The session list, prompting once for the password on 401 (interactive only).
+
+    Returns the target with the password that worked, for the WebSocket that follows.
+    """
+    try:
+        return target, _as_list(_get_json(target, "/api/sessions"))
+    except Unauthorized:
+        # A password typed on the command line was a deliberate choice: don't second-guess it.
+        if target.explicit_password or not sys.stdin.isatty():
+            raise click.ClickException("Authentication failed") from None
+    password = click.prompt(f"Password for {target.base}", hide_input=True, err=True)
+    target = replace(target, password=password)
+    try:
+        return target, _as_list(_get_json(target, "/api/sessions"))
+    except Unauthorized:
+        raise click.ClickException("Authentication failed") from None
+
+
+def _as_list(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, list):
+        raise click.ClickException("Unexpected answer from the server")
+    return [entry for entry in data if isinstance(entry, dict)]
