@@ -15,19 +15,19 @@ from termbeam_py.sessions.shells import default_shell, resolve
 from termbeam_py.state import default_config_dir
 
 
-def _password(password: str | None, generate: bool, no_password: bool) -> tuple[str | None, bool]:
+def _password(password: str | None, generate: bool, no_password: bool) -> str | None:
     if sum((password is not None, generate, no_password)) > 1:
         raise click.UsageError(
             "choose only one of --password, --generate-password and --no-password"
         )
     if no_password:
-        return None, False
+        return None
     if password is not None:
-        return password, False
+        return password
     env = os.environ.get("TERMBEAM_PASSWORD") or os.environ.get("PTY_PASSWORD")
     if env and not generate:
-        return env, False
-    return generate_password(), True
+        return env
+    return generate_password()
 
 
 def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -81,13 +81,13 @@ def serve(
     notify_min_seconds: float, force: bool,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
-    secret, generated = _password(password, generate_password, no_password)
+    secret = _password(password, generate_password, no_password)
     shell, args = _shell(command)
     try:
         config = Config(
             shell=shell, shell_args=args, host="0.0.0.0" if lan else host,  # noqa: S104
             port=port, preview_port=None if no_preview_port else preview_port,
-            password=secret, password_generated=generated, log_level=log_level,
+            password=secret, log_level=log_level,
             cwd=(cwd or Path.cwd()).expanduser().absolute(),
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,

@@ -44,7 +44,6 @@ class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     password: str | None = None
-    password_generated: bool = False
     log_level: str = "info"
     allow_hosts: tuple[str, ...] = ()
     rate_limit: bool = True

@@ -5,7 +5,6 @@ These run before the event loop starts (from the CLI), so plain blocking HTTP is
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import urllib.error
@@ -85,6 +84,3 @@ def stop_running(conn: dict[str, Any], new_password: str | None) -> bool:
         time.sleep(0.25)
     return False
 
-
-def describe(conn: dict[str, Any]) -> str:
-    return json.dumps({"host": conn.get("host"), "port": conn.get("port")})

@@ -16,7 +16,6 @@ NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>TermBeam<
 in the termbeam_py checkout (or reinstall without TERMBEAM_SKIP_FRONTEND), then reload.</p>
 <p>The REST API and WebSocket work without it.</p></body></html>"""
 IMMUTABLE = "public, max-age=31536000, immutable"
-ROOT_FILES = ("favicon.ico", "favicon.svg", "manifest.webmanifest", "sw.js", "robots.txt")
 
 routes = web.RouteTableDef()
 

@@ -107,10 +107,6 @@ class Session:
     def pid(self) -> int:
         return self.terminal.pid
 
-    @property
-    def initial_command_pending(self) -> bool:
-        return bool(self._initial_command)
-
     # -- output and flow control ----------------------------------------------------------
 
     def _on_data(self, data: bytes) -> None:

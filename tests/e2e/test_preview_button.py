@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,30 +19,15 @@ import pytest
 if TYPE_CHECKING:
     from conftest import ServerProcess
 
-STATIC_INDEX = Path(__file__).resolve().parents[2] / "termbeam_py" / "static" / "index.html"
+from browser_common import (
+    BROWSER_MARKS,
+    ROW_EQUALS,
+    ROWS_CONTAIN,
+    TERMINAL_URL,
+    expect,
+)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
-    pytest.mark.skipif(
-        not STATIC_INDEX.exists(),
-        reason="frontend not built (run `npm install && npm run build` in frontend/)",
-    ),
-]
-
-expect: Any
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the skip below explains it
-    pytestmark.append(pytest.mark.skip(reason="playwright (Python) is not installed"))
-
-ROW_EQUALS = """(text) => Array.from(document.querySelectorAll('.xterm-rows > div'))
-    .some((row) => row.textContent.trim() === text)"""
-ROWS_CONTAIN = """(text) => {
-    const rows = document.querySelector('.xterm-rows');
-    return !!rows && rows.textContent.includes(text);
-}"""
-TERMINAL_URL = re.compile(r"/terminal\?id=[^&]+$")
+pytestmark = BROWSER_MARKS
 
 
 class DevServer:
