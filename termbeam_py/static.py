@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from aiohttp import web
@@ -17,6 +18,12 @@ in the termbeam_py checkout (or reinstall without TERMBEAM_SKIP_FRONTEND), then 
 <p>The REST API and WebSocket work without it.</p></body></html>"""
 IMMUTABLE = "public, max-age=31536000, immutable"
 
+
+def static_root() -> Path:
+    """The built app's folder. TERMBEAM_STATIC_DIR points a dev server at another Vite build."""
+    override = os.environ.get("TERMBEAM_STATIC_DIR")
+    return Path(override) if override else STATIC_DIR
+
 routes = web.RouteTableDef()
 
 
@@ -30,7 +37,7 @@ def _index(static_dir: Path) -> web.StreamResponse:
 @routes.get("/")
 @routes.get("/terminal")
 async def page(request: web.Request) -> web.StreamResponse:
-    return _index(STATIC_DIR)
+    return _index(static_root())
 
 
 @routes.get("/login")
@@ -38,11 +45,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     auth = request.app[keys.AUTH]
     if not auth.enabled or auth.cookie_valid(request):
         raise web.HTTPFound("/")
-    return _index(STATIC_DIR)
+    return _index(static_root())
 
 
 def _static_file(relative: str) -> Path:
-    base = STATIC_DIR.resolve()
+    base = static_root().resolve()
     path = (base / relative).resolve()
     if not path.is_relative_to(base) or not path.is_file():
         raise web.HTTPNotFound()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -9,7 +10,11 @@ from typing import Any
 
 import pytest
 
-STATIC_INDEX = Path(__file__).resolve().parents[2] / "termbeam_py" / "static" / "index.html"
+STATIC_INDEX = (
+    Path(os.environ["TERMBEAM_STATIC_DIR"]) / "index.html"
+    if os.environ.get("TERMBEAM_STATIC_DIR")
+    else Path(__file__).resolve().parents[2] / "termbeam_py" / "static" / "index.html"
+)
 
 #: Browser tests need Debian's chromium and a built frontend; skip with the reason otherwise.
 BROWSER_MARKS: list[Any] = [

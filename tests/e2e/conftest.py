@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC_INDEX = ROOT / "termbeam_py" / "static" / "index.html"
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--headless",

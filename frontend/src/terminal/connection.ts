@@ -3,6 +3,7 @@
  * protocol (attach with resume, input, resize, acks, pings) and feeds the
  * OutputPipeline. Reconnects through ReconnectController.
  */
+import { handleBroadcast } from '../state/events';
 import { OutputPipeline, type Sink } from '../output';
 import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type NotificationMsg, type ServerMsg } from '../protocol';
 import { ReconnectController, ResizeThrottle } from '../reconnect';
@@ -157,7 +158,7 @@ export class TerminalConnection {
         this.events.notification?.(msg);
         break;
       default:
-        break; // other extensions: not handled
+        handleBroadcast(msg.raw); // tunnel-status, update-progress, …
     }
   }
 

@@ -1,0 +1,79 @@
+/**
+ * A modal panel: a bottom sheet on phones, a right-hand dock (or centred card with `wide`) on
+ * desktops. Labelled for screen readers, closes on Esc and backdrop tap, keeps Tab inside and
+ * returns focus to where it was when it closes.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useId, useRef } from 'preact/hooks';
+import './sheet.css';
+
+export interface SheetProps {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  /** Large content (code viewer, markdown): near full screen on desktops too. */
+  wide?: boolean;
+  /** Extra buttons in the header, before the close button. */
+  actions?: ComponentChildren;
+  class?: string;
+}
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+export function Sheet({ title, onClose, children, wide, actions, class: cls }: SheetProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const el = box.current;
+    (el?.querySelector<HTMLElement>('[autofocus]') ?? el)?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      } else if (e.key === 'Tab' && el) {
+        const items = Array.from(el.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((n) => n.offsetParent !== null);
+        if (items.length === 0) return;
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (e.shiftKey && document.activeElement === first) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    };
+    el?.addEventListener('keydown', onKey);
+    return () => {
+      el?.removeEventListener('keydown', onKey);
+      before?.focus?.();
+    };
+  }, []);
+
+  return (
+    <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        ref={box}
+        class={`sheet${wide ? ' wide' : ''}${cls ? ` ${cls}` : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        tabIndex={-1}
+      >
+        <header class="sheet-head">
+          <h2 id={titleId}>{title}</h2>
+          <div class="sheet-actions">
+            {actions}
+            <button type="button" class="btn icon" aria-label="Close" title="Close (Esc)" onClick={onClose}>
+              ×
+            </button>
+          </div>
+        </header>
+        <div class="sheet-body">{children}</div>
+      </div>
+    </div>
+  );
+}
