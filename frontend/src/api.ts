@@ -3,8 +3,21 @@
  * Errors carry the server's `{error}` text; any 401 sends the browser to /login.
  */
 
+export interface GitStatusBadge {
+  clean: boolean;
+  modified: number;
+  staged: number;
+  untracked: number;
+  ahead: number;
+  behind: number;
+  summary: string;
+}
+
 export interface GitInfo {
   branch?: string;
+  repoName?: string | null;
+  provider?: string | null;
+  status?: GitStatusBadge;
   [key: string]: unknown;
 }
 
@@ -38,8 +51,27 @@ export interface NewSession {
   shell?: string;
   cwd?: string;
   initialCommand?: string;
+  color?: string;
   cols?: number;
   rows?: number;
+}
+
+/** An AI coding agent found on the server's PATH (GET /api/agents). */
+export interface AgentInfo {
+  id: string;
+  name: string;
+  cmd: string;
+  args: string[];
+  icon: string;
+  version: string;
+}
+
+/** GET /api/dirs: absolute subdirectory paths of `base`; `exists:false` when it cannot be read. */
+export interface DirsResponse {
+  base: string;
+  dirs: string[];
+  truncated: boolean;
+  exists?: boolean;
 }
 
 export type DetectedPort = { detected: true; port: number } | { detected: false };
@@ -117,4 +149,12 @@ export const api = {
   deleteSession: (id: string) => request<void>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   detectPort: (id: string) => request<DetectedPort>(`/api/sessions/${encodeURIComponent(id)}/detect-port`),
   previewInfo: () => request<PreviewInfo>('/api/preview'),
+  updateSession: (id: string, patch: { name?: string; color?: string }) =>
+    request<{ ok: boolean }>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
+  agents: () => request<{ agents: AgentInfo[] }>('/api/agents').then((r) => (Array.isArray(r?.agents) ? r.agents : [])),
+  /** Folder suggestions: `q` ending in a separator lists that folder, else filters by prefix. */
+  dirs: (q?: string) => request<DirsResponse>(q ? `/api/dirs?q=${encodeURIComponent(q)}` : '/api/dirs'),
+  version: () => request<{ version: string }>('/api/version', { allow401: true }),
+  /** A one-time login link (5 min, single use); 404 when the server has no password. */
+  shareToken: () => request<{ url: string }>('/api/share-token'),
 };
