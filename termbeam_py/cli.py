@@ -40,7 +40,8 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 
 @click.command(
     context_settings={"allow_interspersed_args": False, "help_option_names": ["-h", "--help"]},
-    epilog="Everything after SHELL is passed to the shell, e.g. `termbeam bash --login`.",
+    epilog="Everything after SHELL is passed to the shell, e.g. `termbeam bash --login`.\n\n"
+           "Other commands (each has --help): termbeam list | attach | resume | service.",
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[SHELL [ARGS...]]")
 @click.option("--port", type=click.IntRange(0, 65535), envvar="PORT", default=DEFAULT_PORT,
@@ -124,10 +125,16 @@ def _check_running(config: Config, force: bool) -> None:
 
 #: First words that select a client command instead of a shell name for `serve`.
 CLIENT_COMMANDS = ("list", "attach", "resume")
+#: First word that selects `termbeam service ...` (install and manage the user service).
+SERVICE_COMMAND = "service"
 
 
 def _command(argv: list[str]) -> tuple[click.Command, list[str], str]:
     """The click command for this argv, its own arguments and its program name."""
+    if argv and argv[0] == SERVICE_COMMAND:
+        from termbeam_py.service.cli import service_group
+
+        return service_group, argv[1:], "termbeam service"
     if argv and argv[0] in CLIENT_COMMANDS:
         from termbeam_py.client.commands import attach_command, list_command
 
