@@ -100,6 +100,72 @@ describe('ReconnectController', () => {
   });
 });
 
+describe('ReconnectController overlay', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  function setup() {
+    const connect = vi.fn();
+    const overlay: boolean[] = [];
+    const c = new ReconnectController({ connect, showReconnecting: () => {}, showOverlay: (v) => overlay.push(v) });
+    return { c, connect, overlay };
+  }
+
+  it('escalates to the overlay after 5 s of failures and clears it on attach', () => {
+    const { c, overlay } = setup();
+    c.start();
+    c.attached();
+    c.closed();
+    vi.advanceTimersByTime(500);
+    c.closed(); // the retry failed too
+    vi.advanceTimersByTime(4499);
+    expect(overlay).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(overlay).toEqual([true]);
+    expect(c.overlayVisible).toBe(true);
+    c.attached();
+    expect(overlay).toEqual([true, false]);
+  });
+
+  it('a reconnect within 5 s never shows the overlay', () => {
+    const { c, overlay } = setup();
+    c.start();
+    c.attached();
+    c.closed();
+    vi.advanceTimersByTime(500);
+    c.attached();
+    vi.advanceTimersByTime(10_000);
+    expect(overlay).toEqual([]);
+  });
+
+  it('exposes the next retry time for a countdown and retryNow() restarts the backoff', () => {
+    const { c, connect } = setup();
+    vi.setSystemTime(1_000_000);
+    c.start();
+    for (let i = 0; i < 4; i++) {
+      c.closed();
+      vi.advanceTimersByTime(c.retryAt! - Date.now());
+    }
+    c.closed(); // fifth failure: 8 s wait
+    expect(c.retryAt! - Date.now()).toBe(8000);
+    const calls = connect.mock.calls.length;
+    c.retryNow();
+    expect(connect.mock.calls.length).toBe(calls + 1);
+    expect(c.retryAt).toBeNull();
+    c.closed();
+    expect(c.retryAt! - Date.now()).toBe(500);
+  });
+
+  it('stop() hides the overlay', () => {
+    const { c, overlay } = setup();
+    c.start();
+    c.closed();
+    vi.advanceTimersByTime(6000);
+    c.stop();
+    expect(overlay).toEqual([true, false]);
+  });
+});
+
 describe('ResizeThrottle', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());

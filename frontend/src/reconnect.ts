@@ -1,14 +1,16 @@
 /**
  * Reconnect policy for the terminal socket: exponential backoff
  * (500 ms ×2 up to 30 s, reset on a successful attach), a 2 s grace before the
- * "Reconnecting…" indicator, immediate retry when the page becomes visible,
- * and a terminal "stopped" state (session exited or not found).
+ * "Reconnecting…" indicator, escalation to a full overlay (countdown + "Retry
+ * now") after 5 s without a connection, immediate retry when the page becomes
+ * visible, and a terminal "stopped" state (session exited or not found).
  * Pure logic: the socket itself is created by the caller's `connect` hook.
  */
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
 export const RECONNECT_GRACE_MS = 2_000;
+export const RECONNECT_ESCALATE_MS = 5_000;
 
 export class Backoff {
   private attempt = 0;
@@ -38,6 +40,8 @@ export interface ReconnectHooks {
   connect(): void;
   /** Whether the "Reconnecting…" indicator should be visible. */
   showReconnecting(visible: boolean): void;
+  /** Whether the connection has been down long enough for the blocking overlay. */
+  showOverlay?(visible: boolean): void;
 }
 
 type TimerId = ReturnType<typeof setTimeout>;
@@ -47,12 +51,17 @@ export class ReconnectController {
   readonly backoff: Backoff;
   private retryTimer: TimerId | null = null;
   private graceTimer: TimerId | null = null;
+  private escalateTimer: TimerId | null = null;
   private indicator = false;
+  private overlay = false;
+  /** When the scheduled retry fires (epoch ms), or null when none is scheduled. */
+  retryAt: number | null = null;
 
   constructor(
     private readonly hooks: ReconnectHooks,
     backoff?: Backoff,
     private readonly graceMs = RECONNECT_GRACE_MS,
+    private readonly escalateMs = RECONNECT_ESCALATE_MS,
   ) {
     this.backoff = backoff ?? new Backoff();
   }
@@ -69,6 +78,7 @@ export class ReconnectController {
     this.backoff.reset();
     this.clearGrace();
     this.setIndicator(false);
+    this.setOverlay(false);
   }
 
   /** The socket closed or failed. Schedules a retry unless stopped. */
@@ -81,11 +91,19 @@ export class ReconnectController {
         if (this.state === 'waiting' || this.state === 'connecting') this.setIndicator(true);
       }, this.graceMs);
     }
+    if (this.escalateTimer === null && !this.overlay) {
+      this.escalateTimer = setTimeout(() => {
+        this.escalateTimer = null;
+        if (this.state === 'waiting' || this.state === 'connecting') this.setOverlay(true);
+      }, this.escalateMs);
+    }
     this.clearRetry();
+    const delay = this.backoff.next();
+    this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.open();
-    }, this.backoff.next());
+    }, delay);
   }
 
   /** Page became visible / network came back: retry at once if waiting. */
@@ -95,21 +113,44 @@ export class ReconnectController {
     this.open();
   }
 
+  /** The user asked to retry now: reconnect at once and start the backoff over. */
+  retryNow(): void {
+    if (this.state !== 'waiting') return;
+    this.backoff.reset();
+    this.wake();
+  }
+
   /** Never reconnect again (exit, session not found, page teardown). */
   stop(): void {
     this.state = 'stopped';
     this.clearRetry();
     this.clearGrace();
     this.setIndicator(false);
+    this.setOverlay(false);
   }
 
   get reconnecting(): boolean {
     return this.indicator;
   }
 
+  get overlayVisible(): boolean {
+    return this.overlay;
+  }
+
   private open(): void {
     this.state = 'connecting';
+    this.retryAt = null;
     this.hooks.connect();
+  }
+
+  private setOverlay(v: boolean): void {
+    if (!v && this.escalateTimer !== null) {
+      clearTimeout(this.escalateTimer);
+      this.escalateTimer = null;
+    }
+    if (this.overlay === v) return;
+    this.overlay = v;
+    this.hooks.showOverlay?.(v);
   }
 
   private setIndicator(v: boolean): void {
@@ -121,6 +162,7 @@ export class ReconnectController {
   private clearRetry(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.retryAt = null;
   }
 
   private clearGrace(): void {

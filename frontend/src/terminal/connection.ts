@@ -7,12 +7,15 @@ import { handleBroadcast } from '../state/events';
 import { OutputPipeline, type Sink } from '../output';
 import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type NotificationMsg, type ServerMsg } from '../protocol';
 import { ReconnectController, ResizeThrottle } from '../reconnect';
+import { InputSender } from './input';
 
 export const PING_INTERVAL_MS = 15_000;
 const HIDDEN_ZOMBIE_MS = 30_000;
 
 export interface ConnectionEvents {
   reconnecting(visible: boolean): void;
+  /** The connection has been down for a while: block the pane with a retry overlay. */
+  overlay?(visible: boolean): void;
   exited(code: number | null): void;
   notFound(): void;
   error(message: string): void;
@@ -35,6 +38,7 @@ export class TerminalConnection {
   private readonly reconnect: ReconnectController;
   private readonly resize: ResizeThrottle;
   private lastDims: { cols: number; rows: number } | null = null;
+  private readonly inputs: InputSender;
 
   constructor(
     private readonly sessionId: string,
@@ -45,6 +49,12 @@ export class TerminalConnection {
     this.reconnect = new ReconnectController({
       connect: () => this.open(),
       showReconnecting: (v) => this.events.reconnecting(v),
+      showOverlay: (v) => this.events.overlay?.(v),
+    });
+    this.inputs = new InputSender({
+      ready: () => this.isAttached && this.ws !== null && this.ws.readyState === WebSocket.OPEN,
+      buffered: () => this.ws?.bufferedAmount ?? 0,
+      send: (chunk) => this.send(inputMsg(chunk)),
     });
     this.resize = new ResizeThrottle((cols, rows) => {
       const msg = resizeMsg(cols, rows);
@@ -63,12 +73,24 @@ export class TerminalConnection {
     window.removeEventListener('online', this.onOnline);
     this.reconnect.stop();
     this.resize.dispose();
+    this.inputs.dispose();
     this.pipeline.dispose();
     this.dropSocket();
   }
 
+  /** Keystrokes or a paste of any size: sent in order, in bounded chunks. */
   input(data: string): void {
-    if (this.isAttached) this.send(inputMsg(data));
+    this.inputs.push(data);
+  }
+
+  /** Reconnect at once (the overlay's "Retry now"). */
+  retryNow(): void {
+    this.reconnect.retryNow();
+  }
+
+  /** When the next automatic retry happens (epoch ms), or null. */
+  get retryAt(): number | null {
+    return this.reconnect.retryAt;
   }
 
   /** The terminal's size changed (fit); sent throttled once attached. */
@@ -127,6 +149,7 @@ export class TerminalConnection {
         this.reconnect.attached();
         this.resize.forceNext();
         if (this.lastDims) this.resize.request(this.lastDims.cols, this.lastDims.rows);
+        this.inputs.flush(); // the rest of a paste cut off by the reconnect
         this.events.attached();
         break;
       case 'replay':
