@@ -1,53 +1,64 @@
 /**
  * Themes: each sets the UI's CSS variables and the xterm palette. `activeTheme` follows
- * prefs.themeId; `applyTheme` writes the variables to :root and the theme-color meta tag.
- * (Placeholder set: the full catalogue lands with the settings work of issue #8.)
+ * prefs.themeId ("system" follows the OS light/dark setting); `applyTheme` writes the
+ * variables to :root and updates the theme-color and color-scheme meta tags.
  */
-import { computed } from '@preact/signals';
-import type { ITheme } from '@xterm/xterm';
+import { computed, signal } from '@preact/signals';
 import { prefs } from '../state/prefs';
+import { readableOn } from './contrast';
+import { THEMES, type Theme } from './palettes';
 
-export interface Theme {
-  id: string;
-  name: string;
-  dark: boolean;
-  /** UI colours, written as CSS variables (--bg, --panel, --panel-2, --border, --fg, --muted, --accent, --danger). */
-  ui: { bg: string; panel: string; panel2: string; border: string; fg: string; muted: string; accent: string; danger: string };
-  /** The terminal palette. */
-  term: ITheme;
+export { THEMES, type Theme, type ThemeUi } from './palettes';
+
+/** The pseudo theme that picks Dark or Light from `prefers-color-scheme`. */
+export const SYSTEM_THEME_ID = 'system';
+
+function mediaDark(): boolean {
+  return typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)').matches : true;
 }
 
-export const THEMES: Theme[] = [
-  {
-    id: 'dark',
-    name: 'Dark',
-    dark: true,
-    ui: { bg: '#16181d', panel: '#1f232b', panel2: '#272c36', border: '#323845', fg: '#d8dee9', muted: '#8b93a3', accent: '#4a9eff', danger: '#f0616d' },
-    term: { background: '#16181d', foreground: '#d8dee9', cursor: '#e5e9f0', selectionBackground: '#3b4252' },
-  },
-  {
-    id: 'light',
-    name: 'Light',
-    dark: false,
-    ui: { bg: '#f7f7f9', panel: '#ffffff', panel2: '#eceef2', border: '#d0d4dc', fg: '#1f2328', muted: '#5c6370', accent: '#0b62d6', danger: '#c4283a' },
-    term: { background: '#ffffff', foreground: '#1f2328', cursor: '#1f2328', selectionBackground: '#b6d3ff' },
-  },
-];
+/** Whether the OS asks for dark colours; kept current by a media-query listener. */
+export const systemDark = signal(mediaDark());
+if (typeof matchMedia === 'function') {
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', (e) => (systemDark.value = e.matches));
+}
 
-export function themeById(id: string): Theme {
+/** The theme for an id; unknown ids fall back to Dark, "system" to Dark or Light. */
+export function themeById(id: string, dark: boolean = systemDark.value): Theme {
+  if (id === SYSTEM_THEME_ID) return themeById(dark ? 'dark' : 'light');
   return THEMES.find((t) => t.id === id) ?? THEMES[0];
 }
 
-export const activeTheme = computed(() => themeById(prefs.value.themeId));
+export const activeTheme = computed(() => themeById(prefs.value.themeId, systemDark.value));
+
+/** Every CSS variable a theme sets, derived colours included. */
+export function themeVariables(theme: Theme): Record<string, string> {
+  const u = theme.ui;
+  const t = theme.term;
+  return {
+    '--bg': u.bg,
+    '--panel': u.panel,
+    '--panel-2': u.panel2,
+    '--border': u.border,
+    '--fg': u.fg,
+    '--muted': u.muted,
+    '--accent': u.accent,
+    '--danger': u.danger,
+    '--on-accent': readableOn(u.accent),
+    '--on-danger': readableOn(u.danger),
+    '--term-bg': t.background ?? u.bg,
+    '--success': (theme.dark ? t.brightGreen : t.green) ?? u.accent,
+    '--warning': (theme.dark ? t.brightYellow : t.yellow) ?? u.accent,
+    '--shadow': theme.dark ? 'rgb(0 0 0 / 0.5)' : 'rgb(0 0 0 / 0.18)',
+  };
+}
 
 export function applyTheme(theme: Theme): void {
-  const root = document.documentElement.style;
-  const u = theme.ui;
-  const vars: Record<string, string> = {
-    '--bg': u.bg, '--panel': u.panel, '--panel-2': u.panel2, '--border': u.border,
-    '--fg': u.fg, '--muted': u.muted, '--accent': u.accent, '--danger': u.danger,
-  };
-  for (const [k, v] of Object.entries(vars)) root.setProperty(k, v);
-  document.documentElement.style.colorScheme = theme.dark ? 'dark' : 'light';
-  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', u.bg);
+  const root = document.documentElement;
+  for (const [k, v] of Object.entries(themeVariables(theme))) root.style.setProperty(k, v);
+  const scheme = theme.dark ? 'dark' : 'light';
+  root.style.colorScheme = scheme;
+  root.dataset.theme = theme.id;
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', theme.ui.panel);
+  document.querySelector('meta[name="color-scheme"]')?.setAttribute('content', scheme);
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { contrast, luminance, readableOn } from './contrast';
+import { SYSTEM_THEME_ID, THEMES, themeById, themeVariables } from './index';
+
+const ANSI = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'] as const;
+const BRIGHT = ANSI.map((c) => `bright${c[0].toUpperCase()}${c.slice(1)}`);
+
+describe('contrast maths', () => {
+  it('matches the WCAG reference values', () => {
+    expect(contrast('#000', '#fff')).toBeCloseTo(21, 5);
+    expect(contrast('#777777', '#ffffff')).toBeCloseTo(4.48, 2);
+    expect(luminance('#ffffff')).toBe(1);
+    expect(readableOn('#ffd400')).toBe('#000000');
+    expect(readableOn('#0000c8')).toBe('#ffffff');
+  });
+});
+
+describe('theme catalogue', () => {
+  it('has at least 20 themes with unique ids, dark and light', () => {
+    expect(THEMES.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(THEMES.map((t) => t.id)).size).toBe(THEMES.length);
+    expect(THEMES.filter((t) => t.dark).length).toBeGreaterThanOrEqual(8);
+    expect(THEMES.filter((t) => !t.dark).length).toBeGreaterThanOrEqual(6);
+  });
+
+  for (const t of THEMES) {
+    describe(t.name, () => {
+      const u = t.ui;
+      it('keeps UI text readable (fg ≥ 4.5:1, muted ≥ 3:1 on every surface)', () => {
+        for (const surface of [u.bg, u.panel, u.panel2]) {
+          expect(contrast(u.fg, surface), `fg on ${surface}`).toBeGreaterThanOrEqual(4.5);
+          expect(contrast(u.muted, surface), `muted on ${surface}`).toBeGreaterThanOrEqual(3);
+        }
+      });
+      it('has visible accent, danger and labels on filled buttons', () => {
+        for (const surface of [u.bg, u.panel]) {
+          expect(contrast(u.accent, surface), `accent on ${surface}`).toBeGreaterThanOrEqual(3);
+          expect(contrast(u.danger, surface), `danger on ${surface}`).toBeGreaterThanOrEqual(3);
+        }
+        expect(contrast(readableOn(u.accent), u.accent)).toBeGreaterThanOrEqual(4.5);
+      });
+      it('matches its dark flag', () => {
+        expect(luminance(u.bg) < 0.2).toBe(t.dark);
+      });
+      it('gives xterm a full palette with readable text', () => {
+        const term = t.term as Record<string, string | undefined>;
+        for (const key of ['background', 'foreground', 'cursor', 'cursorAccent', 'selectionBackground', ...ANSI, ...BRIGHT]) {
+          expect(term[key], key).toMatch(/^#[0-9a-f]{6}$/);
+        }
+        expect(contrast(term.foreground!, term.background!)).toBeGreaterThanOrEqual(4.5);
+        expect(contrast(term.cursor!, term.background!)).toBeGreaterThanOrEqual(1.5);
+      });
+    });
+  }
+});
+
+describe('theme lookup', () => {
+  it('falls back to Dark and resolves the system theme', () => {
+    expect(themeById('no-such-theme').id).toBe('dark');
+    expect(themeById(SYSTEM_THEME_ID, true).id).toBe('dark');
+    expect(themeById(SYSTEM_THEME_ID, false).id).toBe('light');
+  });
+  it('derives every CSS variable', () => {
+    const vars = themeVariables(themeById('nord'));
+    expect(Object.keys(vars)).toEqual(expect.arrayContaining(['--bg', '--panel', '--panel-2', '--border', '--fg', '--muted', '--accent', '--danger', '--on-accent', '--term-bg']));
+    expect(vars['--term-bg']).toBe('#2e3440');
+  });
+});
