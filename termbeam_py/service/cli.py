@@ -2,12 +2,182 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import click
+
+from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS
+from termbeam_py.service import envfile, install
+from termbeam_py.service.backend import Backend
+from termbeam_py.service.launchd import LaunchdBackend
+from termbeam_py.service.paths import ServicePaths
+from termbeam_py.service.systemd import SystemdBackend
+from termbeam_py.service.units import ServiceSpec, UnitError
+from termbeam_py.state import default_config_dir
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+@dataclass(frozen=True, slots=True)
+class Host:
+    """The machine the service is for; tests pass their own as the click context's obj."""
+
+    platform: str = sys.platform
+    uid: Callable[[], int] = field(default=os.getuid)
+
+
+def _backend(ctx: click.Context, paths: ServicePaths) -> Backend:
+    host = ctx.find_object(Host) or Host()
+    if host.platform.startswith("linux"):
+        return SystemdBackend(paths)
+    if host.platform == "darwin":
+        return LaunchdBackend(paths, uid=host.uid)
+    raise click.ClickException(f"termbeam service supports Linux (systemd) and macOS "
+                               f"(launchd), not {host.platform}")
+
+
+def _paths(config_dir: Path | None) -> ServicePaths:
+    return ServicePaths.from_environ(os.environ, config_dir or default_config_dir())
+
+
+def _installed(backend: Backend) -> None:
+    if not backend.definition.exists():
+        raise click.ClickException("the TermBeam service is not installed "
+                                   "(see `termbeam service install --help`)")
+
+
+config_dir_option = click.option(
+    "--config-dir", type=click.Path(file_okay=False, path_type=Path),
+    envvar="TERMBEAM_CONFIG_DIR", default=None,
+    help="State directory of the service (holds service.env). Env: TERMBEAM_CONFIG_DIR.")
+
+
 @click.group("service", context_settings=CONTEXT)
 def service_group() -> None:
-    """Run TermBeam in the background as a user service (systemd on Linux, launchd on
-    macOS)."""
+    """Run TermBeam in the background as a user service: a systemd user unit on Linux, a
+    launchd agent on macOS. The password is kept in a private (0600) file, never on a
+    command line."""
+
+
+@service_group.command("install", context_settings=CONTEXT,
+                       epilog="Other server options go after `--`, e.g. "
+                              "`termbeam service install -- --lan zsh -l`.")
+@click.argument("serve_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- SERVER ARGS...]")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--lan", is_flag=True, help="Listen on every interface (0.0.0.0).")
+@click.option("--cwd", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Starting directory of new sessions (default: this one).")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
+@config_dir_option
+@click.option("--password", envvar="TERMBEAM_PASSWORD", default=None,
+              help="The password (env: TERMBEAM_PASSWORD).")
+@click.option("--ask-password", is_flag=True, help="Type the password (hidden).")
+@click.option("--generate-password", is_flag=True,
+              help="A new random password (default on first install; later installs keep "
+                   "the stored one).")
+@click.option("--no-password", is_flag=True, help="No password (loopback only).")
+@click.option("--no-start", is_flag=True, help="Write and enable the service, do not (re)start.")
+@click.pass_context
+def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, host: str,
+                    lan: bool, cwd: Path | None, log_level: str, config_dir: Path | None,
+                    password: str | None, ask_password: bool, generate_password: bool,
+                    no_password: bool, no_start: bool) -> int:
+    """Install (or reinstall) the service and start it."""
+    paths = _paths(config_dir)
+    backend = _backend(ctx, paths)
+    choice = install.ServerChoice(
+        port=port, host="0.0.0.0" if lan else host,  # noqa: S104
+        cwd=(cwd or Path.cwd()).expanduser().absolute(), log_level=log_level,
+        state_dir=paths.state_dir, no_password=no_password, extra=serve_args)
+    args = install.serve_args(choice)
+    try:
+        existing = envfile.read(paths.env_file).get("TERMBEAM_PASSWORD")
+    except envfile.EnvFileError:
+        existing = None  # unreadable: replaced below
+    secret = install.choose_password(password, ask_password, generate_password, no_password,
+                                     existing)
+    spec = ServiceSpec(python=install.python_path(), serve_args=args, cwd=choice.cwd,
+                       env_file=paths.env_file)
+    backend.check()  # a missing systemctl/launchctl fails before anything is written
+    install.write_env(paths.env_file, install.env_values(secret.password, os.environ))
+    try:
+        hints = backend.install(spec, start=not no_start)
+    except UnitError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _report(backend, spec, choice, secret, hints, started=not no_start)
+    return 0
+
+
+_PASSWORD_NOTES = {
+    "generated": "{password}  (generated; shown only now)",
+    "kept": "unchanged (kept from the previous install)",
+    "given": "as given", "asked": "as typed", "none": "none (loopback only)",
+}
+
+
+def _report(backend: Backend, spec: ServiceSpec, choice: install.ServerChoice,
+            secret: install.PasswordChoice, hints: list[str], started: bool) -> None:
+    host = f"[{choice.host}]" if ":" in choice.host else choice.host
+    action = "Installed and started" if started else "Installed"
+    click.echo(f"{action} the TermBeam service ({backend.name}).")
+    click.echo(f"  URL:       http://{host}:{choice.port}")
+    note = _PASSWORD_NOTES[secret.how].format(password=secret.password)
+    click.echo(f"  Password:  {note}")
+    click.echo(f"  Env file:  {spec.env_file} (0600; holds the password)")
+    for line in hints:
+        click.echo(f"  {line}")
+
+
+@service_group.command("uninstall", context_settings=CONTEXT)
+@config_dir_option
+@click.pass_context
+def uninstall_command(ctx: click.Context, config_dir: Path | None) -> int:
+    """Stop the service and remove it and its env file (state and logs stay)."""
+    paths = _paths(config_dir)
+    backend = _backend(ctx, paths)
+    env_file = paths.env_file
+    if not backend.definition.exists() and not env_file.exists():
+        click.echo("The TermBeam service is not installed.")
+        return 0
+    backend.uninstall()
+    env_file.unlink(missing_ok=True)
+    click.echo("Removed the TermBeam service.")
+    return 0
+
+
+@service_group.command("status", context_settings=CONTEXT)
+@config_dir_option
+@click.pass_context
+def status_command(ctx: click.Context, config_dir: Path | None) -> None:
+    """Show whether the service runs (the service manager's own report and exit status)."""
+    backend = _backend(ctx, _paths(config_dir))
+    _installed(backend)
+    ctx.exit(backend.status())  # exits with the tool's status, also under standalone click
+
+
+@service_group.command("logs", context_settings=CONTEXT)
+@click.option("-n", "--lines", type=click.IntRange(1), default=200, show_default=True)
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines.")
+@config_dir_option
+@click.pass_context
+def logs_command(ctx: click.Context, lines: int, follow: bool, config_dir: Path | None) -> None:
+    """Show the server's log (it never contains the password)."""
+    ctx.exit(_backend(ctx, _paths(config_dir)).logs(lines, follow))
+
+
+@service_group.command("restart", context_settings=CONTEXT)
+@config_dir_option
+@click.pass_context
+def restart_command(ctx: click.Context, config_dir: Path | None) -> int:
+    """Restart the service (e.g. after editing its env file)."""
+    backend = _backend(ctx, _paths(config_dir))
+    _installed(backend)
+    backend.restart()
+    click.echo("Restarted the TermBeam service.")
+    return 0

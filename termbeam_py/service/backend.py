@@ -1,0 +1,30 @@
+"""What every service manager backend offers; the CLI picks one by platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from termbeam_py.service.units import ServiceSpec
+
+
+class Backend(Protocol):
+    name: str
+
+    @property
+    def definition(self) -> Path:
+        """The unit or plist file; it exists exactly when the service is installed."""
+
+    def check(self) -> None:
+        """Fail (ClickException) when the service manager's tools are missing."""
+
+    def install(self, spec: ServiceSpec, start: bool) -> list[str]:
+        """Write the definition and register it (and start it when `start`); hint lines."""
+
+    def uninstall(self) -> None: ...
+
+    def status(self) -> int: ...
+
+    def logs(self, lines: int, follow: bool) -> int: ...
+
+    def restart(self) -> None: ...

@@ -1,0 +1,72 @@
+"""The systemd user unit: install/uninstall through `systemctl --user`, logs from journalctl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from termbeam_py.service import tools
+from termbeam_py.service.envfile import write_private
+from termbeam_py.service.paths import UNIT_NAME, ServicePaths
+from termbeam_py.service.units import ServiceSpec, render_systemd_unit
+
+_NEEDS = "the Linux service needs systemd's user manager"
+_NO_MANAGER = " (see its message above, and `termbeam service status`)"
+
+
+class SystemdBackend:
+    name = "systemd"
+
+    def __init__(self, paths: ServicePaths, systemctl: str = "systemctl",
+                 journalctl: str = "journalctl") -> None:
+        self._paths = paths
+        self._systemctl = systemctl
+        self._journalctl = journalctl
+
+    @property
+    def definition(self) -> Path:
+        return self._paths.unit_file
+
+    def _ctl(self, *args: str) -> list[str]:
+        return [tools.require(self._systemctl, _NEEDS), "--user", *args]
+
+    def check(self) -> None:
+        self._ctl()
+
+    def install(self, spec: ServiceSpec, start: bool) -> list[str]:
+        ctl = self._ctl()
+        text = render_systemd_unit(spec)
+        # Not secret, but private like the rest of our files; the user manager runs as us.
+        write_private(self.definition, text)
+        tools.run_or_fail([*ctl, "daemon-reload"], _NO_MANAGER)
+        tools.run_or_fail([*ctl, "enable", UNIT_NAME], _NO_MANAGER)
+        if start:
+            # restart, not start: a reinstall must pick up the new unit and password.
+            tools.run_or_fail([*ctl, "restart", UNIT_NAME], _NO_MANAGER)
+        return [
+            f"Unit:      {self.definition}",
+            "It starts when you log in. To start it at boot without logging in, run:",
+            "  loginctl enable-linger \"$USER\"",
+        ]
+
+    def uninstall(self) -> None:
+        ctl = self._ctl()
+        if tools.run([*ctl, "disable", "--now", UNIT_NAME]) != 0:
+            click.echo("warning: could not stop and disable the unit; removing it anyway",
+                       err=True)
+        self.definition.unlink(missing_ok=True)
+        tools.run([*ctl, "daemon-reload"], quiet=True)
+
+    def status(self) -> int:
+        return tools.run([*self._ctl(), "status", "--no-pager", UNIT_NAME])
+
+    def logs(self, lines: int, follow: bool) -> int:
+        journalctl = tools.require(self._journalctl, "the service logs are in the journal")
+        # --user-unit reads every journal we may see: the per-user one and, where user
+        # units log to it, the system journal.
+        argv = [journalctl, "--user-unit", UNIT_NAME, "--no-pager", "--lines", str(lines)]
+        return tools.run([*argv, "--follow"] if follow else argv)
+
+    def restart(self) -> None:
+        tools.run_or_fail([*self._ctl(), "restart", UNIT_NAME], _NO_MANAGER)
