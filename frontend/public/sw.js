@@ -1,10 +1,57 @@
 /*
- * TermBeam service worker: shows "command finished" push notifications and opens the
- * session on click. It caches nothing and never intercepts requests (no fetch handler),
- * so pages and the API always come from the server.
+ * TermBeam service worker.
+ * - Push: shows "command finished" notifications and opens the session on click.
+ * - Offline speed-up: the build's hashed files under /assets/ (immutable by name) are served
+ *   cache-first. Nothing else is touched: pages, /api/, /ws, /preview/ and everything else go
+ *   straight to the network (a cached page could be a stale login or tunnel interstitial).
  */
+const ASSET_CACHE = 'termbeam-assets-v1';
+/** Old builds' files pile up under new hashes; keep only the most recent ones. */
+const MAX_ASSETS = 80;
+
 self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n !== ASSET_CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+function isAsset(request) {
+  if (request.method !== 'GET' || request.mode === 'navigate') return false;
+  const url = new URL(request.url);
+  return url.origin === self.location.origin && url.pathname.startsWith('/assets/');
+}
+
+async function trim(cache) {
+  const keys = await cache.keys();
+  await Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_ASSETS)).map((k) => cache.delete(k)));
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(ASSET_CACHE);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok && response.type === 'basic') {
+    await cache.put(request, response.clone());
+    trim(cache).catch(() => {});
+  }
+  return response;
+}
+
+self.addEventListener('fetch', (event) => {
+  // Not calling respondWith leaves the request to the browser, exactly as with no worker.
+  if (isAsset(event.request)) event.respondWith(cacheFirst(event.request));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'CLEAR_CACHES') {
+    event.waitUntil(caches.keys().then((names) => Promise.all(names.map((n) => caches.delete(n)))));
+  }
+});
 
 function parsePush(event) {
   try {

@@ -1,32 +1,10 @@
-/** Top-bar bell button with a small panel: turn push notifications for finished commands on/off. */
+/** Top-bar bell button with a small panel holding the push-notification switch (see PushToggle). */
 import { useSignal } from '@preact/signals';
-import { disablePush, enablePush, pushWanted } from '../notify';
+import { PushToggle } from '../settings/PushToggle';
+import '../settings/settings.css';
 
 export function NotifySettings() {
   const open = useSignal(false);
-  const on = useSignal(pushWanted());
-  const busy = useSignal(false);
-  const status = useSignal<string | null>(null);
-
-  const toggle = async () => {
-    busy.value = true;
-    status.value = null;
-    try {
-      if (on.value) {
-        await disablePush();
-        on.value = false;
-        status.value = 'Push notifications are off.';
-      } else {
-        await enablePush();
-        on.value = true;
-        status.value = 'Push notifications are on for this device.';
-      }
-    } catch (err) {
-      status.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      busy.value = false;
-    }
-  };
 
   return (
     <div class="notify-settings">
@@ -48,21 +26,7 @@ export function NotifySettings() {
       </button>
       {open.value && (
         <div class="notify-panel" role="group" aria-label="Notifications">
-          <label class="notify-row">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={on.value}
-              disabled={busy.value}
-              onChange={() => void toggle()}
-            />
-            Notify this device when a command finishes
-          </label>
-          {status.value && (
-            <p class="muted notify-status" role="status">
-              {status.value}
-            </p>
-          )}
+          <PushToggle />
         </div>
       )}
     </div>

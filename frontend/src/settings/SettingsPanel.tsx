@@ -1,11 +1,190 @@
-/** Placeholder until the panel lands (issue #8): keeps the workspace's lazy import building. */
+/**
+ * The settings sheet: appearance, notifications and feedback, touch bar, new-session
+ * defaults and saved workspaces. Every change goes through updatePrefs (applied at once,
+ * saved to the server shortly after); a failed save shows prefsError.
+ */
+import type { ComponentChildren } from 'preact';
+import { useId } from 'preact/hooks';
+import { prefs, prefsError, updatePrefs, type Prefs, type Workspace } from '../state/prefs';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
+import { moveItem, renameWorkspace, toggleDefaultWorkspace } from './logic';
+import { PushToggle } from './PushToggle';
+import { ThemePicker } from './ThemePicker';
+import './settings.css';
+
+const FONT_MIN = 10;
+const FONT_MAX = 24;
+
+type BoolKey = { [K in keyof Prefs]: Prefs[K] extends boolean ? K : never }[keyof Prefs];
+
+function Section({ title, children }: { title: string; children: ComponentChildren }) {
+  const id = useId();
+  return (
+    <section class="settings-section" aria-labelledby={id}>
+      <h3 id={id}>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function Toggle({ pref, label, hint }: { pref: BoolKey; label: string; hint?: string }) {
+  return (
+    <label class="toggle-row">
+      <input type="checkbox" role="switch" checked={prefs.value[pref]} onChange={(e) => updatePrefs({ [pref]: e.currentTarget.checked })} />
+      <span>
+        {label}
+        {hint && <span class="hint">{hint}</span>}
+      </span>
+    </label>
+  );
+}
+
+function FontSize() {
+  const id = useId();
+  const size = Math.min(FONT_MAX, Math.max(FONT_MIN, prefs.value.fontSize));
+  return (
+    <div class="field">
+      <label for={id}>
+        Terminal font size <output for={id}>{size} px</output>
+      </label>
+      <input
+        id={id}
+        type="range"
+        min={FONT_MIN}
+        max={FONT_MAX}
+        step={1}
+        value={size}
+        aria-valuetext={`${size} pixels`}
+        onInput={(e) => updatePrefs({ fontSize: Number(e.currentTarget.value) })}
+      />
+    </div>
+  );
+}
+
+function TextPref({ pref, label, placeholder }: { pref: 'defaultFolder' | 'defaultInitialCommand'; label: string; placeholder: string }) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        spellcheck={false}
+        autocapitalize="off"
+        autocomplete="off"
+        placeholder={placeholder}
+        value={prefs.value[pref]}
+        onInput={(e) => updatePrefs({ [pref]: e.currentTarget.value })}
+      />
+    </div>
+  );
+}
+
+function WorkspaceRow({ ws, index, count }: { ws: Workspace; index: number; count: number }) {
+  const list = prefs.value.workspaces;
+  const set = (workspaces: Workspace[]) => updatePrefs({ workspaces });
+  const n = ws.sessions.length;
+  return (
+    <li class="workspace-row">
+      <input
+        type="text"
+        class="workspace-name"
+        aria-label={`Name of workspace ${index + 1}`}
+        value={ws.name}
+        maxLength={128}
+        onChange={(e) => {
+          const name = e.currentTarget.value.trim();
+          if (name) set(renameWorkspace(list, ws.id, name));
+          else e.currentTarget.value = ws.name;
+        }}
+      />
+      <span class="muted workspace-count">
+        {n} session{n === 1 ? '' : 's'}
+      </span>
+      <div class="workspace-actions">
+        <button type="button" class={`btn small${ws.default ? ' primary' : ''}`} aria-pressed={!!ws.default} onClick={() => set(toggleDefaultWorkspace(list, ws.id))}>
+          Default
+        </button>
+        <button type="button" class="btn small icon" aria-label={`Move ${ws.name} up`} disabled={index === 0} onClick={() => set(moveItem(list, index, -1))}>
+          ↑
+        </button>
+        <button type="button" class="btn small icon" aria-label={`Move ${ws.name} down`} disabled={index === count - 1} onClick={() => set(moveItem(list, index, 1))}>
+          ↓
+        </button>
+        <button
+          type="button"
+          class="btn small icon danger"
+          aria-label={`Delete ${ws.name}`}
+          onClick={() => confirm(`Delete the workspace "${ws.name}"?`) && set(list.filter((w) => w.id !== ws.id))}
+        >
+          ×
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function Workspaces() {
+  const list = prefs.value.workspaces;
+  const startup = prefs.value.startupWorkspace;
+  return (
+    <>
+      {list.length === 0 ? (
+        <p class="muted">No saved workspaces yet. Save the open sessions as a workspace from the terminal's tools.</p>
+      ) : (
+        <ul class="workspace-list" aria-label="Saved workspaces">
+          {list.map((ws, i) => (
+            <WorkspaceRow key={ws.id} ws={ws} index={i} count={list.length} />
+          ))}
+        </ul>
+      )}
+      <label class="toggle-row">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={startup.enabled}
+          onChange={(e) => updatePrefs({ startupWorkspace: { ...startup, enabled: e.currentTarget.checked } })}
+        />
+        <span>
+          Open the startup workspace when the server starts
+          <span class="hint">
+            {startup.sessions.length} session{startup.sessions.length === 1 ? '' : 's'} in it
+          </span>
+        </span>
+      </label>
+    </>
+  );
+}
 
 export default function SettingsPanel({ onClose }: PanelProps) {
   return (
-    <Sheet title="SettingsPanel" onClose={onClose}>
-      <p class="muted">Not available yet.</p>
+    <Sheet title="Settings" onClose={onClose} class="settings-sheet">
+      {prefsError.value && (
+        <p class="error" role="alert">
+          Settings could not be saved: {prefsError.value}
+        </p>
+      )}
+      <Section title="Appearance">
+        <ThemePicker />
+        <FontSize />
+      </Section>
+      <Section title="Notifications & feedback">
+        <PushToggle />
+        <Toggle pref="haptics" label="Vibrate on key presses" hint="On phones that support it" />
+        <Toggle pref="showSplash" label="Show the splash screen at start" />
+        <Toggle pref="particleDissolve" label="Animate closing sessions" />
+      </Section>
+      <Section title="Touch bar">
+        <Toggle pref="touchBarCollapsed" label="Start collapsed" />
+      </Section>
+      <Section title="New-session defaults">
+        <TextPref pref="defaultFolder" label="Folder" placeholder="The server's working folder" />
+        <TextPref pref="defaultInitialCommand" label="Initial command" placeholder="e.g. git status" />
+      </Section>
+      <Section title="Workspaces">
+        <Workspaces />
+      </Section>
     </Sheet>
   );
 }

@@ -1,11 +1,181 @@
-/** Placeholder until the panel lands (issue #8): keeps the workspace's lazy import building. */
+/**
+ * Share: a one-time login link (GET /api/share-token) as a QR code and a copyable URL. The
+ * server picks the address other devices can reach (tunnel, then LAN). The QR encoder loads
+ * only when this panel opens.
+ */
+import { useSignal } from '@preact/signals';
+import { useEffect, useId, useRef } from 'preact/hooks';
+import { ApiError, request } from '../api';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
+import { countdown, qrPath, SHARE_TOKEN_SECONDS } from './logic';
+import './settings.css';
+
+interface Qr {
+  count: number;
+  path: string;
+}
+
+async function encodeQr(text: string): Promise<Qr> {
+  const { default: qrcode } = await import('qrcode-generator');
+  const qr = qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  const count = qr.getModuleCount();
+  return { count, path: qrPath(count, (r, c) => qr.isDark(r, c)) };
+}
+
+function QrCode({ text, label }: { text: string; label: string }) {
+  const qr = useSignal<Qr | null>(null);
+  const failed = useSignal(false);
+  useEffect(() => {
+    qr.value = null;
+    encodeQr(text)
+      .then((q) => (qr.value = q))
+      .catch(() => (failed.value = true));
+  }, [text]);
+  if (failed.value) return <p class="muted">Could not draw the QR code; copy the link instead.</p>;
+  const q = qr.value;
+  const quiet = 4; // the blank margin scanners need around a QR code
+  return (
+    <div class="share-qr">
+      {q ? (
+        <svg role="img" aria-label={label} viewBox={`${-quiet} ${-quiet} ${q.count + 2 * quiet} ${q.count + 2 * quiet}`} shape-rendering="crispEdges">
+          <path class="qr-on" d={q.path} />
+        </svg>
+      ) : (
+        <p class="muted">Drawing the QR code…</p>
+      )}
+    </div>
+  );
+}
+
+/** Copy to the clipboard; where that is not allowed (plain http), select the text for a manual copy. */
+async function copyText(text: string, input: HTMLInputElement | null): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    input?.focus();
+    input?.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+}
 
 export default function SharePanel({ onClose }: PanelProps) {
+  const url = useSignal<string | null>(null);
+  const issuedAt = useSignal(0);
+  const now = useSignal(Date.now());
+  const error = useSignal<string | null>(null);
+  const noAuth = useSignal(false);
+  const copyState = useSignal<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const inputId = useId();
+
+  const issue = async () => {
+    error.value = null;
+    copyState.value = null;
+    try {
+      const res = await request<{ url: string }>('/api/share-token');
+      url.value = res.url;
+      issuedAt.value = Date.now();
+      now.value = Date.now();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) noAuth.value = true;
+      else error.value = err instanceof Error ? err.message : String(err);
+    }
+  };
+
+  useEffect(() => {
+    void issue();
+    const tick = setInterval(() => (now.value = Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, []);
+
+  const left = SHARE_TOKEN_SECONDS - (now.value - issuedAt.value) / 1000;
+  const expired = url.value !== null && left <= 0;
+
+  const copy = async () => {
+    if (!url.value) return;
+    const ok = await copyText(url.value, input.current);
+    copyState.value = ok ? 'Link copied.' : 'Select the link above and copy it.';
+  };
+  const share = () => {
+    if (url.value) navigator.share({ title: 'TermBeam', url: url.value }).catch(() => {});
+  };
+
+  if (noAuth.value) {
+    return (
+      <Sheet title="Share" onClose={onClose}>
+        <p>This server has no password, so there is no login link to share. Anyone who can reach this address is already in:</p>
+        <QrCode text={location.origin} label={`QR code for ${location.origin}`} />
+        <p class="share-meta">
+          <code>{location.origin}</code>
+        </p>
+      </Sheet>
+    );
+  }
+
   return (
-    <Sheet title="SharePanel" onClose={onClose}>
-      <p class="muted">Not available yet.</p>
+    <Sheet title="Share" onClose={onClose}>
+      {error.value && (
+        <p class="error" role="alert">
+          {error.value}
+        </p>
+      )}
+      {url.value === null && !error.value && <p class="muted">Creating a login link…</p>}
+      {url.value !== null && (
+        <>
+          {expired ? (
+            <p class="share-meta">This link has expired.</p>
+          ) : (
+            <QrCode text={url.value} label="QR code of the login link: scan it with the other device's camera" />
+          )}
+          <label for={inputId} class="share-meta muted">
+            Login link
+          </label>
+          <input
+            id={inputId}
+            ref={input}
+            class="share-url"
+            type="text"
+            readOnly
+            value={url.value}
+            aria-describedby={`${inputId}-expiry`}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <p id={`${inputId}-expiry`} class="share-meta muted" aria-live="off">
+            {expired ? 'Expired.' : `Works once, expires in ${countdown(left)}.`}
+          </p>
+          <div class="share-actions">
+            {!expired && (
+              <button type="button" class="btn primary" onClick={() => void copy()}>
+                Copy link
+              </button>
+            )}
+            {!expired && typeof navigator.share === 'function' && (
+              <button type="button" class="btn" onClick={share}>
+                Share…
+              </button>
+            )}
+            <button type="button" class="btn" onClick={() => void issue()}>
+              New link
+            </button>
+          </div>
+          {copyState.value && (
+            <p class="share-meta" role="status">
+              {copyState.value}
+            </p>
+          )}
+        </>
+      )}
+      <p class="share-warning">
+        Anyone who opens this link is logged in to your terminal, with your shell's full access. Share it only with devices you trust.
+      </p>
     </Sheet>
   );
 }
