@@ -19,6 +19,8 @@ from termbeam_py.preview import setup as setup_preview
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
 from termbeam_py.sessions import routes as session_routes
+from termbeam_py.tunnel import routes as tunnel_routes
+from termbeam_py.tunnel import setup as setup_tunnel
 from termbeam_py.ws import Hub, websocket
 
 log = logging.getLogger(__name__)
@@ -95,11 +97,13 @@ def create_app(config: Config) -> web.Application:
     app.on_response_prepare.append(_security_headers)
     for feature in (files, gitrepo, prefs, agents, update, push):
         feature.setup(app)
+    setup_tunnel(app)
     setup_preview(app, timeout=config.preview_timeout)
     app.router.add_get("/ws", websocket)
     for table in (
         auth.routes, meta.routes, session_routes.routes, files.routes, gitrepo.routes,
-        prefs.routes, agents.routes, update.routes, push.routes, static.routes,
+        prefs.routes, agents.routes, update.routes, push.routes, tunnel_routes,
+        static.routes,
     ):
         app.router.add_routes(table)
     app.router.add_routes(preview_routes)

@@ -55,8 +55,9 @@ class Auth:
         self.api_limiter = SlidingWindow(120) if config.rate_limit else None
         self.page_limiter = SlidingWindow(120) if config.rate_limit else None
         self.extra_hosts = {h.lower() for h in config.allow_hosts}
-        if config.public_url:
-            self.extra_hosts.add((urlsplit(config.public_url).hostname or "").lower())
+        self.public_host: str | None = None
+        self.public_https = False
+        self.set_public_url(config.public_url)
         if not _is_loopback(config.host):
             hostname = socket.gethostname().lower()
             self.extra_hosts |= {hostname, f"{hostname}.local"}
@@ -73,9 +74,29 @@ class Auth:
     def cookie_valid(self, request: web.Request) -> bool:
         return self.tokens.valid(request.cookies.get(COOKIE))
 
+    def set_public_url(self, url: str | None) -> None:
+        """Accept the public (tunnel) URL's Host; behind https, its cookies get `Secure`.
+
+        The tunnel's name can change on every restart, so only the current one is kept.
+        """
+        parts = urlsplit(url or "")
+        self.public_host = (parts.hostname or "").lower() or None
+        self.public_https = parts.scheme == "https"
+
+    def via_public_https(self, request: web.Request) -> bool:
+        """A request the https tunnel relayed: its Host, from a loopback peer (the tunnel
+        program), whatever X-Forwarded-Proto says (ssh -R forwards no headers)."""
+        return (
+            self.public_https and self.public_host is not None
+            and _hostname(request.headers.get("Host", "")) == self.public_host
+            and _is_loopback(peer_address(request))
+        )
+
     def host_allowed(self, host: str) -> bool:
         name = _hostname(host)
         if name in LOOPBACK_NAMES or name.endswith(".localhost") or name in self.extra_hosts:
+            return True
+        if name == self.public_host:
             return True
         # A DNS-rebinding page always sends its own domain name, never an IP literal.
         return _is_ip(name)
@@ -124,6 +145,9 @@ def client_ip(request: web.Request) -> str:
 
 def is_https(request: web.Request) -> bool:
     if request.secure:
+        return True
+    auth = request.app.get(keys.AUTH)
+    if auth is not None and auth.via_public_https(request):
         return True
     proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     return proto == "https" and _is_loopback(peer_address(request))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,6 +14,7 @@ from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS, Config, ConfigError, ge
 from termbeam_py.logs import setup_logging
 from termbeam_py.sessions.shells import default_shell, resolve
 from termbeam_py.state import default_config_dir
+from termbeam_py.tunnel.options import confirm_public, tunnel_config, tunnel_options
 
 
 def _password(password: str | None, generate: bool, no_password: bool) -> str | None:
@@ -72,6 +74,7 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.option("--notify-min-seconds", type=click.FloatRange(0), default=10.0,
               show_default=True, help="Commands shorter than this do not notify.")
 @click.option("--force", is_flag=True, help="Stop a server already running, then start.")
+@tunnel_options
 @click.version_option(__version__, "-v", "--version", prog_name="termbeam",
                       message="termbeam v%(version)s")
 def serve(
@@ -79,11 +82,13 @@ def serve(
     no_preview_port: bool, password: str | None,
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
     config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
-    notify_min_seconds: float, force: bool,
+    notify_min_seconds: float, force: bool, public_url: str | None, assume_yes: bool,
+    **tunnel: Any,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
     secret = _password(password, generate_password, no_password)
     shell, args = _shell(command)
+    tunnel_cfg = tunnel_config(tunnel)
     try:
         config = Config(
             shell=shell, shell_args=args, host="0.0.0.0" if lan else host,  # noqa: S104
@@ -92,10 +97,11 @@ def serve(
             cwd=(cwd or Path.cwd()).expanduser().absolute(),
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,
-            notify_min_seconds=notify_min_seconds,
+            notify_min_seconds=notify_min_seconds, tunnel=tunnel_cfg, public_url=public_url,
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    confirm_public(tunnel_cfg, assume_yes)
     setup_logging(log_level, secret)
     _check_running(config, force)
     from termbeam_py.server import run  # aiohttp is imported only when serving

@@ -15,6 +15,11 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 MAX_PASSWORD_BYTES = 256
 
 
+TUNNEL_PROVIDERS = ("devtunnel", "cloudflared", "ngrok", "ssh", "custom")
+#: Seconds between restarts of a tunnel that keeps exiting; the last repeats.
+TUNNEL_BACKOFF = (1.0, 2.0, 5.0, 10.0, 15.0, 30.0)
+
+
 class ConfigError(ValueError):
     """An invalid option value; the message is one line meant for the user."""
 
@@ -31,6 +36,52 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelConfig:
+    """Which tunnel provider runs, with its options and supervisor timings (tests shrink them)."""
+
+    provider: str
+    public: bool = False
+    """Anonymous access to a devtunnel; the other providers are always public."""
+    persisted: bool = False
+    """devtunnel only: reuse one tunnel id (kept in <config_dir>/tunnel.json) across runs."""
+    command: str | None = None
+    """custom only: the command line, with `{port}` standing for the local port."""
+    url_regex: str | None = None
+    """Where the public URL is in the provider's output (custom, ssh); group 1 if any."""
+    ssh_target: str | None = None
+    """ssh only: `[user@]host[:port]`."""
+    ssh_options: tuple[str, ...] = ()
+    remote_port: int = 80
+    """ssh only: the port opened on the remote host (0 lets the server pick)."""
+    backoff: tuple[float, ...] = TUNNEL_BACKOFF
+    max_attempts: int = 10
+    url_timeout: float = 30.0
+    network_interval: float = 60.0
+    login_interval: float = 30.0
+    kill_grace: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.provider not in TUNNEL_PROVIDERS:
+            raise ConfigError(f"unknown tunnel provider {self.provider!r}: choose one of "
+                              f"{', '.join(TUNNEL_PROVIDERS)}")
+        if self.provider == "custom" and not self.command:
+            raise ConfigError("--tunnel custom needs --tunnel-cmd")
+        if self.command and self.provider != "custom":
+            raise ConfigError("--tunnel-cmd is only for --tunnel custom")
+        if self.provider == "ssh" and not self.ssh_target:
+            raise ConfigError("--tunnel ssh needs --tunnel-ssh [user@]host[:port]")
+        if self.persisted and self.provider != "devtunnel":
+            raise ConfigError("--persisted-tunnel is only for --tunnel devtunnel")
+        if not self.backoff or self.max_attempts < 1 or not 0 <= self.remote_port <= 65535:
+            raise ConfigError("invalid tunnel timing or remote port")
+
+    @property
+    def exposed(self) -> bool:
+        """Whether anyone holding the URL reaches the server (only the login page stops them)."""
+        return self.public or self.provider != "devtunnel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +111,8 @@ class Config:
     """Commands shorter than this do not notify when they complete."""
     shell_env: dict[str, str] = field(default_factory=dict)
     """Extra environment for spawned shells (tests set a fixed prompt)."""
+    tunnel: TunnelConfig | None = None
+    """The optional tunnel subprocess; None keeps the server local (the default)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -81,6 +134,11 @@ class Config:
                 raise ConfigError("the password must not be empty")
             if len(self.password.encode()) > MAX_PASSWORD_BYTES:
                 raise ConfigError(f"the password must be at most {MAX_PASSWORD_BYTES} bytes")
+        if self.tunnel is not None and self.tunnel.exposed and self.password is None:
+            raise ConfigError(
+                "a public tunnel needs a password: anyone with its URL would get your shell "
+                "(drop --no-password)"
+            )
         if not self.cwd.is_absolute() or not self.cwd.is_dir():
             raise ConfigError(f"working directory {self.cwd} is not an existing directory")
 
@@ -91,3 +149,8 @@ class Config:
     @property
     def connection_file(self) -> Path:
         return self.config_dir / "connection.json"
+
+    @property
+    def tunnel_file(self) -> Path:
+        """The persisted devtunnel id (honours TERMBEAM_CONFIG_DIR, unlike the original)."""
+        return self.config_dir / "tunnel.json"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from termbeam_py.push import PushService
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
+    from termbeam_py.tunnel import TunnelService
     from termbeam_py.update import Updater
     from termbeam_py.ws import Hub
 
@@ -32,5 +33,6 @@ AGENTS: web.AppKey[AgentCatalog] = web.AppKey("AGENTS")
 UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
 PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
 PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
+TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
 #: True on the main origin (proxied pages get a sandboxing CSP), False on the preview listener.
 PREVIEW_SANDBOXED: web.AppKey[bool] = web.AppKey("PREVIEW_SANDBOXED")

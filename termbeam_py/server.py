@@ -62,6 +62,7 @@ def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     ]
     if runtime.public_url:
         lines.append(f"  Public:   {runtime.public_url}")
+    lines += _tunnel_lines(app)
     lines.append(f"  Local:    {runtime.local_url}")
     if runtime.lan_url:
         lines.append(f"  LAN:      {runtime.lan_url}")
@@ -78,6 +79,21 @@ def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     if config.password:
         lines.append(f"  Password: {config.password}")
     return "\n".join(lines) + "\n"
+
+
+def _tunnel_lines(app: web.Application) -> list[str]:
+    """The tunnel's state when it is not (yet) serving the Public URL above."""
+    status = app[keys.TUNNEL].status
+    if status.tunnel is None or status.state in ("connected", "expiring"):
+        return []
+    return [f"  Tunnel:   {status.tunnel} {status.state}: {status.message or status.reason}"]
+
+
+async def _start_tunnel(config: Config, app: web.Application, port: int) -> None:
+    """Start the tunnel and wait (bounded) for its first URL, so the banner and QR use it."""
+    supervisor = await app[keys.TUNNEL].start(port)
+    if supervisor is not None and config.tunnel is not None:
+        await supervisor.wait_ready(config.tunnel.url_timeout + 5)
 
 
 async def _serve(config: Config, app: web.Application) -> int:
@@ -101,6 +117,7 @@ async def _serve(config: Config, app: web.Application) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop.set)
     try:
+        await _start_tunnel(config, app, runtime.port)
         session_id = await _start_sessions(app)
         sys.stdout.write(banner(config, app, session_id))
         updated = await asyncio.to_thread(update.take_update_result, config.config_dir)
@@ -115,6 +132,7 @@ async def _serve(config: Config, app: web.Application) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await asyncio.to_thread(running.remove_connection, conn_file)
+        await app[keys.TUNNEL].stop()  # kills the provider's process group, deletes its tunnel
         if preview_runner is not None:
             await preview_runner.cleanup()  # before the main app closes the upstream client
         await runner.cleanup()
