@@ -11,9 +11,14 @@ import json
 import os
 import plistlib
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +179,7 @@ def test_install_reloads_enables_and_restarts_the_unit(machine: Machine) -> None
     _install(machine)
     assert machine.calls() == [["systemctl", "--user", "daemon-reload"],
                                ["systemctl", "--user", "enable", UNIT_NAME],
+                               ["systemctl", "--user", "reset-failed", UNIT_NAME],
                                ["systemctl", "--user", "restart", UNIT_NAME]]
 
 
@@ -240,6 +246,7 @@ def test_status_logs_restart_run_the_right_commands(machine: Machine) -> None:
     assert machine.calls() == [
         ["systemctl", "--user", "status", "--no-pager", UNIT_NAME],
         ["journalctl", "--user-unit", UNIT_NAME, "--no-pager", "--lines", "50", "--follow"],
+        ["systemctl", "--user", "reset-failed", UNIT_NAME],
         ["systemctl", "--user", "restart", UNIT_NAME],
     ]
 
@@ -405,3 +412,48 @@ def test_termbeam_service_help_lists_the_subcommands() -> None:
     out = CliRunner().invoke(command, args, prog_name=prog).output
     for sub in ("install", "uninstall", "status", "logs", "restart"):
         assert f"  {sub} " in out
+
+
+# ---- end to end: the installed agent's command really serves ------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get_status(url: str, password: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {password}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=RUN_TIMEOUT) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_installed_agent_serves_with_the_stored_password(machine: Machine) -> None:
+    port = _free_port()
+    _install(machine, "--port", str(port), "--password", PASSWORD, "--", "/bin/sh",
+             platform="darwin")
+    agent = plistlib.loads(machine.plist_file.read_bytes())
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(agent["ProgramArguments"], cwd=agent["WorkingDirectory"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    connection = machine.state_dir / "connection.json"
+    url = f"http://127.0.0.1:{port}/api/sessions"
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not connection.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the marker file, bounded by the deadline
+        started = connection.exists()
+        statuses = (_get_status(url, PASSWORD), _get_status(url, "wrong")) if started else ()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+    assert started, stderr
+    assert statuses == (200, 401)
+    assert proc.returncode == 0, stderr
+    assert PASSWORD not in stderr

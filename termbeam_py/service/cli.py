@@ -138,7 +138,7 @@ def _report(backend: Backend, spec: ServiceSpec, choice: install.ServerChoice,
 @config_dir_option
 @click.pass_context
 def uninstall_command(ctx: click.Context, config_dir: Path | None) -> int:
-    """Stop the service and remove it and its env file (state and logs stay)."""
+    """Stop and remove the service and its env file; state and logs stay."""
     paths = _paths(config_dir)
     backend = _backend(ctx, paths)
     env_file = paths.env_file
@@ -155,7 +155,7 @@ def uninstall_command(ctx: click.Context, config_dir: Path | None) -> int:
 @config_dir_option
 @click.pass_context
 def status_command(ctx: click.Context, config_dir: Path | None) -> None:
-    """Show whether the service runs (the service manager's own report and exit status)."""
+    """Show the service manager's report; exits with its status."""
     backend = _backend(ctx, _paths(config_dir))
     _installed(backend)
     ctx.exit(backend.status())  # exits with the tool's status, also under standalone click
@@ -175,7 +175,7 @@ def logs_command(ctx: click.Context, lines: int, follow: bool, config_dir: Path 
 @config_dir_option
 @click.pass_context
 def restart_command(ctx: click.Context, config_dir: Path | None) -> int:
-    """Restart the service (e.g. after editing its env file)."""
+    """Restart the service (to apply an edited env file)."""
     backend = _backend(ctx, _paths(config_dir))
     _installed(backend)
     backend.restart()

@@ -43,7 +43,7 @@ class SystemdBackend:
         tools.run_or_fail([*ctl, "enable", UNIT_NAME], _NO_MANAGER)
         if start:
             # restart, not start: a reinstall must pick up the new unit and password.
-            tools.run_or_fail([*ctl, "restart", UNIT_NAME], _NO_MANAGER)
+            self._restart(ctl)
         return [
             f"Unit:      {self.definition}",
             "It starts when you log in. To start it at boot without logging in, run:",
@@ -69,4 +69,11 @@ class SystemdBackend:
         return tools.run([*argv, "--follow"] if follow else argv)
 
     def restart(self) -> None:
-        tools.run_or_fail([*self._ctl(), "restart", UNIT_NAME], _NO_MANAGER)
+        self._restart(self._ctl())
+
+    @staticmethod
+    def _restart(ctl: list[str]) -> None:
+        # After StartLimitBurst failures systemd refuses even a manual start until the
+        # interval passes; asking for a restart means "try again now".
+        tools.run([*ctl, "reset-failed", UNIT_NAME], quiet=True)
+        tools.run_or_fail([*ctl, "restart", UNIT_NAME], _NO_MANAGER)
