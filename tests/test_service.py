@@ -231,9 +231,11 @@ def test_install_refuses_bad_or_owned_server_args(machine: Machine, extra: list[
 
 
 def test_install_passes_server_args_and_keeps_a_given_shell(machine: Machine) -> None:
-    _install(machine, "--", "--lan", "--allow-host", "box.local", "/bin/sh", "-l")
+    out = _install(machine, "--port", "4000", "--", "--port", "4001", "--lan",
+                   "--allow-host", "box.local", "/bin/sh", "-l").output
     unit = machine.unit_file.read_text()
-    assert "--lan --allow-host box.local /bin/sh -l\n" in unit
+    assert "--port 4001 --lan --allow-host box.local /bin/sh -l\n" in unit
+    assert "  URL:       http://localhost:4001\n" in out  # what the server will really use
 
 
 def test_status_logs_restart_run_the_right_commands(machine: Machine) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
+from termbeam_py import running
 from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS
+from termbeam_py.netinfo import lan_url
 from termbeam_py.service import envfile, install
 from termbeam_py.service.backend import Backend
 from termbeam_py.service.launchd import LaunchdBackend
@@ -95,14 +97,14 @@ def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, 
         port=port, host="0.0.0.0" if lan else host,  # noqa: S104
         cwd=(cwd or Path.cwd()).expanduser().absolute(), log_level=log_level,
         state_dir=paths.state_dir, no_password=no_password, extra=serve_args)
-    args = install.serve_args(choice)
+    plan = install.plan_server(choice)
     try:
         existing = envfile.read(paths.env_file).get("TERMBEAM_PASSWORD")
     except envfile.EnvFileError:
         existing = None  # unreadable: replaced below
     secret = install.choose_password(password, ask_password, generate_password, no_password,
                                      existing)
-    spec = ServiceSpec(python=install.python_path(), serve_args=args, cwd=choice.cwd,
+    spec = ServiceSpec(python=install.python_path(), serve_args=plan.args, cwd=choice.cwd,
                        env_file=paths.env_file)
     backend.check()  # a missing systemctl/launchctl fails before anything is written
     install.write_env(paths.env_file, install.env_values(secret.password, os.environ))
@@ -110,7 +112,7 @@ def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, 
         hints = backend.install(spec, start=not no_start)
     except UnitError as exc:
         raise click.UsageError(str(exc)) from exc
-    _report(backend, spec, choice, secret, hints, started=not no_start)
+    _report(backend, spec, plan, secret, hints, started=not no_start)
     return 0
 
 
@@ -121,12 +123,15 @@ _PASSWORD_NOTES = {
 }
 
 
-def _report(backend: Backend, spec: ServiceSpec, choice: install.ServerChoice,
+def _report(backend: Backend, spec: ServiceSpec, plan: install.ServerPlan,
             secret: install.PasswordChoice, hints: list[str], started: bool) -> None:
-    host = f"[{choice.host}]" if ":" in choice.host else choice.host
     action = "Installed and started" if started else "Installed"
     click.echo(f"{action} the TermBeam service ({backend.name}).")
-    click.echo(f"  URL:       http://{host}:{choice.port}")
+    local = running.connection_host(plan.host)
+    click.echo(f"  URL:       http://{f'[{local}]' if ':' in local else local}:{plan.port}")
+    lan = lan_url(plan.host, plan.port)
+    if lan:
+        click.echo(f"  LAN:       {lan}")
     note = _PASSWORD_NOTES[secret.how].format(password=secret.password)
     click.echo(f"  Password:  {note}")
     click.echo(f"  Env file:  {spec.env_file} (0600; holds the password)")

@@ -36,8 +36,16 @@ class ServerChoice:
     extra: tuple[str, ...]
 
 
-def serve_args(choice: ServerChoice) -> tuple[str, ...]:
-    """`termbeam` (serve) arguments for the service: validated, shell resolved now."""
+@dataclass(frozen=True, slots=True)
+class ServerPlan:
+    args: tuple[str, ...]
+    """`termbeam` (serve) arguments for the service: validated, the shell resolved now."""
+    host: str
+    port: int
+    """Where it will listen, after any `--host`/`--lan`/`--port` given after `--`."""
+
+
+def plan_server(choice: ServerChoice) -> ServerPlan:
     args = ["--config-dir", str(choice.state_dir), "--port", str(choice.port),
             "--host", choice.host, "--cwd", str(choice.cwd), "--log-level", choice.log_level,
             "--no-qr", *(["--no-password"] if choice.no_password else [])]
@@ -49,7 +57,7 @@ def serve_args(choice: ServerChoice) -> tuple[str, ...]:
     if not params["command"]:
         # The service manager's environment may not name the user's shell: pin it now.
         tail.append(default_shell())
-    return (*args, *tail)
+    return ServerPlan(args=(*args, *tail), host=host, port=int(str(params["port"])))
 
 
 def _parse_serve(args: Sequence[str], extra: Sequence[str]) -> Mapping[str, object]:
