@@ -135,7 +135,7 @@ async function flush(): Promise<void> {
   inFlight = true;
   dirty = false;
   try {
-    const res = await request<{ prefs: unknown }>('/api/preferences', { method: 'PUT', body: prefs.value });
+    const res = await request<{ prefs: unknown }>('/api/preferences', { method: 'PUT', body: { prefs: prefs.value } });
     // The server's cleaned copy is authoritative, unless newer local edits are queued.
     if (!dirty && timer === null) {
       prefs.value = mergePrefs(DEFAULT_PREFS, res.prefs);
