@@ -48,7 +48,7 @@ function KeyFields({ k, set }: { k: TouchKey; set: (patch: Partial<TouchKey>) =>
       <label>
         Type
         <select value={kind} onChange={(e) => changeKind((e.target as HTMLSelectElement).value as Kind)}>
-          <option value="send">Sends keys or text</option>
+          <option value="send">Keys or text</option>
           <option value="modifier">Sticky modifier</option>
           <option value="action">Action</option>
         </select>
