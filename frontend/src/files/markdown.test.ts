@@ -7,6 +7,7 @@ import {
   SANITIZE_CONFIG,
   applyPolicy,
   classifyLink,
+  defuseHandlers,
   resolveRelative,
   rewriteImageSrc,
   slugify,
@@ -127,5 +128,15 @@ describe('sanitiser configuration', () => {
     expect(SANITIZE_CONFIG.ALLOW_DATA_ATTR).toBe(false);
     expect(SANITIZE_CONFIG.ALLOW_UNKNOWN_PROTOCOLS).toBe(false);
     expect(SANITIZE_CONFIG.USE_PROFILES).toEqual({ html: true });
+  });
+});
+
+describe('defuseHandlers', () => {
+  it('renames handler attributes inside tags only', () => {
+    expect(defuseHandlers('<img src="x" onerror="alert(1)">')).toBe('<img src="x" data-defused-onerror="alert(1)">');
+    expect(defuseHandlers('<svg/onload=alert(1)>')).toBe('<svg/data-defused-onload=alert(1)>');
+    expect(defuseHandlers('<a href="#"\nONCLICK = "x">t</a>')).toBe('<a href="#"\ndata-defused-ONCLICK = "x">t</a>');
+    expect(defuseHandlers('<p>say onerror=1 &lt;b onload=2&gt;</p>')).toBe('<p>say onerror=1 &lt;b onload=2&gt;</p>');
+    expect(defuseHandlers('<p data-x="1">one</p>')).toBe('<p data-x="1">one</p>');
   });
 });

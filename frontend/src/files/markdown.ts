@@ -120,6 +120,19 @@ export function classifyLink(href: string, ctx: RenderContext): LinkTarget {
   return { kind: 'file', href: rawUrl(ctx.sessionId, resolved.path) };
 }
 
+const TAG = /<[a-z][^>]*>/gi;
+const HANDLER = /([\s"'/])(on[a-z]+\s*=)/gi;
+
+/**
+ * Rename inline event-handler attributes in rendered HTML before it is parsed. DOMPurify
+ * removes them anyway (and the CSP would block them), but Chromium reports every handler it
+ * merely parses under our CSP as a console error. Only text inside tags is touched; marked
+ * escapes "<" in ordinary text and code, so document text is left alone.
+ */
+export function defuseHandlers(html: string): string {
+  return html.replace(TAG, (tag) => tag.replace(HANDLER, '$1data-defused-$2'));
+}
+
 /** GitHub-style heading slug: lower case, punctuation dropped, spaces to dashes. */
 export function slugify(text: string): string {
   return text

@@ -10,6 +10,7 @@ import {
   REMOTE_SRC_ATTR,
   SANITIZE_CONFIG,
   applyPolicy,
+  defuseHandlers,
   slugify,
   type RenderContext,
 } from './markdown';
@@ -45,7 +46,7 @@ function addHeadingIds(root: DocumentFragment): void {
 
 /** Render `markdown` (GFM) into a sanitised fragment ready to append to the page. */
 export function renderMarkdown(markdown: string, ctx: RenderContext): DocumentFragment {
-  const html = marked.parse(markdown, { async: false });
+  const html = defuseHandlers(marked.parse(markdown, { async: false }));
   const drop: Element[] = [];
   purify.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeType === 1 && !applyPolicy(node as Element, ctx)) drop.push(node as Element);

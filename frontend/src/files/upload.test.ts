@@ -5,8 +5,8 @@ describe('upload rules', () => {
   it('refuses files over the limit and empty files before sending', () => {
     expect(refusal({ size: UPLOAD_MAX })).toBeNull();
     expect(refusal({ size: 1 })).toBeNull();
-    expect(refusal({ size: UPLOAD_MAX + 1 })).toBe('Too large: 10 MB (max 10 MB)');
-    expect(refusal({ size: 25 * 1024 * 1024 })).toBe('Too large: 25 MB (max 10 MB)');
+    expect(refusal({ size: UPLOAD_MAX + 1 })).toBe('File too large (max 10 MB)');
+    expect(refusal({ size: 25 * 1024 * 1024 })).toBe('File too large (max 10 MB)');
     expect(refusal({ size: 0 })).toBe('Empty file');
   });
 

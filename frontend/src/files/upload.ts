@@ -6,7 +6,7 @@ export const UPLOAD_MAX = 10 * 1024 * 1024;
 
 /** Why a file cannot be uploaded, or null when it can. */
 export function refusal(file: { size: number }): string | null {
-  if (file.size > UPLOAD_MAX) return `Too large: ${formatSize(file.size)} (max ${formatSize(UPLOAD_MAX)})`;
+  if (file.size > UPLOAD_MAX) return `File too large (max ${formatSize(UPLOAD_MAX)})`;
   if (file.size === 0) return 'Empty file';
   return null;
 }
