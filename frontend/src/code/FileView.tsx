@@ -1,0 +1,164 @@
+/**
+ * One file's content (CodePanel): line numbers, syntax highlighting loaded on demand, an
+ * optional blame gutter, and clear messages for binary, image, too-large and missing files.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { blameTitle, groupBlame, relativeDate, type BlameGroup } from './blame';
+import type { CodeApi, FileText } from './codeApi';
+import { highlight } from './highlight';
+import { countLines, highlightVerdict, isImage, languageFor, looksBinary } from './lang';
+import { useLoad, type LoadCache } from './useLoad';
+
+export interface FileViewProps {
+  api: CodeApi;
+  cache: LoadCache;
+  path: string;
+  /** The same file's path relative to the repository root (git routes), or null: no git. */
+  gitPath: string | null;
+  blame: boolean;
+  onToggleBlame: () => void;
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function FileView({ api, cache, path, gitPath, blame, onToggleBlame }: FileViewProps) {
+  const image = isImage(path);
+  const [file, reload] = useLoad<FileText | null>(cache, `file:${path}`, () => (image ? Promise.resolve(null) : api.file(path)));
+
+  const toolbar = (
+    <div class="cv-toolbar">
+      <span class="cv-path" title={path}>{path}</span>
+      {file.state === 'ok' && file.data && <span class="muted cv-meta">{formatSize(file.data.size)}</span>}
+      {gitPath !== null && !image && (
+        <button type="button" class="btn cv-small" aria-pressed={blame} onClick={onToggleBlame} title="Show who last changed each line">
+          Blame
+        </button>
+      )}
+      <button type="button" class="btn cv-small" onClick={reload} aria-label={`Reload ${path}`} title="Reload">⟳</button>
+      <a class="btn cv-small" href={api.downloadUrl(path)} aria-label={`Download ${path}`} title="Download">⤓</a>
+    </div>
+  );
+
+  if (image) {
+    return (
+      <div class="cv-file">
+        {toolbar}
+        <div class="cv-image"><img src={api.rawUrl(path)} alt={path} /></div>
+      </div>
+    );
+  }
+  return (
+    <div class="cv-file">
+      {toolbar}
+      {file.state === 'loading' && <p class="cv-note muted">Loading…</p>}
+      {file.state === 'error' && (
+        <p class="cv-note error" role="alert">
+          {file.message}
+          {file.status === 413 && <> — <a href={api.downloadUrl(path)}>download it</a> instead.</>}
+        </p>
+      )}
+      {file.state === 'ok' && file.data && (
+        <FileBody api={api} cache={cache} path={path} gitPath={gitPath} blame={blame} file={file.data} />
+      )}
+    </div>
+  );
+}
+
+interface BodyProps {
+  api: CodeApi;
+  cache: LoadCache;
+  path: string;
+  gitPath: string | null;
+  blame: boolean;
+  file: FileText;
+}
+
+function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
+  const binary = useMemo(() => looksBinary(file.content), [file]);
+  const lines = useMemo(() => countLines(file.content), [file]);
+  const lang = languageFor(path);
+  const verdict = highlightVerdict(lang, file.size, lines);
+  const [html, setHtml] = useState<string | null>(null);
+
+  useEffect(() => {
+    setHtml(null);
+    if (binary || verdict !== 'ok') return;
+    let live = true;
+    highlight(file.content, lang).then(
+      (out) => live && setHtml(out),
+      () => undefined, // a grammar that fails to load leaves the plain text up
+    );
+    return () => {
+      live = false;
+    };
+  }, [file, lang, binary, verdict]);
+
+  if (binary) {
+    return <p class="cv-note muted" role="status">Binary file ({formatSize(file.size)}) — not shown.</p>;
+  }
+  if (lines === 0) return <p class="cv-note muted" role="status">Empty file.</p>;
+  const numbers = Array.from({ length: lines }, (_, i) => i + 1).join('\n');
+  return (
+    <>
+      {verdict === 'too-large' && (
+        <p class="cv-note muted" role="status">Large file ({lines} lines, {formatSize(file.size)}): syntax highlighting is off.</p>
+      )}
+      <div class="cv-scroll" tabIndex={0} role="region" aria-label={`Contents of ${path}`}>
+        <div class="cv-lines">
+          <div class="cv-gutter">
+            {blame && gitPath !== null && <BlameGutter api={api} cache={cache} gitPath={gitPath} lines={lines} />}
+            <pre class="cv-nums" aria-hidden="true">{numbers}</pre>
+          </div>
+          <pre class="cv-code" data-lang={lang}>
+            {html !== null ? <code class="hljs" dangerouslySetInnerHTML={{ __html: html }} /> : <code>{file.content}</code>}
+          </pre>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function BlameGutter({ api, cache, gitPath, lines }: { api: CodeApi; cache: LoadCache; gitPath: string; lines: number }) {
+  const [blame] = useLoad(cache, `blame:${gitPath}`, () => api.blame(gitPath));
+  const groups = useMemo(() => (blame.state === 'ok' ? groupBlame(blame.data.lines) : []), [blame]);
+  const height = { height: `calc(${lines} * var(--cv-lh))` };
+  if (blame.state === 'loading') return <div class="cv-blame" style={height}><span class="cv-blame-note">Loading blame…</span></div>;
+  if (blame.state === 'error') {
+    return <div class="cv-blame" style={height}><span class="cv-blame-note error" role="alert">{blame.message}</span></div>;
+  }
+  if (groups.length === 0) {
+    return <div class="cv-blame" style={height}><span class="cv-blame-note">Not committed yet: no blame.</span></div>;
+  }
+  const now = Date.now();
+  let next = 1;
+  const cells = [];
+  for (const g of groups) {
+    // Lines blame does not cover (a shorter blame than the file) stay blank but aligned.
+    if (g.start > next) cells.push(<div key={`gap${next}`} class="cv-blame-gap" style={{ height: `calc(${g.start - next} * var(--cv-lh))` }} />);
+    cells.push(<BlameCell key={g.start} group={g} now={now} />);
+    next = g.start + g.count;
+  }
+  return <div class="cv-blame" role="list" aria-label="Blame">{cells}</div>;
+}
+
+function BlameCell({ group, now }: { group: BlameGroup; now: number }) {
+  const span = group.count > 1 ? `lines ${group.start}–${group.start + group.count - 1}` : `line ${group.start}`;
+  return (
+    <div
+      class={`cv-blame-group${group.commit ? '' : ' uncommitted'}`}
+      role="listitem"
+      style={{ height: `calc(${group.count} * var(--cv-lh))` }}
+      title={blameTitle(group)}
+      data-lines={`${group.start}-${group.start + group.count - 1}`}
+      aria-label={`${span}: ${group.commit ?? 'uncommitted'} by ${group.author}, ${relativeDate(group.date, now)}, ${group.summary}`}
+    >
+      <span class="cv-blame-hash">{group.commit ?? '·······'}</span>
+      <span class="cv-blame-author">{group.author}</span>
+      <span class="cv-blame-date">{relativeDate(group.date, now)}</span>
+    </div>
+  );
+}
