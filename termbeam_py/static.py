@@ -36,6 +36,7 @@ def _index(static_dir: Path) -> web.StreamResponse:
 
 @routes.get("/")
 @routes.get("/terminal")
+@routes.get("/code/{id}")
 async def page(request: web.Request) -> web.StreamResponse:
     return _index(static_root())
 
