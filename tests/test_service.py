@@ -230,6 +230,15 @@ def test_install_refuses_bad_or_owned_server_args(machine: Machine, extra: list[
     assert machine.calls() == []
 
 
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_unwritable_arguments_are_refused_before_writing(machine: Machine, platform: str) -> None:
+    result = machine.invoke("install", "--", "--allow-host", "a\x01b", platform=platform)
+    assert result.exit_code == 2, result.output
+    assert "control characters" in result.output
+    assert not machine.env_file.exists()
+    assert machine.calls() == []
+
+
 def test_install_passes_server_args_and_keeps_a_given_shell(machine: Machine) -> None:
     out = _install(machine, "--port", "4000", "--", "--port", "4001", "--lan",
                    "--allow-host", "box.local", "/bin/sh", "-l").output

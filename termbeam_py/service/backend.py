@@ -18,7 +18,10 @@ class Backend(Protocol):
     def check(self) -> None:
         """Fail (ClickException) when the service manager's tools are missing."""
 
-    def install(self, spec: ServiceSpec, start: bool) -> list[str]:
+    def render(self, spec: ServiceSpec) -> bytes:
+        """The unit or plist for `spec` (UnitError when a value cannot be written)."""
+
+    def install(self, definition: bytes, start: bool) -> list[str]:
         """Write the definition and register it (and start it when `start`); hint lines."""
 
     def uninstall(self) -> None: ...

@@ -106,12 +106,14 @@ def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, 
                                      existing)
     spec = ServiceSpec(python=install.python_path(), serve_args=plan.args, cwd=choice.cwd,
                        env_file=paths.env_file)
-    backend.check()  # a missing systemctl/launchctl fails before anything is written
-    install.write_env(paths.env_file, install.env_values(secret.password, os.environ))
+    # Everything that can be refused is checked before anything is written.
+    backend.check()
     try:
-        hints = backend.install(spec, start=not no_start)
+        definition = backend.render(spec)
     except UnitError as exc:
         raise click.UsageError(str(exc)) from exc
+    install.write_env(paths.env_file, install.env_values(secret.password, os.environ))
+    hints = backend.install(definition, start=not no_start)
     _report(backend, spec, plan, secret, hints, started=not no_start)
     return 0
 

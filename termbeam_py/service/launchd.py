@@ -52,13 +52,15 @@ class LaunchdBackend:
     def check(self) -> None:
         self._ctl()
 
-    def install(self, spec: ServiceSpec, start: bool) -> list[str]:
+    def render(self, spec: ServiceSpec) -> bytes:
+        return render_launchd_plist(spec, self._paths.log_file)
+
+    def install(self, definition: bytes, start: bool) -> list[str]:
         ctl = self._ctl()
         self._prepare_log()
-        plist = render_launchd_plist(spec, self._paths.log_file)
         self.definition.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.definition.with_name(f".{self.definition.name}.tmp")
-        tmp.write_bytes(plist)
+        tmp.write_bytes(definition)
         os.replace(tmp, self.definition)
         if start:
             # An older copy may be loaded: unload it (fails harmlessly when it is not).

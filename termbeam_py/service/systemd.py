@@ -34,11 +34,13 @@ class SystemdBackend:
     def check(self) -> None:
         self._ctl()
 
-    def install(self, spec: ServiceSpec, start: bool) -> list[str]:
+    def render(self, spec: ServiceSpec) -> bytes:
+        return render_systemd_unit(spec).encode()
+
+    def install(self, definition: bytes, start: bool) -> list[str]:
         ctl = self._ctl()
-        text = render_systemd_unit(spec)
         # Not secret, but private like the rest of our files; the user manager runs as us.
-        write_private(self.definition, text)
+        write_private(self.definition, definition.decode())
         tools.run_or_fail([*ctl, "daemon-reload"], _NO_MANAGER)
         tools.run_or_fail([*ctl, "enable", UNIT_NAME], _NO_MANAGER)
         if start:

@@ -95,8 +95,8 @@ WantedBy=default.target
 
 
 def render_launchd_plist(spec: ServiceSpec, log_file: Path) -> bytes:
-    program = [spec.python, "-m", "termbeam_py.service.runner", str(spec.env_file),
-               *spec.serve_args]
+    program = [_no_control(arg, "a command-line argument") for arg in (
+        spec.python, "-m", "termbeam_py.service.runner", str(spec.env_file), *spec.serve_args)]
     agent = {
         "Label": LAUNCHD_LABEL,
         "ProgramArguments": program,
