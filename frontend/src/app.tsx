@@ -1,23 +1,42 @@
-/** Top-level router: picks the screen for the current path. The terminal screen is loaded lazily. */
+/**
+ * Top-level router: picks the screen for the current path. The terminal workspace and the
+ * full-page code viewer are loaded lazily.
+ */
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { Hub } from './pages/Hub';
 import { Login } from './pages/Login';
+import type { PanelProps } from './ui/panels';
 
-type Props = { sessionId: string };
-
-function LazyTerminal({ sessionId }: Props) {
-  const Comp = useSignal<ComponentType<Props> | null>(null);
-  const failed = useSignal<string | null>(null);
+/** Render a lazily imported component, with a loading line and a failure message. */
+function Lazy<P extends object>({ load, props }: { load: () => Promise<ComponentType<P>>; props: P }) {
+  const Comp = useSignal<ComponentType<P> | null>(null);
+  const failed = useSignal(false);
   useEffect(() => {
-    import('./pages/TerminalPage')
-      .then((m) => (Comp.value = m.TerminalPage))
-      .catch(() => (failed.value = 'Could not load the terminal. Reload the page.'));
+    load()
+      .then((c) => (Comp.value = c))
+      .catch(() => (failed.value = true));
   }, []);
-  if (failed.value) return <p class="center-msg" role="alert">{failed.value}</p>;
+  if (failed.value) {
+    return (
+      <p class="center-msg" role="alert">
+        Could not load this screen. Reload the page.
+      </p>
+    );
+  }
   const C = Comp.value;
-  return C ? <C sessionId={sessionId} /> : <p class="center-msg">Loading…</p>;
+  return C ? <C {...props} /> : <p class="center-msg">Loading…</p>;
+}
+
+const loadTerminal = () => import('./pages/TerminalPage').then((m) => m.TerminalPage);
+const loadCode = () => import('./code/CodeViewer').then((m) => m.default);
+
+function codeViewerClose(sessionId: string): () => void {
+  return () => {
+    if (history.length > 1 && document.referrer.startsWith(location.origin)) history.back();
+    else location.href = `/terminal?id=${encodeURIComponent(sessionId)}`;
+  };
 }
 
 export function App() {
@@ -30,7 +49,17 @@ export function App() {
       location.replace('/');
       return null;
     }
-    return <LazyTerminal sessionId={id} />;
+    return <Lazy load={loadTerminal} props={{ sessionId: id }} />;
+  }
+  const code = /^\/code\/([^/]+)$/.exec(path);
+  if (code) {
+    const id = decodeURIComponent(code[1]);
+    const props: PanelProps = {
+      sessionId: id,
+      onClose: codeViewerClose(id),
+      send: () => {}, // no terminal on this page: review comments need the terminal's overlay
+    };
+    return <Lazy load={loadCode} props={props} />;
   }
   return <Hub />;
 }

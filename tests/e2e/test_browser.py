@@ -82,7 +82,8 @@ def test_desktop_login_create_and_echo(desktop_page: Any, server: ServerProcess)
     page = desktop_page
     login(page, server)
     create_session(page, "e2e-desktop")
-    expect(page.get_by_role("heading", name="e2e-desktop")).to_be_visible()
+    # The new session is the selected tab of the workspace.
+    expect(page.get_by_role("tab", name="e2e-desktop", selected=True)).to_be_visible()
     run_echo(page, focus="click")
     assert page.errors == []
 

@@ -7,7 +7,7 @@ import { useEffect, useId, useRef } from 'preact/hooks';
 import { api, type PreviewInfo } from '../api';
 import { parsePort, previewUrl } from '../preview';
 
-export function PreviewButton({ sessionId }: { sessionId: string }) {
+export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: string; openRequest?: number }) {
   const open = useSignal(false);
   const port = useSignal('');
   const error = useSignal<string | null>(null);
@@ -47,6 +47,11 @@ export function PreviewButton({ sessionId }: { sessionId: string }) {
       .catch(() => {})
       .finally(() => gen === generation.current && (detecting.value = false));
   };
+
+  // The tools palette's "Preview port" command opens the dialog by bumping openRequest.
+  useEffect(() => {
+    if (openRequest > 0 && !open.value) show();
+  }, [openRequest]);
 
   // Focus moves into the dialog (the Open button on touch, so the soft keyboard stays down).
   useEffect(() => {

@@ -1,0 +1,219 @@
+/**
+ * One session's terminal in the workspace: an xterm.js instance with its addons, its
+ * TerminalConnection, fitting, touch gestures and bell. UI state that panes render lives in
+ * signals that change only on state transitions (never per output chunk), so Preact does not
+ * re-render while output streams.
+ */
+import { signal } from '@preact/signals';
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { SearchAddon } from '@xterm/addon-search';
+import '@xterm/xterm/css/xterm.css';
+import type { NotificationMsg } from '../protocol';
+import { trackVisualViewport } from '../viewport';
+import { transformSoftInput } from '../keybar/sticky';
+import { TerminalConnection } from './connection';
+import { RENDERER_KEY, wantWebgl } from './renderer';
+import { installTouch } from './touch';
+import { ringBell } from './bell';
+
+export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' } | null;
+
+/** Output right after an attach (the replay) does not count as unread. */
+const ATTACH_GRACE_MS = 2000;
+const FONT_FAMILY = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+
+export interface ViewHooks {
+  notification(msg: NotificationMsg): void;
+  /** The user pinched to this font size (persist it). */
+  fontSizeChosen(size: number): void;
+  /** The display name for bell notifications. */
+  name(): string;
+}
+
+/** Load the WebGL renderer when wanted and available; the DOM renderer stays otherwise. */
+async function tryWebgl(term: Terminal): Promise<void> {
+  try {
+    let pref: string | null = null;
+    try {
+      pref = localStorage.getItem(RENDERER_KEY);
+    } catch {
+      /* storage blocked */
+    }
+    if (!wantWebgl(pref, window.matchMedia('(pointer: coarse)').matches)) return;
+    const probe = document.createElement('canvas').getContext('webgl2');
+    if (!probe) return;
+    probe.getExtension('WEBGL_lose_context')?.loseContext();
+    const { WebglAddon } = await import('@xterm/addon-webgl');
+    const addon = new WebglAddon();
+    addon.onContextLoss(() => addon.dispose());
+    term.loadAddon(addon);
+  } catch {
+    /* DOM renderer stays in place */
+  }
+}
+
+export class TerminalView {
+  readonly term: Terminal;
+  readonly search = new SearchAddon({ highlightLimit: 1000 });
+  readonly conn: TerminalConnection;
+  readonly reconnecting = signal(false);
+  readonly overlay = signal(false);
+  readonly ended = signal<Ended>(null);
+  readonly notice = signal<string | null>(null);
+  readonly scrolledUp = signal(false);
+  readonly unread = signal(false);
+  private readonly fitAddon = new FitAddon();
+  private visible = false;
+  private attachedAt = 0;
+  private host: HTMLElement | null = null;
+  private cleanups: Array<() => void> = [];
+  private raf = 0;
+
+  constructor(
+    readonly sessionId: string,
+    opts: { fontSize: number; theme: ITheme },
+    private readonly hooks: ViewHooks,
+  ) {
+    this.term = new Terminal({
+      allowProposedApi: true,
+      cursorBlink: true,
+      fontSize: opts.fontSize,
+      fontFamily: FONT_FAMILY,
+      scrollback: 10000,
+      lineHeight: 1.1,
+      theme: opts.theme,
+    });
+    this.term.loadAddon(this.fitAddon);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.loadAddon(this.search);
+    this.term.unicode.activeVersion = '11';
+    this.conn = new TerminalConnection(
+      sessionId,
+      {
+        write: (d, done) => {
+          if (!this.visible && !this.unread.peek() && Date.now() - this.attachedAt > ATTACH_GRACE_MS) this.unread.value = true;
+          this.term.write(d, done);
+        },
+        reset: () => this.term.reset(),
+      },
+      {
+        reconnecting: (v) => (this.reconnecting.value = v),
+        overlay: (v) => (this.overlay.value = v),
+        exited: (code) => (this.ended.value = { kind: 'exit', code }),
+        notFound: () => (this.ended.value = { kind: 'notfound' }),
+        error: (m) => (this.notice.value = m),
+        attached: () => {
+          this.attachedAt = Date.now();
+          this.notice.value = null;
+        },
+        notification: (msg) => this.hooks.notification(msg),
+      },
+    );
+  }
+
+  /** Put the terminal into `host` and connect. Called once, when the pane first mounts. */
+  open(host: HTMLElement): void {
+    if (this.host) return;
+    this.host = host;
+    const term = this.term;
+    term.open(host);
+    const subs = [
+      term.onData((d) => this.send(transformSoftInput(d))),
+      term.onBinary((d) => this.send(d)),
+      term.onResize(({ cols, rows }) => this.conn.setSize(cols, rows)),
+      term.onScroll(() => this.updateScrolled()),
+      term.onWriteParsed(() => this.updateScrolled()),
+      term.onBell(() => ringBell(this.hooks.name())),
+    ];
+    this.cleanups.push(() => subs.forEach((s) => s.dispose()));
+    const ro = new ResizeObserver(() => this.scheduleFit());
+    ro.observe(host);
+    this.cleanups.push(() => ro.disconnect());
+    this.cleanups.push(trackVisualViewport(() => this.scheduleFit()));
+    this.cleanups.push(
+      installTouch(host, {
+        term,
+        send: (d) => this.send(d),
+        previewFontSize: (size) => this.setFontSize(size),
+        commitFontSize: (size) => this.hooks.fontSizeChosen(size),
+      }),
+    );
+    this.fitNow();
+    this.conn.start();
+    void tryWebgl(term);
+  }
+
+  send(data: string): void {
+    if (data) this.conn.input(data);
+  }
+
+  setVisible(v: boolean): void {
+    this.visible = v;
+    if (v) {
+      this.unread.value = false;
+      this.scheduleFit();
+    }
+  }
+
+  setFontSize(size: number): void {
+    if (this.term.options.fontSize === size) return;
+    this.term.options.fontSize = size;
+    this.scheduleFit();
+  }
+
+  setTheme(theme: ITheme): void {
+    this.term.options.theme = theme;
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  scrollToBottom(): void {
+    this.term.scrollToBottom();
+    this.updateScrolled();
+  }
+
+  /** The last `n` non-empty lines of the buffer, for the tab preview. */
+  previewLines(n = 8): string[] {
+    const buf = this.term.buffer.active;
+    const out: string[] = [];
+    let i = buf.length - 1;
+    while (i >= 0 && !buf.getLine(i)?.translateToString(true).trim()) i--; // skip the blank tail
+    for (; i >= 0 && out.length < n; i--) out.unshift(buf.getLine(i)?.translateToString(true) ?? '');
+    return out;
+  }
+
+  scheduleFit(): void {
+    cancelAnimationFrame(this.raf);
+    this.raf = requestAnimationFrame(() => this.fitNow());
+  }
+
+  fitNow(): void {
+    if (!this.host || !this.visible || this.host.clientWidth === 0) return; // hidden panes keep their size
+    try {
+      this.fitAddon.fit();
+    } catch {
+      /* not laid out yet */
+    }
+    this.conn.setSize(this.term.cols, this.term.rows);
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    this.cleanups.forEach((c) => c());
+    this.cleanups = [];
+    this.conn.dispose();
+    this.term.dispose();
+  }
+
+  private updateScrolled(): void {
+    const buf = this.term.buffer.active;
+    const up = buf.viewportY < buf.baseY;
+    if (up !== this.scrolledUp.peek()) this.scrolledUp.value = up;
+  }
+}

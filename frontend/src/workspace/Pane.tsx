@@ -1,0 +1,96 @@
+/**
+ * One terminal pane: hosts a TerminalView's xterm, and draws its status on top — the small
+ * "Reconnecting…" bar, the connection-lost overlay with a countdown, the "Session ended"
+ * overlay and the scroll-to-bottom button.
+ */
+import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import type { TerminalView } from '../terminal/view';
+
+export interface PaneProps {
+  view: TerminalView;
+  visible: boolean;
+  /** 0 = primary, 1 = the split partner (CSS order). */
+  slot: number;
+  focused: boolean;
+  background: string;
+  onFocus(): void;
+  onNewSession(): void;
+}
+
+function Countdown({ view }: { view: TerminalView }) {
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => (now.value = Date.now()), 500);
+    return () => clearInterval(t);
+  }, []);
+  const at = view.conn.retryAt;
+  const secs = at === null ? 0 : Math.max(0, Math.ceil((at - now.value) / 1000));
+  return <p class="muted">{secs > 0 ? `Retrying in ${secs} s…` : 'Connecting…'}</p>;
+}
+
+export function Pane({ view, visible, slot, focused, background, onFocus, onNewSession }: PaneProps) {
+  const host = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (host.current) view.open(host.current);
+  }, [view]);
+
+  const end = view.ended.value;
+  const lost = view.overlay.value && !end;
+  return (
+    <section
+      class={`ws-pane${visible ? '' : ' hidden'}${focused ? ' focused' : ''}`}
+      style={{ order: slot }}
+      aria-label="Terminal"
+      data-session-id={view.sessionId}
+      onPointerDown={onFocus}
+      onFocusCapture={onFocus}
+    >
+      {view.reconnecting.value && !end && !lost && (
+        <div class="ws-reconnect-bar" role="status">
+          Reconnecting…
+        </div>
+      )}
+      {view.notice.value && (
+        <p class="error banner" role="alert">
+          {view.notice.value}
+        </p>
+      )}
+      <div class="term-host" ref={host} style={{ background }} onClick={() => view.focus()} />
+      {view.scrolledUp.value && !end && (
+        <button type="button" class="btn ws-to-bottom" aria-label="Scroll to bottom" title="Scroll to bottom" onClick={() => view.scrollToBottom()}>
+          ↓
+        </button>
+      )}
+      {lost && (
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby={`lost-${view.sessionId}`}>
+          <div class="overlay-card">
+            <h2 id={`lost-${view.sessionId}`}>Connection lost</h2>
+            <Countdown view={view} />
+            <button type="button" class="btn primary" onClick={() => view.conn.retryNow()}>
+              Retry now
+            </button>
+            <a class="btn" href="/">
+              Back to sessions
+            </a>
+          </div>
+        </div>
+      )}
+      {end && (
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby={`ended-${view.sessionId}`}>
+          <div class="overlay-card">
+            <h2 id={`ended-${view.sessionId}`}>{end.kind === 'exit' ? 'Session ended' : 'Session not found'}</h2>
+            {end.kind === 'exit' && end.code !== null && <p class="muted">Exit code {end.code}</p>}
+            <a class="btn primary" href="/">
+              Back to sessions
+            </a>
+            <button type="button" class="btn" onClick={onNewSession}>
+              New session
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
