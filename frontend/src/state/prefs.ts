@@ -125,6 +125,8 @@ export const prefsError = signal<string | null>(null);
 let timer: ReturnType<typeof setTimeout> | null = null;
 let inFlight = false;
 let dirty = false;
+/** Counts local edits, so a GET answered after an edit cannot overwrite it with older data. */
+let edits = 0;
 
 async function flush(): Promise<void> {
   timer = null;
@@ -152,6 +154,7 @@ async function flush(): Promise<void> {
 
 /** Apply a change now (UI updates at once) and save it to the server shortly after. */
 export function updatePrefs(patch: Partial<Prefs>): void {
+  edits++;
   prefs.value = mergePrefs(prefs.value, patch);
   writeCache(prefs.value);
   if (timer !== null) clearTimeout(timer);
@@ -161,8 +164,9 @@ export function updatePrefs(patch: Partial<Prefs>): void {
 /** Fetch the server copy (skipped while local edits are pending). Safe to call repeatedly. */
 export async function loadPrefs(): Promise<void> {
   try {
+    const before = edits;
     const res = await request<{ prefs: unknown }>('/api/preferences');
-    if (timer !== null || inFlight) return;
+    if (timer !== null || inFlight || edits !== before) return;
     prefs.value = mergePrefs(DEFAULT_PREFS, res.prefs);
     writeCache(prefs.value);
   } catch {
