@@ -349,3 +349,78 @@ def test_the_bar_collapses_and_stays_collapsed(phone: Any, default_keys: None) -
     bar.get_by_role("button", name="Show keys").tap()
     expect(key(page, "Escape")).to_be_visible()
     assert page.errors == []
+
+
+def hold(page: Any, locator: Any, until: Callable[[], bool], what: str) -> None:
+    """Touch `locator` and keep the finger down until `until()` holds."""
+    box = locator.bounding_box()
+    point = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [point]})
+    try:
+        wait_until(until, what)
+    finally:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_long_press_opens_the_editor_without_sending(phone: Any, tmp_path: Path) -> None:
+    page = phone
+    rec = start_recorder(page, tmp_path)
+    editor = page.get_by_role("dialog", name="Customize keys")
+    hold(page, key(page, "Escape"), editor.is_visible, "the editor to open")
+    expect(editor).to_be_visible()
+    editor.get_by_role("button", name="Cancel").click()
+    expect(editor).to_be_hidden()
+    key(page, "Tab").tap()
+    rec.expect(b"\t")  # the long-pressed Esc was never sent
+    assert page.errors == []
+
+
+FAKE_SPEECH = """
+window.SpeechRecognition = class {
+  start() {
+    this.timer = setTimeout(() => {
+      const result = Object.assign([{ transcript: 'hello mic' }], { isFinal: true });
+      this.onresult({ resultIndex: 0, results: [result] });
+      this.onend();
+    }, 400);
+  }
+  stop() { clearTimeout(this.timer); this.onend(); }
+  abort() { this.stop(); }
+};
+"""
+
+
+def test_voice_input_types_the_transcript(phone: Any, tmp_path: Path) -> None:
+    page = phone
+    page.add_init_script(FAKE_SPEECH)
+    page.reload()
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    rec = start_recorder(page, tmp_path)
+    mic = key(page, "Voice input")
+    expect(mic).not_to_have_attribute("aria-disabled", "true")
+    mic.tap()
+    expect(mic).to_have_attribute("aria-pressed", "true")
+    rec.expect(b"hello mic")
+    expect(mic).to_have_attribute("aria-pressed", "false")
+    assert page.errors == []
+
+
+def test_paste_box_when_the_clipboard_is_denied(phone: Any, tmp_path: Path) -> None:
+    page = phone
+    rec = start_recorder(page, tmp_path)
+    page.evaluate(
+        """() => {
+            const deny = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+            navigator.clipboard.read = deny;
+            navigator.clipboard.readText = deny;
+        }"""
+    )
+    key(page, "Paste").tap()
+    dialog = page.get_by_role("dialog", name="Paste")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("textbox").fill("from the box\n")
+    dialog.get_by_role("button", name="Send").click()
+    expect(dialog).to_be_hidden()
+    rec.expect(b"from the box\r")
+    assert page.errors == []

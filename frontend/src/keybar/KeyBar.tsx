@@ -182,7 +182,7 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
     if (repeats && e.detail !== 0) return;
     if (longPress.current.fired) {
       longPress.current.fired = false;
-      return;
+      if (e.detail !== 0) return; // the release of the long-press that opened the editor
     }
     press(k);
   };
