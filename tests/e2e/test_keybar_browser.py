@@ -168,6 +168,14 @@ def shoot(page: Any, name: str) -> None:
 
 def test_default_keys_send_their_bytes(phone: Any, tmp_path: Path) -> None:
     page = phone
+    if SHOTS:  # the bar with Ctrl latched, over an ordinary prompt
+        type_in_terminal(page, "ls -a")
+        page.keyboard.press("Enter")
+        page.wait_for_function(ROWS_CONTAIN, arg="..")
+        key(page, "Control").tap()
+        shoot(page, "keybar-phone.png")
+        type_in_terminal(page, "c")
+        expect(key(page, "Control")).to_have_attribute("aria-pressed", "false")
     rec = start_recorder(page, tmp_path)
     expected = b""
     for name, sent in [
@@ -179,7 +187,6 @@ def test_default_keys_send_their_bytes(phone: Any, tmp_path: Path) -> None:
         expected += sent
         rec.expect(expected)
     assert focused_on_terminal(page), "a key tap moved focus away from the terminal"
-    shoot(page, "keybar-phone.png")
 
     # Sticky modifiers on key-bar keys: xterm's encodings, then the latch lets go.
     for mods, name, sent in [
