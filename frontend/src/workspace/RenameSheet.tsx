@@ -29,7 +29,7 @@ export function RenameSheet({ id, name, onClose, onRenamed }: { id: string; name
 
   return (
     <Sheet title="Rename session" onClose={onClose}>
-      <form class="ws-rename" aria-label="Rename session" onSubmit={(e) => void submit(e)}>
+      <form class="ws-rename" onSubmit={(e) => void submit(e)}>
         <label>
           Name
           <input

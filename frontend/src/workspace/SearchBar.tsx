@@ -69,6 +69,13 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
     if (!found) count.value = { index: -1, total: 0 };
   };
 
+  // The addon compares the new options with themselves (it stores them first), so a toggle
+  // alone never re-highlights: drop its cached term to force a fresh search.
+  const refind = () => {
+    view.search.clearDecorations();
+    find('next', true);
+  };
+
   const close = () => {
     view.search.clearDecorations();
     onClose();
@@ -115,7 +122,7 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
         title="Regular expression"
         onClick={() => {
           regex.value = !regex.value;
-          find('next', true);
+          refind();
         }}
       >
         .*
@@ -128,7 +135,7 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
         title="Match case"
         onClick={() => {
           caseSensitive.value = !caseSensitive.value;
-          find('next', true);
+          refind();
         }}
       >
         Aa

@@ -1,0 +1,361 @@
+"""Browser tests of the terminal workspace: tabs, rename, split view, drag reorder, close,
+find, the tools palette, a 2 MB paste and the initial bundle size.
+
+Sessions are created through the API from inside the page (same origin); each test starts
+from an empty session list so tab positions are predictable.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import ServerProcess
+
+from browser_common import BROWSER_MARKS, STATIC_INDEX, expect
+
+pytestmark = BROWSER_MARKS
+
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 390, "height": 844}
+BUNDLE_LIMIT_BYTES = 250 * 1024
+
+CREATE = """(name) => fetch('/api/sessions', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name})})
+    .then((r) => r.json()).then((j) => j.id)"""
+DELETE_ALL = """() => fetch('/api/sessions').then((r) => r.json()).then((list) => Promise.all(
+    list.map((s) => fetch('/api/sessions/' + s.id, {method: 'DELETE'}))))"""
+LIST = "() => fetch('/api/sessions').then((r) => r.json())"
+#: Whether the pane of session `id` shows a row equal to `text`.
+PANE_ROW = """([id, text]) => {
+    const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
+    return !!rows && Array.from(rows.children).some((r) => r.textContent.trim() === text);
+}"""
+PANE_CONTAINS = """([id, text]) => {
+    const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
+    return !!rows && rows.textContent.includes(text);
+}"""
+
+
+def screenshot(page: Any, name: str) -> None:
+    if os.environ.get("TERMBEAM_SCREENSHOTS") == "1":
+        page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
+
+
+_client = iter(range(1, 255))
+
+
+def fresh_sessions(page: Any, *names: str) -> list[str]:
+    """Delete every session, then create `names` in order; returns their ids.
+
+    Each test acts as its own client address (X-Forwarded-For is trusted from loopback, as
+    behind a tunnel proxy), so the server's 120 requests/minute API limit counts per test.
+    """
+    page.set_extra_http_headers({"X-Forwarded-For": f"198.51.100.{next(_client)}"})
+    page.goto("/")
+    page.evaluate(DELETE_ALL)
+    return [str(page.evaluate(CREATE, name)) for name in names]
+
+
+def open_terminal(page: Any, sid: str) -> None:
+    page.goto(f"/terminal?id={sid}")
+    page.wait_for_function(PANE_CONTAINS, arg=[sid, "$"])
+
+
+def pane(page: Any, sid: str) -> Any:
+    return page.locator(f'.ws-pane[data-session-id="{sid}"]')
+
+
+def echo_in(page: Any, sid: str) -> str:
+    """Click into the pane of `sid`, echo a fresh marker and wait for it in that pane."""
+    marker = "ws-" + secrets.token_hex(4)
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.type(f"echo {marker}")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, marker])
+    return marker
+
+
+def tab_names(page: Any) -> list[str]:
+    return [str(n) for n in page.locator('[role="tab"] .ws-tab-name').all_inner_texts()]
+
+
+def palette_run(page: Any, query: str) -> None:
+    """Open the tools palette with Ctrl+K, filter and run the first match with Enter."""
+    page.keyboard.press("Control+k")
+    dialog = page.get_by_role("dialog", name="Tools")
+    expect(dialog).to_be_visible()
+    box = dialog.get_by_role("combobox", name="Filter commands")
+    expect(box).to_be_focused()
+    box.fill(query)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Any:
+    context = browser.new_context(
+        base_url=server.base_url,
+        storage_state=auth_state,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
+    page = authed_page
+    first, second = fresh_sessions(page, "tab-one", "tab-two")
+    open_terminal(page, first)
+    expect(page.get_by_role("tab")).to_have_count(2)
+    expect(page.get_by_role("tab", name="tab-one")).to_have_attribute("aria-selected", "true")
+    echo_in(page, first)
+    screenshot(page, "terminal-desktop")
+
+    page.get_by_role("tab", name="tab-two").click()
+    expect(page).to_have_url(re.compile(rf"/terminal\?id={second}$"))
+    expect(page.get_by_role("tab", name="tab-two")).to_have_attribute("aria-selected", "true")
+    page.wait_for_function(PANE_CONTAINS, arg=[second, "$"])
+    expect(pane(page, first)).to_be_hidden()
+    echo_in(page, second)
+    assert page.errors == []
+
+
+def test_rename_from_the_palette(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "before-rename")
+    open_terminal(page, sid)
+    palette_run(page, "rename")
+    dialog = page.get_by_role("dialog", name="Rename session")
+    field = dialog.get_by_label("Name")
+    expect(field).to_have_value("before-rename")
+    field.fill("after-rename")
+    field.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("tab", name="after-rename")).to_be_visible()
+    names = [s["name"] for s in page.evaluate(LIST) if s["id"] == sid]
+    assert names == ["after-rename"]
+    assert page.errors == []
+
+
+def test_split_view_has_two_live_terminals(authed_page: Any) -> None:
+    page = authed_page
+    left, right = fresh_sessions(page, "split-a", "split-b")
+    open_terminal(page, left)
+    palette_run(page, "split")
+    expect(page.locator(".ws-panes.split-vertical")).to_be_visible()
+    expect(pane(page, left)).to_be_visible()
+    expect(pane(page, right)).to_be_visible()
+    a, b = pane(page, left).bounding_box(), pane(page, right).bounding_box()
+    assert a is not None and b is not None
+    assert a["x"] + a["width"] <= b["x"] + 1  # side by side
+    page.wait_for_function(PANE_CONTAINS, arg=[right, "$"])
+    first = echo_in(page, left)
+    second = echo_in(page, right)
+    # Each pane shows only its own session's output.
+    assert not page.evaluate(PANE_ROW, [left, second])
+    assert not page.evaluate(PANE_ROW, [right, first])
+    screenshot(page, "split")
+
+    palette_run(page, "split")  # vertical → horizontal
+    expect(page.locator(".ws-panes.split-horizontal")).to_be_visible()
+    a, b = pane(page, left).bounding_box(), pane(page, right).bounding_box()
+    assert a is not None and b is not None
+    assert a["y"] + a["height"] <= b["y"] + 1  # stacked
+    palette_run(page, "split")  # horizontal → off
+    expect(pane(page, right)).to_be_hidden()
+    assert page.errors == []
+
+
+def test_drag_reorders_tabs_and_the_order_survives_reload(authed_page: Any) -> None:
+    page = authed_page
+    ids = fresh_sessions(page, "drag-a", "drag-b", "drag-c")
+    open_terminal(page, ids[0])
+    expect(page.get_by_role("tab")).to_have_count(3)
+    assert tab_names(page) == ["drag-a", "drag-b", "drag-c"]
+    src = page.get_by_role("tab", name="drag-a").bounding_box()
+    dst = page.get_by_role("tab", name="drag-c").bounding_box()
+    assert src is not None and dst is not None
+    page.mouse.move(src["x"] + src["width"] / 2, src["y"] + src["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(dst["x"] + dst["width"] - 2, dst["y"] + dst["height"] / 2, steps=12)
+    page.mouse.up()
+    expect(page.locator('[role="tab"] .ws-tab-name')).to_have_text(["drag-b", "drag-c", "drag-a"])
+    # A drag is not a click: the selected tab did not change.
+    expect(page.get_by_role("tab", name="drag-a")).to_have_attribute("aria-selected", "true")
+    page.reload()
+    page.wait_for_function(PANE_CONTAINS, arg=[ids[0], "$"])
+    expect(page.locator('[role="tab"] .ws-tab-name')).to_have_text(["drag-b", "drag-c", "drag-a"])
+    assert page.errors == []
+
+
+def test_close_tabs_and_return_to_the_hub(authed_page: Any) -> None:
+    page = authed_page
+    keep, gone = fresh_sessions(page, "close-keep", "close-gone")
+    open_terminal(page, keep)
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Close session close-gone").click()
+    expect(page.get_by_role("tab")).to_have_count(1)
+    page.wait_for_function(
+        "(id) => fetch('/api/sessions').then((r) => r.json()).then((l) => !l.some((s) => s.id === id))",
+        arg=gone,
+    )
+    # Closing the last tab deletes it too and goes back to the session list.
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Close session close-keep").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    assert page.evaluate(LIST) == []
+    assert page.errors == []
+
+
+def test_find_counts_matches_with_regex(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "find-me")
+    open_terminal(page, sid)
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.type("printf 'needle-%s\\n' a b c")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "needle-c"])
+    page.keyboard.press("Control+f")
+    bar = page.get_by_role("search", name="Find in terminal")
+    field = bar.get_by_role("searchbox", name="Find")
+    expect(field).to_be_focused()
+    field.fill("needle-[abc]")
+    counter = bar.get_by_role("status")
+    expect(counter).to_have_text("No results")  # literal text: no match
+    regex = bar.get_by_role("button", name="Regular expression")
+    regex.click()
+    expect(regex).to_have_attribute("aria-pressed", "true")
+    expect(counter).to_have_text(re.compile(r"^[123] of 3$"))
+    field.focus()
+    before = counter.inner_text()
+    page.keyboard.press("Enter")
+    expect(counter).not_to_have_text(before)
+    screenshot(page, "search")
+    page.keyboard.press("Escape")
+    expect(bar).to_be_hidden()
+    assert page.errors == []
+
+
+def test_palette_runs_commands_from_the_keyboard(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "palette")
+    open_terminal(page, sid)
+    size = "() => JSON.parse(localStorage.getItem('termbeam-prefs') || '{}').fontSize ?? 14"
+    before = page.evaluate(size)
+    page.keyboard.press("Control+k")
+    dialog = page.get_by_role("dialog", name="Tools")
+    box = dialog.get_by_role("combobox", name="Filter commands")
+    expect(box).to_be_focused()
+    for group in ("Session", "Files", "View", "Share", "Settings", "System"):
+        expect(dialog.locator(".ws-palette-group", has_text=group)).to_have_count(1)
+    screenshot(page, "palette")
+    box.fill("font")
+    options = dialog.get_by_role("option")
+    expect(options).to_have_count(2)
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(options.nth(1)).to_contain_text("Larger font")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({size})() === {before + 1}")
+    expect(dialog).to_be_visible()  # font steps keep the palette open
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # Ctrl+K toggles it from the terminal too.
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.press("Control+k")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Control+k")
+    expect(dialog).to_be_hidden()
+    assert page.errors == []
+
+
+PASTE = """(text) => {
+    const area = document.querySelector('.ws-pane:not(.hidden) .xterm-helper-textarea');
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    area.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_two_megabyte_paste_arrives_byte_exact(authed_page: Any) -> None:
+    page = authed_page
+    page.set_default_timeout(60_000)
+    (sid,) = fresh_sessions(page, "paste")
+    open_terminal(page, sid)
+    # 2 MiB of 100-byte lines (a tty line in canonical mode holds at most 4095 bytes).
+    lines = [f"{i:08d}-{secrets.token_hex(45)}" for i in range(2 * 1024 * 1024 // 100)]
+    text = "\n".join(lines) + "\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.type("stty -echo; cat > paste.txt; stty echo; wc -c < paste.txt; sha256sum paste.txt")
+    page.keyboard.press("Enter")
+    page.evaluate(PASTE, text)
+    page.keyboard.press("Control+d")
+    page.wait_for_function(PANE_CONTAINS, arg=[sid, digest])
+    assert page.evaluate(PANE_ROW, [sid, str(len(text))])
+    assert page.errors == []
+
+
+def test_phone_workspace_fits_the_screen(phone: Any) -> None:
+    page = phone
+    first, _second = fresh_sessions(page, "phone-a", "phone-b")
+    open_terminal(page, first)
+    expect(page.get_by_role("tab")).to_have_count(2)
+    expect(page.get_by_role("button", name="Tools")).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    term = page.locator(".ws-pane:not(.hidden) .xterm-screen").bounding_box()
+    assert term is not None
+    assert term["width"] > 300
+    assert term["y"] + term["height"] <= PHONE["height"]
+    screenshot(page, "terminal-phone")
+    page.get_by_role("button", name="Tools").tap()
+    dialog = page.get_by_role("dialog", name="Tools")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.errors == []
+
+
+def test_first_visit_bundle_is_small(phone: Any) -> None:
+    """Hub + terminal on a first visit load at most 250 KB of gzipped JS and CSS."""
+    page = phone
+    assets: set[str] = set()
+    page.on(
+        "response",
+        lambda r: assets.add(r.url.split("/assets/", 1)[1])
+        if "/assets/" in r.url and r.url.endswith((".js", ".css"))
+        else None,
+    )
+    (sid,) = fresh_sessions(page, "bundle")
+    expect(page.get_by_role("button", name="+ New session")).to_be_visible()
+    open_terminal(page, sid)
+    page.wait_for_load_state("networkidle")
+    build = STATIC_INDEX.parent / "assets"
+    sizes = {name: len(gzip.compress((build / name).read_bytes(), 9)) for name in sorted(assets)}
+    total = sum(sizes.values())
+    assert any(n.endswith(".css") for n in sizes) and any(n.endswith(".js") for n in sizes)
+    assert total <= BUNDLE_LIMIT_BYTES, json.dumps(sizes, indent=1)
+    print(f"first visit: {total / 1024:.1f} KB gzipped in {len(sizes)} files")
