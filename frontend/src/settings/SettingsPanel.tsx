@@ -3,7 +3,8 @@
  * defaults and saved workspaces. Every change goes through updatePrefs (applied at once,
  * saved to the server shortly after); a failed save shows prefsError.
  */
-import type { ComponentChildren } from 'preact';
+import { useSignal } from '@preact/signals';
+import type { ComponentChildren, ComponentType } from 'preact';
 import { useId } from 'preact/hooks';
 import { prefs, prefsError, updatePrefs, type Prefs, type Workspace } from '../state/prefs';
 import { Sheet } from '../ui/Sheet';
@@ -157,7 +158,24 @@ function Workspaces() {
   );
 }
 
-export default function SettingsPanel({ onClose }: PanelProps) {
+/** The key editor replaces this sheet while open (one modal at a time), loaded on first use. */
+function useKeyEditor() {
+  const Editor = useSignal<ComponentType<PanelProps> | null>(null);
+  const loadError = useSignal<string | null>(null);
+  const open = () => {
+    loadError.value = null;
+    import('../keybar/KeyEditorPanel')
+      .then((m) => (Editor.value = m.default))
+      .catch(() => (loadError.value = 'Could not load the key editor. Reload the page.'));
+  };
+  return { Editor, loadError, open, close: () => (Editor.value = null) };
+}
+
+export default function SettingsPanel(props: PanelProps) {
+  const { onClose } = props;
+  const keys = useKeyEditor();
+  const Editor = keys.Editor.value;
+  if (Editor) return <Editor {...props} onClose={keys.close} />;
   return (
     <Sheet title="Settings" onClose={onClose} class="settings-sheet">
       {prefsError.value && (
@@ -177,6 +195,14 @@ export default function SettingsPanel({ onClose }: PanelProps) {
       </Section>
       <Section title="Touch bar">
         <Toggle pref="touchBarCollapsed" label="Start collapsed" />
+        <button type="button" class="btn" onClick={keys.open}>
+          Customize keys…
+        </button>
+        {keys.loadError.value && (
+          <p class="error" role="alert">
+            {keys.loadError.value}
+          </p>
+        )}
       </Section>
       <Section title="New-session defaults">
         <TextPref pref="defaultFolder" label="Folder" placeholder="The server's working folder" />

@@ -1,0 +1,307 @@
+"""Browser tests for themes, settings, share, about, banners and the PWA files (issue #8).
+
+Run against the real server and Debian's Chromium. With TERMBEAM_SCREENSHOTS=1 they also
+write docs/screenshots/{settings-phone,themes,share,about}.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import ServerProcess
+
+from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
+
+pytestmark = BROWSER_MARKS
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+CSS_VAR = "(name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()"
+SW_CONTROLLING = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+
+
+def screenshot(target: Any, name: str) -> None:
+    if os.environ.get("TERMBEAM_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(SHOTS / name))
+
+
+def rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+@pytest.fixture
+def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
+    """A logged-in 390×844 touch page."""
+    context = browser.new_context(
+        base_url=server.base_url, storage_state=auth_state, viewport=PHONE,
+        is_mobile=True, has_touch=True, device_scale_factor=2,
+    )  # fmt: skip
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def save_prefs(page: Any, **prefs: Any) -> None:
+    """Start from known preferences (the server keeps them between tests)."""
+    current = page.request.get("/api/preferences").json()["prefs"]
+    response = page.request.put("/api/preferences", data={"prefs": {**current, **prefs}})
+    assert response.ok, response.text()
+
+
+def wait_for_saved(page: Any, timeout_s: float = 10.0, **expected: Any) -> dict[str, Any]:
+    """Poll the server until the page's debounced PUT has stored `expected`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        prefs: dict[str, Any] = page.request.get("/api/preferences").json()["prefs"]
+        if all(prefs.get(k) == v for k, v in expected.items()):
+            return prefs
+        assert time.monotonic() < deadline, f"not saved: {expected} (server has {prefs})"
+        page.wait_for_timeout(100)
+
+
+def open_settings_from_hub(page: Any) -> Any:
+    page.goto("/")
+    page.get_by_role("button", name="Settings", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Settings")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def new_session(page: Any, name: str) -> str:
+    response = page.request.post("/api/sessions", data={"name": name})
+    assert response.status == 201, response.text()
+    return str(response.json()["id"])
+
+
+def open_terminal_tool(page: Any, session_id: str, command: str) -> None:
+    """Open a session and run one command from the tools palette."""
+    page.goto(f"/terminal?id={session_id}")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    page.get_by_role("button", name="Tools").click()
+    page.get_by_label("Filter commands").fill(command)
+    page.keyboard.press("Enter")
+
+
+def test_theme_and_font_size_persist_and_reach_the_terminal(authed_page: Any) -> None:
+    page = authed_page
+    save_prefs(page, themeId="dark", fontSize=14)
+    dialog = open_settings_from_hub(page)
+    picker = dialog.get_by_role("radiogroup", name="Theme")
+    nord = picker.get_by_role("radio", name="Nord")
+    nord.click()
+    expect(nord).to_have_attribute("aria-checked", "true")
+    assert page.evaluate(CSS_VAR, "--bg") == "#2e3440"
+    assert page.evaluate("document.querySelector('meta[name=theme-color]').content") == "#3b4252"
+    assert page.evaluate("document.documentElement.style.colorScheme") == "dark"
+
+    # Arrow keys move the choice like any radio group, and apply it at once.
+    page.keyboard.press("ArrowRight")
+    dracula = picker.get_by_role("radio", name="Dracula")
+    expect(dracula).to_be_focused()
+    expect(dracula).to_have_attribute("aria-checked", "true")
+    assert page.evaluate(CSS_VAR, "--bg") == "#282a36"
+    page.keyboard.press("ArrowLeft")
+    expect(nord).to_be_focused()
+    screenshot(dialog, "themes.png")
+
+    slider = dialog.get_by_role("slider", name=re.compile("Terminal font size"))
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(dialog.locator("output")).to_have_text("16 px")
+    wait_for_saved(page, themeId="nord", fontSize=16)
+
+    page.reload()
+    expect(page.get_by_role("button", name="Settings", exact=True)).to_be_visible()
+    assert page.evaluate(CSS_VAR, "--bg") == "#2e3440"
+
+    # The terminal draws with the theme's palette and the chosen size.
+    page.goto(f"/terminal?id={new_session(page, 'themed')}")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('.xterm-scrollable-element')).backgroundColor"
+    )
+    assert background == rgb("#2e3440")
+    font = page.evaluate("getComputedStyle(document.querySelector('.xterm-rows')).fontSize")
+    assert font == "16px"
+
+    # Light themes flip the colour scheme too.
+    page.goto("/")
+    page.get_by_role("button", name="Settings", exact=True).click()
+    page.get_by_role("radio", name="GitHub Light").click()
+    assert page.evaluate("document.documentElement.style.colorScheme") == "light"
+    assert page.evaluate("document.querySelector('meta[name=color-scheme]').content") == "light"
+    wait_for_saved(page, themeId="github-light")
+    assert page.errors == []
+
+
+def test_settings_on_a_phone(phone: Any) -> None:
+    page = phone
+    save_prefs(page, themeId="catppuccin-latte", touchBarCollapsed=False, defaultFolder="")
+    dialog = open_settings_from_hub(page)
+    assert page.evaluate(CSS_VAR, "--bg") == "#eff1f5"
+    # Nothing sticks out sideways on a 390 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    box = dialog.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, "settings-phone.png")
+
+    dialog.get_by_role("switch", name="Start collapsed").click()
+    dialog.get_by_label("Folder").fill("/tmp")
+    prefs = wait_for_saved(page, touchBarCollapsed=True, defaultFolder="/tmp")
+    assert prefs["themeId"] == "catppuccin-latte"
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.errors == []
+
+
+def test_workspaces_can_be_renamed_reordered_and_made_default(authed_page: Any) -> None:
+    page = authed_page
+    save_prefs(page, workspaces=[
+        {"id": "w1", "name": "Backend", "sessions": [{"id": "s1", "name": "api"}]},
+        {"id": "w2", "name": "Docs", "sessions": []},
+    ])  # fmt: skip
+    dialog = open_settings_from_hub(page)
+    workspaces = dialog.get_by_role("list", name="Saved workspaces")
+    expect(workspaces.get_by_role("listitem")).to_have_count(2)
+    dialog.get_by_role("button", name="Move Docs up").click()
+    name = dialog.get_by_label("Name of workspace 2")
+    expect(name).to_have_value("Backend")
+    name.fill("Server")
+    name.press("Tab")
+    dialog.get_by_role("button", name="Default").nth(1).click()
+    prefs = wait_for_saved(page, workspaces=[
+        {"id": "w2", "name": "Docs", "sessions": []},
+        {"id": "w1", "name": "Server", "sessions": [{"id": "s1", "name": "api"}], "default": True},
+    ])  # fmt: skip
+    assert [w.get("default", False) for w in prefs["workspaces"]] == [False, True]
+    assert page.errors == []
+
+
+def test_share_link_shows_a_qr_code_and_logs_in_a_fresh_browser(
+    phone: Any, browser: Any, server: ServerProcess
+) -> None:
+    page = phone
+    open_terminal_tool(page, new_session(page, "share"), "Share link")
+    dialog = page.get_by_role("dialog", name="Share")
+    qr = dialog.get_by_role("img", name=re.compile("QR code"))
+    expect(qr).to_be_visible()
+    assert qr.evaluate("(svg) => svg.querySelector('path').getAttribute('d').length") > 100
+    link = dialog.get_by_role("textbox", name="Login link")
+    expect(link).to_have_value(re.compile(r"/\?ott="))
+    expect(dialog).to_contain_text("expires in 4:")
+    expect(dialog).to_contain_text("Anyone who opens this link is logged in")
+    screenshot(page, "share.png")
+    url = link.input_value()
+
+    fresh = browser.new_context()
+    try:
+        other = fresh.new_page()
+        other.goto(url)
+        expect(other).to_have_url(re.compile(r"/$"))
+        expect(other.get_by_role("button", name="Settings", exact=True)).to_be_visible()
+        assert any(c["name"] == "pty_token" for c in fresh.cookies())
+    finally:
+        fresh.close()
+    assert page.errors == []
+
+
+def test_about_shows_the_version_and_the_changelog(authed_page: Any) -> None:
+    page = authed_page
+    version = page.request.get("/api/version").json()["version"]
+    open_terminal_tool(page, new_session(page, "about"), "About")
+    dialog = page.get_by_role("dialog", name="About TermBeam")
+    expect(dialog.get_by_text(f"Version {version}", exact=True)).to_be_visible()
+    expect(dialog.get_by_role("button", name="Check for updates")).to_be_visible()
+    expect(dialog.locator(".changelog h2").first).to_be_visible()
+    screenshot(page, "about.png")
+    assert page.errors == []
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_manifest_and_icons_are_installable(authed_page: Any) -> None:
+    page = authed_page
+    page.goto("/")
+    href = page.get_attribute("link[rel=manifest]", "href")
+    manifest = json.loads(page.request.get(href).text())
+    assert manifest["start_url"] == "/"
+    assert manifest["display"] == "standalone"
+    assert manifest["name"]
+    assert manifest["short_name"]
+    purposes = {icon["purpose"] for icon in manifest["icons"]}
+    assert purposes == {"any", "maskable"}
+    icons = [(i["src"], i["sizes"]) for i in manifest["icons"]]
+    apple = page.get_attribute("link[rel=apple-touch-icon]", "href")
+    icons.append((apple, "180x180"))
+    assert {"192x192", "512x512", "180x180"} <= {size for _, size in icons}
+    for src, size in icons:
+        response = page.request.get(src)
+        assert response.status == 200, src
+        assert response.headers["content-type"] == "image/png"
+        width, height = png_size(response.body())
+        assert f"{width}x{height}" == size, src
+
+
+def test_service_worker_caches_assets_but_never_pages_or_api(authed_page: Any) -> None:
+    page = authed_page
+    page.goto("/")
+    page.wait_for_function(SW_CONTROLLING, polling=100)
+    responses: list[Any] = []
+    page.on("response", lambda r: responses.append(r))
+    document = page.reload()
+    assert document is not None
+    assert not document.from_service_worker
+    expect(page.get_by_role("button", name="Settings", exact=True)).to_be_visible()
+    api = page.evaluate("fetch('/api/version').then((r) => r.ok)")
+    assert api
+    page.wait_for_function(SW_CONTROLLING, polling=100)
+    for r in responses:
+        path = r.url.split(server_origin(page), 1)[-1]
+        if path.startswith("/api/") or path == "/":
+            assert not r.from_service_worker, path
+    assets = [r for r in responses if "/assets/" in r.url]
+    assert assets
+    assert any(r.from_service_worker for r in assets)
+
+
+def server_origin(page: Any) -> str:
+    return str(page.evaluate("location.origin"))
+
+
+def test_offline_banner(authed_page: Any) -> None:
+    page = authed_page
+    page.goto("/")
+    expect(page.get_by_role("button", name="Settings", exact=True)).to_be_visible()
+    banner = page.get_by_text("You are offline")
+    expect(banner).to_be_hidden()
+    page.context.set_offline(True)
+    expect(banner).to_be_visible()
+    page.context.set_offline(False)
+    expect(banner).to_be_hidden()
+    assert page.errors == []
