@@ -71,6 +71,8 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
     if (r.timer) clearTimeout(r.timer);
     if (r.interval) clearInterval(r.interval);
     r.timer = r.interval = null;
+    window.removeEventListener('pointerup', stopRepeat);
+    window.removeEventListener('blur', stopRepeat);
   };
   const cancelLongPress = () => {
     if (longPress.current.timer) clearTimeout(longPress.current.timer);
@@ -156,6 +158,9 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
     haptic();
     const data = encode(payload);
     sendRef.current(data);
+    // A release the key never sees (a sheet opened over it, the app lost focus) still stops it.
+    window.addEventListener('pointerup', stopRepeat);
+    window.addEventListener('blur', stopRepeat);
     repeat.current.timer = setTimeout(() => {
       repeat.current.interval = setInterval(() => sendRef.current(data), REPEAT_INTERVAL_MS);
     }, REPEAT_DELAY_MS);
@@ -217,7 +222,7 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
           gridColumn: `${col} / span ${span}`,
           ...(style === 'custom' ? { background: k.bg, color: k.color, borderColor: k.bg } : {}),
         }}
-        aria-label={keyName(k)}
+        aria-label={modState === 'locked' ? `${keyName(k)} (locked)` : keyName(k)}
         aria-pressed={modState ? modState !== 'off' : mic ? listening.value : undefined}
         aria-disabled={mic && !micOk ? 'true' : undefined}
         title={title}
@@ -230,7 +235,6 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
         onClick={(e) => onClick(e, k, repeats)}
       >
         {keyLabel(k)}
-        {modState === 'locked' && <span class="sr-only"> (locked)</span>}
       </button>
     );
   };
