@@ -19,8 +19,8 @@ from termbeam_py.preview import setup as setup_preview
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
 from termbeam_py.sessions import routes as session_routes
-from termbeam_py.tunnel import routes as tunnel_routes
-from termbeam_py.tunnel import setup as setup_tunnel
+from termbeam_py.tunnel.service import routes as tunnel_routes
+from termbeam_py.tunnel.service import setup as setup_tunnel
 from termbeam_py.ws import Hub, websocket
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from termbeam_py.push import PushService
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
-    from termbeam_py.tunnel import TunnelService
+    from termbeam_py.tunnel.service import TunnelService
     from termbeam_py.update import Updater
     from termbeam_py.ws import Hub
 

@@ -1,5 +1,5 @@
-"""The optional tunnel subprocess (off by default): providers, supervisor, status and route."""
+"""The optional tunnel subprocess (off by default): providers, supervisor, status and route.
 
-from termbeam_py.tunnel.service import TunnelService, routes, setup
-
-__all__ = ["TunnelService", "routes", "setup"]
+The web wiring lives in `tunnel.service`; this package itself imports nothing heavy, so the
+command line can use `tunnel.options` without loading aiohttp.
+"""

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from termbeam_py.config import TUNNEL_PROVIDERS, ConfigError, TunnelConfig
+from termbeam_py.tunnel.providers.ssh import parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +78,8 @@ def tunnel_config(opts: dict[str, Any]) -> TunnelConfig | None:
             raise click.UsageError("--public needs a tunnel: add --tunnel devtunnel")
         return None
     try:
+        if opts["tunnel_ssh"]:
+            parse_target(opts["tunnel_ssh"])  # refuse a bad target now, not at run time
         return TunnelConfig(
             provider=provider, public=opts["public"], persisted=opts["persisted_tunnel"],
             command=opts["tunnel_cmd"], url_regex=opts["tunnel_url_regex"],

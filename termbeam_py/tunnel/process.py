@@ -16,6 +16,9 @@ from dataclasses import dataclass
 #: Longer output lines are cut here: a provider must not make us buffer without bound.
 MAX_LINE = 4096
 _CHUNK = 4096
+#: After the program exits, how long its last buffered lines may take to arrive.
+_EXIT_DRAIN = 0.2
+_EXIT_POLL = 0.25
 
 
 async def spawn(argv: list[str], *, keep_stdin: bool = False) -> asyncio.subprocess.Process:
@@ -47,6 +50,47 @@ async def lines(stream: asyncio.StreamReader) -> AsyncGenerator[str, None]:
             pending.clear()
     if pending and not dropping:
         yield _decode(bytes(pending))
+
+
+async def output(proc: asyncio.subprocess.Process) -> AsyncGenerator[str, None]:
+    """`proc`'s output lines until EOF or until the program exits.
+
+    A helper the program forked may hold the pipe open after the program died, so the exit
+    itself ends the stream; what was already written is still read for a short moment.
+    """
+    if proc.stdout is None:
+        raise RuntimeError("spawn() always pipes stdout")
+    reader = lines(proc.stdout)
+    exited = asyncio.ensure_future(_exit(proc))
+    step: asyncio.Future[str] | None = None
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(reader))
+            await asyncio.wait({step, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                await asyncio.wait({step}, timeout=_EXIT_DRAIN)
+            if not step.done():
+                return
+            try:
+                line = step.result()
+            except StopAsyncIteration:
+                return
+            yield line
+    finally:
+        exited.cancel()
+        if step is not None and not step.done():
+            step.cancel()
+            await asyncio.wait({step})  # the generator must stop running before aclose()
+        await reader.aclose()
+
+
+async def _exit(proc: asyncio.subprocess.Process) -> None:
+    # Process.wait() also waits for the pipes to close, which a surviving helper prevents;
+    # returncode is set as soon as the program itself has exited.
+    while True:
+        if proc.returncode is not None:
+            return
+        await asyncio.sleep(_EXIT_POLL)
 
 
 def _decode(line: bytes) -> str:

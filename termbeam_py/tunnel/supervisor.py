@@ -137,10 +137,8 @@ class Supervisor:
             await process.kill_group(proc, self.cfg.kill_grace)
 
     async def _watch(self, proc: asyncio.subprocess.Process) -> Outcome:
-        if proc.stdout is None:
-            raise RuntimeError("process.spawn always pipes stdout")
         tail: deque[str] = deque(maxlen=_TAIL)
-        async with contextlib.aclosing(process.lines(proc.stdout)) as output:
+        async with contextlib.aclosing(process.output(proc)) as output:
             try:
                 async with asyncio.timeout(self.cfg.url_timeout):
                     url = await self._until_url(output, tail)
@@ -174,7 +172,7 @@ class Supervisor:
         return None
 
     async def _exited(self, proc: asyncio.subprocess.Process, tail: deque[str]) -> Outcome:
-        code = await proc.wait()
+        code = proc.returncode if proc.returncode is not None else await proc.wait()
         last = next((line.strip() for line in reversed(tail) if line.strip()), "no output")
         return self._classify(list(tail), f"{self.provider.binary} exited ({code}): {last[:200]}")
 
