@@ -1,8 +1,8 @@
 /**
  * File browser for a session: starts at the shell's live cwd, breadcrumbs and "up", folders
  * first, filter and hidden-files toggle. A file opens its actions: download (streamed with a
- * progress bar; files over 50 MB ask first), view (markdown) and insert its path into the
- * terminal, shell-quoted.
+ * progress bar; files over 50 MB ask first), view (markdown in the viewer, other files in
+ * the code viewer page) and insert its path into the terminal, shell-quoted.
  */
 import type { ComponentType } from 'preact';
 import { useSignal } from '@preact/signals';
@@ -18,6 +18,13 @@ import type { MarkdownPanelProps } from './MarkdownPanel';
 
 /** Downloads above this size ask for confirmation first (they are held in memory). */
 export const CONFIRM_DOWNLOAD_ABOVE = 50 * 1024 * 1024;
+
+/** The code viewer reads files through file-content, which stops at 2 MiB. */
+const CODE_VIEW_MAX = 2 * 1024 * 1024;
+
+function codeViewerUrl(sessionId: string, rel: string): string {
+  return `/code/${encodeURIComponent(sessionId)}?file=${encodeURIComponent(rel)}`;
+}
 
 interface Download {
   name: string;
@@ -125,6 +132,11 @@ export default function FilesPanel({ sessionId, onClose, send }: PanelProps) {
             <button type="button" class="btn" onClick={() => void openMarkdown(joinRel(folder.rel, selectedEntry.name))}>
               View
             </button>
+          )}
+          {!isMarkdown(selectedEntry.name) && selectedEntry.size <= CODE_VIEW_MAX && (
+            <a class="btn" href={codeViewerUrl(sessionId, joinRel(folder.rel, selectedEntry.name))}>
+              Open in code viewer
+            </a>
           )}
           <button type="button" class="btn" onClick={() => insertPath(selectedEntry)}>
             Insert path

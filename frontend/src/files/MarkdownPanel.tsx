@@ -161,7 +161,7 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
         </aside>
         <section class="md-main" aria-label="Document" hidden={!current}>
           <div class="md-nav">
-            <button type="button" class="btn" onClick={back}>
+            <button type="button" class={`btn${history.value.length ? '' : ' md-to-list'}`} onClick={back}>
               ← {history.value.length ? 'Back' : 'Files'}
             </button>
             {current && <span class="md-path muted">{current.path}</span>}
