@@ -263,7 +263,9 @@ def test_phone_switches_between_list_and_file(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways ({width}px)"
         _shot(page, "code-phone.png")
-        page.get_by_role("button", name="Back to the list").tap()
+        back = page.get_by_role("button", name="Back to the list")
+        expect(back).to_be_focused()  # not lost on the hidden tree row
+        back.tap()
         expect(tree).to_be_visible()
         expect(page.locator(".cv-code")).to_be_hidden()
         assert errors == []
@@ -291,4 +293,23 @@ def test_outside_git_hides_git_views_and_reports_errors(authed_page: Any, api: A
     tree.get_by_role("treeitem", name="app.py").click()
     expect(page.locator(".cv-code .hljs-built_in").first).to_have_text("print")
     expect(page.get_by_role("button", name="Blame")).to_have_count(0)
+
+    (plain / "later.py").write_text("x = 1\n")
+    expect(tree.get_by_role("treeitem", name="later.py")).to_have_count(0)
+    page.get_by_role("button", name="Reload files").click()
+    expect(tree.get_by_role("treeitem", name="later.py")).to_be_visible()
+    assert page.errors == []
+
+
+def test_file_in_the_address_opens_and_is_revealed(
+    authed_page: Any, repo_session: RepoSession
+) -> None:
+    page = authed_page
+    sid, _ = repo_session
+    page.goto(f"/code/{sid}?file=src/util.py")
+    _expect_active(page, "util.py")
+    expect(page.locator(".cv-code")).to_contain_text("def double(x):")
+    item = page.get_by_role("tree", name="Files").get_by_role("treeitem", name="util.py")
+    expect(item).to_have_attribute("aria-level", "2")
+    expect(item).to_have_attribute("aria-selected", "true")
     assert page.errors == []

@@ -15,7 +15,7 @@ import { FileTree } from './FileTree';
 import { FileView } from './FileView';
 import { ChangesList, LogList } from './GitLists';
 import { activeTab, closeTab, cycle, noTabs, openTab, tabKey, tabLabel, type DiffKind, type Tab, type Tabs } from './tabs';
-import { ancestors, emptyTree, expand, isLoaded, ROOT, setChildren, setError, startLoading, toggle, type TreeNode, type TreeState } from './tree';
+import { ancestors, emptyTree, expand, invalidate, isLoaded, pendingLoads, ROOT, setChildren, setError, startLoading, toggle, type TreeNode, type TreeState } from './tree';
 import { errorOf, type LoadCache } from './useLoad';
 import './code.css';
 
@@ -123,11 +123,15 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
     );
   };
 
-  const onToggle = (dir: string) => {
-    const next = toggle(tree, dir);
-    setTree(next.state);
-    if (next.load) loadDir(dir);
-  };
+  /** Fetch every open folder again (files appear and vanish as the shell works). */
+  const reloadTree = () => setTree(invalidate);
+  const onToggle = (dir: string) => setTree((s) => toggle(s, dir).state);
+
+  // Folders load lazily: whenever an open folder has no children yet, fetch them. This one
+  // rule covers first opening, revealing a file and reloading the whole tree.
+  useEffect(() => {
+    for (const dir of pendingLoads(tree)) loadDir(dir);
+  }, [tree]);
 
   const open = (tab: Tab) => {
     setTabs((s) => openTab(s, tab));
@@ -137,18 +141,24 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
   const openDiff = (path: string, diff: DiffKind) => open({ kind: 'diff', path, diff });
 
   useEffect(() => {
-    loadDir(ROOT);
-    if (initialFile) {
-      // Reveal the file: open (and load) each folder on its way.
-      let s = tree;
-      for (const dir of ancestors(initialFile)) {
-        s = expand(s, dir);
-        if (!isLoaded(s, dir)) loadDir(dir);
-      }
-      setTree((cur) => ({ ...cur, expanded: { ...cur.expanded, ...s.expanded } }));
-      openFile(initialFile);
-    }
+    if (!initialFile) return;
+    // Reveal the file: open each folder on its way (the loading effect fetches them).
+    setTree((s) => ancestors(initialFile).reduce(expand, s));
+    openFile(initialFile);
   }, []);
+
+  // On a phone the list and the content replace each other: focus left on a now-hidden row
+  // would fall to <body>, out of the sheet (Esc and Tab would stop working), so move it over.
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    const focused = document.activeElement as HTMLElement | null;
+    if (!el || (focused && focused !== document.body && (!el.contains(focused) || focused.offsetParent !== null))) return;
+    const target = view === 'main'
+      ? el.querySelector<HTMLElement>('.cv-back')
+      : el.querySelector<HTMLElement>('.cv-side [role=treeitem][tabindex="0"], .cv-side-tab.active');
+    target?.focus();
+  }, [view]);
 
   // Leaving a git repo (the shell cd'd away) must not leave the git lists on screen.
   useEffect(() => {
@@ -161,7 +171,7 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
     : [['files', 'Files']];
 
   return (
-    <div class={`cv${page ? ' cv-full' : ''}`} data-view={view}>
+    <div class={`cv${page ? ' cv-full' : ''}`} data-view={view} ref={box}>
       {page && (
         <header class="cv-topbar">
           <button type="button" class="btn icon" onClick={onClose} aria-label="Back to the terminal" title="Back to the terminal">←</button>
@@ -185,7 +195,10 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
             )}
             {side === 'files' && (
               <>
-                {!page && root && <p class="cv-root muted" title={root}><span dir="ltr">{root}</span></p>}
+                <div class="cv-side-actions">
+                  <span class="cv-root muted" title={root ?? ''}>{!page && <span dir="ltr">{root}</span>}</span>
+                  <button type="button" class="btn cv-small" onClick={reloadTree} aria-label="Reload files" title="Reload files">⟳</button>
+                </div>
                 {tree.errors[ROOT] && <p class="cv-note error" role="alert">{tree.errors[ROOT]}</p>}
                 {!isLoaded(tree, ROOT) && tree.loading[ROOT] && <p class="cv-note muted">Loading…</p>}
                 {isLoaded(tree, ROOT) && tree.children[ROOT].length === 0 && <p class="cv-note muted">This folder is empty.</p>}

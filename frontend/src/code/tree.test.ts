@@ -40,6 +40,15 @@ describe('tree state', () => {
     expect(toggle(collapse(open, 'src'), 'src').load).toBe(false);
   });
 
+  it('does not retry a failed folder until it is opened again', () => {
+    let s = toggle(rootLoaded(), 'docs').state;
+    expect(pendingLoads(s)).toEqual(['docs']);
+    s = setError(startLoading(s, 'docs'), 'docs', 'Forbidden');
+    expect(pendingLoads(s)).toEqual([]);
+    s = toggle(toggle(s, 'docs').state, 'docs').state;
+    expect(pendingLoads(s)).toEqual(['docs']);
+  });
+
   it('records errors per folder and clears them on retry', () => {
     const s = setError(startLoading(toggle(rootLoaded(), 'docs').state, 'docs'), 'docs', 'Forbidden');
     expect(visibleRows(s).find((r) => r.node.path === 'docs')?.error).toBe('Forbidden');

@@ -61,8 +61,9 @@ export function setError(s: TreeState, dir: string, message: string): TreeState 
   return { ...s, loading: without(s.loading, dir), errors: { ...s.errors, [dir]: message } };
 }
 
+/** Open a folder; opening one whose load failed forgets the error, so it is tried again. */
 export function expand(s: TreeState, dir: string): TreeState {
-  return s.expanded[dir] ? s : { ...s, expanded: { ...s.expanded, [dir]: true } };
+  return s.expanded[dir] ? s : { ...s, expanded: { ...s.expanded, [dir]: true }, errors: without(s.errors, dir) };
 }
 
 export function collapse(s: TreeState, dir: string): TreeState {
@@ -80,12 +81,15 @@ export function invalidate(s: TreeState): TreeState {
   return { ...s, children: {}, loading: {}, errors: {} };
 }
 
-/** The open folders whose children are not loaded (after a refresh, all of them). */
+/**
+ * The open, visible folders whose children still need fetching: not loaded, not loading and
+ * not failed (a failed folder waits until it is opened again).
+ */
 export function pendingLoads(s: TreeState): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     if (!isLoaded(s, dir)) {
-      if (!s.loading[dir]) out.push(dir);
+      if (!s.loading[dir] && !(dir in s.errors)) out.push(dir);
       return;
     }
     for (const n of s.children[dir]) if (n.type === 'directory' && s.expanded[n.path]) walk(n.path);
