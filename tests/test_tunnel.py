@@ -422,6 +422,7 @@ def test_ssh_url_from_a_plain_server(tmp_path: Path) -> None:
     assert plain.find_url("Allocated port 40022 for remote forward to 127.0.0.1:1") == \
         "http://example.org:40022"
     assert plain.find_url("Welcome https://example.org/ to the host") is None
+    assert plain.find_url("debug1: remote forward success for: listen 0, connect x") is None
     named = ssh("https://term.example.org/{port}")
     assert named.find_url("Allocated port 40022 for remote forward") == \
         "https://term.example.org/40022"

@@ -85,6 +85,8 @@ class Ssh(Provider):
         if match is None:
             return None
         remote = int(match.group(1) or match.group(2))
+        if remote == 0:
+            return None  # "-R 0:…" succeeded; the "Allocated port" line names the port
         if self.public_url:
             return self.public_url.replace("{port}", str(remote)).rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
