@@ -16,6 +16,7 @@ import { FileView } from './FileView';
 import { ChangesList, LogList } from './GitLists';
 import { activeTab, closeTab, cycle, noTabs, openTab, tabKey, tabLabel, type DiffKind, type Tab, type Tabs } from './tabs';
 import { ancestors, emptyTree, expand, invalidate, isLoaded, pendingLoads, ROOT, setChildren, setError, startLoading, toggle, type TreeNode, type TreeState } from './tree';
+import { repoPrefix, toCwdPath, toRepoPath } from './pathmap';
 import { errorOf, type LoadCache } from './useLoad';
 import './code.css';
 
@@ -109,6 +110,7 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
   const [blame, setBlame] = useState<Record<string, boolean>>({});
   const { status, error: statusError, version } = useGitStatus(api);
   const repo: RepoStatus | null = status?.isGitRepo ? status : null;
+  const prefix = repoPrefix(root, repo?.repoRoot);
   const ids = useId();
 
   const loadDir = (dir: string) => {
@@ -166,6 +168,11 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
   }, [status]);
 
   const current = activeTab(tabs);
+  /** Diff tabs hold repository paths; a file outside the cwd cannot be opened as a file. */
+  const diffFileOpener = (repoPath: string) => {
+    const path = toCwdPath(prefix, repoPath);
+    return path === null ? null : () => openFile(path);
+  };
   const sideTabs: [Side, string][] = repo
     ? [['files', 'Files'], ['changes', `Changes${changeCount(repo) ? ` (${changeCount(repo)})` : ''}`], ['log', 'Log']]
     : [['files', 'Files']];
@@ -221,12 +228,12 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
           <div class="cv-tabpanel" role="tabpanel" id={`${ids}-panel`} aria-labelledby={current ? `${ids}-tab-${tabs.list.indexOf(current)}` : undefined}>
             {!current && <p class="cv-note muted cv-empty">Pick a file in the tree{repo ? ', or a change to see its diff' : ''}.</p>}
             {current?.kind === 'file' && (
-              <FileView key={tabKey(current)} api={api} cache={cache} path={current.path} gitPath={repo ? current.path : null}
+              <FileView key={tabKey(current)} api={api} cache={cache} path={current.path} gitPath={repo ? toRepoPath(prefix, current.path) : null}
                 blame={!!blame[current.path]} onToggleBlame={() => setBlame((b) => ({ ...b, [current.path]: !b[current.path] }))} />
             )}
             {current?.kind === 'diff' && (
               <DiffView key={tabKey(current)} api={api} cache={cache} path={current.path} kind={current.diff} version={version}
-                onOpenFile={() => openFile(current.path)} />
+                onOpenFile={diffFileOpener(current.path)} />
             )}
           </div>
         </main>

@@ -32,6 +32,8 @@ export type GitStatus =
       staged: StatusEntry[];
       modified: StatusEntry[];
       untracked: string[];
+      /** The repository's top level, when the server says (maps cwd paths to git paths). */
+      repoRoot?: string;
     };
 
 export interface Commit {
