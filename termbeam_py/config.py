@@ -135,8 +135,9 @@ class Config:
             if len(self.password.encode()) > MAX_PASSWORD_BYTES:
                 raise ConfigError(f"the password must be at most {MAX_PASSWORD_BYTES} bytes")
         if self.tunnel is not None and self.tunnel.exposed and self.password is None:
+            what = "--public" if self.tunnel.public else f"--tunnel {self.tunnel.provider}"
             raise ConfigError(
-                "a public tunnel needs a password: anyone with its URL would get your shell "
+                f"{what} needs a password: anyone with the tunnel's URL would get your shell "
                 "(drop --no-password)"
             )
         if not self.cwd.is_absolute() or not self.cwd.is_dir():

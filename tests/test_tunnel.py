@@ -208,6 +208,12 @@ async def test_devtunnel_private_is_created_hosted_and_deleted(
     assert ["create", "--expiration", "1d", "--json"] in calls
     assert ["access", "reset", "fake-tunnel-1.usw2"] in calls
     assert ["host", "fake-tunnel-1.usw2"] in calls
+    # The login is re-checked while connected; finding nothing new broadcasts nothing.
+    checks = calls.count(["user", "show", "-v"])
+    async with asyncio.timeout(WAIT):
+        while fakes.calls("devtunnel").count(["user", "show", "-v"]) < checks + 3:
+            await asyncio.sleep(0.05)
+    assert recorder.states() == ["connected"]
     await supervisor.stop()
     assert ["delete", "fake-tunnel-1.usw2", "-f"] in fakes.calls("devtunnel")
     assert (fakes.state / "tunnels").read_text() == ""

@@ -73,7 +73,7 @@ class TunnelService:
         self._app[keys.AUTH].set_public_url(url)
         if status.state in ("connected", "expiring") and status.url:
             log.info("tunnel %s: %s (%s)", status.tunnel, status.state, status.url)
-        elif status.message:
+        elif status.message and status.reason != "missing-binary":  # the banner says it
             log.warning("tunnel %s: %s: %s", status.tunnel, status.state, status.message)
         self._queue.put_nowait(status)
 

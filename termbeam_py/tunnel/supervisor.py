@@ -27,6 +27,7 @@ Probe = Callable[[], Awaitable[bool]]
 #: crashes right after connecting still backs off.
 STABLE_SECONDS = 30.0
 _TAIL = 20
+_EXPIRY_DRIFT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +247,24 @@ class Supervisor:
                   auth_provider=login.provider if login else None, token_expires_at=expires)
 
     def _set(self, **changes: Any) -> None:
-        self.status = dataclasses.replace(self.status, changed=time.time(), **changes)
+        old, self.status = self.status, dataclasses.replace(self.status, **changes)
+        if _same(old, self.status):
+            self.status = old  # a periodic login check that found nothing new: no broadcast
+            return
+        self.status = dataclasses.replace(self.status, changed=time.time())
         if self.status.state != "disconnected" or self.status.reason is not None:
             self._ready.set()
         if self._listener is not None:
             self._listener(self.status)
+
+
+def _same(old: TunnelStatus, new: TunnelStatus) -> bool:
+    """Equal but for the token's expiry, which a re-check moves by less than a minute."""
+    if old.token_expires_at is None or new.token_expires_at is None:
+        return old == new
+    drift = abs(old.token_expires_at - new.token_expires_at)
+    return drift < _EXPIRY_DRIFT and old == dataclasses.replace(
+        new, token_expires_at=old.token_expires_at)
 
 
 class _LoginNeeded(Exception):
