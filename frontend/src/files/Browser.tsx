@@ -60,8 +60,12 @@ export function useFolder(sessionId: string, initial = '', showHidden = false): 
     }
   };
 
+  const shownFor = useRef(sessionId);
   useEffect(() => {
-    void load(rel.value);
+    // Another session (the workspace switched tabs): its folders are not ours; start over.
+    const target = shownFor.current === sessionId ? rel.value : initial;
+    shownFor.current = sessionId;
+    void load(target);
   }, [sessionId, showHidden]);
 
   const list = listing.value;
