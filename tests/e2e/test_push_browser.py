@@ -56,8 +56,15 @@ PushManager.prototype.subscribe = async function (options) {
 
 
 def open_settings(page: Any) -> Any:
-    page.get_by_role("button", name="Notification settings").click()
-    return page.get_by_role("switch")
+    """The push switch lives in the settings sheet (the hub's Settings button)."""
+    page.get_by_role("button", name="Settings", exact=True).click()
+    return page.get_by_role("dialog", name="Settings").get_by_role(
+        "switch", name="Notify this device when a command finishes"
+    )
+
+
+def switch_status(page: Any, text: str) -> Any:
+    return page.get_by_role("dialog", name="Settings").get_by_role("status").filter(has_text=text)
 
 
 def test_service_worker_registers_at_the_root(authed_page: Any, server: ServerProcess) -> None:
@@ -73,9 +80,7 @@ def test_toggle_reports_a_push_service_failure(authed_page: Any, server: ServerP
     authed_page.evaluate(SW_READY)
     switch = open_settings(authed_page)
     switch.click()
-    expect(authed_page.get_by_role("status")).to_contain_text(
-        "Could not subscribe to push notifications"
-    )
+    expect(switch_status(authed_page, "Could not subscribe to push notifications")).to_be_visible()
     expect(switch).not_to_be_checked()
 
 
@@ -95,7 +100,7 @@ def test_toggle_subscribes_with_the_vapid_key(authed_page: Any, server: ServerPr
     with authed_page.expect_request("**/api/push/subscribe"):
         switch.click()
     expect(switch).to_be_checked()
-    expect(authed_page.get_by_role("status")).to_contain_text("on for this device")
+    expect(switch_status(authed_page, "on for this device")).to_be_visible()
     assert posted[0]["subscription"]["endpoint"] == "https://push.example/send/e2e"
     assert authed_page.evaluate("window.__vapidKeyLength") == 65
     with authed_page.expect_request("**/api/push/unsubscribe") as unsubscribed:

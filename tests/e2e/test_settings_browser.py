@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import struct
 import time
 from collections.abc import Iterator
@@ -41,12 +42,26 @@ def rgb(hex_colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
+def own_address() -> dict[str, str]:
+    """A made-up client address (trusted from loopback): each test gets its own API rate budget
+    (120 requests a minute), which the hub's polling would otherwise use up across tests."""
+    octets = [secrets.randbelow(250) for _ in range(2)]
+    return {"X-Forwarded-For": f"10.{octets[0]}.{octets[1]}.{secrets.randbelow(250) + 1}"}
+
+
+@pytest.fixture
+def page(authed_page: Any) -> Any:
+    """The logged-in desktop page, with a rate budget of its own."""
+    authed_page.context.set_extra_http_headers(own_address())
+    return authed_page
+
+
 @pytest.fixture
 def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
     """A logged-in 390×844 touch page."""
     context = browser.new_context(
         base_url=server.base_url, storage_state=auth_state, viewport=PHONE,
-        is_mobile=True, has_touch=True, device_scale_factor=2,
+        is_mobile=True, has_touch=True, device_scale_factor=2, extra_http_headers=own_address(),
     )  # fmt: skip
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -67,14 +82,31 @@ def save_prefs(page: Any, **prefs: Any) -> None:
 
 
 def wait_for_saved(page: Any, timeout_s: float = 10.0, **expected: Any) -> dict[str, Any]:
-    """Poll the server until the page's debounced PUT has stored `expected`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+    """Wait until the page's debounced PUT has stored `expected` (watching its responses,
+    so waiting costs no requests against the API rate limit)."""
+
+    def matches(prefs: dict[str, Any]) -> bool:
+        return all(prefs.get(k) == v for k, v in expected.items())
+
+    saved: list[Any] = []
+
+    def on_response(response: Any) -> None:
+        if response.request.method == "PUT" and response.url.endswith("/api/preferences"):
+            saved.append(response)
+
+    page.on("response", on_response)
+    try:
         prefs: dict[str, Any] = page.request.get("/api/preferences").json()["prefs"]
-        if all(prefs.get(k) == v for k, v in expected.items()):
-            return prefs
-        assert time.monotonic() < deadline, f"not saved: {expected} (server has {prefs})"
-        page.wait_for_timeout(100)
+        deadline = time.monotonic() + timeout_s
+        while not matches(prefs):
+            for response in saved:
+                if response.ok and matches(response.json()["prefs"]):
+                    prefs = response.json()["prefs"]
+            assert time.monotonic() < deadline, f"not saved: {expected} (last: {prefs})"
+            page.wait_for_timeout(50)  # lets Playwright deliver the response events
+        return prefs
+    finally:
+        page.remove_listener("response", on_response)
 
 
 def open_settings_from_hub(page: Any) -> Any:
@@ -100,8 +132,7 @@ def open_terminal_tool(page: Any, session_id: str, command: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_theme_and_font_size_persist_and_reach_the_terminal(authed_page: Any) -> None:
-    page = authed_page
+def test_theme_and_font_size_persist_and_reach_the_terminal(page: Any) -> None:
     save_prefs(page, themeId="dark", fontSize=14)
     dialog = open_settings_from_hub(page)
     picker = dialog.get_by_role("radiogroup", name="Theme")
@@ -176,8 +207,7 @@ def test_settings_on_a_phone(phone: Any) -> None:
     assert page.errors == []
 
 
-def test_workspaces_can_be_renamed_reordered_and_made_default(authed_page: Any) -> None:
-    page = authed_page
+def test_workspaces_can_be_renamed_reordered_and_made_default(page: Any) -> None:
     save_prefs(page, workspaces=[
         {"id": "w1", "name": "Backend", "sessions": [{"id": "s1", "name": "api"}]},
         {"id": "w2", "name": "Docs", "sessions": []},
@@ -227,8 +257,7 @@ def test_share_link_shows_a_qr_code_and_logs_in_a_fresh_browser(
     assert page.errors == []
 
 
-def test_about_shows_the_version_and_the_changelog(authed_page: Any) -> None:
-    page = authed_page
+def test_about_shows_the_version_and_the_changelog(page: Any) -> None:
     version = page.request.get("/api/version").json()["version"]
     open_terminal_tool(page, new_session(page, "about"), "About")
     dialog = page.get_by_role("dialog", name="About TermBeam")
@@ -245,8 +274,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_manifest_and_icons_are_installable(authed_page: Any) -> None:
-    page = authed_page
+def test_manifest_and_icons_are_installable(page: Any) -> None:
     page.goto("/")
     href = page.get_attribute("link[rel=manifest]", "href")
     manifest = json.loads(page.request.get(href).text())
@@ -268,8 +296,7 @@ def test_manifest_and_icons_are_installable(authed_page: Any) -> None:
         assert f"{width}x{height}" == size, src
 
 
-def test_service_worker_caches_assets_but_never_pages_or_api(authed_page: Any) -> None:
-    page = authed_page
+def test_service_worker_caches_assets_but_never_pages_or_api(page: Any) -> None:
     page.goto("/")
     page.wait_for_function(SW_CONTROLLING, polling=100)
     responses: list[Any] = []
@@ -294,8 +321,7 @@ def server_origin(page: Any) -> str:
     return str(page.evaluate("location.origin"))
 
 
-def test_offline_banner(authed_page: Any) -> None:
-    page = authed_page
+def test_offline_banner(page: Any) -> None:
     page.goto("/")
     expect(page.get_by_role("button", name="Settings", exact=True)).to_be_visible()
     banner = page.get_by_text("You are offline")
@@ -305,3 +331,87 @@ def test_offline_banner(authed_page: Any) -> None:
     page.context.set_offline(False)
     expect(banner).to_be_hidden()
     assert page.errors == []
+
+
+def test_a_failed_save_is_reported(page: Any) -> None:
+    save_prefs(page, haptics=True)
+
+    def refuse(route: Any) -> None:
+        if route.request.method == "PUT":
+            route.fulfill(status=500, json={"error": "Failed to persist preferences"})
+        else:
+            route.continue_()
+
+    page.route("**/api/preferences", refuse)
+    dialog = open_settings_from_hub(page)
+    dialog.get_by_role("switch", name=re.compile("Vibrate on key presses")).click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Failed to persist preferences")
+    page.unroute("**/api/preferences")
+    dialog.get_by_role("switch", name=re.compile("Vibrate on key presses")).click()
+    expect(dialog.get_by_role("alert")).to_be_hidden()
+    assert page.errors == []
+
+
+def test_update_now_follows_the_progress_and_reloads(page: Any) -> None:
+    """The server side is faked: a real update would replace the installed package."""
+    steps = iter([
+        {"status": "installing", "phase": "Installing update...", "progress": "Collecting"},
+        {"status": "restarting", "phase": "Restarting server...", "toVersion": "9.9.9"},
+    ])  # fmt: skip
+    page.route("**/api/update-check*", lambda route: route.fulfill(json={
+        "current": "0.1.0", "latest": "9.9.9", "updateAvailable": True, "method": "pip",
+        "command": "pip install -U termbeam-py", "canAutoUpdate": True, "restartStrategy": "exec",
+    }))  # fmt: skip
+    page.route("**/api/update", lambda route: route.fulfill(json={"status": "updating"}))
+    page.route("**/api/update/status", lambda route: route.fulfill(json=next(steps)))
+    page.goto("/")
+    banner = page.get_by_role("status").filter(has_text="TermBeam 9.9.9 is available")
+    expect(banner).to_be_visible()
+    with page.expect_event("load", timeout=20_000):
+        banner.get_by_role("button", name="Update now").click()
+        expect(page.get_by_text("Updating TermBeam: Installing update...")).to_be_visible()
+        expect(page.get_by_text("TermBeam 9.9.9 is installed")).to_be_visible()
+    assert page.errors == []
+
+
+def test_tunnel_banner_from_the_status_route(page: Any) -> None:
+    page.route("**/api/tunnel/status", lambda route: route.fulfill(json={
+        "state": "reconnecting", "provider": "github", "tokenLifetimeSeconds": None,
+        "tunnel": "devtunnel", "url": None, "attempt": 2, "retryIn": 5,
+    }))  # fmt: skip
+    page.goto("/")
+    expect(page.get_by_role("status").filter(has_text="Tunnel connection lost")).to_have_text(
+        "Tunnel connection lost, reconnecting (attempt 2, next try in 5 s)…"
+    )
+
+
+@pytest.mark.parametrize("width", [320, 2560])
+def test_settings_fit_any_width(
+    browser: Any, server: ServerProcess, auth_state: Any, width: int
+) -> None:
+    context = browser.new_context(
+        base_url=server.base_url,
+        storage_state=auth_state,
+        viewport={"width": width, "height": 800},
+        extra_http_headers=own_address(),
+    )
+    try:
+        page = context.new_page()
+        dialog = open_settings_from_hub(page)
+        expect(dialog.get_by_role("radio").first).to_be_visible()
+        # Nothing inside the sheet sticks out of it (the page behind is the hub's business).
+        overflow = dialog.evaluate(
+            """(d) => {
+                const edge = d.getBoundingClientRect().right + 0.5;
+                return Array.from(d.querySelectorAll('*'))
+                    .filter((e) => e.getBoundingClientRect().right > edge)
+                    .map((e) => e.className);
+            }"""
+        )
+        assert overflow == []
+        box = dialog.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width
+    finally:
+        context.close()

@@ -52,7 +52,9 @@ export async function reloadWhenBack(): Promise<void> {
   while (Date.now() < deadline) {
     try {
       const res = await fetch('/api/version', { cache: 'no-store' });
-      if (res.ok) {
+      // Any answer from the server itself means it is up (even 429); a tunnel or proxy in
+      // front of a stopped server answers 502/503.
+      if (res.status < 500) {
         location.reload();
         return;
       }
