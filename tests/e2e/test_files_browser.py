@@ -69,6 +69,16 @@ RECORD_PROGRESS = """() => {
 }"""
 
 
+DROP_FILE = """([name, text]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], name, { type: 'text/plain' }));
+    const zone = document.querySelector('.up-drop');
+    const init = { bubbles: true, cancelable: true, dataTransfer: data };
+    zone.dispatchEvent(new DragEvent('dragover', init));
+    zone.dispatchEvent(new DragEvent('drop', init));
+}"""
+
+
 def _png(width: int, height: int) -> bytes:
     """A solid red PNG (a real image, so the browser reports its natural size)."""
 
@@ -223,6 +233,13 @@ def test_browse_breadcrumbs_download_and_insert_path(
     page.keyboard.press("End")
     expect(_row(files, "notes.txt")).to_be_focused()
 
+    # Other files open in the code viewer page.
+    _row(files, "notes.txt").click()
+    expect(files.get_by_role("link", name="Open in code viewer")).to_have_attribute(
+        "href", f"/code/{sid}?file=notes.txt"
+    )
+    _row(files, "notes.txt").click()
+
     # Filter by name.
     files.get_by_label("Filter by name").fill("NOTES")
     expect(names).to_have_text(["notes.txt"])
@@ -354,6 +371,11 @@ def test_upload_with_progress_destination_and_limit(
     assert renamed.read_bytes() == b"second"
     assert (root / "sub" / "grüße.txt").read_bytes() == small
     _shot(page, "upload.png")
+
+    # Dropping files works like picking them.
+    page.evaluate(DROP_FILE, ["dropped.txt", "from a drop"])
+    expect(items.locator("li", has_text="dropped.txt")).to_contain_text("Uploaded")
+    assert (root / "sub" / "dropped.txt").read_text() == "from a drop"
 
     upload.get_by_role("button", name="Insert path of big-but-ok.bin").tap()
     page.wait_for_function(ROWS_CONTAIN, arg="big-but-ok.bin")

@@ -110,6 +110,7 @@ export function Breadcrumbs({ rootDir, rel, onOpen }: { rootDir: string; rel: st
 /** Move focus between the rows of a list with the arrow keys, Home and End. */
 function onListKey(e: KeyboardEvent) {
   const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
   if (!keys.includes(e.key)) return;
   const list = e.currentTarget as HTMLElement;
   const rows = Array.from(list.querySelectorAll<HTMLElement>('[data-row]'));

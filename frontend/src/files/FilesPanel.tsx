@@ -195,7 +195,7 @@ export default function FilesPanel({ sessionId, onClose, send }: PanelProps) {
         />
       )}
       {list?.truncated && <p class="muted">Only the first 1000 entries are shown.</p>}
-      <div class="fb-status" aria-live="polite">
+      <div class="fb-status">
         {dl && (
           <div class="fb-progress">
             <label>
@@ -210,7 +210,9 @@ export default function FilesPanel({ sessionId, onClose, send }: PanelProps) {
             </button>
           </div>
         )}
-        {status.value && <p class={status.value.error ? 'error' : 'muted'}>{status.value.text}</p>}
+        <p class={status.value?.error ? 'error' : 'muted'} role="status">
+          {status.value?.text}
+        </p>
       </div>
       {Viewer && <Viewer.Comp sessionId={sessionId} send={send} file={Viewer.file} onClose={() => (viewer.value = null)} />}
     </Sheet>

@@ -187,7 +187,10 @@ export default function UploadPanel({ sessionId, onClose, send }: PanelProps) {
           e.preventDefault();
           dragging.value = true;
         }}
-        onDragLeave={() => (dragging.value = false)}
+        onDragLeave={(e) => {
+          // Leaving for a child of the zone is not leaving the zone.
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) dragging.value = false;
+        }}
         onDrop={onDrop}
       >
         <input
@@ -209,7 +212,7 @@ export default function UploadPanel({ sessionId, onClose, send }: PanelProps) {
       </div>
       {list.length > 0 && (
         <>
-          <ul class="up-list" aria-label="Uploads" aria-live="polite">
+          <ul class="up-list" aria-label="Uploads">
             {list.map((it) => {
               const pct = it.status === 'done' ? 100 : percent(it.sent, it.file.size);
               const active = it.status === 'queued' || it.status === 'uploading';
