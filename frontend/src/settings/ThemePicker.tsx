@@ -41,7 +41,8 @@ function Swatch({ theme }: { theme: Theme }) {
 export function ThemePicker() {
   const group = useRef<HTMLDivElement>(null);
   const current = prefs.value.themeId;
-  const selected = CHOICES.some((c) => c.id === current) ? current : 'dark';
+  // Unknown or legacy ids show the theme they actually resolve to.
+  const selected = current === SYSTEM_THEME_ID ? current : themeById(current).id;
 
   const choose = (index: number) => {
     const choice = CHOICES[(index + CHOICES.length) % CHOICES.length];

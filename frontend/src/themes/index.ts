@@ -23,10 +23,14 @@ if (typeof matchMedia === 'function') {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', (e) => (systemDark.value = e.matches));
 }
 
+/** Ids the original TermBeam used for themes we name by variant. */
+const ALIASES: Record<string, string> = { catppuccin: 'catppuccin-mocha', gruvbox: 'gruvbox-dark' };
+
 /** The theme for an id; unknown ids fall back to Dark, "system" to Dark or Light. */
 export function themeById(id: string, dark: boolean = systemDark.value): Theme {
   if (id === SYSTEM_THEME_ID) return themeById(dark ? 'dark' : 'light');
-  return THEMES.find((t) => t.id === id) ?? THEMES[0];
+  const want = ALIASES[id] ?? id;
+  return THEMES.find((t) => t.id === want) ?? THEMES[0];
 }
 
 export const activeTheme = computed(() => themeById(prefs.value.themeId, systemDark.value));

@@ -57,6 +57,8 @@ describe('theme catalogue', () => {
 describe('theme lookup', () => {
   it('falls back to Dark and resolves the system theme', () => {
     expect(themeById('no-such-theme').id).toBe('dark');
+    expect(themeById('catppuccin').id).toBe('catppuccin-mocha');
+    expect(themeById('gruvbox').id).toBe('gruvbox-dark');
     expect(themeById(SYSTEM_THEME_ID, true).id).toBe('dark');
     expect(themeById(SYSTEM_THEME_ID, false).id).toBe('light');
   });
