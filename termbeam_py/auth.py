@@ -55,9 +55,9 @@ class Auth:
         self.api_limiter = SlidingWindow(120) if config.rate_limit else None
         self.page_limiter = SlidingWindow(120) if config.rate_limit else None
         self.extra_hosts = {h.lower() for h in config.allow_hosts}
-        self.public_host: str | None = None
-        self.public_https = False
-        self.set_public_url(config.public_url)
+        self.public_hosts: dict[str, bool] = {}
+        """Host name → reached over https, for --public-url and the live tunnel URL."""
+        self.set_public_urls(config.public_url)
         if not _is_loopback(config.host):
             hostname = socket.gethostname().lower()
             self.extra_hosts |= {hostname, f"{hostname}.local"}
@@ -74,29 +74,28 @@ class Auth:
     def cookie_valid(self, request: web.Request) -> bool:
         return self.tokens.valid(request.cookies.get(COOKIE))
 
-    def set_public_url(self, url: str | None) -> None:
-        """Accept the public (tunnel) URL's Host; behind https, its cookies get `Secure`.
+    def set_public_urls(self, *urls: str | None) -> None:
+        """Accept these public URLs' Host names; behind https, their cookies get `Secure`.
 
-        The tunnel's name can change on every restart, so only the current one is kept.
+        A quick tunnel's name changes on every restart, so the set is replaced, not grown.
         """
-        parts = urlsplit(url or "")
-        self.public_host = (parts.hostname or "").lower() or None
-        self.public_https = parts.scheme == "https"
+        self.public_hosts = {}
+        for url in filter(None, urls):
+            parts = urlsplit(url)
+            if parts.hostname:
+                self.public_hosts[parts.hostname.lower()] = parts.scheme == "https"
 
     def via_public_https(self, request: web.Request) -> bool:
-        """A request the https tunnel relayed: its Host, from a loopback peer (the tunnel
+        """A request an https tunnel relayed: its Host, from a loopback peer (the tunnel
         program), whatever X-Forwarded-Proto says (ssh -R forwards no headers)."""
-        return (
-            self.public_https and self.public_host is not None
-            and _hostname(request.headers.get("Host", "")) == self.public_host
-            and _is_loopback(peer_address(request))
-        )
+        host = _hostname(request.headers.get("Host", ""))
+        return self.public_hosts.get(host, False) and _is_loopback(peer_address(request))
 
     def host_allowed(self, host: str) -> bool:
         name = _hostname(host)
         if name in LOOPBACK_NAMES or name.endswith(".localhost") or name in self.extra_hosts:
             return True
-        if name == self.public_host:
+        if name in self.public_hosts:
             return True
         # A DNS-rebinding page always sends its own domain name, never an IP literal.
         return _is_ip(name)

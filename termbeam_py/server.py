@@ -101,9 +101,9 @@ def _tunnel_lines(app: web.Application) -> list[str]:
     return [f"  Tunnel:   {status.tunnel} {status.state}: {status.message or status.reason}"]
 
 
-async def _start_tunnel(config: Config, app: web.Application, port: int) -> None:
-    """Start the tunnel and wait (bounded) for its first URL, so the banner and QR use it."""
-    supervisor = await app[keys.TUNNEL].start(port)
+async def _tunnel_ready(config: Config, app: web.Application) -> None:
+    """Wait (bounded) for the tunnel's first URL or failure, so the banner and QR use it."""
+    supervisor = app[keys.TUNNEL].supervisor
     if supervisor is not None and config.tunnel is not None:
         await supervisor.wait_ready(config.tunnel.url_timeout + 5)
 
@@ -129,8 +129,9 @@ async def _serve(config: Config, app: web.Application) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop.set)
     try:
-        await _start_tunnel(config, app, runtime.port)
+        await app[keys.TUNNEL].start(runtime.port)
         session_id = await _start_sessions(app)
+        await _tunnel_ready(config, app)
         sys.stdout.write(banner(config, app, session_id))
         updated = await asyncio.to_thread(update.take_update_result, config.config_dir)
         if updated:

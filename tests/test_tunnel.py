@@ -168,7 +168,9 @@ async def test_url_is_captured_from_the_providers_output(
     await assert_all_gone(fakes.pids(program))
 
 
-async def test_the_commands_aim_at_our_port(fakes: Fakes, make: Make) -> None:
+async def test_the_commands_aim_at_our_port(fakes: Fakes, make: Make,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERMBEAM_PASSWORD", "not-for-tunnels")
     for provider, options in (("cloudflared", {}), ("ngrok", {}),
                               ("ssh", {"ssh_target": "nokey@localhost.run:2222"}),
                               ("custom", {"command": "faketun {port}",
@@ -189,6 +191,7 @@ async def test_the_commands_aim_at_our_port(fakes: Fakes, make: Make) -> None:
     assert any(opt.startswith("ServerAliveInterval=") for opt in ssh)
     assert "-T" in ssh  # a URL-printing service talks in a session, not -N
     assert fakes.calls("faketun") == [[str(PORT)]]
+    assert not (fakes.state / "saw-password").exists()
 
 
 async def test_devtunnel_private_is_created_hosted_and_deleted(

@@ -19,6 +19,12 @@ _CHUNK = 4096
 #: After the program exits, how long its last buffered lines may take to arrive.
 _EXIT_DRAIN = 0.2
 _EXIT_POLL = 0.25
+SECRET_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
+
+
+def _environment() -> dict[str, str]:
+    """Ours without the password: a tunnel program has no business reading it."""
+    return {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
 
 
 async def spawn(argv: list[str], *, keep_stdin: bool = False) -> asyncio.subprocess.Process:
@@ -27,7 +33,7 @@ async def spawn(argv: list[str], *, keep_stdin: bool = False) -> asyncio.subproc
         *argv,
         stdin=asyncio.subprocess.PIPE if keep_stdin else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
+        start_new_session=True, env=_environment(),
     )
 
 
@@ -128,7 +134,7 @@ async def run(argv: list[str], limit: float = 10.0) -> Result:
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=_environment(),
         )
     except OSError as exc:
         return Result(127, str(exc))

@@ -68,9 +68,8 @@ class TunnelService:
 
     def _changed(self, status: TunnelStatus) -> None:
         config: Config = self._app[keys.CONFIG]
-        url = status.url or config.public_url
-        self._app[keys.RUNTIME].public_url = url
-        self._app[keys.AUTH].set_public_url(url)
+        self._app[keys.RUNTIME].public_url = status.url or config.public_url
+        self._app[keys.AUTH].set_public_urls(config.public_url, status.url)
         if status.state in ("connected", "expiring") and status.url:
             log.info("tunnel %s: %s (%s)", status.tunnel, status.state, status.url)
         elif status.message and status.reason != "missing-binary":  # the banner says it

@@ -3,7 +3,8 @@
 Controlled by the environment:
   FAKE_TUNNEL_DIR    where each run is recorded: `<name>.runs` (one line per run: pid,
                      grandchild pid), `calls` (argv as JSON lines), `logged-in` (devtunnel's
-                     login: "<provider> <H:MM:SS>"), `tunnels` (devtunnel ids).
+                     login: "<provider> <H:MM:SS>"), `tunnels` (devtunnel ids),
+                     `saw-password` (created if the password reached a fake's environment).
   FAKE_TUNNEL_MODES  comma list, one mode per run (the last repeats): ok, crash (URL, then
                      exit), die (exit before the URL), hang, stubborn (hang, ignore SIGTERM),
                      login, network, late (URL after FAKE_TUNNEL_DELAY seconds).
@@ -28,6 +29,8 @@ STATE = Path(os.environ.get("FAKE_TUNNEL_DIR", "/nonexistent"))
 def record_call(name: str) -> None:
     with (STATE / "calls").open("a") as fh:
         fh.write(json.dumps([name, *sys.argv[1:]]) + "\n")
+    if "TERMBEAM_PASSWORD" in os.environ or "PTY_PASSWORD" in os.environ:
+        (STATE / "saw-password").touch()
 
 
 def _mode(name: str) -> tuple[str, int]:
