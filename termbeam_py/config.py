@@ -60,7 +60,8 @@ class TunnelConfig:
     max_attempts: int = 10
     url_timeout: float = 30.0
     network_interval: float = 60.0
-    login_interval: float = 30.0
+    check_interval: float = 30.0
+    """Seconds between login and health checks (while connected or waiting for a login)."""
     kill_grace: float = 3.0
 
     def __post_init__(self) -> None:

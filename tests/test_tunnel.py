@@ -28,7 +28,7 @@ PORT = 3456
 WAIT = 15.0
 #: Fast timings so no test waits for the real 1-30 s backoff.
 FAST = {"backoff": (0.01, 0.02, 0.03), "url_timeout": 10.0, "network_interval": 0.05,
-        "login_interval": 0.05, "kill_grace": 1.0}
+        "check_interval": 0.05, "kill_grace": 1.0}
 
 
 class Fakes:
@@ -344,6 +344,22 @@ async def test_a_program_ignoring_sigterm_is_killed(
             await asyncio.sleep(0.05)
     await supervisor.stop()
     await assert_all_gone(fakes.pids("cloudflared"))
+
+
+async def test_a_devtunnel_host_without_relay_connection_is_restarted(
+    fakes: Fakes, make: Make
+) -> None:
+    """`devtunnel host` can keep running after losing the relay: the watchdog notices."""
+    fakes.login("Microsoft", "9:00:00")
+    supervisor, recorder = make("devtunnel")
+    await supervisor.start()
+    await recorder.state("connected")
+    (fakes.state / "host-down").touch()
+    retry = await recorder.state("reconnecting")
+    assert "failed health checks" in (retry.message or "")
+    (fakes.state / "host-down").unlink()
+    await recorder.wait(lambda s: s.url == f"https://fake2-{PORT}.usw2.devtunnels.ms")
+    await assert_all_gone(list(fakes.runs("devtunnel")[0]))
 
 
 # --------------------------------------------------------------------------- logins

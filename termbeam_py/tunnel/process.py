@@ -108,6 +108,11 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)  # start_new_session made the child its group's leader
 
 
+def terminate(proc: asyncio.subprocess.Process) -> None:
+    """Ask the program's group to exit; its output stream then ends (see `output`)."""
+    _signal_group(proc.pid, signal.SIGTERM)
+
+
 async def kill_group(proc: asyncio.subprocess.Process, grace: float) -> None:
     """SIGTERM the process group, SIGKILL it after `grace` seconds, and reap the child."""
     if proc.stdin is not None:

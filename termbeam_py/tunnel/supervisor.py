@@ -28,6 +28,7 @@ Probe = Callable[[], Awaitable[bool]]
 STABLE_SECONDS = 30.0
 _TAIL = 20
 _EXPIRY_DRIFT = 60.0
+_HEALTH_FAILURES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Supervisor:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._login: Login | None = None
+        self._unhealthy = False
 
     # ----------------------------------------------------------------- public interface
 
@@ -152,7 +154,8 @@ class Supervisor:
                 return await self._exited(proc, tail)
             since = time.monotonic()
             self._connected(url)
-            watcher = asyncio.create_task(self._watch_login())
+            self._unhealthy = False
+            watcher = asyncio.create_task(self._watch_connected(proc))
             try:
                 async for line in output:
                     tail.append(line)
@@ -160,6 +163,9 @@ class Supervisor:
             finally:
                 watcher.cancel()
         outcome = await self._exited(proc, tail)
+        if self._unhealthy:
+            outcome = Outcome("exited", f"{self.provider.name} lost its connection "
+                                        f"({_HEALTH_FAILURES} failed health checks)")
         return dataclasses.replace(outcome, stable=time.monotonic() - since >= STABLE_SECONDS)
 
     async def _until_url(self, output: AsyncIterator[str], tail: deque[str]) -> str | None:
@@ -190,7 +196,7 @@ class Supervisor:
         self._set(state="auth-expired", url=None, reason="login", retry_in=None,
                   message=f"{self.provider.name} needs a login: {self.provider.login_hint}")
         while True:
-            await asyncio.sleep(self.cfg.login_interval)
+            await asyncio.sleep(self.cfg.check_interval)
             login = await self.provider.login()
             if login is None or login.logged_in:
                 return
@@ -213,22 +219,34 @@ class Supervisor:
             if await self._probe():
                 return
 
-    async def _watch_login(self) -> None:
-        """While connected: follow the login token (expiring, expired, renewed)."""
-        if self._login is None:
-            return
+    async def _watch_connected(self, proc: asyncio.subprocess.Process) -> None:
+        """While connected: follow the login token and the provider's health.
+
+        Two failed health checks in a row stop the program, so it is restarted.
+        """
+        failures = 0
         while True:
-            await asyncio.sleep(self.cfg.login_interval)
-            login = await self.provider.login()
-            if login is None:
+            await asyncio.sleep(self.cfg.check_interval)
+            if self._login is not None:
+                await self._check_login()
+            healthy = await self.provider.healthy()
+            failures = failures + 1 if healthy is False else 0
+            if failures >= _HEALTH_FAILURES:
+                self._unhealthy = True
+                process.terminate(proc)
                 return
-            self._login = login
-            if login.logged_in:
-                self._connected(self.status.url or "")
-            else:
-                self._set(state="auth-expired", reason="login",
-                          message=f"{self.provider.name} login expired: "
-                                  f"{self.provider.login_hint}")
+
+    async def _check_login(self) -> None:
+        login = await self.provider.login()
+        if login is None:
+            return
+        self._login = login
+        if login.logged_in:
+            self._connected(self.status.url or "")
+        else:
+            self._set(state="auth-expired", reason="login",
+                      message=f"{self.provider.name} login expired: "
+                              f"{self.provider.login_hint}")
 
     # ----------------------------------------------------------------- status
 

@@ -4,7 +4,8 @@ Controlled by the environment:
   FAKE_TUNNEL_DIR    where each run is recorded: `<name>.runs` (one line per run: pid,
                      grandchild pid), `calls` (argv as JSON lines), `logged-in` (devtunnel's
                      login: "<provider> <H:MM:SS>"), `tunnels` (devtunnel ids),
-                     `saw-password` (created if the password reached a fake's environment).
+                     `saw-password` (created if the password reached a fake's environment),
+                     `host-down` (devtunnel show then reports no host connection).
   FAKE_TUNNEL_MODES  comma list, one mode per run (the last repeats): ok, crash (URL, then
                      exit), die (exit before the URL), hang, stubborn (hang, ignore SIGTERM),
                      login, network, late (URL after FAKE_TUNNEL_DELAY seconds).

@@ -77,6 +77,10 @@ class Provider:
         """The login state; None when the provider has no login to check."""
         return None
 
+    async def healthy(self) -> bool | None:
+        """Whether the running tunnel still serves; None when the provider cannot tell."""
+        return None
+
     async def prepare(self) -> None:
         """Create whatever must exist before `command()` runs (devtunnel's tunnel id)."""
 

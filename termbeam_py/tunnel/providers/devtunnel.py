@@ -20,6 +20,7 @@ _URL = re.compile(r"https://[a-z0-9.-]+\.devtunnels\.ms(?::\d+)?", re.IGNORECASE
 _AUTH = re.compile(r"login required|not logged in|sign in required|unauthorized",
                    re.IGNORECASE)
 _LIFETIME = re.compile(r"Token lifetime:\s*(?:(\d+)\.)?(\d+):(\d\d):(\d\d)")
+_HOSTS = re.compile(r"Host connections\s*:\s*(\d+)", re.IGNORECASE)
 _TUNNEL_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
@@ -70,6 +71,14 @@ class Devtunnel(Provider):
     async def login(self) -> Login:
         result = await process.run(["devtunnel", "user", "show", "-v"], limit=10)
         return parse_login(result.output, result.returncode)
+
+    async def healthy(self) -> bool:
+        """The relay still sees our host (`devtunnel host` can outlive its connection)."""
+        if self.tunnel_id is None:
+            return False
+        result = await process.run(["devtunnel", "show", self.tunnel_id], limit=10)
+        match = _HOSTS.search(result.output)
+        return result.returncode == 0 and match is not None and int(match.group(1)) > 0
 
     async def prepare(self) -> None:
         if self.tunnel_id is None:
