@@ -422,6 +422,13 @@ def test_markdown_renders_gfm_images_and_no_script(
     assert page.evaluate("() => window.__pwned") is None
     _shot(page, "markdown.png")
 
+    # A+ / A- scale the document text by 10 %.
+    before = doc.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
+    viewer.get_by_role("button", name="Larger text").click()
+    expect(doc).to_have_css("font-size", f"{round(before * 1.1, 1):g}px")
+    viewer.get_by_role("button", name="Smaller text").click()
+    expect(doc).to_have_css("font-size", f"{before:g}px")
+
     # A relative .md link opens inside the viewer, at its heading; Back returns.
     doc.get_by_role("link", name="link to the guide").click()
     viewer = page.get_by_role("dialog", name="guide.md")

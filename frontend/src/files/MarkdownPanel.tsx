@@ -2,7 +2,7 @@
  * Markdown viewer: lists the folders and .md/.markdown files of the session's cwd, renders
  * a chosen file as GFM, sanitised (see markdown.ts for the policy). `marked` and DOMPurify
  * are imported only when the first document is shown. Links to other markdown files open
- * here (with Back), #links scroll to their heading; A−/A+ and Ctrl+wheel zoom the text.
+ * here (with Back), #links scroll to their heading; A−/A+, Ctrl+wheel and pinch zoom the text.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
@@ -97,6 +97,19 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
     }
   };
 
+  // Two-finger pinch scales the text (the page itself keeps its size: touch-action in CSS).
+  const pinch = useRef<{ distance: number; zoom: number } | null>(null);
+  const spread = (t: TouchList) => Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
+  const onTouchStart = (e: TouchEvent) => {
+    pinch.current = e.touches.length === 2 ? { distance: spread(e.touches), zoom: zoom.value } : null;
+  };
+  const onTouchMove = (e: TouchEvent) => {
+    const start = pinch.current;
+    if (!start || e.touches.length !== 2 || start.distance === 0) return;
+    e.preventDefault();
+    zoom.value = clampZoom(start.zoom * (spread(e.touches) / start.distance));
+  };
+
   const onWheel = (e: WheelEvent) => {
     if (!e.ctrlKey) return;
     e.preventDefault();
@@ -180,6 +193,9 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
             style={{ fontSize: `${zoom.value * 100}%` }}
             onClick={onDocClick}
             onWheel={onWheel}
+            onTouchStart={onTouchStart}
+            onTouchMove={onTouchMove}
+            onTouchEnd={() => (pinch.current = null)}
           />
         </section>
       </div>
