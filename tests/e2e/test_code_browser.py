@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_common import BROWSER_MARKS, expect
+from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
 
 if TYPE_CHECKING:
     from conftest import ServerProcess
@@ -312,4 +312,37 @@ def test_file_in_the_address_opens_and_is_revealed(
     item = page.get_by_role("tree", name="Files").get_by_role("treeitem", name="util.py")
     expect(item).to_have_attribute("aria-level", "2")
     expect(item).to_have_attribute("aria-selected", "true")
+    assert page.errors == []
+
+
+def test_review_comments_are_pasted_into_the_terminal(
+    authed_page: Any, api: Any, repo_session: RepoSession
+) -> None:
+    page = authed_page
+    _, repo = repo_session
+    sid = _session(api, repo, "review")  # its own shell: the paste lands on a fresh prompt
+    page.goto(f"/terminal?id={sid}")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    page.get_by_role("button", name="Tools").click()
+    page.get_by_text("View code").click()
+    sheet = page.get_by_role("dialog", name="Code")
+    _side_tab(sheet, "Changes").click()
+    sheet.get_by_role("region", name="Unstaged", exact=True).get_by_role("button").click()
+    sheet.get_by_role("button", name="Review").click()
+    sheet.locator(".cv-drow.add").click()
+    form = sheet.get_by_role("form", name="Comment on line 3")
+    form.get_by_role("textbox").fill("Why \x1b[201~the new wording?")
+    form.get_by_role("button", name="Add comment").click()
+    note = sheet.get_by_role("note", name="Review comment on line 3")
+    # The escape sequence (a would-be end of the paste) is gone before anything is sent.
+    expect(note.locator(".cv-comment-text")).to_have_text("Why the new wording?")
+    bar = sheet.get_by_role("region", name="Review")
+    expect(bar).to_contain_text("1 review comment")
+    _shot(page, "code-review.png")
+    bar.get_by_role("button", name="Send to terminal").click()
+    expect(bar.get_by_role("status")).to_have_text("Sent 1 comment to the terminal.")
+    sheet.get_by_role("button", name="Close", exact=True).click()
+    expect(sheet).to_be_hidden()
+    page.wait_for_function(ROWS_CONTAIN, arg="Why the new wording?")
+    page.wait_for_function(ROWS_CONTAIN, arg="> +new readme line")
     assert page.errors == []

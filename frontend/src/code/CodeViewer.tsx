@@ -10,13 +10,14 @@ import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { codeApi, type GitStatus } from './codeApi';
-import { DiffView } from './DiffView';
+import { DiffView, type ReviewHooks } from './DiffView';
 import { FileTree } from './FileTree';
 import { FileView } from './FileView';
 import { ChangesList, LogList } from './GitLists';
 import { activeTab, closeTab, cycle, noTabs, openTab, tabKey, tabLabel, type DiffKind, type Tab, type Tabs } from './tabs';
 import { ancestors, emptyTree, expand, invalidate, isLoaded, pendingLoads, ROOT, setChildren, setError, startLoading, toggle, type TreeNode, type TreeState } from './tree';
 import { repoPrefix, toCwdPath, toRepoPath } from './pathmap';
+import { buildBatch, type ReviewComment } from './review';
 import { errorOf, type LoadCache } from './useLoad';
 import './code.css';
 
@@ -34,12 +35,12 @@ function onCodePage(): boolean {
   return location.pathname.startsWith('/code/');
 }
 
-export default function CodeViewer({ sessionId, onClose, page = onCodePage(), initialFile }: CodeViewerProps) {
+export default function CodeViewer({ sessionId, onClose, send, page = onCodePage(), initialFile }: CodeViewerProps) {
   initialFile ??= page ? new URLSearchParams(location.search).get('file') ?? undefined : undefined;
   if (page) {
     return (
       <div class="cv-page">
-        <CodeBrowser sessionId={sessionId} initialFile={initialFile} onClose={onClose} page />
+        <CodeBrowser sessionId={sessionId} initialFile={initialFile} onClose={onClose} page send={null} />
       </div>
     );
   }
@@ -49,7 +50,7 @@ export default function CodeViewer({ sessionId, onClose, page = onCodePage(), in
   );
   return (
     <Sheet title="Code" wide onClose={onClose} class="cv-sheet" actions={pageLink}>
-      <CodeBrowser sessionId={sessionId} initialFile={initialFile} onClose={onClose} page={false} />
+      <CodeBrowser sessionId={sessionId} initialFile={initialFile} onClose={onClose} page={false} send={send} />
     </Sheet>
   );
 }
@@ -62,6 +63,8 @@ interface BrowserProps {
   initialFile?: string;
   onClose: () => void;
   page: boolean;
+  /** Types into the session's terminal; null where there is none (the page): no review mode. */
+  send: ((data: string) => void) | null;
 }
 
 function useGitStatus(api: ReturnType<typeof codeApi>) {
@@ -99,7 +102,7 @@ function useGitStatus(api: ReturnType<typeof codeApi>) {
   return { status, error, version };
 }
 
-function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
+function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserProps) {
   const api = useMemo(() => codeApi(sessionId), [sessionId]);
   const cache = useRef<LoadCache>(new Map()).current;
   const [tree, setTree] = useState<TreeState>(emptyTree);
@@ -109,6 +112,29 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
   const [view, setView] = useState<'side' | 'main'>(initialFile ? 'main' : 'side');
   const [blame, setBlame] = useState<Record<string, boolean>>({});
   const { status, error: statusError, version } = useGitStatus(api);
+  const [reviewing, setReviewing] = useState(false);
+  const [comments, setComments] = useState<ReviewComment[]>([]);
+  const [sent, setSent] = useState<string | null>(null);
+  const nextId = useRef(1);
+  const reviewFor = (path: string, kind: DiffKind): ReviewHooks | null => send && {
+    on: reviewing,
+    toggle: () => setReviewing((r) => !r),
+    comments: comments.filter((c) => c.path === path && c.kind === kind),
+    add: (c) => {
+      setComments((list) => [...list, { ...c, id: nextId.current++ }]);
+      setSent(null);
+    },
+    remove: (id) => setComments((list) => list.filter((c) => c.id !== id)),
+  };
+  const sendReview = () => {
+    if (!send) return;
+    const { paste, left } = buildBatch(comments);
+    if (!paste) return;
+    send(paste);
+    const n = comments.length - left.length;
+    setComments(left);
+    setSent(`Sent ${n} comment${n === 1 ? '' : 's'} to the terminal${left.length ? `; ${left.length} did not fit, send again` : ''}.`);
+  };
   const repo: RepoStatus | null = status?.isGitRepo ? status : null;
   const prefix = repoPrefix(root, repo?.repoRoot);
   const ids = useId();
@@ -233,9 +259,22 @@ function CodeBrowser({ sessionId, initialFile, onClose, page }: BrowserProps) {
             )}
             {current?.kind === 'diff' && (
               <DiffView key={tabKey(current)} api={api} cache={cache} path={current.path} kind={current.diff} version={version}
-                onOpenFile={diffFileOpener(current.path)} />
+                onOpenFile={diffFileOpener(current.path)} review={reviewFor(current.path, current.diff)} />
             )}
           </div>
+          {send && (comments.length > 0 || sent) && (
+            <div class="cv-review-bar" role="region" aria-label="Review">
+              {comments.length > 0 ? (
+                <>
+                  <span>{comments.length} review comment{comments.length === 1 ? '' : 's'}</span>
+                  <button type="button" class="btn primary cv-small" onClick={sendReview}>Send to terminal</button>
+                  <button type="button" class="btn cv-small" onClick={() => setComments([])}>Discard</button>
+                </>
+              ) : (
+                <span role="status">{sent}</span>
+              )}
+            </div>
+          )}
         </main>
       </div>
     </div>
