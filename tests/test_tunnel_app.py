@@ -180,6 +180,7 @@ async def test_share_links_use_the_public_url(tunneled: TestClient) -> None:
         (["--tunnel", "ssh"], "needs --tunnel-ssh"),
         (["--tunnel-ssh", "me@host:99999"], "invalid ssh target"),
         (["--tunnel", "cloudflared", "--persisted-tunnel"], "cannot be combined"),
+        (["--public-url", "term.example.org"], "must be an http:// or https:// URL"),
     ],
 )
 def test_refused_tunnel_options(tmp_path: Path, args: list[str], message: str) -> None:

@@ -6,6 +6,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -13,6 +14,15 @@ from termbeam_py.config import TUNNEL_PROVIDERS, ConfigError, TunnelConfig
 from termbeam_py.tunnel.providers.ssh import parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter("must be an http:// or https:// URL with a host name")
+    return value.rstrip("/")
+
 
 _OPTIONS = (
     click.option("--tunnel", "tunnel_provider", type=click.Choice(TUNNEL_PROVIDERS),
@@ -37,9 +47,9 @@ _OPTIONS = (
     click.option("--tunnel-ssh-opts", default="", metavar="OPTS",
                  help="Extra ssh arguments, e.g. \"-i ~/.ssh/tunnel_key\"."),
     click.option("--tunnel-remote-port", type=click.IntRange(0, 65535), default=80,
-                 show_default=True,
+                 show_default=True, metavar="N",
                  help="ssh: port opened on the remote host (0: the server picks one)."),
-    click.option("--public-url", default=None, metavar="URL",
+    click.option("--public-url", default=None, metavar="URL", callback=_check_url,
                  help="The URL people use to reach this server (a plain ssh host, a reverse "
                       "proxy); accepted as Host and used for the QR code. {port}: the "
                       "remote port."),

@@ -122,13 +122,13 @@ class Supervisor:
             await asyncio.sleep(delay)
 
     async def _run_once(self) -> Outcome:
+        self._login = await self.provider.login()
+        if self._login is not None and not self._login.logged_in:
+            return Outcome("login", f"{self.provider.name} is not logged in")
         try:
             await self.provider.prepare()
         except ProviderError as exc:
             return self._classify([str(exc)], str(exc))
-        self._login = await self.provider.login()
-        if self._login is not None and not self._login.logged_in:
-            return Outcome("login", f"{self.provider.name} is not logged in")
         try:
             proc = await process.spawn(self.provider.command(),
                                        keep_stdin=self.provider.keep_stdin)
@@ -162,6 +162,7 @@ class Supervisor:
                     log.debug("tunnel: %s", line)
             finally:
                 watcher.cancel()
+                await asyncio.wait({watcher})  # its login check must not outlive the run
         outcome = await self._exited(proc, tail)
         if self._unhealthy:
             outcome = Outcome("exited", f"{self.provider.name} lost its connection "
