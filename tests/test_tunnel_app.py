@@ -20,7 +20,9 @@ from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
+from termbeam_py.cli import serve
 from termbeam_py.config import TunnelConfig
+from termbeam_py.tunnel.options import tunnel_config
 from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.helpers import TermWS
 from tests.test_cli import one_line_error, run_cli
@@ -187,6 +189,34 @@ def test_refused_tunnel_options(tmp_path: Path, args: list[str], message: str) -
     result = run_cli("--config-dir", str(tmp_path), "--no-qr", *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in one_line_error(result)
+
+
+def _tunnel(*args: str) -> TunnelConfig | None:
+    """The TunnelConfig `termbeam ARGS` would run with."""
+    with serve.make_context("termbeam", list(args)) as ctx:
+        return tunnel_config(ctx.params)
+
+
+def test_options_imply_their_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _tunnel() is None  # off by default
+    assert _tunnel("--no-tunnel", "--tunnel-ssh", "me@host", "--public") is None
+    persisted = _tunnel("--persisted-tunnel")
+    assert persisted is not None
+    assert (persisted.provider, persisted.persisted, persisted.public) == (
+        "devtunnel", True, False)
+    ssh = _tunnel("--tunnel-ssh", "me@host:2200", "--tunnel-ssh-opts", "-i 'my key' -A",
+                  "--tunnel-remote-port", "0")
+    assert ssh is not None
+    assert (ssh.provider, ssh.ssh_target, ssh.ssh_options, ssh.remote_port) == (
+        "ssh", "me@host:2200", ("-i", "my key", "-A"), 0)
+    custom = _tunnel("--tunnel-cmd", "bore local {port}")
+    assert custom is not None
+    assert custom.provider == "custom"
+    monkeypatch.setenv("TERMBEAM_TUNNEL", "cloudflared")
+    from_env = _tunnel()
+    assert from_env is not None
+    assert from_env.provider == "cloudflared"
+    assert from_env.exposed
 
 
 def _pty(args: list[str], tmp_path: Path) -> ptyprocess.PtyProcess:
