@@ -10,15 +10,15 @@ import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { codeApi, type GitStatus } from './codeApi';
-import { DiffView, type ReviewHooks } from './DiffView';
+import { DiffView } from './DiffView';
 import { FileTree } from './FileTree';
 import { FileView } from './FileView';
 import { ChangesList, LogList } from './GitLists';
 import { activeTab, closeTab, cycle, noTabs, openTab, tabKey, tabLabel, type DiffKind, type Tab, type Tabs } from './tabs';
 import { ancestors, emptyTree, expand, invalidate, isLoaded, pendingLoads, ROOT, setChildren, setError, startLoading, toggle, type TreeNode, type TreeState } from './tree';
 import { repoPrefix, toCwdPath, toRepoPath } from './pathmap';
-import { buildBatch, type ReviewComment } from './review';
 import { errorOf, type LoadCache } from './useLoad';
+import { useReview } from './useReview';
 import './code.css';
 
 export interface CodeViewerProps extends PanelProps {
@@ -112,29 +112,7 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
   const [view, setView] = useState<'side' | 'main'>(initialFile ? 'main' : 'side');
   const [blame, setBlame] = useState<Record<string, boolean>>({});
   const { status, error: statusError, version } = useGitStatus(api);
-  const [reviewing, setReviewing] = useState(false);
-  const [comments, setComments] = useState<ReviewComment[]>([]);
-  const [sent, setSent] = useState<string | null>(null);
-  const nextId = useRef(1);
-  const reviewFor = (path: string, kind: DiffKind): ReviewHooks | null => send && {
-    on: reviewing,
-    toggle: () => setReviewing((r) => !r),
-    comments: comments.filter((c) => c.path === path && c.kind === kind),
-    add: (c) => {
-      setComments((list) => [...list, { ...c, id: nextId.current++ }]);
-      setSent(null);
-    },
-    remove: (id) => setComments((list) => list.filter((c) => c.id !== id)),
-  };
-  const sendReview = () => {
-    if (!send) return;
-    const { paste, left } = buildBatch(comments);
-    if (!paste) return;
-    send(paste);
-    const n = comments.length - left.length;
-    setComments(left);
-    setSent(`Sent ${n} comment${n === 1 ? '' : 's'} to the terminal${left.length ? `; ${left.length} did not fit, send again` : ''}.`);
-  };
+  const review = useReview(send);
   const repo: RepoStatus | null = status?.isGitRepo ? status : null;
   const prefix = repoPrefix(root, repo?.repoRoot);
   const ids = useId();
@@ -178,8 +156,13 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
   // On a phone the list and the content replace each other: focus left on a now-hidden row
   // would fall to <body>, out of the sheet (Esc and Tab would stop working), so move it over.
   const box = useRef<HTMLDivElement>(null);
+  const mounted = useRef(false);
   useEffect(() => {
     const el = box.current;
+    if (!mounted.current) {
+      mounted.current = true; // the sheet (or the page) decides where focus starts
+      return;
+    }
     const focused = document.activeElement as HTMLElement | null;
     if (!el || (focused && focused !== document.body && (!el.contains(focused) || focused.offsetParent !== null))) return;
     const target = view === 'main'
@@ -259,19 +242,19 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
             )}
             {current?.kind === 'diff' && (
               <DiffView key={tabKey(current)} api={api} cache={cache} path={current.path} kind={current.diff} version={version}
-                onOpenFile={diffFileOpener(current.path)} review={reviewFor(current.path, current.diff)} />
+                onOpenFile={diffFileOpener(current.path)} review={review.hooksFor(current.path, current.diff)} />
             )}
           </div>
-          {send && (comments.length > 0 || sent) && (
+          {send && (review.comments.length > 0 || review.sent) && (
             <div class="cv-review-bar" role="region" aria-label="Review">
-              {comments.length > 0 ? (
+              {review.comments.length > 0 ? (
                 <>
-                  <span>{comments.length} review comment{comments.length === 1 ? '' : 's'}</span>
-                  <button type="button" class="btn primary cv-small" onClick={sendReview}>Send to terminal</button>
-                  <button type="button" class="btn cv-small" onClick={() => setComments([])}>Discard</button>
+                  <span>{review.comments.length} review comment{review.comments.length === 1 ? '' : 's'}</span>
+                  <button type="button" class="btn primary cv-small" onClick={review.send}>Send to terminal</button>
+                  <button type="button" class="btn cv-small" onClick={review.discard}>Discard</button>
                 </>
               ) : (
-                <span role="status">{sent}</span>
+                <span role="status">{review.sent}</span>
               )}
             </div>
           )}
