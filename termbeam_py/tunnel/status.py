@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 State = Literal[
@@ -32,7 +32,6 @@ class TunnelStatus:
     """Why the tunnel is not connected: exited, url-timeout, login, network, missing-binary."""
     message: str | None = None
     """One line for a human: what happened or what to run."""
-    changed: float = field(default_factory=time.time)
 
     def expires_in(self) -> int | None:
         if self.token_expires_at is None:

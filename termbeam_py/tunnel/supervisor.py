@@ -270,7 +270,6 @@ class Supervisor:
         if _same(old, self.status):
             self.status = old  # a periodic login check that found nothing new: no broadcast
             return
-        self.status = dataclasses.replace(self.status, changed=time.time())
         if self.status.state != "disconnected" or self.status.reason is not None:
             self._ready.set()
         if self._listener is not None:
