@@ -244,7 +244,10 @@ def status_payload(cwd: str) -> dict[str, Any]:
         except GitFailed as exc:
             log.warning("git status in %s failed: %s", cwd, exc)
             raise TermbeamError("Failed to get git status") from exc
+        root = toplevel(repo)
     return {
+        # Our addition: git paths are relative to this, file routes to the session cwd.
+        "repoRoot": root,
         "branch": report.branch,
         "ahead": report.ahead,
         "behind": report.behind,

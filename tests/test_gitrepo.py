@@ -124,6 +124,7 @@ async def test_status_lists_staged_modified_untracked_and_renames(
     status = await git_api(authed, sid, "status")
 
     assert status["isGitRepo"] is True
+    assert status["repoRoot"] == str(repo)
     assert status["branch"] == "main"
     assert (status["ahead"], status["behind"]) == (0, 0)
     assert sorted(status["staged"], key=lambda e: e["path"]) == [
