@@ -1,14 +1,26 @@
 /** Small display helpers for the hub: paths, ages, names. Pure, so vitest can cover them. */
 
 /**
- * A home directory guessed from a path the server gave us (its default cwd): the server has no
- * "home" field, and on a single-user box the first /home/<user>, /Users/<user> or /root prefix
- * is the one the shells run under. Null when the path is not under a recognisable home.
+ * A home directory guessed from a path: the server has no "home" field, and on a single-user
+ * box the /home/<user>, /Users/<user> or /root prefix is the one the shells run under. Null
+ * when the path is not under a recognisable home.
  */
 export function guessHome(path: string | null | undefined): string | null {
   if (!path) return null;
   const m = /^(\/home\/[^/]+|\/Users\/[^/]+|\/root)(?:\/|$)/.exec(path);
   return m ? m[1] : null;
+}
+
+/** The home directory most of these sessions are under (by guessHome), or null. */
+export function homeOf(sessions: { cwd: string }[]): string | null {
+  const counts = new Map<string, number>();
+  for (const s of sessions) {
+    const h = guessHome(s.cwd);
+    if (h) counts.set(h, (counts.get(h) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [h, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = h;
+  return best;
 }
 
 /** `/home/ada/src/app` → `~/src/app` when home is `/home/ada`; anything else unchanged. */

@@ -145,3 +145,33 @@ describe('workspaces', () => {
     expect(removeWorkspace(list, ws.id)).toEqual([]);
   });
 });
+
+import { crumbs, parentOf, withSep } from './paths';
+
+describe('folder paths', () => {
+  it('walks up and splits into breadcrumbs', () => {
+    expect(parentOf('/a/b/c')).toBe('/a/b');
+    expect(parentOf('/a/b/')).toBe('/a');
+    expect(parentOf('/a')).toBe('/');
+    expect(parentOf('/')).toBe('/');
+    expect(parentOf('C:\\x\\y')).toBe('C:\\x');
+    expect(parentOf('C:\\x')).toBe('C:\\');
+    expect(withSep('/a')).toBe('/a/');
+    expect(withSep('/')).toBe('/');
+    expect(crumbs('/a/b')).toEqual([
+      { label: '/', path: '/' },
+      { label: 'a', path: '/a' },
+      { label: 'b', path: '/a/b' },
+    ]);
+    expect(crumbs('C:\\x\\y').map((c) => c.path)).toEqual(['C:\\', 'C:\\x', 'C:\\x\\y']);
+  });
+});
+
+import { homeOf } from './format';
+
+describe('home guess', () => {
+  it('takes the most common home among the sessions', () => {
+    expect(homeOf([{ cwd: '/home/ada/x' }, { cwd: '/root' }, { cwd: '/home/ada' }, { cwd: '/srv' }])).toBe('/home/ada');
+    expect(homeOf([{ cwd: '/srv' }])).toBeNull();
+  });
+});

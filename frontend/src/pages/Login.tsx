@@ -1,12 +1,57 @@
-/** /login: password form → POST /api/auth (sets the HttpOnly cookie) → hub. */
+/**
+ * /login: password form → POST /api/auth (sets the HttpOnly cookie) → hub. Shows the server's
+ * refusal inline: a wrong password, or the rate limit with a live "try again in N s".
+ * Share links (`/?ott=…`) are handled by the server: a valid one is swapped for a cookie and
+ * redirected to the hub; an expired or used one lands here.
+ */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError, api } from '../api';
+import { api } from '../api';
+import './login.css';
+
+/** Parse a Retry-After header (seconds or an HTTP date) into seconds; null when absent/bad. */
+export function retryAfterSeconds(header: string | null, now: number = Date.now()): number | null {
+  if (!header) return null;
+  const n = Number(header);
+  if (Number.isFinite(n)) return Math.max(0, Math.ceil(n));
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+type Outcome = { ok: true } | { ok: false; status: number; message: string; retryAfter: number | null };
+
+async function signIn(password: string): Promise<Outcome> {
+  let res: Response;
+  try {
+    res = await fetch('/api/auth', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ password }),
+    });
+  } catch {
+    return { ok: false, status: 0, message: 'Cannot reach the server', retryAfter: null };
+  }
+  if (res.ok) return { ok: true };
+  let message = `Sign-in failed (${res.status})`;
+  try {
+    const body: unknown = await res.json();
+    const text = body && typeof body === 'object' ? (body as { error?: unknown }).error : null;
+    if (typeof text === 'string' && text) message = text;
+  } catch {
+    /* not JSON */
+  }
+  return { ok: false, status: res.status, message, retryAfter: retryAfterSeconds(res.headers.get('Retry-After')) };
+}
 
 export function Login() {
   const password = useSignal('');
+  const reveal = useSignal(false);
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
+  /** Epoch ms until which the server refuses attempts (429), or 0. */
+  const lockedUntil = useSignal(0);
+  const now = useSignal(Date.now());
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -20,47 +65,90 @@ export function Login() {
       .catch(() => {});
   }, []);
 
+  useEffect(() => {
+    if (lockedUntil.value <= Date.now()) return;
+    const t = setInterval(() => {
+      now.value = Date.now();
+      if (now.value >= lockedUntil.value) {
+        clearInterval(t);
+        lockedUntil.value = 0;
+        error.value = null;
+      }
+    }, 1000);
+    return () => clearInterval(t);
+  }, [lockedUntil.value]);
+
+  const waitS = lockedUntil.value ? Math.max(0, Math.ceil((lockedUntil.value - now.value) / 1000)) : 0;
+
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (busy.value) return;
+    if (busy.value || waitS > 0) return;
     busy.value = true;
     error.value = null;
-    try {
-      await api.login(password.value);
+    const out = await signIn(password.value);
+    if (out.ok) {
       location.href = '/';
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) error.value = 'Incorrect password';
-      else error.value = err instanceof Error ? err.message : String(err);
-      password.value = '';
-      input.current?.focus();
-    } finally {
-      busy.value = false;
+      return;
     }
+    busy.value = false;
+    if (out.status === 401) error.value = 'Incorrect password';
+    else if (out.status === 429) {
+      error.value = out.message;
+      now.value = Date.now();
+      lockedUntil.value = now.value + (out.retryAfter ?? 60) * 1000;
+    } else error.value = out.message;
+    password.value = '';
+    input.current?.focus();
   };
 
   return (
     <main class="login">
-      <form class="login-card" onSubmit={submit}>
+      <form class="login-card" onSubmit={submit} aria-label="Sign in to TermBeam">
         <h1 class="brand">TermBeam</h1>
+        <p class="muted login-hint">Enter the password shown when the server started.</p>
         {/* Lets password managers pair the saved password with this server. */}
         <input class="sr-only" type="text" name="username" autocomplete="username" value="termbeam" readOnly tabIndex={-1} aria-hidden="true" />
         <label for="password">Password</label>
-        <input
-          id="password"
-          ref={input}
-          type="password"
-          name="password"
-          autocomplete="current-password"
-          required
-          value={password.value}
-          onInput={(e) => (password.value = (e.target as HTMLInputElement).value)}
-        />
-        <button type="submit" class="btn primary" disabled={busy.value}>
+        <div class="pw-row">
+          <input
+            id="password"
+            ref={input}
+            // Preact's input types are split by `type`; both values accept the same attributes here.
+            type={(reveal.value ? 'text' : 'password') as 'text'}
+            name="password"
+            autocomplete="current-password"
+            autocapitalize="off"
+            spellcheck={false}
+            required
+            aria-invalid={error.value ? true : undefined}
+            aria-describedby={error.value ? 'login-error' : undefined}
+            value={password.value}
+            onInput={(e) => (password.value = (e.target as HTMLInputElement).value)}
+          />
+          <button
+            type="button"
+            class="btn pw-toggle"
+            aria-controls="password"
+            onClick={() => {
+              reveal.value = !reveal.value;
+              input.current?.focus();
+            }}
+          >
+            {reveal.value ? 'Hide' : 'Show'}
+            <span class="sr-only"> password</span>
+          </button>
+        </div>
+        <button type="submit" class="btn primary" disabled={busy.value || waitS > 0}>
           {busy.value ? 'Signing in…' : 'Sign in'}
         </button>
         {error.value && (
-          <p class="error" role="alert">
+          <p class="error" id="login-error" role="alert">
             {error.value}
+          </p>
+        )}
+        {waitS > 0 && (
+          <p class="muted login-wait" aria-live="polite">
+            Try again in {waitS} s.
           </p>
         )}
       </form>
