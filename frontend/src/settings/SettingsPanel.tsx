@@ -86,19 +86,25 @@ function WorkspaceRow({ ws, index, count }: { ws: Workspace; index: number; coun
   const list = prefs.value.workspaces;
   const set = (workspaces: Workspace[]) => updatePrefs({ workspaces });
   const n = ws.sessions.length;
+  // What is being typed, kept apart from prefs until committed: a save landing meanwhile
+  // re-renders the row and must not put the old name back into the field.
+  const draft = useSignal<string | null>(null);
+  const commit = () => {
+    const name = draft.value?.trim();
+    draft.value = null;
+    if (name && name !== ws.name) set(renameWorkspace(prefs.value.workspaces, ws.id, name));
+  };
   return (
     <li class="workspace-row">
       <input
         type="text"
         class="workspace-name"
         aria-label={`Name of workspace ${index + 1}`}
-        value={ws.name}
+        value={draft.value ?? ws.name}
         maxLength={128}
-        onChange={(e) => {
-          const name = e.currentTarget.value.trim();
-          if (name) set(renameWorkspace(list, ws.id, name));
-          else e.currentTarget.value = ws.name;
-        }}
+        onInput={(e) => (draft.value = e.currentTarget.value)}
+        onChange={commit}
+        onBlur={commit}
       />
       <span class="muted workspace-count">
         {n} session{n === 1 ? '' : 's'}
