@@ -7,7 +7,7 @@ import { useEffect } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { Hub } from './pages/Hub';
 import { Login } from './pages/Login';
-import type { PanelProps } from './ui/panels';
+import type { CodeViewerProps } from './code/CodeViewer';
 
 /** Render a lazily imported component, with a loading line and a failure message. */
 function Lazy<P extends object>({ load, props }: { load: () => Promise<ComponentType<P>>; props: P }) {
@@ -54,7 +54,8 @@ export function App() {
   const code = /^\/code\/([^/]+)$/.exec(path);
   if (code) {
     const id = decodeURIComponent(code[1]);
-    const props: PanelProps = {
+    const props: CodeViewerProps = {
+      page: true,
       sessionId: id,
       onClose: codeViewerClose(id),
       send: () => {}, // no terminal on this page: review comments need the terminal's overlay

@@ -156,6 +156,19 @@ describe('ReconnectController overlay', () => {
     expect(c.retryAt! - Date.now()).toBe(500);
   });
 
+  it('retryNow() also abandons an attempt that is still connecting', () => {
+    const { c, connect } = setup();
+    c.start();
+    c.closed();
+    vi.advanceTimersByTime(500); // attempt 2 is now pending
+    expect(c.state).toBe('connecting');
+    c.retryNow();
+    expect(connect).toHaveBeenCalledTimes(3);
+    c.attached();
+    c.retryNow(); // healthy: nothing to do
+    expect(connect).toHaveBeenCalledTimes(3);
+  });
+
   it('stop() hides the overlay', () => {
     const { c, overlay } = setup();
     c.start();

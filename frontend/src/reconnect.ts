@@ -113,11 +113,15 @@ export class ReconnectController {
     this.open();
   }
 
-  /** The user asked to retry now: reconnect at once and start the backoff over. */
+  /**
+   * The user asked to retry now: reconnect at once (abandoning an attempt still pending) and
+   * start the backoff over. The caller drops its pending socket first.
+   */
   retryNow(): void {
-    if (this.state !== 'waiting') return;
+    if (this.state !== 'waiting' && this.state !== 'connecting') return;
     this.backoff.reset();
-    this.wake();
+    this.clearRetry();
+    this.open();
   }
 
   /** Never reconnect again (exit, session not found, page teardown). */

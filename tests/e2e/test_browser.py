@@ -6,6 +6,7 @@ conftest.py, on a desktop viewport and on a 390×844 touch viewport.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import time
@@ -23,6 +24,18 @@ from browser_common import (
 )
 
 pytestmark = BROWSER_MARKS
+
+_clients = itertools.count(1)
+
+
+def as_new_client(page: Any) -> Any:
+    """Give the page its own client address for the server's per-address rate limits.
+
+    X-Forwarded-For is trusted from a loopback peer (as behind the tunnel proxy), so each test
+    counts as its own client instead of all of them sharing 127.0.0.1's 120 requests a minute.
+    """
+    page.set_extra_http_headers({"X-Forwarded-For": f"198.51.100.{next(_clients)}"})
+    return page
 
 
 def login(page: Any, server: ServerProcess) -> None:
@@ -70,7 +83,7 @@ def run_echo(page: Any, focus: str = "tap") -> str:
 
 
 def test_wrong_password_is_refused(desktop_page: Any, server: ServerProcess) -> None:
-    page = desktop_page
+    page = as_new_client(desktop_page)
     page.goto("/login")
     page.get_by_label("Password").fill("definitely-not-" + server.password)
     page.get_by_role("button", name="Sign in").click()
@@ -79,7 +92,7 @@ def test_wrong_password_is_refused(desktop_page: Any, server: ServerProcess) -> 
 
 
 def test_desktop_login_create_and_echo(desktop_page: Any, server: ServerProcess) -> None:
-    page = desktop_page
+    page = as_new_client(desktop_page)
     login(page, server)
     create_session(page, "e2e-desktop")
     # The new session is the selected tab of the workspace.
@@ -89,7 +102,7 @@ def test_desktop_login_create_and_echo(desktop_page: Any, server: ServerProcess)
 
 
 def test_reload_and_reopen_keep_output(authed_page: Any) -> None:
-    page = authed_page
+    page = as_new_client(authed_page)
     open_hub(page)
     url = create_session(page, "e2e-reload")
     marker = run_echo(page, focus="click")
@@ -108,7 +121,7 @@ def test_reload_and_reopen_keep_output(authed_page: Any) -> None:
 
 
 def test_phone_login_create_echo_and_key_row(phone_page: Any, server: ServerProcess) -> None:
-    page = phone_page
+    page = as_new_client(phone_page)
     login(page, server)
     create_session(page, "e2e-phone")
 
@@ -133,7 +146,7 @@ def test_phone_login_create_echo_and_key_row(phone_page: Any, server: ServerProc
 
 def test_flood_then_key_row_ctrl_c(phone_page: Any, server: ServerProcess) -> None:
     """`yes` floods the terminal for 3 s: the page keeps answering, ^C brings the prompt back."""
-    page = phone_page
+    page = as_new_client(phone_page)
     login(page, server)
     create_session(page, "e2e-flood")
     page.locator(".term-host").tap()
@@ -155,7 +168,7 @@ def test_flood_then_key_row_ctrl_c(phone_page: Any, server: ServerProcess) -> No
 
 
 def test_delete_session_from_hub(authed_page: Any) -> None:
-    page = authed_page
+    page = as_new_client(authed_page)
     open_hub(page)
     create_session(page, "e2e-delete-me")
     page.get_by_role("link", name="Back to sessions").click()
@@ -167,7 +180,7 @@ def test_delete_session_from_hub(authed_page: Any) -> None:
 
 
 def test_exit_shows_session_ended(authed_page: Any) -> None:
-    page = authed_page
+    page = as_new_client(authed_page)
     open_hub(page)
     create_session(page, "e2e-exit")
     page.locator(".term-host").click()
@@ -182,7 +195,7 @@ def test_exit_shows_session_ended(authed_page: Any) -> None:
 
 
 def test_unknown_session_shows_not_found(authed_page: Any) -> None:
-    page = authed_page
+    page = as_new_client(authed_page)
     open_hub(page)
     page.goto("/terminal?id=does-not-exist")
     expect(page.get_by_role("heading", name="Session not found")).to_be_visible()
@@ -199,7 +212,7 @@ TRACK_SOCKETS = """(() => {
 
 
 def test_reconnect_resumes_without_duplicates(authed_page: Any) -> None:
-    page = authed_page
+    page = as_new_client(authed_page)
     page.context.add_init_script(TRACK_SOCKETS)
     sent: list[str] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(str(f))))

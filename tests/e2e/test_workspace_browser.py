@@ -126,9 +126,13 @@ def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     first, second = fresh_sessions(page, "tab-one", "tab-two")
     open_terminal(page, first)
     expect(page.get_by_role("tab")).to_have_count(2)
-    expect(page.get_by_role("tab", name="tab-one")).to_have_attribute("aria-selected", "true")
+    tab_one = page.get_by_role("tab", name="tab-one")
+    expect(tab_one).to_have_attribute("aria-selected", "true")
     echo_in(page, first)
     screenshot(page, "terminal-desktop")
+    late = "late-" + secrets.token_hex(4)
+    page.keyboard.type(f"sleep 2; echo {late}")
+    page.keyboard.press("Enter")
 
     page.get_by_role("tab", name="tab-two").click()
     expect(page).to_have_url(re.compile(rf"/terminal\?id={second}$"))
@@ -136,6 +140,12 @@ def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     page.wait_for_function(PANE_CONTAINS, arg=[second, "$"])
     expect(pane(page, first)).to_be_hidden()
     echo_in(page, second)
+    # Output in the hidden tab marks it unread; hovering it previews its last lines.
+    expect(tab_one.get_by_role("img", name="new output")).to_be_visible()
+    tab_one.hover()
+    expect(page.get_by_role("tooltip")).to_contain_text(late)
+    tab_one.click()
+    expect(tab_one.get_by_role("img", name="new output")).to_have_count(0)
     assert page.errors == []
 
 
@@ -165,7 +175,8 @@ def test_split_view_has_two_live_terminals(authed_page: Any) -> None:
     expect(pane(page, left)).to_be_visible()
     expect(pane(page, right)).to_be_visible()
     a, b = pane(page, left).bounding_box(), pane(page, right).bounding_box()
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     assert a["x"] + a["width"] <= b["x"] + 1  # side by side
     page.wait_for_function(PANE_CONTAINS, arg=[right, "$"])
     first = echo_in(page, left)
@@ -178,7 +189,8 @@ def test_split_view_has_two_live_terminals(authed_page: Any) -> None:
     palette_run(page, "split")  # vertical → horizontal
     expect(page.locator(".ws-panes.split-horizontal")).to_be_visible()
     a, b = pane(page, left).bounding_box(), pane(page, right).bounding_box()
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     assert a["y"] + a["height"] <= b["y"] + 1  # stacked
     palette_run(page, "split")  # horizontal → off
     expect(pane(page, right)).to_be_hidden()
@@ -193,7 +205,8 @@ def test_drag_reorders_tabs_and_the_order_survives_reload(authed_page: Any) -> N
     assert tab_names(page) == ["drag-a", "drag-b", "drag-c"]
     src = page.get_by_role("tab", name="drag-a").bounding_box()
     dst = page.get_by_role("tab", name="drag-c").bounding_box()
-    assert src is not None and dst is not None
+    assert src is not None
+    assert dst is not None
     page.mouse.move(src["x"] + src["width"] / 2, src["y"] + src["height"] / 2)
     page.mouse.down()
     page.mouse.move(dst["x"] + dst["width"] - 2, dst["y"] + dst["height"] / 2, steps=12)
@@ -215,7 +228,8 @@ def test_close_tabs_and_return_to_the_hub(authed_page: Any) -> None:
     page.get_by_role("button", name="Close session close-gone").click()
     expect(page.get_by_role("tab")).to_have_count(1)
     page.wait_for_function(
-        "(id) => fetch('/api/sessions').then((r) => r.json()).then((l) => !l.some((s) => s.id === id))",
+        "(id) => fetch('/api/sessions').then((r) => r.json())"
+        ".then((l) => !l.some((s) => s.id === id))",
         arg=gone,
     )
     # Closing the last tab deletes it too and goes back to the session list.
@@ -293,7 +307,8 @@ PASTE = """(text) => {
     const area = document.querySelector('.ws-pane:not(.hidden) .xterm-helper-textarea');
     const data = new DataTransfer();
     data.setData('text/plain', text);
-    area.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+    area.dispatchEvent(new ClipboardEvent('paste',
+        {clipboardData: data, bubbles: true, cancelable: true}));
 }"""
 
 
@@ -307,7 +322,9 @@ def test_two_megabyte_paste_arrives_byte_exact(authed_page: Any) -> None:
     text = "\n".join(lines) + "\n"
     digest = hashlib.sha256(text.encode()).hexdigest()
     pane(page, sid).locator(".term-host").click()
-    page.keyboard.type("stty -echo; cat > paste.txt; stty echo; wc -c < paste.txt; sha256sum paste.txt")
+    page.keyboard.type(
+        "stty -echo; cat > paste.txt; stty echo; wc -c < paste.txt; sha256sum paste.txt"
+    )
     page.keyboard.press("Enter")
     page.evaluate(PASTE, text)
     page.keyboard.press("Control+d")
@@ -333,9 +350,105 @@ def test_phone_workspace_fits_the_screen(phone: Any) -> None:
     dialog = page.get_by_role("dialog", name="Tools")
     expect(dialog).to_be_visible()
     box = dialog.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    assert page.errors == []
+
+
+# Test-only instrumentation: remember the page's sockets and refuse new ones on demand.
+FLAKY_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.__refuse = false;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(window.__refuse ? 'ws://127.0.0.1:9/ws' : url, protocols);
+      window.__sockets.push(this);
+    }
+  };
+})();"""
+
+
+def test_lost_connection_shows_bar_then_overlay_and_retry(authed_page: Any) -> None:
+    page = authed_page
+    page.context.add_init_script(FLAKY_SOCKETS)
+    (sid,) = fresh_sessions(page, "flaky")
+    open_terminal(page, sid)
+    echo_in(page, sid)
+    page.evaluate("() => { window.__refuse = true; window.__sockets.forEach((s) => s.close()); }")
+    expect(pane(page, sid).get_by_role("status")).to_have_text("Reconnecting…")
+    overlay = pane(page, sid).get_by_role("dialog", name="Connection lost")
+    expect(overlay).to_be_visible(timeout=10_000)
+    expect(overlay).to_contain_text(re.compile(r"Retrying in \d+ s|Connecting"))
+    page.evaluate("() => { window.__refuse = false; }")
+    overlay.get_by_role("button", name="Retry now").click()
+    expect(overlay).to_be_hidden()
+    expect(pane(page, sid).get_by_role("status")).to_have_count(0)
+    echo_in(page, sid)
+    assert page.errors == []
+
+
+#: Whether the pane's rows stay unchanged for 250 ms (a coasting scroll has stopped).
+SETTLED = """(id) => new Promise((resolve) => {
+    const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
+    const text = () => rows.textContent;
+    const before = text();
+    setTimeout(() => resolve(text() === before), 250);
+})"""
+
+
+def touch(cdp: Any, kind: str, *points: tuple[float, float]) -> None:
+    cdp.send(
+        "Input.dispatchTouchEvent",
+        {
+            "type": kind,
+            "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)],
+        },
+    )
+
+
+def test_phone_swipe_scrolls_back_and_pinch_zooms(phone: Any) -> None:
+    page = phone
+    (sid,) = fresh_sessions(page, "swipe")
+    open_terminal(page, sid)
+    pane(page, sid).locator(".term-host").tap()
+    page.keyboard.type("seq 1 400")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "400"])
+    to_bottom = page.get_by_role("button", name="Scroll to bottom")
+    expect(to_bottom).to_have_count(0)
+    cdp = page.context.new_cdp_session(page)
+    touch(cdp, "touchStart", (200, 250))
+    for y in range(260, 700, 20):  # finger down = back into the scrollback
+        touch(cdp, "touchMove", (200, y))
+    touch(cdp, "touchEnd")
+    expect(to_bottom).to_be_visible()
+    page.wait_for_function(SETTLED, arg=sid, polling=100)  # the swipe's momentum ran out
+    assert not page.evaluate(PANE_ROW, [sid, "400"])  # the newest line scrolled out of view
+    # A click: right after synthetic CDP touches Chromium may treat a tap as half a double tap.
+    to_bottom.click()
+    expect(to_bottom).to_have_count(0)
+    page.wait_for_function(PANE_ROW, arg=[sid, "400"])
+
+    size = "() => JSON.parse(localStorage.getItem('termbeam-prefs') || '{}').fontSize ?? 14"
+    before = page.evaluate(size)
+    touch(cdp, "touchStart", (150, 400), (240, 400))
+    for d in range(50, 160, 10):  # fingers apart = larger text
+        touch(cdp, "touchMove", (195 - d, 400), (195 + d, 400))
+    touch(cdp, "touchEnd")
+    page.wait_for_function(f"() => ({size})() > {before}")
+    assert page.errors == []
+
+
+def test_code_page_route(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "code-page")
+    page.goto(f"/code/{sid}")
+    expect(page.locator(".cv-page")).to_be_visible()
+    expect(page.get_by_text("Could not load this screen")).to_have_count(0)
     assert page.errors == []
 
 
@@ -345,9 +458,11 @@ def test_first_visit_bundle_is_small(phone: Any) -> None:
     assets: set[str] = set()
     page.on(
         "response",
-        lambda r: assets.add(r.url.split("/assets/", 1)[1])
-        if "/assets/" in r.url and r.url.endswith((".js", ".css"))
-        else None,
+        lambda r: (
+            assets.add(r.url.split("/assets/", 1)[1])
+            if "/assets/" in r.url and r.url.endswith((".js", ".css"))
+            else None
+        ),
     )
     (sid,) = fresh_sessions(page, "bundle")
     expect(page.get_by_role("button", name="+ New session")).to_be_visible()
@@ -356,6 +471,7 @@ def test_first_visit_bundle_is_small(phone: Any) -> None:
     build = STATIC_INDEX.parent / "assets"
     sizes = {name: len(gzip.compress((build / name).read_bytes(), 9)) for name in sorted(assets)}
     total = sum(sizes.values())
-    assert any(n.endswith(".css") for n in sizes) and any(n.endswith(".js") for n in sizes)
+    assert any(n.endswith(".css") for n in sizes)
+    assert any(n.endswith(".js") for n in sizes)
     assert total <= BUNDLE_LIMIT_BYTES, json.dumps(sizes, indent=1)
     print(f"first visit: {total / 1024:.1f} KB gzipped in {len(sizes)} files")

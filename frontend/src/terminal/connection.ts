@@ -10,6 +10,8 @@ import { ReconnectController, ResizeThrottle } from '../reconnect';
 import { InputSender } from './input';
 
 export const PING_INTERVAL_MS = 15_000;
+/** A socket that has not attached by then is given up on (browsers can stall failing connects). */
+export const CONNECT_TIMEOUT_MS = 10_000;
 const HIDDEN_ZOMBIE_MS = 30_000;
 
 export interface ConnectionEvents {
@@ -33,6 +35,7 @@ export class TerminalConnection {
   private isAttached = false;
   private replayedThisSocket = false;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private hiddenAt: number | null = null;
   private readonly pipeline: OutputPipeline;
   private readonly reconnect: ReconnectController;
@@ -83,8 +86,11 @@ export class TerminalConnection {
     this.inputs.push(data);
   }
 
-  /** Reconnect at once (the overlay's "Retry now"). */
+  /** Reconnect at once (the overlay's "Retry now"), dropping an attempt that is still pending. */
   retryNow(): void {
+    const state = this.reconnect.state;
+    if (state !== 'waiting' && state !== 'connecting') return;
+    this.dropSocket();
     this.reconnect.retryNow();
   }
 
@@ -114,6 +120,12 @@ export class TerminalConnection {
     }
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (ws !== this.ws || this.isAttached) return;
+      this.dropSocket();
+      this.reconnect.closed();
+    }, CONNECT_TIMEOUT_MS);
     this.isAttached = false;
     this.replayedThisSocket = false;
     ws.onopen = () => {
@@ -135,6 +147,7 @@ export class TerminalConnection {
     ws.onclose = () => {
       if (ws !== this.ws) return;
       this.clearPing();
+      this.clearConnectTimer();
       this.ws = null;
       this.isAttached = false;
       this.reconnect.closed();
@@ -144,6 +157,7 @@ export class TerminalConnection {
   private handle(msg: ServerMsg): void {
     switch (msg.type) {
       case 'attached':
+        this.clearConnectTimer();
         if (!msg.resumed && msg.seq !== undefined && !this.replayedThisSocket) this.pipeline.resetSeq(msg.seq);
         this.isAttached = true;
         this.reconnect.attached();
@@ -185,8 +199,14 @@ export class TerminalConnection {
     }
   }
 
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
   private dropSocket(): void {
     this.clearPing();
+    this.clearConnectTimer();
     const ws = this.ws;
     this.ws = null;
     this.isAttached = false;

@@ -22,7 +22,13 @@ function distance(t: TouchList): number {
   return Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
 }
 
-export function installTouch(el: HTMLElement, target: TouchTarget): () => void {
+export interface TouchHandle {
+  /** Stop a coasting scroll (e.g. the user jumped to the bottom). */
+  stop(): void;
+  dispose(): void;
+}
+
+export function installTouch(el: HTMLElement, target: TouchTarget): TouchHandle {
   const { term } = target;
   const lineHeight = () => {
     const screen = el.querySelector('.xterm-screen');
@@ -136,11 +142,14 @@ export function installTouch(el: HTMLElement, target: TouchTarget): () => void {
   el.addEventListener('touchmove', onMove, opts);
   el.addEventListener('touchend', onEnd, opts);
   el.addEventListener('touchcancel', onEnd, opts);
-  return () => {
-    stopMomentum();
-    el.removeEventListener('touchstart', onStart, opts);
-    el.removeEventListener('touchmove', onMove, opts);
-    el.removeEventListener('touchend', onEnd, opts);
-    el.removeEventListener('touchcancel', onEnd, opts);
+  return {
+    stop: stopMomentum,
+    dispose: () => {
+      stopMomentum();
+      el.removeEventListener('touchstart', onStart, opts);
+      el.removeEventListener('touchmove', onMove, opts);
+      el.removeEventListener('touchend', onEnd, opts);
+      el.removeEventListener('touchcancel', onEnd, opts);
+    },
   };
 }

@@ -16,7 +16,7 @@ import { trackVisualViewport } from '../viewport';
 import { transformSoftInput } from '../keybar/sticky';
 import { TerminalConnection } from './connection';
 import { RENDERER_KEY, wantWebgl } from './renderer';
-import { installTouch } from './touch';
+import { installTouch, type TouchHandle } from './touch';
 import { ringBell } from './bell';
 
 export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' } | null;
@@ -71,6 +71,8 @@ export class TerminalView {
   private host: HTMLElement | null = null;
   private cleanups: Array<() => void> = [];
   private raf = 0;
+  private scrollRaf = 0;
+  private touch: TouchHandle | null = null;
 
   constructor(
     readonly sessionId: string,
@@ -125,8 +127,8 @@ export class TerminalView {
       term.onData((d) => this.send(transformSoftInput(d))),
       term.onBinary((d) => this.send(d)),
       term.onResize(({ cols, rows }) => this.conn.setSize(cols, rows)),
-      term.onScroll(() => this.updateScrolled()),
-      term.onWriteParsed(() => this.updateScrolled()),
+      term.onScroll(() => this.scheduleScrollCheck()),
+      term.onWriteParsed(() => this.scheduleScrollCheck()),
       term.onBell(() => ringBell(this.hooks.name())),
     ];
     this.cleanups.push(() => subs.forEach((s) => s.dispose()));
@@ -134,14 +136,18 @@ export class TerminalView {
     ro.observe(host);
     this.cleanups.push(() => ro.disconnect());
     this.cleanups.push(trackVisualViewport(() => this.scheduleFit()));
-    this.cleanups.push(
-      installTouch(host, {
-        term,
-        send: (d) => this.send(d),
-        previewFontSize: (size) => this.setFontSize(size),
-        commitFontSize: (size) => this.hooks.fontSizeChosen(size),
-      }),
-    );
+    this.touch = installTouch(host, {
+      term,
+      send: (d) => this.send(d),
+      previewFontSize: (size) => this.setFontSize(size),
+      commitFontSize: (size) => this.hooks.fontSizeChosen(size),
+    });
+    this.cleanups.push(() => this.touch?.dispose());
+    // Touching anything in the pane (e.g. the scroll-to-bottom button) stops a coasting scroll.
+    const pane = host.parentElement;
+    const stopCoast = () => this.touch?.stop();
+    pane?.addEventListener('touchstart', stopCoast, { capture: true, passive: true });
+    this.cleanups.push(() => pane?.removeEventListener('touchstart', stopCoast, { capture: true }));
     this.fitNow();
     this.conn.start();
     void tryWebgl(term);
@@ -174,6 +180,7 @@ export class TerminalView {
   }
 
   scrollToBottom(): void {
+    this.touch?.stop();
     this.term.scrollToBottom();
     this.updateScrolled();
   }
@@ -205,10 +212,20 @@ export class TerminalView {
 
   dispose(): void {
     cancelAnimationFrame(this.raf);
+    cancelAnimationFrame(this.scrollRaf);
     this.cleanups.forEach((c) => c());
     this.cleanups = [];
     this.conn.dispose();
     this.term.dispose();
+  }
+
+  /** Checked once per frame: mid-write the viewport can trail the buffer for a moment. */
+  private scheduleScrollCheck(): void {
+    if (this.scrollRaf) return;
+    this.scrollRaf = requestAnimationFrame(() => {
+      this.scrollRaf = 0;
+      this.updateScrolled();
+    });
   }
 
   private updateScrolled(): void {
