@@ -22,9 +22,20 @@ export default function AgentsPanel(props: PanelProps) {
   const moved = useSignal<{ id: string; folder: string } | null>(null);
   const openBtn = useRef<HTMLButtonElement>(null);
 
+  const listRef = useRef<HTMLUListElement>(null);
+
   useEffect(() => {
     if (moved.value) openBtn.current?.focus();
   }, [moved.value]);
+
+  // The list arrives after the sheet took focus: move it to the first Launch button unless
+  // the user has already gone somewhere else.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active.classList.contains('sheet')) {
+      listRef.current?.querySelector<HTMLButtonElement>('.ag-launch')?.focus();
+    }
+  }, [agents.value]);
 
   useEffect(() => {
     api
@@ -88,7 +99,7 @@ export default function AgentsPanel(props: PanelProps) {
       ) : list.length === 0 ? (
         <p class="ag-empty">No AI coding agents were found on the server’s PATH (Claude Code, Copilot, Codex, Aider, OpenCode, Gemini CLI).</p>
       ) : (
-        <ul class="ag-list" aria-label="Detected agents">
+        <ul class="ag-list" ref={listRef} aria-label="Detected agents">
           {list.map((a) => (
             <li key={a.id} class="ag-row">
               <div class="ag-main ag-static">

@@ -227,7 +227,7 @@ export default function ResumePanel({ onClose, onBack }: ResumePanelProps) {
                   </span>
                 </button>
                 <button type="button" class="btn ag-copy" aria-label={`Copy resume command for ${name}`} onClick={() => void copy(s)}>
-                  {copyState?.ok ? 'Copied' : 'Copy command'}
+                  {copyState?.ok ? 'Copied' : 'Copy'}
                 </button>
                 {copyState && !copyState.ok && (
                   <label class="ag-manual">
