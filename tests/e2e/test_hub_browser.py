@@ -405,10 +405,16 @@ def test_phone_swipe_left_deletes(phone: Any, api: Any) -> None:
 def test_keyboard_delete_on_desktop(desktop: Any, api: Any) -> None:
     tag = secrets.token_hex(3)
     doomed = create(api, name=f"kbd-{tag}")
+    create(api, name=f"repo-{tag}", cwd=str(ROOT), color="#c084fc")
     page = desktop
     page.goto("/")
     link = page.get_by_role("link", name=f"Open session kbd-{tag}")
     expect(link).to_be_visible()
+    # The checkout is a git repository: its card gets a branch badge once git has answered.
+    badge = card(page, f"repo-{tag}").get_by_role("img", name=re.compile(r"^Git branch "))
+    expect(badge).to_be_visible(timeout=10_000)
+    branch = next(s for s in sessions(api) if s["name"] == f"repo-{tag}")["git"]["branch"]
+    expect(badge).to_have_attribute("aria-label", re.compile(rf"^Git branch {re.escape(branch)}"))
     shot(page, "hub-desktop")
     link.focus()
     page.keyboard.press("Tab")

@@ -8,6 +8,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api';
 import { basename } from './format';
+import { FolderIcon } from './icons';
 import { crumbs, parentOf, withSep } from './paths';
 
 export interface FolderBrowserProps {
@@ -115,7 +116,7 @@ export function FolderBrowser({ start, onPick }: FolderBrowserProps) {
         {dirs.value.map((d) => (
           <li key={d}>
             <button type="button" class="fb-item" onClick={() => go(d)}>
-              <span aria-hidden="true">📁</span> {basename(d)}
+              <FolderIcon /> {basename(d)}
             </button>
           </li>
         ))}

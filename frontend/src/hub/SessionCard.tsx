@@ -6,6 +6,7 @@
 import { useSignal } from '@preact/signals';
 import { useRef } from 'preact/hooks';
 import type { SessionInfo } from '../api';
+import { BranchIcon } from './icons';
 import { formatAge, shellName, shortenPath, toMillis } from './format';
 
 export function terminalUrl(id: string): string {
@@ -36,7 +37,9 @@ function GitBadge({ git }: { git: SessionInfo['git'] }) {
   const label = `Git branch ${git.branch}${st ? (dirty ? `, ${st.summary}` : ', clean') : ''}`;
   return (
     <span class={`git-badge${dirty ? ' dirty' : ''}`} title={label} aria-label={label} role="img">
-      <span aria-hidden="true">⎇ {git.branch}</span>
+      <span aria-hidden="true" class="git-branch">
+        <BranchIcon /> {git.branch}
+      </span>
       {st && <span aria-hidden="true" class="git-state">{dirty ? `● ${st.summary}` : '✓'}</span>}
     </span>
   );

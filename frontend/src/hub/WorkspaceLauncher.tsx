@@ -8,6 +8,7 @@ import { prefs, updatePrefs, type Workspace } from '../state/prefs';
 import { launchWorkspace, MAX_WORKSPACES, removeWorkspace, renameWorkspace, suggestName, upsertWorkspace, workspaceFromSessions } from './workspaces';
 import type { AgentInfo } from '../api';
 import { windowSize } from './size';
+import { TrashIcon } from './icons';
 
 export interface WorkspaceLauncherProps {
   sessions: SessionInfo[];
@@ -85,7 +86,7 @@ function WorkspaceRow({ ws, onLaunched }: { ws: Workspace; onLaunched: (id: stri
               ✎
             </button>
             <button type="button" class="btn icon danger" aria-label={`Delete workspace ${ws.name}`} title="Delete workspace" onClick={remove}>
-              🗑
+              <TrashIcon />
             </button>
           </div>
         </div>
