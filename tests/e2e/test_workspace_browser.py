@@ -197,6 +197,31 @@ def test_split_view_has_two_live_terminals(authed_page: Any) -> None:
     assert page.errors == []
 
 
+def test_new_tab_and_settings_shortcut(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "first-tab")
+    open_terminal(page, sid)
+    page.get_by_role("button", name="New session", exact=True).click()
+    dialog = page.get_by_role("dialog", name="New session")
+    form = dialog.get_by_role("form", name="New session")
+    form.get_by_label("Name").fill("second-tab")
+    form.get_by_role("button", name="Create").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("tab", name="second-tab")).to_have_attribute("aria-selected", "true")
+    expect(page).to_have_url(re.compile(r"/terminal\?id=(?!" + sid + r")[^&]+$"))
+    new_id = page.url.split("id=", 1)[1]
+    page.wait_for_function(PANE_CONTAINS, arg=[new_id, "$"])
+    echo_in(page, new_id)
+    expect(page.get_by_role("tab")).to_have_count(2)
+
+    page.keyboard.press("Control+,")
+    settings = page.get_by_role("dialog", name="Settings")
+    expect(settings).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(settings).to_be_hidden()
+    assert page.errors == []
+
+
 def test_drag_reorders_tabs_and_the_order_survives_reload(authed_page: Any) -> None:
     page = authed_page
     ids = fresh_sessions(page, "drag-a", "drag-b", "drag-c")
@@ -432,6 +457,20 @@ def test_phone_swipe_scrolls_back_and_pinch_zooms(phone: Any) -> None:
     to_bottom.click()
     expect(to_bottom).to_have_count(0)
     page.wait_for_function(PANE_ROW, arg=[sid, "400"])
+
+    # In a full-screen program the same swipe becomes arrow keys: less scrolls forward.
+    pane(page, sid).locator(".term-host").click()
+    expect(pane(page, sid).locator(".xterm-helper-textarea")).to_be_focused()
+    page.keyboard.type("seq 1 400 | less")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "30"])
+    assert page.evaluate(PANE_ROW, [sid, "1"])
+    touch(cdp, "touchStart", (200, 650))
+    for y in range(640, 200, -20):  # finger up = further down the text
+        touch(cdp, "touchMove", (200, y))
+    touch(cdp, "touchEnd")
+    page.wait_for_function(f"(a) => !({PANE_ROW})(a)", arg=[sid, "1"])
+    page.keyboard.press("q")
 
     size = "() => JSON.parse(localStorage.getItem('termbeam-prefs') || '{}').fontSize ?? 14"
     before = page.evaluate(size)

@@ -59,7 +59,11 @@ export function Pane({ view, visible, slot, focused, background, onFocus, onNewS
       )}
       <div class="term-host" ref={host} style={{ background }} onClick={() => view.focus()} />
       {view.scrolledUp.value && !end && (
-        <button type="button" class="btn ws-to-bottom" aria-label="Scroll to bottom" title="Scroll to bottom" onClick={() => view.scrollToBottom()}>
+        <button type="button" class="btn ws-to-bottom" aria-label="Scroll to bottom" title="Scroll to bottom" onClick={() => {
+            view.scrollToBottom();
+            // Keep typing where you were; on touch screens that would pop the keyboard up.
+            if (!window.matchMedia('(pointer: coarse)').matches) view.focus();
+          }}>
           ↓
         </button>
       )}
