@@ -149,6 +149,10 @@ def test_empty_hub_shows_tips_and_one_new_button(phone: Any, api: Any) -> None:
     expect(tip).to_have_text(first)
     expect(page.locator(".hub-foot")).to_have_text(re.compile(r"^TermBeam v\S+"))
     shot(page, "hub-empty")
+    page.get_by_role("button", name="Settings", exact=True).click()
+    expect(page.get_by_role("dialog")).to_be_visible()  # the settings panel, loaded on demand
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
     button.click()
     expect(page.get_by_role("dialog", name="New session")).to_be_visible()
     page.keyboard.press("Escape")

@@ -129,6 +129,19 @@ export function Hub() {
   };
   useVisiblePoll(() => void refresh(), POLL_MS);
 
+  // Back from a terminal via the back/forward cache: the page did not remount, so redo the
+  // "came back from a session" bookkeeping here.
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => {
+      if (!e.persisted) return;
+      markReturnedFrom();
+      seen.value = loadSeen();
+      void refresh();
+    };
+    addEventListener('pageshow', onShow);
+    return () => removeEventListener('pageshow', onShow);
+  }, []);
+
   const agentName = (s: SessionInfo) => agentOf(s, agents.value, launched.current);
   const agentInfo = (s: SessionInfo): AgentInfo | null => {
     const n = agentName(s);
