@@ -222,6 +222,57 @@ def test_new_tab_and_settings_shortcut(authed_page: Any) -> None:
     assert page.errors == []
 
 
+#: The terminal's background (pane) and text colour (xterm's palette).
+THEME_COLOURS = """(el) => [getComputedStyle(el).backgroundColor,
+    getComputedStyle(el.querySelector('.xterm-rows')).color]"""
+
+
+def test_theme_change_applies_to_the_terminal_live(authed_page: Any) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "themed")
+    open_terminal(page, sid)
+    host = pane(page, sid).locator(".term-host")
+    before = host.evaluate(THEME_COLOURS)
+    palette_run(page, "theme")
+    settings = page.get_by_role("dialog", name="Settings")
+    expect(settings).to_be_visible()
+    current = settings.locator('[role="radio"][aria-checked="true"]').get_attribute("data-theme-id")
+    target = "light" if current != "light" else "dark"
+    settings.locator(f'[role="radio"][data-theme-id="{target}"]').click()
+    page.wait_for_function(
+        f"([el, before]) => (({THEME_COLOURS})(el)).every((c, i) => c !== before[i])",
+        arg=[host.element_handle(), before],
+    )
+    assert page.errors == []
+
+
+WAKE_AND_BELL = """(() => {
+  window.__wakeRequests = 0;
+  window.__beeps = 0;
+  Object.defineProperty(navigator, 'wakeLock', {configurable: true, value: {
+    request: async () => { window.__wakeRequests++; return {release: async () => {}}; },
+  }});
+  const Native = window.AudioContext;
+  window.AudioContext = class extends Native {
+    createOscillator() { window.__beeps++; return super.createOscillator(); }
+  };
+})();"""
+
+
+def test_wake_lock_and_bell(authed_page: Any) -> None:
+    page = authed_page
+    page.context.add_init_script(WAKE_AND_BELL)
+    (sid,) = fresh_sessions(page, "bell")
+    open_terminal(page, sid)
+    page.wait_for_function("() => window.__wakeRequests >= 1")
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.type("printf 'ding\\a\\n'")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "ding"])
+    page.wait_for_function("() => window.__beeps >= 1")
+    assert page.errors == []
+
+
 def test_drag_reorders_tabs_and_the_order_survives_reload(authed_page: Any) -> None:
     page = authed_page
     ids = fresh_sessions(page, "drag-a", "drag-b", "drag-c")
@@ -319,6 +370,12 @@ def test_palette_runs_commands_from_the_keyboard(authed_page: Any) -> None:
     expect(dialog).to_be_visible()  # font steps keep the palette open
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    # "Preview port" opens the preview dialog.
+    palette_run(page, "preview port")
+    preview = page.get_by_role("dialog", name="Preview a port")
+    expect(preview).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(preview).to_be_hidden()
     # Ctrl+K toggles it from the terminal too.
     pane(page, sid).locator(".term-host").click()
     page.keyboard.press("Control+k")
