@@ -229,6 +229,7 @@ def test_create_through_sheet_with_folder_browser(desktop: Any, api: Any) -> Non
     name = form.get_by_label("Name")
     cwd = form.get_by_label("Folder", exact=True)
     command = form.get_by_label("Initial command")
+    expect(name).to_be_focused()  # desktop: typing starts in the first field
 
     # A bad folder: the server's error shows inline and nothing typed is lost.
     cwd.fill("/definitely/not/here")

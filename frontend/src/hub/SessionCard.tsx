@@ -4,7 +4,7 @@
  * reveal Delete; the ✕ button does the same for keyboards and mice.
  */
 import { useSignal } from '@preact/signals';
-import { useRef } from 'preact/hooks';
+import { useId, useRef } from 'preact/hooks';
 import type { SessionInfo } from '../api';
 import { BranchIcon } from './icons';
 import { formatAge, shellName, shortenPath, toMillis } from './format';
@@ -51,6 +51,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
   const dragging = useSignal(false);
   const gesture = useRef<{ id: number; x: number; y: number; base: number; swiping: boolean } | null>(null);
   const swallowClick = useRef(false);
+  const detailsId = useId();
 
   const settle = (to: number) => {
     open.value = to !== 0;
@@ -124,20 +125,27 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
         onPointerUp={onPointerEnd}
         onPointerCancel={onPointerEnd}
       >
-        <a class="card-main" href={terminalUrl(s.id)} aria-label={`Open session ${s.name}`} onClick={onCardClick} draggable={false}>
+        <a
+          class="card-main"
+          href={terminalUrl(s.id)}
+          aria-label={`Open session ${s.name}`}
+          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd`}
+          onClick={onCardClick}
+          draggable={false}
+        >
           <span class="card-line">
             <span class="dot" aria-hidden="true" />
             <span class="card-name">{s.name}</span>
             {unread && (
-              <span class="unread-dot" role="img" aria-label="New output" title="New output since you last looked" />
+              <span class="unread-dot" id={`${detailsId}-new`} role="img" aria-label="New output" title="New output since you last looked" />
             )}
             {at !== null && (
-              <time class="card-age" dateTime={new Date(at).toISOString()} title={new Date(at).toLocaleString()}>
+              <time class="card-age" id={`${detailsId}-age`} dateTime={new Date(at).toISOString()} title={new Date(at).toLocaleString()}>
                 {formatAge(at, now)}
               </time>
             )}
           </span>
-          <span class="card-meta">
+          <span class="card-meta" id={`${detailsId}-meta`}>
             <span>{shellName(s.shell)}</span>
             <span>PID {s.pid}</span>
             {agent && <span class="card-agent">{agent}</span>}
@@ -148,7 +156,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
             )}
           </span>
           {/* Right-to-left box + isolated LTR text: a long path loses its start, not its end. */}
-          <span class="card-cwd" title={s.cwd}>
+          <span class="card-cwd" id={`${detailsId}-cwd`} title={s.cwd}>
             <bdi>{shortenPath(s.cwd, home)}</bdi>
           </span>
           <GitBadge git={s.git} />
