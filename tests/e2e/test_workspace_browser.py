@@ -539,6 +539,32 @@ def test_phone_swipe_scrolls_back_and_pinch_zooms(phone: Any) -> None:
     assert page.errors == []
 
 
+def test_phone_long_press_drags_a_tab(phone: Any) -> None:
+    page = phone
+    ids = fresh_sessions(page, "lp-a", "lp-b")
+    open_terminal(page, ids[0])
+    expect(page.locator('[role="tab"] .ws-tab-name')).to_have_text(["lp-a", "lp-b"])
+    src = page.get_by_role("tab", name="lp-a").bounding_box()
+    dst = page.get_by_role("tab", name="lp-b").bounding_box()
+    assert src is not None
+    assert dst is not None
+    y = src["y"] + src["height"] / 2
+    x = src["x"] + src["width"] / 2
+    cdp = page.context.new_cdp_session(page)
+    touch(cdp, "touchStart", (x, y))
+    # The long-press arms the drag and shows the tab's preview.
+    expect(page.get_by_role("tooltip")).to_be_visible()
+    end = dst["x"] + dst["width"] - 4
+    for i in range(1, 11):
+        touch(cdp, "touchMove", (x + (end - x) * i / 10, y))
+    touch(cdp, "touchEnd")
+    expect(page.locator('[role="tab"] .ws-tab-name')).to_have_text(["lp-b", "lp-a"])
+    assert page.evaluate("() => localStorage.getItem('termbeam-tab-order')") == json.dumps(
+        [ids[1], ids[0]], separators=(",", ":")
+    )
+    assert page.errors == []
+
+
 def test_code_page_route(authed_page: Any) -> None:
     page = authed_page
     (sid,) = fresh_sessions(page, "code-page")
