@@ -67,6 +67,27 @@ def _page(ctx: Any) -> Any:
     return page
 
 
+FAKE_AIDER = """#!/bin/sh
+# A stand-in for Aider: answers the version probe, prints a marker, then waits for input.
+[ "$1" = "--version" ] && { echo "aider 0.99.1"; exit 0; }
+echo "FAKE-AIDER-READY $*"
+exec cat
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fake_agent_on_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Put a fake `aider` first on PATH before the module's server starts (autouse fixtures are
+    set up before the other module fixtures), so the Agents tab has something to launch."""
+    bin_dir = tmp_path_factory.mktemp("hub-agent-bin")
+    aider = bin_dir / "aider"
+    aider.write_text(FAKE_AIDER)
+    aider.chmod(0o755)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+        yield
+
+
 @pytest.fixture
 def phone(browser: Any, server: ServerProcess, auth_state: Any) -> Iterator[Any]:
     """A logged-in 390×844 touch page."""
@@ -298,6 +319,27 @@ def test_phone_sheet_fits_and_keeps_labels(phone: Any) -> None:
     dialog.get_by_role("tab", name="Agents").press("ArrowLeft")
     expect(dialog.get_by_role("tab", name="Shell")).to_be_focused()
     expect(dialog.get_by_role("form", name="New session").get_by_label("Name")).to_be_visible()
+    assert page.errors == []
+
+
+def test_agents_tab_launches_an_agent_session(desktop: Any, api: Any) -> None:
+    page = desktop
+    base = server_cwd(api)
+    page.goto("/")
+    page.get_by_role("button", name=NEW).click()
+    dialog = page.get_by_role("dialog", name="New session")
+    dialog.get_by_role("tab", name="Agents").click()
+    dialog.get_by_label("Folder", exact=True).fill(str(base))
+    launch = dialog.get_by_role("list", name="Detected agents").get_by_role(
+        "button", name="Launch Aider")
+    expect(launch).to_contain_text("0.99.1")
+    launch.click()
+    expect(page).to_have_url(TERMINAL_URL)
+    page.wait_for_function(ROWS_CONTAIN, arg="FAKE-AIDER-READY")
+    name = f"Aider · {base.name}"
+    assert [s["cwd"] for s in sessions(api) if s["name"] == name] == [str(base)]
+    page.goto("/")
+    expect(card(page, name).locator(".card-agent")).to_have_text("Aider")
     assert page.errors == []
 
 

@@ -118,8 +118,9 @@ export function Hub() {
       seen.value = next;
       saveSeen(next);
       pruneLaunched(clean.map((s) => s.id));
-      // Agents matter only for telling sessions apart: skip the lookup until there are two.
-      if (clean.length >= 2 && !agentsAsked.current) {
+      // Agents matter only for telling sessions apart (or naming one this browser launched).
+      const needAgents = clean.length >= 2 || clean.some((s) => launched.current[s.id]);
+      if (needAgents && !agentsAsked.current) {
         agentsAsked.current = true;
         cachedAgents().then((a) => (agents.value = a)).catch(() => {});
       }
