@@ -21,7 +21,7 @@ import { ringBell } from './bell';
 
 export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' } | null;
 
-/** Output right after an attach (the replay) does not count as unread. */
+/** Output right after an attach (the replay) is not unread, and its bells do not ring. */
 const ATTACH_GRACE_MS = 2000;
 const FONT_FAMILY = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
 
@@ -129,7 +129,8 @@ export class TerminalView {
       term.onResize(({ cols, rows }) => this.conn.setSize(cols, rows)),
       term.onScroll(() => this.scheduleScrollCheck()),
       term.onWriteParsed(() => this.scheduleScrollCheck()),
-      term.onBell(() => ringBell(this.hooks.name())),
+      // Bells replayed with the scrollback on (re)attach are history, not news.
+      term.onBell(() => Date.now() - this.attachedAt > ATTACH_GRACE_MS && ringBell(this.hooks.name())),
     ];
     this.cleanups.push(() => subs.forEach((s) => s.dispose()));
     const ro = new ResizeObserver(() => this.scheduleFit());

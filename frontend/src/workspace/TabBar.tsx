@@ -80,10 +80,13 @@ export function TabBar({ tabs, active, partner, onSelect, onClose, onMove, onNew
     const outside = (e: PointerEvent) => {
       if (!(e.target as Element).closest?.('.ws-peek')) peek.value = null;
     };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && (peek.value = null);
     document.addEventListener('pointerdown', outside);
+    document.addEventListener('keydown', onKey);
     return () => {
       clearInterval(t);
       document.removeEventListener('pointerdown', outside);
+      document.removeEventListener('keydown', onKey);
     };
   }, [peek.value?.id]);
 
