@@ -203,7 +203,8 @@ export function Hub() {
             <button type="button" class="btn icon" aria-label="Settings" title="Settings" onClick={() => (showSettings.value = true)}>
               ⚙
             </button>
-            {!empty && (
+            {/* One "+ New session" at a time: the empty state has its own big one. */}
+            {((list?.length ?? 0) > 0 || (list === null && error.value)) && (
               <button type="button" class="btn primary" aria-haspopup="dialog" onClick={() => (showNew.value = true)}>
                 + New session
               </button>
