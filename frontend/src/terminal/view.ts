@@ -12,7 +12,6 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
 import type { NotificationMsg } from '../protocol';
-import { trackVisualViewport } from '../viewport';
 import { transformSoftInput } from '../keybar/sticky';
 import { TerminalConnection } from './connection';
 import { RENDERER_KEY, wantWebgl } from './renderer';
@@ -136,7 +135,6 @@ export class TerminalView {
     const ro = new ResizeObserver(() => this.scheduleFit());
     ro.observe(host);
     this.cleanups.push(() => ro.disconnect());
-    this.cleanups.push(trackVisualViewport(() => this.scheduleFit()));
     this.touch = installTouch(host, {
       term,
       send: (d) => this.send(d),

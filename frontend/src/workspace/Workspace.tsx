@@ -14,6 +14,7 @@ import type { PanelProps } from '../ui/panels';
 import { inPageNotify, onFocusedPush } from '../notify';
 import { TerminalView } from '../terminal/view';
 import { holdWakeLock } from '../terminal/wakeLock';
+import { trackVisualViewport } from '../viewport';
 import { KeyBar } from '../keybar/KeyBar';
 import { Banners } from '../settings/Banners';
 import { PreviewButton } from '../pages/PreviewButton';
@@ -193,6 +194,8 @@ export function Workspace({ sessionId }: { sessionId: string }) {
   });
 
   useEffect(() => holdWakeLock(), []);
+  // One listener for the page: panes refit through their ResizeObservers when --app-height moves.
+  useEffect(() => trackVisualViewport(), []);
   useEffect(
     () => onFocusedPush((p) => !visibleIds.peek().includes(p.sessionId ?? '') && p.title && showToast(p.title)),
     [],
