@@ -242,11 +242,18 @@ def _limit(
 
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """120 requests a minute per address on the API and on page routes."""
+    """120 requests a minute per address on the API and on page routes.
+
+    A browser holding a valid login cookie is not counted: it already has the shell, and
+    every device behind one tunnel shares the tunnel's loopback address, so a phone and a
+    laptop polling sessions, git status and previews would otherwise lock each other out.
+    """
     auth = request.app[keys.AUTH]
     path = request.path
     limiter = None
-    if path.startswith("/api/") and path != "/api/auth":
+    if auth.enabled and auth.cookie_valid(request):
+        pass
+    elif path.startswith("/api/") and path != "/api/auth":
         limiter = auth.api_limiter
     elif path in PAGE_ROUTES:
         limiter = auth.page_limiter

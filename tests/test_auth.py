@@ -700,6 +700,22 @@ async def test_api_rate_limit_is_enforced(aiohttp_client: ClientFactory, tmp_pat
     assert (await client.get("/health")).status == 200
 
 
+async def test_signed_in_browsers_are_not_counted(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    client = await aiohttp_client(create_app(make_config(tmp_path, rate_limit=True)))
+    login = await client.post("/api/auth", json={"password": PASSWORD})
+    assert login.status == 200
+    cookie = login.cookies["pty_token"].value
+    client.session.cookie_jar.clear()
+    for _ in range(120):
+        assert (await client.get("/api/version")).status == 200
+    assert (await client.get("/api/version")).status == 429
+    signed_in = await client.get("/api/sessions", cookies={"pty_token": cookie})
+    assert signed_in.status == 200
+    assert "X-RateLimit-Limit" not in signed_in.headers
+
+
 async def test_no_rate_limit_headers_when_disabled(authed: TestClient) -> None:
     response = await authed.get("/api/sessions")
     assert "X-RateLimit-Limit" not in response.headers
