@@ -5,31 +5,7 @@
 import { useSignal } from '@preact/signals';
 import { useId, useRef } from 'preact/hooks';
 import { Sheet } from '../ui/Sheet';
-
-export interface Command {
-  id: string;
-  group: 'Session' | 'Files' | 'View' | 'Share' | 'Settings' | 'System';
-  label: string;
-  /** Extra words the filter matches. */
-  keywords?: string;
-  shortcut?: string;
-  /** Keep the palette open after running (font size steps). */
-  stay?: boolean;
-  disabled?: boolean;
-  run(): void;
-}
-
-export const GROUPS: Command['group'][] = ['Session', 'Files', 'View', 'Share', 'Settings', 'System'];
-
-/** Commands whose label, group or keywords contain every word of `query`. */
-export function filterCommands(commands: Command[], query: string): Command[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return commands;
-  return commands.filter((c) => {
-    const hay = `${c.label} ${c.group} ${c.keywords ?? ''}`.toLowerCase();
-    return words.every((w) => hay.includes(w));
-  });
-}
+import { visibleCommands, type Command } from './commands';
 
 export function Palette({ commands, onClose }: { commands: Command[]; onClose(): void }) {
   const query = useSignal('');
@@ -37,8 +13,7 @@ export function Palette({ commands, onClose }: { commands: Command[]; onClose():
   const listId = useId();
   const list = useRef<HTMLUListElement>(null);
 
-  const shown = filterCommands(commands, query.value).filter((c) => !c.disabled);
-  const ordered = GROUPS.flatMap((g) => shown.filter((c) => c.group === g));
+  const ordered = visibleCommands(commands, query.value);
   const current = Math.min(index.value, Math.max(0, ordered.length - 1));
 
   const run = (c: Command | undefined) => {

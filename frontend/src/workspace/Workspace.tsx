@@ -6,7 +6,6 @@
  */
 import { useComputed, useSignal, useSignalEffect } from '@preact/signals';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { ComponentType } from 'preact';
 import { api, type SessionInfo } from '../api';
 import { prefs, updatePrefs } from '../state/prefs';
 import { activeTheme } from '../themes';
@@ -24,56 +23,15 @@ import { applyOrder, loadOrder, moveTab, saveOrder, splitPartner } from './tabs'
 import { TabBar, type TabInfo } from './TabBar';
 import { Pane } from './Pane';
 import { SearchBar } from './SearchBar';
-import { Palette, type Command } from './Palette';
+import { Palette } from './Palette';
+import { NEXT_SPLIT, buildCommands, type Command, type PanelName, type Split } from './commands';
+import { LazyNewSession, LazyPanel } from './lazy';
 import { RenameSheet } from './RenameSheet';
 import './workspace.css';
 
 const POLL_MS = 3000;
 
-type PanelModule = { default: ComponentType<PanelProps> };
-const PANELS: Record<string, { title: string; load: () => Promise<PanelModule> }> = {
-  files: { title: 'Files', load: () => import('../files/FilesPanel') },
-  upload: { title: 'Upload', load: () => import('../files/UploadPanel') },
-  markdown: { title: 'Markdown', load: () => import('../files/MarkdownPanel') },
-  code: { title: 'Code', load: () => import('../code/CodeViewer') },
-  settings: { title: 'Settings', load: () => import('../settings/SettingsPanel') },
-  about: { title: 'About', load: () => import('../settings/AboutPanel') },
-  share: { title: 'Share', load: () => import('../settings/SharePanel') },
-};
-
-type Overlay = null | 'palette' | 'rename' | 'new' | { panel: string };
-type Split = 'off' | 'vertical' | 'horizontal';
-const NEXT_SPLIT: Record<Split, Split> = { off: 'vertical', vertical: 'horizontal', horizontal: 'off' };
-
-function LazyPanel({ name, props }: { name: string; props: PanelProps }) {
-  const Comp = useSignal<ComponentType<PanelProps> | null>(null);
-  const failed = useSignal(false);
-  useEffect(() => {
-    PANELS[name]
-      .load()
-      .then((m) => (Comp.value = m.default))
-      .catch(() => (failed.value = true));
-  }, [name]);
-  if (failed.value) {
-    return (
-      <p class="toast" role="alert">
-        Could not load {PANELS[name].title}. Reload the page.
-      </p>
-    );
-  }
-  const C = Comp.value;
-  return C ? <C {...props} /> : null;
-}
-
-type NewSheetProps = { onClose(): void; onCreated(id: string): void; cols?: number; rows?: number };
-function LazyNewSession(props: NewSheetProps) {
-  const Comp = useSignal<ComponentType<NewSheetProps> | null>(null);
-  useEffect(() => {
-    import('../hub/NewSessionSheet').then((m) => (Comp.value = m.default)).catch(() => props.onClose());
-  }, []);
-  const C = Comp.value;
-  return C ? <C {...props} /> : null;
-}
+type Overlay = null | 'palette' | 'rename' | 'new' | { panel: PanelName };
 
 function isTypingOutsideTerminal(el: Element | null): boolean {
   if (!el || el === document.body) return false;
@@ -268,32 +226,23 @@ export function Workspace({ sessionId }: { sessionId: string }) {
   const focusedView = () => views.current.get(focused.peek()) ?? null;
   const fontStep = (d: number) => updatePrefs({ fontSize: clampFont(prefs.peek().fontSize + d) });
 
-  const commands = (): Command[] => {
-    const id = focused.peek();
-    const v = focusedView();
-    const mod = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+';
-    const panel = (p: string) => () => (overlay.value = { panel: p });
-    return [
-      { id: 'new', group: 'Session', label: 'New tab', keywords: 'session create', run: () => (overlay.value = 'new') },
-      { id: 'find', group: 'Session', label: 'Find', keywords: 'search', shortcut: `${mod}F`, run: () => (searching.value = true) },
-      { id: 'rename', group: 'Session', label: 'Rename session', run: () => (overlay.value = 'rename') },
-      { id: 'split', group: 'Session', label: `Split view: ${NEXT_SPLIT[split.peek()]}`, keywords: 'pane', run: () => (split.value = NEXT_SPLIT[split.peek()]) },
-      { id: 'close', group: 'Session', label: 'Close session', keywords: 'delete kill', run: () => void closeTab(id) },
-      { id: 'files', group: 'Files', label: 'Browse files', keywords: 'download', run: panel('files') },
-      { id: 'upload', group: 'Files', label: 'Upload files', run: panel('upload') },
-      { id: 'markdown', group: 'Files', label: 'View markdown', run: panel('markdown') },
-      { id: 'font-down', group: 'View', label: 'Smaller font', keywords: 'font size decrease zoom out', shortcut: `${clampFont(prefs.value.fontSize)}px`, stay: true, run: () => fontStep(-1) },
-      { id: 'font-up', group: 'View', label: 'Larger font', keywords: 'font size increase zoom in', shortcut: `${clampFont(prefs.value.fontSize)}px`, stay: true, run: () => fontStep(1) },
-      { id: 'preview', group: 'View', label: 'Preview port', keywords: 'dev server', run: () => (previewReq.value += 1) },
-      { id: 'code', group: 'View', label: 'View code', keywords: 'git diff changes', run: panel('code') },
-      { id: 'theme', group: 'View', label: 'Theme', keywords: 'colours dark light', run: panel('settings') },
-      { id: 'share', group: 'Share', label: 'Share link', keywords: 'qr copy', run: panel('share') },
-      { id: 'settings', group: 'Settings', label: 'Settings', keywords: 'preferences', shortcut: `${mod},`, run: panel('settings') },
-      { id: 'clear', group: 'System', label: 'Clear terminal', keywords: 'reset', run: () => v?.term.clear() },
-      { id: 'reload', group: 'System', label: 'Reload', keywords: 'refresh', run: () => location.reload() },
-      { id: 'about', group: 'System', label: 'About', keywords: 'version changelog update', run: panel('about') },
-    ];
-  };
+  const commands = (): Command[] =>
+    buildCommands(
+      {
+        newTab: () => (overlay.value = 'new'),
+        find: () => (searching.value = true),
+        rename: () => (overlay.value = 'rename'),
+        cycleSplit: () => (split.value = NEXT_SPLIT[split.peek()]),
+        close: () => void closeTab(focused.peek()),
+        panel: (p) => (overlay.value = { panel: p }),
+        fontStep,
+        preview: () => (previewReq.value += 1),
+        clear: () => focusedView()?.term.clear(),
+        reload: () => location.reload(),
+      },
+      // Reading prefs.value here keeps the font size hint current while the palette is open.
+      { split: split.peek(), fontSize: clampFont(prefs.value.fontSize), mac: /Mac|iPhone|iPad/.test(navigator.platform) },
+    );
 
   // ---- keyboard shortcuts ------------------------------------------------------------------
   useEffect(() => {

@@ -1,0 +1,48 @@
+/** Lazily loaded pieces of the workspace: the tools panels and the new-session sheet. */
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import type { ComponentType } from 'preact';
+import type { PanelProps } from '../ui/panels';
+import type { PanelName } from './commands';
+
+type PanelModule = { default: ComponentType<PanelProps> };
+const PANELS: Record<PanelName, { title: string; load: () => Promise<PanelModule> }> = {
+  files: { title: 'Files', load: () => import('../files/FilesPanel') },
+  upload: { title: 'Upload', load: () => import('../files/UploadPanel') },
+  markdown: { title: 'Markdown', load: () => import('../files/MarkdownPanel') },
+  code: { title: 'Code', load: () => import('../code/CodeViewer') },
+  settings: { title: 'Settings', load: () => import('../settings/SettingsPanel') },
+  about: { title: 'About', load: () => import('../settings/AboutPanel') },
+  share: { title: 'Share', load: () => import('../settings/SharePanel') },
+};
+
+export function LazyPanel({ name, props }: { name: PanelName; props: PanelProps }) {
+  const Comp = useSignal<ComponentType<PanelProps> | null>(null);
+  const failed = useSignal(false);
+  useEffect(() => {
+    PANELS[name]
+      .load()
+      .then((m) => (Comp.value = m.default))
+      .catch(() => (failed.value = true));
+  }, [name]);
+  if (failed.value) {
+    return (
+      <p class="toast" role="alert">
+        Could not load {PANELS[name].title}. Reload the page.
+      </p>
+    );
+  }
+  const C = Comp.value;
+  return C ? <C {...props} /> : null;
+}
+
+export type NewSheetProps = { onClose(): void; onCreated(id: string): void; cols?: number; rows?: number };
+
+export function LazyNewSession(props: NewSheetProps) {
+  const Comp = useSignal<ComponentType<NewSheetProps> | null>(null);
+  useEffect(() => {
+    import('../hub/NewSessionSheet').then((m) => (Comp.value = m.default)).catch(() => props.onClose());
+  }, []);
+  const C = Comp.value;
+  return C ? <C {...props} /> : null;
+}
