@@ -46,6 +46,13 @@ PANE_CONTAINS = """([id, text]) => {
 }"""
 
 
+def console_errors(page: Any) -> list[str]:
+    """Collect console errors from now on (the list fills as the page runs)."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors
+
+
 def screenshot(page: Any, name: str) -> None:
     if os.environ.get("TERMBEAM_SCREENSHOTS") == "1":
         page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
@@ -123,6 +130,7 @@ def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> An
 
 def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     page = authed_page
+    console = console_errors(page)
     first, second = fresh_sessions(page, "tab-one", "tab-two")
     open_terminal(page, first)
     expect(page.get_by_role("tab")).to_have_count(2)
@@ -147,6 +155,7 @@ def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     tab_one.click()
     expect(tab_one.get_by_role("img", name="new output")).to_have_count(0)
     assert page.errors == []
+    assert console == []
 
 
 def test_rename_from_the_palette(authed_page: Any) -> None:
@@ -418,6 +427,7 @@ def test_two_megabyte_paste_arrives_byte_exact(authed_page: Any) -> None:
 
 def test_phone_workspace_fits_the_screen(phone: Any) -> None:
     page = phone
+    console = console_errors(page)
     first, _second = fresh_sessions(page, "phone-a", "phone-b")
     open_terminal(page, first)
     expect(page.get_by_role("tab")).to_have_count(2)
@@ -438,7 +448,16 @@ def test_phone_workspace_fits_the_screen(phone: Any) -> None:
     assert box["x"] + box["width"] <= PHONE["width"]
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    # No horizontal overflow from the narrowest phone to a wide desktop.
+    for width, height in ((320, 640), (2560, 1440)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function(f"() => window.innerWidth === {width}")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        tools = page.get_by_role("button", name="Tools").bounding_box()
+        assert tools is not None
+        assert tools["x"] + tools["width"] <= width
     assert page.errors == []
+    assert console == []
 
 
 # Test-only instrumentation: remember the page's sockets and refuse new ones on demand.

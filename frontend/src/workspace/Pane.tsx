@@ -9,6 +9,8 @@ import type { TerminalView } from '../terminal/view';
 
 export interface PaneProps {
   view: TerminalView;
+  /** The session's name, for the pane's accessible label. */
+  name: string;
   visible: boolean;
   /** 0 = primary, 1 = the split partner (CSS order). */
   slot: number;
@@ -29,7 +31,7 @@ function Countdown({ view }: { view: TerminalView }) {
   return <p class="muted">{secs > 0 ? `Retrying in ${secs} s…` : 'Connecting…'}</p>;
 }
 
-export function Pane({ view, visible, slot, focused, background, onFocus, onNewSession }: PaneProps) {
+export function Pane({ view, name, visible, slot, focused, background, onFocus, onNewSession }: PaneProps) {
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -42,7 +44,7 @@ export function Pane({ view, visible, slot, focused, background, onFocus, onNewS
     <section
       class={`ws-pane${visible ? '' : ' hidden'}${focused ? ' focused' : ''}`}
       style={{ order: slot }}
-      aria-label="Terminal"
+      aria-label={`Terminal ${name}`}
       data-session-id={view.sessionId}
       onPointerDown={onFocus}
       onFocusCapture={onFocus}

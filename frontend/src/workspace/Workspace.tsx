@@ -338,6 +338,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
             <Pane
               key={v.sessionId}
               view={v}
+              name={tabs.find((t) => t.id === v.sessionId)?.name ?? 'Session'}
               visible={slot >= 0}
               slot={slot < 0 ? 9 : slot}
               focused={split.value !== 'off' && v.sessionId === focused.value}
