@@ -6,6 +6,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { TerminalView } from '../terminal/view';
+import { handlePasteEvent } from '../keybar/paste';
 
 export interface PaneProps {
   view: TerminalView;
@@ -59,7 +60,17 @@ export function Pane({ view, name, visible, slot, focused, background, onFocus, 
           {view.notice.value}
         </p>
       )}
-      <div class="term-host" ref={host} style={{ background }} onClick={() => view.focus()} />
+      <div
+        class="term-host"
+        ref={host}
+        style={{ background }}
+        onClick={() => view.focus()}
+        // An image pasted from the keyboard or the OS menu is uploaded and its path typed;
+        // text pastes fall through to xterm (which honours bracketed paste).
+        onPasteCapture={(e) =>
+          handlePasteEvent(e, { send: (d) => view.send(d), term: view.term, onError: (m) => (view.notice.value = m) })
+        }
+      />
       {view.scrolledUp.value && !end && (
         <button type="button" class="btn ws-to-bottom" aria-label="Scroll to bottom" title="Scroll to bottom" onClick={() => {
             view.scrollToBottom();

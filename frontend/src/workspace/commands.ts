@@ -3,8 +3,8 @@
  * Pure: the workspace passes in what each command does.
  */
 
-export type Group = 'Session' | 'Files' | 'View' | 'Share' | 'Settings' | 'System';
-export const GROUPS: Group[] = ['Session', 'Files', 'View', 'Share', 'Settings', 'System'];
+export type Group = 'Session' | 'Files' | 'View' | 'Share' | 'Agents' | 'Settings' | 'System';
+export const GROUPS: Group[] = ['Session', 'Files', 'View', 'Share', 'Agents', 'Settings', 'System'];
 
 export interface Command {
   id: string;
@@ -23,7 +23,7 @@ export type Split = 'off' | 'vertical' | 'horizontal';
 export const NEXT_SPLIT: Record<Split, Split> = { off: 'vertical', vertical: 'horizontal', horizontal: 'off' };
 
 /** Panels the palette opens (each a lazily loaded module, see lazy.tsx). */
-export type PanelName = 'files' | 'upload' | 'markdown' | 'code' | 'settings' | 'about' | 'share';
+export type PanelName = 'files' | 'upload' | 'markdown' | 'code' | 'settings' | 'about' | 'share' | 'agents' | 'resume';
 
 export interface CommandActions {
   newTab(): void;
@@ -57,6 +57,8 @@ export function buildCommands(a: CommandActions, s: { split: Split; fontSize: nu
     { id: 'code', group: 'View', label: 'View code', keywords: 'git diff changes', run: panel('code') },
     { id: 'theme', group: 'View', label: 'Theme', keywords: 'colours dark light', run: panel('settings') },
     { id: 'share', group: 'Share', label: 'Share link', keywords: 'qr copy', run: panel('share') },
+    { id: 'agents', group: 'Agents', label: 'Launch agent', keywords: 'ai claude copilot codex aider opencode gemini', run: panel('agents') },
+    { id: 'resume', group: 'Agents', label: 'Resume agent session', keywords: 'ai history claude copilot opencode continue', run: panel('resume') },
     { id: 'settings', group: 'Settings', label: 'Settings', keywords: 'preferences', shortcut: `${mod},`, run: panel('settings') },
     { id: 'clear', group: 'System', label: 'Clear terminal', keywords: 'reset', run: a.clear },
     { id: 'reload', group: 'System', label: 'Reload', keywords: 'refresh', run: a.reload },

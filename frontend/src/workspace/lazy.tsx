@@ -14,6 +14,8 @@ const PANELS: Record<PanelName, { title: string; load: () => Promise<PanelModule
   settings: { title: 'Settings', load: () => import('../settings/SettingsPanel') },
   about: { title: 'About', load: () => import('../settings/AboutPanel') },
   share: { title: 'Share', load: () => import('../settings/SharePanel') },
+  agents: { title: 'Agents', load: () => import('../agents/AgentsPanel') },
+  resume: { title: 'Resume agent session', load: () => import('../agents/ResumePanel') },
 };
 
 export function LazyPanel({ name, props }: { name: PanelName; props: PanelProps }) {
