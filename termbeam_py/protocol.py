@@ -119,3 +119,37 @@ def parse_client_message(text: str) -> ClientMessage:
 def output_frame(seq: int, data: bytes) -> bytes:
     """A binary output frame: opcode, big-endian sequence number of data[0], the bytes."""
     return _HEADER.pack(OP_OUTPUT, seq) + data
+
+
+# -- JSON output messages ------------------------------------------------------------------
+# json.dumps escapes a 64 KiB flood frame at ~270 MB/s, a fifth of the server's CPU during a
+# burst. Terminal output needs few distinct escapes (CR, LF, ESC, BEL…), so one C-level pass
+# finds which occur and one bytes.replace per kind writes them: ~6x faster, same bytes.
+
+_SHORT_ESCAPES = {0x22: b'\\"', 0x5C: b"\\\\", 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t",
+                  0x08: b"\\b", 0x0C: b"\\f"}
+_JSON_ESCAPES = {c: _SHORT_ESCAPES.get(c, b"\\u%04x" % c) for c in (*range(0x20), 0x22, 0x5C)}
+#: Every byte that needs no escape; deleting them leaves the ones that do.
+_PLAIN_BYTES = bytes(c for c in range(256) if c not in _JSON_ESCAPES)
+_OUTPUT_PREFIX = b'{"type":"output","data":"'
+_JSON_ESCAPE_ITEMS = [(bytes((c,)), e) for c, e in _JSON_ESCAPES.items() if c != 0x5C]
+
+
+def json_string_body(text: str) -> bytes:
+    """`text` as the UTF-8 inside a JSON string literal, exactly as json.dumps(…,
+    ensure_ascii=False) writes it (control characters, quote and backslash escaped)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    specials = raw.translate(None, _PLAIN_BYTES)
+    if not specials:
+        return raw
+    if b"\\" in specials:  # first, so the backslashes of the other escapes stay single
+        raw = raw.replace(b"\\", b"\\\\")
+    for byte, escape in _JSON_ESCAPE_ITEMS:
+        if byte in specials:
+            raw = raw.replace(byte, escape)
+    return raw
+
+
+def json_output_message(text: str) -> bytes:
+    """The documented `{"type":"output","data":…}` message, UTF-8 encoded."""
+    return b"".join((_OUTPUT_PREFIX, json_string_body(text), b'"}'))

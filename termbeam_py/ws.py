@@ -195,7 +195,7 @@ class Connection:
             client.decoder.setstate(state)
             return bytes(payload)
         text = client.decoder.decode(item.data)
-        payload = _dumps({"type": "output", "data": text}).encode() if text else b""
+        payload = protocol.json_output_message(text) if text else b""
         session.remember_encoded(key, (payload, client.decoder.getstate()))
         return payload
 

@@ -18,6 +18,7 @@ from termbeam_py.protocol import (
     Input,
     InvalidMessage,
     Resize,
+    json_output_message,
     output_frame,
     parse_client_message,
 )
@@ -317,3 +318,19 @@ def test_output_frame_round_trip(seq: int, data: bytes) -> None:
     frame = output_frame(seq, data)
     op, got_seq = struct.unpack(">BQ", frame[:9])
     assert (op, got_seq, frame[9:]) == (OP_OUTPUT, seq, data)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_json_output_message_matches_json_dumps(text: str) -> None:
+    expected = json.dumps({"type": "output", "data": text}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+    assert json_output_message(text) == expected
+    assert json.loads(json_output_message(text)) == {"type": "output", "data": text}
+
+
+def test_json_output_message_escapes_terminal_output() -> None:
+    text = 'a"b\\c\x1b[31mred\x07\tz\r\n\x00é中😀\x7f'
+    assert json_output_message(text) == (
+        b'{"type":"output","data":"a\\"b\\\\c\\u001b[31mred\\u0007\\tz\\r\\n\\u0000'
+        + "é中😀\x7f".encode() + b'"}'
+    )

@@ -128,11 +128,12 @@ class OutputLog:
 
     def _track_alt_screen(self, data: bytes) -> None:
         window = self._carry + data
-        last = None
-        for last in _ALT_TOGGLE.finditer(window):  # noqa: B007 - only the last one counts
-            pass
-        if last is not None:
-            self.alt_mode = int(last.group(1)) if last.group(2) == b"h" else None
+        if b"\x1b[?" in window:  # memchr-fast; the regex scan only when a toggle may be there
+            last = None
+            for last in _ALT_TOGGLE.finditer(window):  # noqa: B007 - only the last one counts
+                pass
+            if last is not None:
+                self.alt_mode = int(last.group(1)) if last.group(2) == b"h" else None
         self._carry = window[-ALT_CARRY:]
 
     def _trim(self) -> None:
