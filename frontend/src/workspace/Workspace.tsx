@@ -27,11 +27,13 @@ import { Palette } from './Palette';
 import { NEXT_SPLIT, buildCommands, type Command, type PanelName, type Split } from './commands';
 import { LazyNewSession, LazyPanel } from './lazy';
 import { RenameSheet } from './RenameSheet';
+import { SessionDrawer } from './SessionDrawer';
+import { drawerSessions } from './drawer';
 import './workspace.css';
 
 const POLL_MS = 3000;
 
-type Overlay = null | 'palette' | 'rename' | 'new' | { panel: PanelName };
+type Overlay = null | 'palette' | 'rename' | 'new' | 'drawer' | { panel: PanelName };
 
 function isTypingOutsideTerminal(el: Element | null): boolean {
   if (!el || el === document.body) return false;
@@ -300,6 +302,17 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         <a class="btn icon" href="/" aria-label="Back to sessions" title="Sessions">
           ‹
         </a>
+        <button
+          type="button"
+          class="btn icon ws-drawer-btn"
+          aria-label="Sessions"
+          title="All sessions"
+          aria-haspopup="dialog"
+          aria-expanded={ov === 'drawer'}
+          onClick={() => (overlay.value = 'drawer')}
+        >
+          ▤
+        </button>
         <TabBar
           tabs={tabs}
           active={active.value}
@@ -368,6 +381,20 @@ export function Workspace({ sessionId }: { sessionId: string }) {
           onCreated={created}
           cols={fv?.term.cols}
           rows={fv?.term.rows}
+        />
+      )}
+      {ov === 'drawer' && (
+        <SessionDrawer
+          sessions={drawerSessions(tabs, sessions.value)}
+          active={active.value}
+          onSelect={(id) => {
+            overlay.value = null;
+            select(id);
+          }}
+          onCloseSession={(id) => void closeTab(id)}
+          onNew={() => (overlay.value = 'new')}
+          onResume={() => (overlay.value = { panel: 'resume' })}
+          onDismiss={() => (overlay.value = null)}
         />
       )}
       {ov && typeof ov === 'object' && <LazyPanel name={ov.panel} props={panelProps} />}

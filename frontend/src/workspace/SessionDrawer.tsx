@@ -1,0 +1,147 @@
+/**
+ * The session drawer: a panel sliding in from the left that lists every session as a compact
+ * card (colour, name, unread dot, shell · cwd, git branch) so phones, where the tab strip
+ * overflows, can still see and reach every session. Tapping a card switches tab; the footer
+ * starts a new session or resumes an agent session. Closes on Esc, backdrop tap, a left
+ * swipe and its close button; focus moves in on open and back to the opener on close.
+ */
+import { useEffect, useId, useRef } from 'preact/hooks';
+import { BranchIcon } from '../hub/icons';
+import { cardSummary, gitBadge, isSwipeClose, type DrawerSession } from './drawer';
+import './drawer.css';
+
+export type { DrawerSession };
+
+export interface SessionDrawerProps {
+  sessions: DrawerSession[];
+  active: string;
+  onSelect(id: string): void;
+  onCloseSession(id: string): void;
+  onNew(): void;
+  onResume(): void;
+  onDismiss(): void;
+}
+
+const FOCUSABLE = 'button:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+
+function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: boolean; onSelect(): void; onClose(): void }) {
+  const git = gitBadge(s.git);
+  const summary = s.ended ? 'Session ended' : cardSummary(s.shell, s.cwd);
+  const descId = useId();
+  return (
+    <li class={`drawer-card${current ? ' current' : ''}`} style={{ '--session-color': s.color || 'var(--accent)' }}>
+      <button
+        type="button"
+        class="drawer-card-main"
+        aria-label={`Switch to ${s.name}`}
+        aria-current={current ? 'page' : undefined}
+        aria-describedby={descId}
+        data-session-id={s.id}
+        onClick={onSelect}
+      >
+        <span class="drawer-card-line">
+          <span class="drawer-dot" aria-hidden="true" />
+          <span class="drawer-name">{s.name}</span>
+          {s.unread && <span class="drawer-unread" role="img" aria-label="New output" title="New output" />}
+        </span>
+        <span class="drawer-meta" id={descId}>
+          {summary && <span class="drawer-where">{summary}</span>}
+          {git && (
+            <span class={`drawer-git${git.dirty ? ' dirty' : ''}`} title={git.label}>
+              <span class="sr-only">{git.label}</span>
+              <span aria-hidden="true">
+                <BranchIcon /> {git.branch}
+                {git.dirty && <span class="drawer-git-dirty"> ●</span>}
+              </span>
+            </span>
+          )}
+        </span>
+      </button>
+      <button type="button" class="btn icon drawer-card-close" aria-label={`Close session ${s.name}`} title="Close session" onClick={onClose}>
+        ×
+      </button>
+    </li>
+  );
+}
+
+export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNew, onResume, onDismiss }: SessionDrawerProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const swipe = useRef<{ id: number; x: number; y: number } | null>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const el = box.current;
+    (el?.querySelector<HTMLElement>('.drawer-card.current .drawer-card-main') ?? el)?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onDismiss();
+      } else if (e.key === 'Tab' && el) {
+        // Keep Tab inside the modal drawer.
+        const items = Array.from(el.querySelectorAll<HTMLElement>(FOCUSABLE));
+        if (items.length === 0) return;
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (e.shiftKey && document.activeElement === first) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    };
+    el?.addEventListener('keydown', onKey);
+    return () => {
+      el?.removeEventListener('keydown', onKey);
+      if (before?.isConnected) before.focus();
+    };
+  }, []);
+
+  const onPointerDown = (e: PointerEvent) => {
+    if (e.pointerType !== 'mouse') swipe.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
+  };
+  const onPointerUp = (e: PointerEvent) => {
+    const g = swipe.current;
+    swipe.current = null;
+    if (g && g.id === e.pointerId && isSwipeClose(e.clientX - g.x, e.clientY - g.y)) onDismiss();
+  };
+
+  return (
+    <div class="drawer-backdrop" onClick={(e) => e.target === e.currentTarget && onDismiss()}>
+      <div
+        ref={box}
+        class="drawer"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        tabIndex={-1}
+        onPointerDown={onPointerDown}
+        onPointerUp={onPointerUp}
+        onPointerCancel={() => (swipe.current = null)}
+      >
+        <header class="drawer-head">
+          <h2 id={titleId}>Sessions</h2>
+          <span class="drawer-count">{sessions.length}</span>
+          <button type="button" class="btn icon" aria-label="Close sessions panel" title="Close (Esc)" onClick={onDismiss}>
+            ×
+          </button>
+        </header>
+        <ul class="drawer-list" aria-label="Open sessions">
+          {sessions.map((s) => (
+            <Card key={s.id} s={s} current={s.id === active} onSelect={() => onSelect(s.id)} onClose={() => onCloseSession(s.id)} />
+          ))}
+        </ul>
+        <footer class="drawer-foot">
+          <button type="button" class="btn primary" onClick={onNew}>
+            + New session
+          </button>
+          <button type="button" class="btn" onClick={onResume}>
+            Resume agent session
+          </button>
+        </footer>
+      </div>
+    </div>
+  );
+}
