@@ -49,7 +49,15 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'CLEAR_CACHES') {
-    event.waitUntil(caches.keys().then((names) => Promise.all(names.map((n) => caches.delete(n)))));
+    // "Refresh app" waits for this reply (on the transferred port) before it reloads.
+    const port = event.ports && event.ports[0];
+    const reply = (ok) => port && port.postMessage({ type: 'CACHES_CLEARED', ok });
+    event.waitUntil(
+      caches
+        .keys()
+        .then((names) => Promise.all(names.map((n) => caches.delete(n))))
+        .then(() => reply(true), () => reply(false)),
+    );
   }
 });
 

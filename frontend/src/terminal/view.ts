@@ -17,6 +17,8 @@ import { TerminalConnection } from './connection';
 import { RENDERER_KEY, wantWebgl } from './renderer';
 import { installTouch, type TouchHandle } from './touch';
 import { ringBell } from './bell';
+import { StartupSpinner } from './startup';
+import { TuiFocus, mayTakeFocus } from './tuiFocus';
 
 export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' } | null;
 
@@ -64,6 +66,10 @@ export class TerminalView {
   readonly notice = signal<string | null>(null);
   readonly scrolledUp = signal(false);
   readonly unread = signal(false);
+  /** The first connect is slow: show the "starting shell…" spinner. */
+  readonly starting = signal(false);
+  private readonly spinner = new StartupSpinner((v) => (this.starting.value = v));
+  private readonly tuiFocus = new TuiFocus();
   private readonly fitAddon = new FitAddon();
   private visible = false;
   private attachedAt = 0;
@@ -96,6 +102,7 @@ export class TerminalView {
       sessionId,
       {
         write: (d, done) => {
+          this.spinner.settle();
           if (!this.visible && !this.unread.peek() && Date.now() - this.attachedAt > ATTACH_GRACE_MS) this.unread.value = true;
           this.term.write(d, done);
         },
@@ -104,10 +111,20 @@ export class TerminalView {
       {
         reconnecting: (v) => (this.reconnecting.value = v),
         overlay: (v) => (this.overlay.value = v),
-        exited: (code) => (this.ended.value = { kind: 'exit', code }),
-        notFound: () => (this.ended.value = { kind: 'notfound' }),
-        error: (m) => (this.notice.value = m),
+        exited: (code) => {
+          this.spinner.settle();
+          this.ended.value = { kind: 'exit', code };
+        },
+        notFound: () => {
+          this.spinner.settle();
+          this.ended.value = { kind: 'notfound' };
+        },
+        error: (m) => {
+          this.spinner.settle();
+          this.notice.value = m;
+        },
         attached: () => {
+          this.spinner.settle();
           this.attachedAt = Date.now();
           this.notice.value = null;
         },
@@ -127,11 +144,22 @@ export class TerminalView {
       term.onBinary((d) => this.send(d)),
       term.onResize(({ cols, rows }) => this.conn.setSize(cols, rows)),
       term.onScroll(() => this.scheduleScrollCheck()),
-      term.onWriteParsed(() => this.scheduleScrollCheck()),
+      term.onWriteParsed(() => {
+        this.scheduleScrollCheck();
+        this.checkTui();
+      }),
+      term.buffer.onBufferChange(() => this.checkTui()),
       // Bells replayed with the scrollback on (re)attach are history, not news.
       term.onBell(() => Date.now() - this.attachedAt > ATTACH_GRACE_MS && ringBell(this.hooks.name())),
     ];
     this.cleanups.push(() => subs.forEach((s) => s.dispose()));
+    const touched = () => this.tuiFocus.touched();
+    host.addEventListener('pointerdown', touched, { capture: true });
+    host.addEventListener('focusin', touched);
+    this.cleanups.push(() => {
+      host.removeEventListener('pointerdown', touched, { capture: true });
+      host.removeEventListener('focusin', touched);
+    });
     const ro = new ResizeObserver(() => this.scheduleFit());
     ro.observe(host);
     this.cleanups.push(() => ro.disconnect());
@@ -148,6 +176,7 @@ export class TerminalView {
     pane?.addEventListener('touchstart', stopCoast, { capture: true, passive: true });
     this.cleanups.push(() => pane?.removeEventListener('touchstart', stopCoast, { capture: true }));
     this.fitNow();
+    this.spinner.begin();
     this.conn.start();
     void tryWebgl(term);
   }
@@ -210,12 +239,29 @@ export class TerminalView {
   }
 
   dispose(): void {
+    this.spinner.settle();
     cancelAnimationFrame(this.raf);
     cancelAnimationFrame(this.scrollRaf);
     this.cleanups.forEach((c) => c());
     this.cleanups = [];
     this.conn.dispose();
     this.term.dispose();
+  }
+
+  /**
+   * A full-screen program with mouse tracking or the alternate screen just ended: give the
+   * textarea its focus back (clicks in mouse mode can leave it on xterm's screen element)
+   * and drop any stale selection. Two property reads per parsed write; no Preact work.
+   */
+  private checkTui(): void {
+    const term = this.term;
+    const tui = term.modes.mouseTrackingMode !== 'none' || term.buffer.active.type === 'alternate';
+    const active = document.activeElement;
+    const inside = !!active && !!this.host?.contains(active);
+    if (!this.tuiFocus.update(tui, inside)) return;
+    if (!mayTakeFocus(active, document.body, inside)) return;
+    term.clearSelection();
+    if (active !== term.textarea) term.focus();
   }
 
   /** Checked once per frame: mid-write the viewport can trail the buffer for a moment. */

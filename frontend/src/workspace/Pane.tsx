@@ -7,6 +7,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { TerminalView } from '../terminal/view';
 import { handlePasteEvent } from '../keybar/paste';
+import { SPINNER_FRAMES, SPINNER_FRAME_MS } from '../terminal/startup';
 
 export interface PaneProps {
   view: TerminalView;
@@ -32,6 +33,23 @@ function Countdown({ view }: { view: TerminalView }) {
   return <p class="muted">{secs > 0 ? `Retrying in ${secs} s…` : 'Connecting…'}</p>;
 }
 
+/** "⠋ starting shell…": mounted only while the first connect is slow, so its timer is too. */
+function StartingSpinner() {
+  const frame = useSignal(0);
+  useEffect(() => {
+    const t = setInterval(() => (frame.value = (frame.value + 1) % SPINNER_FRAMES.length), SPINNER_FRAME_MS);
+    return () => clearInterval(t);
+  }, []);
+  return (
+    <div class="ws-starting" role="status">
+      <span class="ws-starting-glyph" aria-hidden="true">
+        {SPINNER_FRAMES[frame.value]}
+      </span>{' '}
+      starting shell…
+    </div>
+  );
+}
+
 export function Pane({ view, name, visible, slot, focused, background, onFocus, onNewSession }: PaneProps) {
   const host = useRef<HTMLDivElement>(null);
 
@@ -55,6 +73,7 @@ export function Pane({ view, name, visible, slot, focused, background, onFocus, 
           Reconnecting…
         </div>
       )}
+      {view.starting.value && !end && !lost && !view.reconnecting.value && <StartingSpinner />}
       {view.notice.value && (
         <p class="error banner" role="alert">
           {view.notice.value}

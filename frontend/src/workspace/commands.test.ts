@@ -30,6 +30,15 @@ describe('palette commands', () => {
     expect(NEXT_SPLIT.horizontal).toBe('off');
   });
 
+  it('has one "Refresh app" entry that reloads (no worker in node: no wait)', async () => {
+    const a = actions();
+    const cmds = buildCommands(a, { split: 'off', fontSize: 14, mac: false });
+    expect(filterCommands(cmds, 'reload').map((c) => c.label)).toEqual(['Refresh app']);
+    expect(filterCommands(cmds, 'cache').map((c) => c.id)).toEqual(['reload']);
+    cmds.find((c) => c.id === 'reload')?.run();
+    await vi.waitFor(() => expect(a.reload).toHaveBeenCalledOnce());
+  });
+
   it('filters on every word across label, group and keywords', () => {
     const cmds = buildCommands(actions(), { split: 'off', fontSize: 14, mac: false });
     expect(filterCommands(cmds, 'rename').map((c) => c.id)).toEqual(['rename']);

@@ -2,6 +2,7 @@
  * The tools palette's command list (grouped like the reference's tools sheet) and its filter.
  * Pure: the workspace passes in what each command does.
  */
+import { refreshApp } from './refresh';
 
 export type Group = 'Session' | 'Files' | 'View' | 'Share' | 'Agents' | 'Settings' | 'System';
 export const GROUPS: Group[] = ['Session', 'Files', 'View', 'Share', 'Agents', 'Settings', 'System'];
@@ -61,7 +62,8 @@ export function buildCommands(a: CommandActions, s: { split: Split; fontSize: nu
     { id: 'resume', group: 'Agents', label: 'Resume agent session', keywords: 'ai history claude copilot opencode continue', run: panel('resume') },
     { id: 'settings', group: 'Settings', label: 'Settings', keywords: 'preferences', shortcut: `${mod},`, run: panel('settings') },
     { id: 'clear', group: 'System', label: 'Clear terminal', keywords: 'reset', run: a.clear },
-    { id: 'reload', group: 'System', label: 'Reload', keywords: 'refresh', run: a.reload },
+    // One entry for both: a plain reload could keep serving the worker's cached assets.
+    { id: 'reload', group: 'System', label: 'Refresh app', keywords: 'cache reload update', run: () => void refreshApp(a.reload) },
     { id: 'about', group: 'System', label: 'About', keywords: 'version changelog update', run: panel('about') },
   ];
 }
