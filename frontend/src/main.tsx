@@ -3,6 +3,7 @@ import { effect } from '@preact/signals';
 import { render } from 'preact';
 import { App } from './app';
 import { registerServiceWorker } from './notify';
+import { Splash } from './splash/Splash';
 import { loadPrefs } from './state/prefs';
 import { activeTheme, applyTheme } from './themes';
 import './styles.css';
@@ -12,7 +13,13 @@ import './styles.css';
 effect(() => applyTheme(activeTheme.value));
 
 // The login page has no session yet: its 401 would only bounce back to /login.
-if (location.pathname.replace(/\/+$/, '') !== '/login') void loadPrefs();
+const prefsLoaded = location.pathname.replace(/\/+$/, '') !== '/login' ? loadPrefs() : null;
 
-render(<App />, document.getElementById('app') as HTMLElement);
+render(
+  <>
+    <App />
+    <Splash prefsLoaded={prefsLoaded} />
+  </>,
+  document.getElementById('app') as HTMLElement,
+);
 registerServiceWorker();
