@@ -174,4 +174,5 @@ def test_no_splash_on_login_or_with_reduced_motion(new_context: Any, auth_state:
     calm = open_page(new_context(auth_state, reduced_motion="reduce"))
     assert decision(calm) == "skipped"
     assert recorded(calm)["added"] is None
-    assert login.errors == [] and calm.errors == []
+    assert login.errors == []
+    assert calm.errors == []
