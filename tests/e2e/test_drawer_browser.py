@@ -24,12 +24,21 @@ pytestmark = BROWSER_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CREATE = """(name) => fetch('/api/sessions', {method: 'POST',
-    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name})})
+CREATE = """([name, cwd]) => fetch('/api/sessions', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify(cwd ? {name, cwd} : {name})})
     .then((r) => r.json()).then((j) => j.id)"""
 DELETE_ALL = """() => fetch('/api/sessions').then((r) => r.json()).then((list) => Promise.all(
     list.map((s) => fetch('/api/sessions/' + s.id, {method: 'DELETE'}))))"""
 LIST_IDS = "() => fetch('/api/sessions').then((r) => r.json()).then((l) => l.map((s) => s.id))"
+SWIPE_LEFT = """() => {
+    const el = document.querySelector('.drawer-list');
+    const opts = (x) => ({bubbles: true, pointerId: 7, pointerType: 'touch',
+        clientX: x, clientY: 300});
+    el.dispatchEvent(new PointerEvent('pointerdown', opts(300)));
+    el.dispatchEvent(new PointerEvent('pointermove', opts(200)));
+    el.dispatchEvent(new PointerEvent('pointerup', opts(150)));
+}"""
 NO_X_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
@@ -65,7 +74,8 @@ def test_drawer_lists_switches_and_closes_sessions(phone: Any) -> None:
     page.goto("/")
     page.evaluate(DELETE_ALL)
     names = ["drawer-one", "drawer-two", "drawer-three"]
-    ids = [str(page.evaluate(CREATE, n)) for n in names]
+    # The third runs in this repository, so its card shows a git badge.
+    ids = [str(page.evaluate(CREATE, [n, str(ROOT) if n == names[2] else None])) for n in names]
     page.goto(f"/terminal?id={ids[0]}")
     expect(tab(page, "drawer-one")).to_have_attribute("aria-selected", "true")
 
@@ -75,6 +85,8 @@ def test_drawer_lists_switches_and_closes_sessions(phone: Any) -> None:
     expect(drawer).to_be_visible()
     for name in names:
         expect(drawer.get_by_role("button", name=f"Switch to {name}", exact=True)).to_be_visible()
+    third = drawer.locator("li", has=page.get_by_role("button", name="Switch to drawer-three"))
+    expect(third.locator(".drawer-git")).to_have_attribute("title", re.compile(r"^Git branch \S+"))
     assert page.evaluate(NO_X_OVERFLOW)
     if os.environ.get("TERMBEAM_SCREENSHOTS") == "1":
         page.screenshot(path=str(ROOT / "docs" / "screenshots" / "drawer-phone.png"))
@@ -113,7 +125,7 @@ def test_drawer_closes_on_backdrop_tap(phone: Any) -> None:
     page = phone
     page.goto("/")
     page.evaluate(DELETE_ALL)
-    sid = str(page.evaluate(CREATE, "drawer-solo"))
+    sid = str(page.evaluate(CREATE, ["drawer-solo", None]))
     page.goto(f"/terminal?id={sid}")
     opener = page.get_by_role("button", name="Sessions", exact=True)
     opener.tap()
@@ -125,4 +137,28 @@ def test_drawer_closes_on_backdrop_tap(phone: Any) -> None:
     opener.tap()
     drawer.get_by_role("button", name="Close sessions panel").tap()
     expect(drawer).to_be_hidden()
+
+    # A leftward swipe on the drawer closes it (touch pointers, as a finger sends them).
+    opener.tap()
+    expect(drawer).to_be_visible()
+    page.evaluate(SWIPE_LEFT)
+    expect(drawer).to_be_hidden()
+
+    # "Resume agent session" opens the palette's resume panel.
+    opener.tap()
+    drawer.get_by_role("button", name="Resume agent session").tap()
+    expect(drawer).to_be_hidden()
+    resume = page.get_by_role("dialog", name="Resume agent session")
+    expect(resume).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(resume).to_be_hidden()
+
+    # No horizontal overflow from the narrowest phone to a wide desktop.
+    for width in (320, 2560):
+        page.set_viewport_size({"width": width, "height": 800})
+        opener.click()
+        expect(drawer).to_be_visible()
+        assert page.evaluate(NO_X_OVERFLOW), width
+        page.keyboard.press("Escape")
+        expect(drawer).to_be_hidden()
     assert page.errors == []
