@@ -113,6 +113,7 @@ def test_drawer_lists_switches_and_closes_sessions(phone: Any) -> None:
     page.wait_for_function(f"() => ({LIST_IDS})().then((l) => !l.includes({ids[1]!r}))")
     assert ids[1] not in page.evaluate(LIST_IDS)
     expect(drawer.get_by_role("button", name="Switch to drawer-one", exact=True)).to_be_visible()
+    expect(drawer.locator(":focus")).to_have_count(1)
 
     # "+ New session" swaps the drawer for the new-session sheet.
     drawer.get_by_role("button", name="+ New session").tap()

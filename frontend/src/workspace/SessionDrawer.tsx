@@ -99,6 +99,14 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
     };
   }, []);
 
+  // Closing a session removes the focused × with its card: keep focus inside the drawer.
+  useEffect(() => {
+    const el = box.current;
+    if (el && !el.contains(document.activeElement)) {
+      (el.querySelector<HTMLElement>('.drawer-card.current .drawer-card-main') ?? el).focus();
+    }
+  }, [sessions.length]);
+
   const onPointerDown = (e: PointerEvent) => {
     if (e.pointerType !== 'mouse') swipe.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
   };
