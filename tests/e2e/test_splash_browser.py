@@ -8,8 +8,10 @@ Against a private build:
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,6 +23,10 @@ from browser_common import BROWSER_MARKS, expect
 
 pytestmark = BROWSER_MARKS
 
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = os.environ.get("TERMBEAM_SCREENSHOTS") == "1"
+TYPED = """() => document.getAnimations()
+    .some((a) => a.animationName === 'splash-type' && a.playState === 'finished')"""
 DESKTOP = {"width": 1280, "height": 800}
 SPLASH = ".splash"
 # Splash.tsx holds the wordmark 1200 ms, then fades for 250 ms.
@@ -114,6 +120,9 @@ def test_splash_shows_once_per_tab_and_leaves_by_itself(
     # Decorative and never in the way: no pointer events, no text for searches or readers.
     assert splash.evaluate("el => getComputedStyle(el).pointerEvents") == "none"
     assert splash.inner_text().strip() == ""
+    if SHOTS:
+        page.wait_for_function(TYPED)
+        page.screenshot(path=str(ROOT / "docs" / "screenshots" / "splash.png"))
     # The hub renders underneath at once: its controls are usable while the splash shows.
     expect(page.get_by_role("button", name="+ New session")).to_be_visible()
     expect(splash).to_have_count(0, timeout=MAX_NATURAL_MS + 2000)
