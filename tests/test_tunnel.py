@@ -324,7 +324,9 @@ async def test_no_url_in_time_kills_the_run_and_retries(
     fakes: Fakes, make: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_TUNNEL_MODES", "hang,ok")
-    supervisor, recorder = make("cloudflared", url_timeout=0.5)
+    # Long enough for the fake (a Python script) to start and record its pids on a loaded
+    # machine before it is killed; 0.5 s was not, in CI.
+    supervisor, recorder = make("cloudflared", url_timeout=3.0)
     await supervisor.start()
     retry = await recorder.state("reconnecting")
     assert retry.reason == "url-timeout"
