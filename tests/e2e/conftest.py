@@ -251,3 +251,30 @@ def phone_page(
         has_touch=True,
         is_mobile=True,
     )
+
+
+@pytest.fixture
+def phone(
+    browser: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    server: ServerProcess,
+    auth_state: dict[str, Any],
+) -> Iterator[Any]:
+    """A logged-in 390×844 touch page (DOM renderer, as touch devices default to).
+
+    Uncaught page errors collect in `page.errors`; a failing test leaves a screenshot.
+    Modules needing more (clipboard permissions, a terminal already open) define their own.
+    """
+    yield from _new_page(
+        browser,
+        request,
+        tmp_path,
+        server,
+        force_dom=False,
+        storage_state=auth_state,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        has_touch=True,
+        is_mobile=True,
+    )

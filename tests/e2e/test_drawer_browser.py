@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    pass
 
 from browser_common import BROWSER_MARKS, expect
 
@@ -40,29 +37,6 @@ SWIPE_LEFT = """() => {
     el.dispatchEvent(new PointerEvent('pointerup', opts(150)));
 }"""
 NO_X_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth"
-
-
-@pytest.fixture
-def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in 390×844 touch page that records uncaught page errors in `page.errors`."""
-    context = browser.new_context(
-        base_url=server.base_url,
-        storage_state=auth_state,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    # Its own client address, so the API rate limit (per client) is not shared with others.
-    page.set_extra_http_headers({"X-Forwarded-For": "198.51.100.208"})
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def tab(page: Any, name: str) -> Any:

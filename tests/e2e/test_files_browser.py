@@ -132,28 +132,6 @@ def tree(api: Any) -> Iterator[tuple[str, Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in 390×844 touch page."""
-    context = browser.new_context(
-        base_url=server.base_url,
-        storage_state=auth_state,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 def _shot(page: Any, name: str) -> None:
     if SCREENSHOTS:
         SHOT_DIR.mkdir(parents=True, exist_ok=True)

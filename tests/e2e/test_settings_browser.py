@@ -12,7 +12,6 @@ import re
 import secrets
 import struct
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,24 +53,6 @@ def page(authed_page: Any) -> Any:
     """The logged-in desktop page, with a rate budget of its own."""
     authed_page.context.set_extra_http_headers(own_address())
     return authed_page
-
-
-@pytest.fixture
-def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in 390×844 touch page."""
-    context = browser.new_context(
-        base_url=server.base_url, storage_state=auth_state, viewport=PHONE,
-        is_mobile=True, has_touch=True, device_scale_factor=2, extra_http_headers=own_address(),
-    )  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def save_prefs(page: Any, **prefs: Any) -> None:

@@ -16,10 +16,8 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    pass
 
 from browser_common import BROWSER_MARKS, STATIC_INDEX, expect
 
@@ -105,27 +103,6 @@ def palette_run(page: Any, query: str) -> None:
     expect(box).to_be_focused()
     box.fill(query)
     page.keyboard.press("Enter")
-
-
-@pytest.fixture
-def phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Any:
-    context = browser.new_context(
-        base_url=server.base_url,
-        storage_state=auth_state,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
