@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
+import { keepTabInside } from './focusTrap';
 import './sheet.css';
 
 export interface SheetProps {
@@ -18,8 +19,6 @@ export interface SheetProps {
   class?: string;
 }
 
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
-
 export function Sheet({ title, onClose, children, wide, actions, class: cls }: SheetProps) {
   const box = useRef<HTMLDivElement>(null);
   const titleId = useId();
@@ -32,18 +31,8 @@ export function Sheet({ title, onClose, children, wide, actions, class: cls }: S
       if (e.key === 'Escape') {
         e.stopPropagation();
         onClose();
-      } else if (e.key === 'Tab' && el) {
-        const items = Array.from(el.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((n) => n.offsetParent !== null);
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        if (e.shiftKey && document.activeElement === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
+      } else if (el) {
+        keepTabInside(el, e);
       }
     };
     el?.addEventListener('keydown', onKey);

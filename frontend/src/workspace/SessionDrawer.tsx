@@ -8,6 +8,7 @@
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { BranchIcon } from '../hub/icons';
 import { cardSummary, gitBadge, isSwipeClose, type DrawerSession } from './drawer';
+import { keepTabInside } from '../ui/focusTrap';
 import './drawer.css';
 
 export type { DrawerSession };
@@ -21,8 +22,6 @@ export interface SessionDrawerProps {
   onResume(): void;
   onDismiss(): void;
 }
-
-const FOCUSABLE = 'button:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
 
 function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: boolean; onSelect(): void; onClose(): void }) {
   const git = gitBadge(s.git);
@@ -77,19 +76,8 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
       if (e.key === 'Escape') {
         e.stopPropagation();
         onDismiss();
-      } else if (e.key === 'Tab' && el) {
-        // Keep Tab inside the modal drawer.
-        const items = Array.from(el.querySelectorAll<HTMLElement>(FOCUSABLE));
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        if (e.shiftKey && document.activeElement === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
+      } else if (el) {
+        keepTabInside(el, e); // a modal drawer: Tab stays inside
       }
     };
     el?.addEventListener('keydown', onKey);
