@@ -172,6 +172,38 @@ async def test_twenty_megabytes_to_five_viewers_one_stalled(
     assert "flood-end" in snapshot
 
 
+async def test_a_slower_viewer_that_keeps_reading_loses_nothing(
+    open_ws: OpenWS, session_id: str
+) -> None:
+    """The PTY is paced by the slowest viewer still moving, so it is never resynced."""
+    fast, slow = await binary_viewer(open_ws, session_id), await binary_viewer(open_ws, session_id)
+    for ws in (fast, slow):
+        await ws.resize(80, 24)
+    for ws in (fast, slow):
+        await ws.read_until("$ ")
+        await ack_all(ws)
+    await fast.type("seq 1 700000; echo pa''ced-end\r")  # ~4.6 MB, over four log capacities
+
+    async def read_all(ws: TermWS, delay: float) -> str:
+        async with asyncio.timeout(60):
+            while "paced-end\r\n" not in ws.text[-64:]:
+                message = await ws.receive()
+                assert message is not None
+                assert message["type"] != "replay", "a moving viewer was resynchronised"
+                if message["type"] == "binary":
+                    if delay:
+                        await asyncio.sleep(delay)  # a slow renderer: acks come late
+                    await ack_all(ws)
+        return ws.text
+
+    _, text = await asyncio.gather(read_all(fast, 0), read_all(slow, 0.01))
+    lines = (line.rsplit("\r", 1)[-1] for line in text.split("\r\n"))
+    numbers = [line for line in lines if line.isdigit()]
+    assert numbers[-1] == "700000"
+    assert numbers == [str(i) for i in range(int(numbers[0]), 700001)]
+    assert numbers[0] == "1"
+
+
 async def test_ctrl_c_stops_a_flood(term: TermWS) -> None:
     await term.type("yes flood-line\r")
     await term.read_until("flood-line\r\nflood-line\r\n")

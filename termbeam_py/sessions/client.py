@@ -40,6 +40,8 @@ class Client:
     """Bytes the browser reported as rendered (binary clients only)."""
     dims: tuple[int, int] | None = None
     last_active: float = field(default_factory=time.monotonic)
+    progress_at: float = field(default_factory=time.monotonic)
+    """When `flow_position` last moved: a viewer that stops moving stops pacing the PTY."""
     active: bool = False
     """False while the very first client of a session waits for its first resize."""
     awaiting_first_resize: bool = False
@@ -56,6 +58,9 @@ class Client:
     def flow_position(self) -> int:
         """What flow control counts as delivered: acked bytes, or sent ones for JSON."""
         return self.acked if self.binary else self.cursor
+
+    def advanced(self) -> None:
+        self.progress_at = time.monotonic()
 
     def touch(self) -> None:
         self.last_active = time.monotonic()

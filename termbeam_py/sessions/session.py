@@ -27,10 +27,14 @@ COALESCE_TARGET = 64 * 1024
 COALESCE_DELAY = 0.002
 #: Encoded frames kept per session for viewers sending the same range.
 ENCODED_CACHE = 8
-#: PTY reading pauses when every viewer is this far behind, and resumes under LOW_WATER.
-#: HIGH_WATER + terminal.READ_BUDGET stays well under outlog.TRIM_TO.
+#: PTY reading pauses when a viewer that is still moving is this far behind (or every viewer
+#: is), and resumes once they are all under LOW_WATER. HIGH_WATER + terminal.READ_BUDGET
+#: stays well under outlog.TRIM_TO, so a viewer that keeps up never falls off the log.
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
+#: A viewer behind by more than LOW_WATER whose position has not moved for this long is
+#: stalled: it stops pacing the PTY and is resynchronised when it reads again.
+STALL_SECONDS = 1.0
 #: Most unacknowledged bytes in flight to a binary client.
 ACK_WINDOW = 512 * 1024
 #: Viewers that attached, typed or resized this recently decide the PTY size.
@@ -92,6 +96,7 @@ class Session:
         self.pending_notifications: deque[Message] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
         self._bounce: asyncio.TimerHandle | None = None
+        self._flow_check: asyncio.TimerHandle | None = None
         self._initial_command = initial_command
         self._initial_timers: list[asyncio.TimerHandle] = []
         self.terminal = Terminal(
@@ -121,17 +126,44 @@ class Session:
         self.activity.feed(data)
 
     def update_flow(self) -> None:
-        """Pause the PTY when every viewer is behind; resume when one catches up."""
-        positions = [c.flow_position for c in self.clients if c.active and not c.closed]
+        """Pace the PTY by the slowest viewer that is still moving.
+
+        A viewer that is merely slower (a phone on a weak link, one of many viewers) holds
+        the PTY back instead of losing output; one that stopped reading for STALL_SECONDS
+        no longer counts, so it cannot freeze the others, and it gets a `replay` later.
+        """
+        viewers = [c for c in self.clients if c.active and not c.closed]
         terminal = self.terminal
-        if not positions:
+        if not viewers:
+            self._cancel_flow_check()
             terminal.resume_reading()
             return
-        behind = self.log.head - max(positions)
+        head, now = self.log.head, time.monotonic()
+        # Within LOW_WATER a viewer cannot hold the PTY back, so only its progress matters
+        # beyond that: one parked between the water marks must not keep reading paused.
+        moving = [
+            c for c in viewers
+            if head - c.flow_position <= LOW_WATER or now - c.progress_at < STALL_SECONDS
+        ]
+        if moving:
+            behind = head - min(c.flow_position for c in moving)
+        else:  # every viewer stalled
+            behind = head - max(c.flow_position for c in viewers)
         if terminal.reading and behind > HIGH_WATER:
             terminal.pause_reading()
         elif not terminal.reading and behind <= LOW_WATER:
             terminal.resume_reading()
+        self._cancel_flow_check()
+        lagging = [c for c in moving if head - c.flow_position > LOW_WATER]
+        if not terminal.reading and lagging:
+            # Re-check when the laggard would count as stalled, in case it never moves again.
+            due = min(c.progress_at for c in lagging) + STALL_SECONDS - now
+            self._flow_check = self._loop.call_later(max(due, 0.01), self.update_flow)
+
+    def _cancel_flow_check(self) -> None:
+        if self._flow_check is not None:
+            self._flow_check.cancel()
+            self._flow_check = None
 
     def next_for(self, client: Client) -> Message | Output | None:
         """The next thing to send to `client`, or None when it is up to date."""
@@ -153,12 +185,15 @@ class Session:
             return None
         output = Output(client.cursor, self.log.read(client.cursor, end - client.cursor))
         client.cursor = end
+        if not client.binary:
+            client.advanced()
         # Handed to the socket now: reading may resume while the frame drains.
         self.update_flow()
         return output
 
     def replay_message(self, client: Client) -> Message:
         """A fresh snapshot for `client`, which from now on follows the head of the log."""
+        # Not `advanced()`: a resync is the server jumping ahead, not the viewer reading.
         client.cursor = client.acked = self.log.head
         client.decoder.reset()
         message: Message = {"type": "replay", "data": self.log.snapshot().decode(errors="replace")}
@@ -192,6 +227,7 @@ class Session:
     def ack(self, client: Client, seq: int) -> None:
         if client.binary and client.acked < seq <= client.cursor:
             client.acked = seq
+            client.advanced()
             client.wake.set()
             self.update_flow()
 
@@ -215,6 +251,7 @@ class Session:
         client.needs_redraw = self.log.alt_mode is not None
         if client.binary and since is not None and self.log.start <= since <= head:
             client.cursor = client.acked = since
+            client.advanced()
             client.enqueue(since, self._attached(client, resumed=True))
         else:
             client.enqueue(head, self.replay_message(client))
@@ -344,6 +381,7 @@ class Session:
             timer.cancel()
         if self._bounce is not None:
             self._bounce.cancel()
+        self._cancel_flow_check()
         for client in self.clients:
             client.active = True
             client.awaiting_first_resize = False
