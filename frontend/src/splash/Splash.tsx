@@ -3,7 +3,7 @@
  * Decorative only: aria-hidden, and `pointer-events: none` so it never blocks input: taps and
  * keys reach the app underneath, and a document-level listener ends the splash on the first one.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { prefs } from '../state/prefs';
 import { shouldShowSplash } from './shouldShow';
 import './splash.css';
@@ -64,7 +64,9 @@ export function Splash({ prefsLoaded }: { prefsLoaded: Promise<void> | null }) {
     };
   }, [prefsLoaded]);
 
-  useEffect(() => {
+  // Layout effect: the skip listeners must be in place before the overlay is first painted,
+  // or a tap that lands right as it appears (a slow device) would not end it.
+  useLayoutEffect(() => {
     if (phase === 'off') return;
     const skip = () => setPhase('off');
     const timer = setTimeout(() => setPhase(phase === 'show' ? 'leave' : 'off'), phase === 'show' ? HOLD_MS : FADE_MS);
