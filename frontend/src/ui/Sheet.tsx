@@ -4,7 +4,7 @@
  * returns focus to where it was when it closes.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { keepTabInside } from './focusTrap';
 import './sheet.css';
 
@@ -23,7 +23,9 @@ export function Sheet({ title, onClose, children, wide, actions, class: cls }: S
   const box = useRef<HTMLDivElement>(null);
   const titleId = useId();
 
-  useEffect(() => {
+  // A layout effect, not a plain one: the sheet must own focus and its Esc handler before it is
+  // painted, or an Esc pressed the moment it appears reaches the page behind and is lost.
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const el = box.current;
     (el?.querySelector<HTMLElement>('[autofocus]') ?? el)?.focus();

@@ -5,7 +5,7 @@
  * starts a new session or resumes an agent session. Closes on Esc, backdrop tap, a left
  * swipe and its close button; focus moves in on open and back to the opener on close.
  */
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { BranchIcon } from '../hub/icons';
 import { cardSummary, gitBadge, isSwipeClose, type DrawerSession } from './drawer';
 import { keepTabInside } from '../ui/focusTrap';
@@ -68,7 +68,8 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
   const swipe = useRef<{ id: number; x: number; y: number } | null>(null);
   const titleId = useId();
 
-  useEffect(() => {
+  // Before paint, like Sheet: focus and Esc handling must be live as soon as the drawer shows.
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const el = box.current;
     (el?.querySelector<HTMLElement>('.drawer-card.current .drawer-card-main') ?? el)?.focus();
