@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 PROVIDERS = (("github", "GitHub"), ("gitlab", "GitLab"), ("bitbucket", "Bitbucket"))
 AZURE = "Azure DevOps"
@@ -32,42 +32,74 @@ _UNBORN = ("No commits yet on ", "Initial commit on ")
 # --- remote URL → (repoName, provider) -------------------------------------------------
 
 
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+_SCP_LIKE = re.compile(r"(?:[^@/]+@)?([^:/]+):(.+)")
+
+
 def _split_remote(url: str) -> tuple[str, str] | None:
     """(host, path) of an URL or scp-like `user@host:path`; None for a local path."""
     if "://" in url:
-        parts = urlsplit(url)
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() == "file":
+            return None
+        # A credential holding an unencoded `/` ends the netloc early and puts the rest of
+        # the secret in the path; the host is what follows the last `@`, so cut there.
+        cut = rest.split("?", 1)[0].split("#", 1)[0]
+        if "@" in cut:
+            rest = cut.rpartition("@")[2]
+        parts = urlsplit(f"{scheme}://{rest}")
         return (parts.hostname or "", parts.path) if parts.hostname else None
-    match = re.fullmatch(r"(?:[^@/]+@)?([^:/]+):(.+)", url)
+    if _WINDOWS_PATH.match(url):  # `C:\repos\x` would otherwise read as host `C`
+        return None
+    match = _SCP_LIKE.fullmatch(url)
     return (match[1].lower(), match[2]) if match else None
+
+
+def _is_azure(host: str) -> bool:
+    return host in ("dev.azure.com", "ssh.dev.azure.com") or host.endswith(".visualstudio.com")
 
 
 def _azure(host: str, segments: list[str]) -> str | None:
     """`org/proj/repo` for the Azure DevOps URL forms (HTTPS `_git` and SSH `v3/`)."""
-    if host in ("dev.azure.com", "ssh.dev.azure.com") or host.endswith(".visualstudio.com"):
-        if "_git" in segments:
-            at = segments.index("_git")
-            if at >= 1 and at + 1 < len(segments):
-                # dev.azure.com puts the org in the path; *.visualstudio.com in the host.
-                org = segments[0] if host == "dev.azure.com" else host.split(".")[0]
-                return f"{org}/{segments[at - 1]}/{segments[at + 1]}"
-        if len(segments) == 4 and segments[0] == "v3":
-            return "/".join(segments[1:])
+    legacy = host.endswith(".visualstudio.com")
+    if "_git" in segments:
+        at = segments.index("_git")
+        if at + 1 >= len(segments):
+            return None
+        # dev.azure.com puts the org in the path; *.visualstudio.com in the host.
+        org = host.split(".")[0] if legacy else (segments[0] if at >= 1 else "")
+        before = segments[1:at] if not legacy else segments[:at]
+        before = [s for s in before if s.lower() != "defaultcollection"]
+        # `org/_git/repo` is a repo in the project of the same name.
+        repo = segments[at + 1]
+        project = before[-1] if before else repo
+        return f"{org}/{project}/{repo}" if org else None
+    if len(segments) == 4 and segments[0] == "v3":
+        return "/".join(segments[1:])
     return None
+
+
+def _local_name(url: str) -> str | None:
+    """The folder name of a local-path remote (POSIX, Windows or file:// form)."""
+    parts = [p for p in re.split(r"[\\/]", url) if p]
+    if not parts:
+        return None
+    return parts[-1].removesuffix(".git") or None
 
 
 def parse_remote(url: str) -> tuple[str | None, str | None]:
     """(repoName, provider) from an origin URL; credentials and ports never leak out."""
     url = url.strip().rstrip("/")
-    url = url.removesuffix(".git")
     split = _split_remote(url)
     if split is None:  # a local path or file:// remote: no hosting provider
-        name = posixpath.basename(url.rstrip("/"))
-        return (name or None), None
+        return _local_name(url), None
     host, path = split
-    segments = [s for s in path.split("/") if s]
-    azure = _azure(host, segments)
-    if azure is not None:
-        return azure, AZURE
+    segments = [unquote(s) for s in path.split("/") if s]
+    if segments:
+        segments[-1] = segments[-1].removesuffix(".git")
+    segments = [s for s in segments if s]
+    if _is_azure(host):
+        return _azure(host, segments), AZURE
     provider = next((label for key, label in PROVIDERS if key in host), host)
     if not segments:
         return None, provider

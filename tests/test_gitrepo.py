@@ -210,6 +210,20 @@ async def test_ahead_and_behind_a_local_bare_origin(authed: TestClient, tmp_path
     assert badge["provider"] is None
 
 
+async def test_listing_hides_a_token_in_the_origin_url(
+    authed: TestClient, repo: Path
+) -> None:
+    git(repo, "remote", "add", "origin", "https://jane:ghp_s3cretT0ken@github.com/owner/repo.git")
+    sid = await open_session(authed, repo)
+
+    badge = await wait_badge(authed, sid)
+    listing = await (await authed.get("/api/sessions")).text()
+
+    assert (badge["repoName"], badge["provider"]) == ("owner/repo", "GitHub")
+    assert "s3cretT0ken" not in listing
+    assert "jane" not in listing
+
+
 async def test_status_outside_a_repo(authed: TestClient, tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
@@ -493,10 +507,54 @@ async def test_badge_cache_refreshes_once_per_cwd_and_stays_bounded(tmp_path: Pa
         ("git@git.example.com:team/tool.git", ("team/tool", "git.example.com")),
         ("/srv/git/tool.git", ("tool", None)),
         ("file:///srv/git/tool.git", ("tool", None)),
+        # ports, trailing slashes, no `.git`, stray whitespace from `git remote get-url`
+        ("ssh://git@github.com:22/owner/repo.git", ("owner/repo", "GitHub")),
+        ("https://github.com/owner/repo/", ("owner/repo", "GitHub")),
+        ("https://github.com/owner/repo.git/", ("owner/repo", "GitHub")),
+        ("git@github.com:owner/repo", ("owner/repo", "GitHub")),
+        ("https://github.com/owner/repo.git?ref=x", ("owner/repo", "GitHub")),
+        (" git@github.com:owner/repo.git\n", ("owner/repo", "GitHub")),
+        ("https://github.com", (None, "GitHub")),
+        # Azure DevOps: SSH forms, a repo named like its project, DefaultCollection, %20
+        ("ssh://git@ssh.dev.azure.com:22/v3/org/proj/repo", ("org/proj/repo", "Azure DevOps")),
+        ("org@vs-ssh.visualstudio.com:v3/org/proj/repo", ("org/proj/repo", "Azure DevOps")),
+        ("https://dev.azure.com/org/_git/repo", ("org/repo/repo", "Azure DevOps")),
+        ("https://org.visualstudio.com/_git/repo", ("org/repo/repo", "Azure DevOps")),
+        ("https://org.visualstudio.com/DefaultCollection/_git/repo",
+         ("org/repo/repo", "Azure DevOps")),
+        ("https://dev.azure.com/org/My%20Proj/_git/My%20Repo",
+         ("org/My Proj/My Repo", "Azure DevOps")),
+        ("https://dev.azure.com/org/proj/_git/", (None, "Azure DevOps")),
+        # local paths: Windows drives and UNC shares are not `host:path`
+        ("C:\\repos\\tool.git", ("tool", None)),
+        ("C:/repos/tool", ("tool", None)),
+        ("\\\\server\\share\\tool.git", ("tool", None)),
+        ("../tool", ("tool", None)),
+        ("file:///srv/a@b/tool.git", ("tool", None)),
     ],
 )
 def test_parse_remote(url: str, expected: tuple[str, str | None]) -> None:
     assert parse_remote(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://jane:s3cret@github.com/owner/repo.git",
+        "https://s3cret@github.com/owner/repo",
+        "https://jane:s3cret@dev.azure.com/org/proj/_git/repo",
+        "https://oauth2:s3cret@gitlab.example.com:8443/group/repo.git",
+        # an unencoded `/` in the secret ends urlsplit's netloc early
+        "https://jane:s3/cret@github.com/owner/repo.git",
+        "https://jane:s3cret@@github.com/owner/repo.git",
+    ],
+)
+def test_parse_remote_never_returns_credentials(url: str) -> None:
+    name, provider = parse_remote(url)
+    for secret in ("s3cret", "cret", "jane", "oauth2"):
+        assert secret not in f"{name} {provider}"
+    assert name is not None
+    assert name.endswith("repo")
 
 
 def test_format_summary() -> None:
