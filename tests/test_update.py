@@ -123,7 +123,7 @@ def test_install_methods(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         "source", "git pull && pip install -e .", False, "none")
 
     # An editable dev install (as in CI) would read as "source": pretend a regular install.
-    monkeypatch.setattr(update, "_editable", lambda: False)
+    monkeypatch.setattr(update.method, "_editable", lambda: False)
     monkeypatch.setattr(sys, "prefix", str(tmp_path / ".local/share/pipx/venvs/termbeam-py"))
     pipx = update.detect_install(None)
     assert (pipx.method, pipx.command, pipx.argv) == (

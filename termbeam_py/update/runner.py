@@ -1,0 +1,79 @@
+"""The upgrade's subprocesses: the install command (output tail streamed to a callback, with a
+timeout) and a fresh interpreter that imports the installed package to verify it."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import sys
+from collections.abc import Awaitable, Callable
+
+from termbeam_py.sessions.manager import SECRET_ENV
+from termbeam_py.version import run_quiet
+
+OUTPUT_TAIL = 500
+VERIFY_TIMEOUT = 5.0
+
+
+class UpdateFailed(Exception):
+    """An update step failed; the message is shown to the user."""
+
+
+async def run_installer(
+    argv: tuple[str, ...], time_limit: float, on_output: Callable[[str], Awaitable[None]]
+) -> None:
+    """Run the install command without a shell or the server's secrets.
+
+    Args:
+        argv: the command line.
+        time_limit: seconds before the installer is killed.
+        on_output: awaited after each chunk of output with its last `OUTPUT_TAIL` characters.
+
+    Raises:
+        UpdateFailed: it could not start, timed out or exited non-zero.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, env=env,
+        )
+    except OSError as exc:
+        raise UpdateFailed(f"Could not start {argv[0]}: {exc.strerror or exc}") from exc
+    if proc.stdout is None:  # cannot happen with stdout=PIPE; keeps the types honest
+        raise UpdateFailed("no installer output")
+    decoder, tail = codecs.getincrementaldecoder("utf-8")("replace"), ""
+    try:
+        async with asyncio.timeout(time_limit):
+            while chunk := await proc.stdout.read(4096):
+                tail = (tail + decoder.decode(chunk))[-OUTPUT_TAIL:]
+                await on_output(tail)
+            code = await proc.wait()
+    except TimeoutError:
+        raise UpdateFailed(f"Install timed out after {time_limit:g} s") from None
+    finally:
+        if proc.returncode is None:  # timed out or cancelled at shutdown: no orphan
+            proc.kill()
+            await proc.wait()
+    if code != 0:
+        raise UpdateFailed(f"Install command failed with exit code {code}")
+
+
+async def verify_import() -> str:
+    """Import the freshly installed package in a new interpreter, as the re-exec will.
+
+    Returns:
+        The installed version.
+
+    Raises:
+        UpdateFailed: the import failed or printed no plausible version.
+    """
+    code, out = await run_quiet(
+        [sys.executable, "-c", "import termbeam_py; print(termbeam_py.__version__)"],
+        VERIFY_TIMEOUT,
+    )
+    version = out.splitlines()[-1].strip() if out else ""
+    if code != 0 or not version or len(version) > 64:
+        raise UpdateFailed("The updated package could not be imported")
+    return version

@@ -1,0 +1,186 @@
+"""The `Updater` service: version and update-check caches, and the one in-app update of this
+server as a state machine whose every step is broadcast as `update-progress`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from termbeam_py import keys, state
+from termbeam_py.ratelimit import SlidingWindow
+from termbeam_py.update.method import Install, detect_install, permission_problem
+from termbeam_py.update.release import DEFAULT_INDEX, clean_release, fetch_latest, is_newer
+from termbeam_py.update.runner import UpdateFailed, run_installer, verify_import
+from termbeam_py.version import PACKAGE_DIR, VERSION_TTL, RunningVersion, find_checkout
+
+log = logging.getLogger(__name__)
+
+CHECK_FILE, RESULT_FILE = "update-check.json", "update-result.json"
+CHECK_TTL = 24 * 3600.0
+INSTALL_TIMEOUT = 120.0
+PROGRESS_INTERVAL = 0.5
+UPDATE_WINDOW = 300.0
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _fresh(cached: Any) -> bool:
+    """A cache record younger than 24 h (a clock jump backwards makes it stale)."""
+    checked = cached.get("checkedAt") if isinstance(cached, dict) else None
+    if isinstance(checked, bool) or not isinstance(checked, int | float):
+        return False
+    return 0 <= time.time() * 1000 - checked < CHECK_TTL * 1000
+
+
+def idle_state() -> dict[str, Any]:
+    return {
+        "status": "idle", "phase": None, "progress": None, "error": None,
+        "fromVersion": None, "toVersion": None, "startedAt": None, "restartStrategy": None,
+    }
+
+
+class Updater:
+    """Version cache, update-check cache and the one in-app update of this server."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self.config_dir = config_dir
+        self.version_ttl = VERSION_TTL
+        self.install_timeout = INSTALL_TIMEOUT
+        self.changelog_paths = [PACKAGE_DIR / "CHANGELOG.md"]
+        self.state = idle_state()
+        self.restart_requested = False
+        """Set once a verified update stopped the server: server.py should re-exec."""
+        self.limiter = SlidingWindow(1, UPDATE_WINDOW)
+        self.checkout: Path | None = None
+        self._checkout_known = False
+        self._running = RunningVersion()
+        self._check_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def set_checkout(self, root: Path | None) -> None:
+        self.checkout, self._checkout_known = root, True
+
+    async def find_checkout(self) -> Path | None:
+        if not self._checkout_known:
+            self.set_checkout(await asyncio.to_thread(find_checkout))
+            if self.checkout is not None:
+                # A checkout ships its changelog at the repository root.
+                self.changelog_paths.append(self.checkout / "CHANGELOG.md")
+        return self.checkout
+
+    async def version(self) -> str:
+        """The running version; a checkout is re-described at most every `version_ttl` s."""
+        return await self._running.get(await self.find_checkout(), self.version_ttl)
+
+    async def install(self) -> Install:
+        return await asyncio.to_thread(detect_install, await self.find_checkout())
+
+    async def latest(self, force: bool) -> str | None:
+        """The newest release, from the 24 h cache unless `force` or stale."""
+        path = self.config_dir / CHECK_FILE
+        async with self._check_lock:
+            cached = await asyncio.to_thread(state.read_json, path, None)
+            if not force and _fresh(cached):
+                return clean_release(cached.get("latest"))
+            latest = await fetch_latest(os.environ.get("TERMBEAM_INDEX_URL") or DEFAULT_INDEX)
+            if latest is not None:  # a failed check is retried next time, not cached
+                record = {"latest": latest, "checkedAt": int(time.time() * 1000)}
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(state.write_json, path, record)
+            return latest
+
+    async def check(self, force: bool) -> dict[str, Any]:
+        install, current = await self.install(), await self.version()
+        latest = await self.latest(force)
+        return {
+            "current": current, "latest": latest,
+            "updateAvailable": latest is not None and is_newer(latest, current),
+            "method": install.method, "command": install.command,
+            "canAutoUpdate": install.can_auto_update, "restartStrategy": install.restart_strategy,
+        }
+
+    @property
+    def busy(self) -> bool:
+        return self.state["status"] not in ("idle", "failed")
+
+    def start(self, app: web.Application, install: Install, current: str) -> None:
+        """Begin an update in the background (the caller checked `busy` and the limits)."""
+        self.state = {
+            **idle_state(), "status": "checking-permissions", "phase": "Checking permissions...",
+            "fromVersion": current, "startedAt": _now_iso(),
+            "restartStrategy": install.restart_strategy,
+        }
+        self._task = asyncio.create_task(self._run(app, install))
+
+    async def _set(self, app: web.Application, **changes: Any) -> None:
+        self.state.update(changes)
+        await app[keys.HUB].broadcast({"type": "update-progress", **self.state})
+
+    async def _run(self, app: web.Application, install: Install) -> None:
+        try:
+            await self._set(app)
+            problem = await asyncio.to_thread(permission_problem, install)
+            if problem:
+                raise UpdateFailed(problem)
+            await self._set(app, status="installing", phase="Installing update...")
+            await self._install(app, install.argv)
+            await self._set(app, status="verifying", phase="Verifying installation...")
+            new_version = await verify_import()
+            await self._set(app, status="restarting", phase="Restarting server...",
+                            toVersion=new_version)
+            await self._restart(app)
+        except UpdateFailed as exc:
+            log.warning("update failed: %s", exc)
+            await self._set(app, status="failed", phase="Update failed", error=str(exc))
+        except Exception:
+            log.exception("update crashed")
+            await self._set(app, status="failed", phase="Update failed", error="internal error")
+
+    async def _install(self, app: web.Application, argv: tuple[str, ...]) -> None:
+        sent = 0.0
+
+        async def progress(tail: str) -> None:
+            nonlocal sent
+            self.state["progress"] = tail
+            if time.monotonic() - sent >= PROGRESS_INTERVAL:  # throttle: pip can print a lot
+                sent = time.monotonic()
+                await self._set(app)
+
+        await run_installer(argv, self.install_timeout, progress)
+
+    async def _restart(self, app: web.Application) -> None:
+        result = {"fromVersion": self.state["fromVersion"], "toVersion": self.state["toVersion"],
+                  "updatedAt": int(time.time() * 1000)}
+        try:
+            await asyncio.to_thread(state.write_json, self.config_dir / RESULT_FILE, result)
+        except OSError as exc:  # only the next banner misses it: not worth failing over
+            log.warning("could not record the update result: %s", exc)
+        await self._set(app, status="complete", phase="Update complete. Restarting...")
+        self.restart_requested = True
+        await app[keys.HUB].close_all(WSCloseCode.SERVICE_RESTART, b"Server updated")
+        app[keys.RUNTIME].stop.set()
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def take_update_result(config_dir: Path) -> dict[str, Any] | None:
+    """The last in-app update's result, removed once read (blocking; for the banner)."""
+    path = config_dir / RESULT_FILE
+    result = state.read_json(path, None)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return result if isinstance(result, dict) else None
