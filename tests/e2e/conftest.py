@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -10,7 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,35 +64,24 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """Start the real server on an ephemeral port with a random password."""
+@contextlib.contextmanager
+def start_server(
+    tmp_path_factory: pytest.TempPathFactory, env: Mapping[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    """Run the real server on an ephemeral port with a random password until the block ends.
+
+    Args:
+        tmp_path_factory: makes the server's config folder and starting folder.
+        env: extra environment for the server (e.g. a fake HOME or PATH); it is applied over
+            this process's environment, before the settings every e2e server needs.
+    """
     config_dir = tmp_path_factory.mktemp("termbeam-config")
     work_dir = tmp_path_factory.mktemp("termbeam-cwd")
     password = "e2e-" + secrets.token_hex(8)
-    env = dict(os.environ)
-    env.update(
-        TERMBEAM_CONFIG_DIR=str(config_dir),
-        PS1="$ ",
-        TERM="xterm-256color",
-        PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
-    )
-    env.pop("TERMBEAM_PASSWORD", None)
-    cmd = [
-        sys.executable, "-m", "termbeam_py",
-        "--port", "0",
-        "--host", "127.0.0.1",
-        "--password", password,
-        "--config-dir", str(config_dir),
-        "--cwd", str(work_dir),
-        "--no-qr",
-        "--", *_shell_command(),
-    ]  # fmt: skip
     proc = subprocess.Popen(
-        cmd,
+        _server_command(password, config_dir, work_dir),
         cwd=work_dir,
-        env=env,
+        env=_server_env(config_dir, env or {}),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -128,6 +118,39 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     finally:
         _stop(proc)
         reader.join(timeout=5)
+
+
+def _server_env(config_dir: Path, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    env.update(
+        TERMBEAM_CONFIG_DIR=str(config_dir),
+        PS1="$ ",
+        TERM="xterm-256color",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+    )
+    env.pop("TERMBEAM_PASSWORD", None)
+    return env
+
+
+def _server_command(password: str, config_dir: Path, work_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "termbeam_py",
+        "--port", "0",
+        "--host", "127.0.0.1",
+        "--password", password,
+        "--config-dir", str(config_dir),
+        "--cwd", str(work_dir),
+        "--no-qr",
+        "--", *_shell_command(),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """Start the real server on an ephemeral port with a random password."""
+    with start_server(tmp_path_factory) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,6 @@ import json
 import os
 import secrets
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +21,7 @@ from typing import Any
 
 import pytest
 from browser_common import BROWSER_MARKS, TERMINAL_URL, expect
-from conftest import ROOT, STARTUP_TIMEOUT_S, URL_RE, ServerProcess, _shell_command, _stop
+from conftest import ROOT, ServerProcess, start_server
 
 pytestmark = BROWSER_MARKS
 
@@ -139,58 +136,9 @@ def server(
 ) -> Iterator[ServerProcess]:
     """Like conftest's server, but HOME holds the fake stores and PATH the fake agent."""
     home, bin_dir, _ = agent_home
-    config_dir = tmp_path_factory.mktemp("termbeam-config")
-    work_dir = tmp_path_factory.mktemp("termbeam-cwd")
-    password = "e2e-" + secrets.token_hex(8)
-    env = dict(os.environ)
-    env.update(
-        HOME=str(home),
-        PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "")]),
-        TERMBEAM_CONFIG_DIR=str(config_dir),
-        PS1="$ ",
-        TERM="xterm-256color",
-        PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
-    )
-    env.pop("TERMBEAM_PASSWORD", None)
-    cmd = [
-        sys.executable, "-m", "termbeam_py",
-        "--port", "0", "--host", "127.0.0.1",
-        "--password", password,
-        "--config-dir", str(config_dir),
-        "--cwd", str(work_dir),
-        "--no-qr",
-        "--", *_shell_command(),
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True,
-    )  # fmt: skip
-    output: list[str] = []
-    found: dict[str, int] = {}
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            match = URL_RE.search(line)
-            if match and not ready.is_set():
-                found["port"] = int(match.group(1))
-                ready.set()
-        ready.set()
-
-    reader = threading.Thread(target=pump, name="termbeam-agents-stdout", daemon=True)
-    reader.start()
-    ready.wait(STARTUP_TIMEOUT_S)
-    if "port" not in found:
-        _stop(proc)
-        pytest.fail(f"server did not start (exit code {proc.poll()}):\n{''.join(output)}")
-    try:
-        yield ServerProcess(f"http://127.0.0.1:{found['port']}", password, proc, output)
-    finally:
-        _stop(proc)
-        reader.join(timeout=5)
+    path = os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+    with start_server(tmp_path_factory, {"HOME": str(home), "PATH": path}) as srv:
+        yield srv
 
 
 @pytest.fixture
