@@ -33,6 +33,7 @@ KEY_STYLES = frozenset({
     "plain", "accent", "danger", "custom", "default", "special", "modifier", "icon", "enter",
 })
 SESSION_KINDS = frozenset({"agent", "shell"})
+TERMINAL_FONTS = frozenset({"bundled", "system"})
 
 
 def defaults() -> dict[str, Any]:
@@ -40,6 +41,7 @@ def defaults() -> dict[str, Any]:
     return {
         "themeId": "dark",
         "fontSize": 14,
+        "terminalFont": "bundled",
         "notifications": False,
         "haptics": True,
         "showSplash": True,
@@ -205,6 +207,7 @@ def _workspaces(raw: Any) -> list[dict[str, Any]]:
 _TOP_LEVEL: dict[str, Callable[[Any], Any]] = {
     "themeId": lambda v: _required_text(v, 64),
     "fontSize": _font_size,
+    "terminalFont": lambda v: v if isinstance(v, str) and v in TERMINAL_FONTS else None,
     "notifications": lambda v: v if isinstance(v, bool) else None,
     "haptics": lambda v: v if isinstance(v, bool) else None,
     "showSplash": lambda v: v if isinstance(v, bool) else None,

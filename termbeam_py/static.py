@@ -17,6 +17,8 @@ NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>TermBeam<
 in the termbeam_py checkout (or reinstall without TERMBEAM_SKIP_FRONTEND), then reload.</p>
 <p>The REST API and WebSocket work without it.</p></body></html>"""
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Python's mimetypes only knows web fonts from the OS's mime.types; not every system has one.
+FONT_TYPES = {".woff2": "font/woff2", ".woff": "font/woff"}
 
 
 def static_root() -> Path:
@@ -60,7 +62,10 @@ def _static_file(relative: str) -> Path:
 @routes.get("/assets/{path:.+}")
 async def asset(request: web.Request) -> web.StreamResponse:
     path = _static_file("assets/" + request.match_info["path"])
-    return web.FileResponse(path, headers={"Cache-Control": IMMUTABLE})
+    headers = {"Cache-Control": IMMUTABLE}
+    if path.suffix in FONT_TYPES:
+        headers["Content-Type"] = FONT_TYPES[path.suffix]
+    return web.FileResponse(path, headers=headers)
 
 
 @routes.get("/icons/{path:[^/]+}")

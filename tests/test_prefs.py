@@ -73,6 +73,13 @@ async def test_font_size_rounded_and_clamped(authed: TestClient) -> None:
         assert (await sanitized(authed, {"fontSize": raw}))["fontSize"] == expected, raw
 
 
+async def test_terminal_font_is_one_of_the_known_choices(authed: TestClient) -> None:
+    assert DEFAULTS["terminalFont"] == "bundled"
+    for raw, expected in (("system", "system"), ("bundled", "bundled"), ("Comic Sans", "bundled"),
+                          (["system"], "bundled"), ({}, "bundled"), (None, "bundled")):
+        assert (await sanitized(authed, {"terminalFont": raw}))["terminalFont"] == expected, raw
+
+
 async def test_touch_bar_keys(authed: TestClient) -> None:
     good = {"id": "k" * 80, "label": "L" * 20, "send": "s" * 70, "modifier": "ctrl",
             "action": "paste", "size": 2, "row": 3, "col": 8, "bg": "#abc", "color": "#A0B0C0FF",

@@ -6,7 +6,7 @@
 import { useSignal } from '@preact/signals';
 import type { ComponentChildren, ComponentType } from 'preact';
 import { useId } from 'preact/hooks';
-import { prefs, prefsError, updatePrefs, type Prefs, type Workspace } from '../state/prefs';
+import { prefs, prefsError, updatePrefs, type Prefs, type TerminalFontPref, type Workspace } from '../state/prefs';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { moveItem, renameWorkspace, toggleDefaultWorkspace } from './logic';
@@ -59,6 +59,36 @@ function FontSize() {
         aria-valuetext={`${size} pixels`}
         onInput={(e) => updatePrefs({ fontSize: Number(e.currentTarget.value) })}
       />
+    </div>
+  );
+}
+
+const FONT_CHOICES: { value: TerminalFontPref; label: string }[] = [
+  { value: 'bundled', label: 'JetBrains Mono with Nerd Font icons (bundled)' },
+  { value: 'system', label: 'System monospace' },
+];
+
+function TerminalFont() {
+  const id = useId();
+  const hint = useId();
+  return (
+    <div class="field">
+      <label for={id}>Terminal font</label>
+      <select
+        id={id}
+        aria-describedby={hint}
+        value={prefs.value.terminalFont}
+        onChange={(e) => updatePrefs({ terminalFont: e.currentTarget.value as TerminalFontPref })}
+      >
+        {FONT_CHOICES.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      <span id={hint} class="hint">
+        The bundled font shows prompt and file icons (starship, powerlevel10k, eza --icons) without installing anything.
+      </span>
     </div>
   );
 }
@@ -192,6 +222,7 @@ export default function SettingsPanel(props: PanelProps) {
       <Section title="Appearance">
         <ThemePicker />
         <FontSize />
+        <TerminalFont />
       </Section>
       <Section title="Notifications & feedback">
         <PushToggle />

@@ -44,9 +44,13 @@ export interface Workspace {
   default?: boolean;
 }
 
+/** The terminal's font: the bundled JetBrains Mono + Nerd Font icons, or the system monospace. */
+export type TerminalFontPref = 'bundled' | 'system';
+
 export interface Prefs {
   themeId: string;
   fontSize: number;
+  terminalFont: TerminalFontPref;
   notifications: boolean;
   haptics: boolean;
   showSplash: boolean;
@@ -63,6 +67,7 @@ export interface Prefs {
 export const DEFAULT_PREFS: Prefs = {
   themeId: 'dark',
   fontSize: 14,
+  terminalFont: 'bundled',
   notifications: false,
   haptics: true,
   showSplash: true,
@@ -90,7 +95,9 @@ export function mergePrefs(base: Prefs, patch: unknown): Prefs {
     const ok =
       key === 'touchBarKeys'
         ? value === null || Array.isArray(value)
-        : Array.isArray(def)
+        : key === 'terminalFont'
+          ? value === 'bundled' || value === 'system'
+          : Array.isArray(def)
           ? Array.isArray(value)
           : def !== null && typeof def === 'object'
             ? !!value && typeof value === 'object' && !Array.isArray(value)

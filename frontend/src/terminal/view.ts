@@ -4,7 +4,7 @@
  * signals that change only on state transitions (never per output chunk), so Preact does not
  * re-render while output streams.
  */
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
@@ -19,12 +19,13 @@ import { installTouch, type TouchHandle } from './touch';
 import { ringBell } from './bell';
 import { StartupSpinner } from './startup';
 import { TuiFocus, mayTakeFocus } from './tuiFocus';
+import { prefs } from '../state/prefs';
+import { fontFamilyFor, loadTextFace, watchFontLoads, type TerminalFont } from './fonts';
 
 export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' } | null;
 
 /** Output right after an attach (the replay) is not unread, and its bells do not ring. */
 const ATTACH_GRACE_MS = 2000;
-const FONT_FAMILY = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
 
 export interface ViewHooks {
   notification(msg: NotificationMsg): void;
@@ -78,17 +79,21 @@ export class TerminalView {
   private raf = 0;
   private scrollRaf = 0;
   private touch: TouchHandle | null = null;
+  private font: TerminalFont;
+  private readonly unwatchFontPref: () => void;
 
   constructor(
     readonly sessionId: string,
     opts: { fontSize: number; theme: ITheme },
     private readonly hooks: ViewHooks,
   ) {
+    this.font = prefs.peek().terminalFont;
+    if (this.font === 'bundled') void loadTextFace(); // start the fetch before the pane opens
     this.term = new Terminal({
       allowProposedApi: true,
       cursorBlink: true,
       fontSize: opts.fontSize,
-      fontFamily: FONT_FAMILY,
+      fontFamily: fontFamilyFor(this.font),
       scrollback: 10000,
       lineHeight: 1.1,
       theme: opts.theme,
@@ -98,6 +103,8 @@ export class TerminalView {
     this.term.loadAddon(new Unicode11Addon());
     this.term.loadAddon(this.search);
     this.term.unicode.activeVersion = '11';
+    // Settings change the font of every open terminal at once.
+    this.unwatchFontPref = effect(() => this.setFont(prefs.value.terminalFont));
     this.conn = new TerminalConnection(
       sessionId,
       {
@@ -175,6 +182,9 @@ export class TerminalView {
     const stopCoast = () => this.touch?.stop();
     pane?.addEventListener('touchstart', stopCoast, { capture: true, passive: true });
     this.cleanups.push(() => pane?.removeEventListener('touchstart', stopCoast, { capture: true }));
+    // The cells were measured with whatever font was ready; measure again as ours arrive.
+    this.cleanups.push(watchFontLoads(() => this.remeasure()));
+    if (this.font === 'bundled') void loadTextFace().then((ok) => ok && this.remeasure());
     this.fitNow();
     this.spinner.begin();
     this.conn.start();
@@ -197,6 +207,15 @@ export class TerminalView {
     if (this.term.options.fontSize === size) return;
     this.term.options.fontSize = size;
     this.scheduleFit();
+  }
+
+  /** Switch between the bundled and the system font (cells are re-measured, output stays). */
+  setFont(font: TerminalFont): void {
+    if (font === this.font) return;
+    this.font = font;
+    this.term.options.fontFamily = fontFamilyFor(font);
+    this.scheduleFit();
+    if (font === 'bundled') void loadTextFace().then((ok) => ok && this.font === font && this.remeasure());
   }
 
   setTheme(theme: ITheme): void {
@@ -239,6 +258,7 @@ export class TerminalView {
   }
 
   dispose(): void {
+    this.unwatchFontPref();
     this.spinner.settle();
     cancelAnimationFrame(this.raf);
     cancelAnimationFrame(this.scrollRaf);
@@ -262,6 +282,21 @@ export class TerminalView {
     if (!mayTakeFocus(active, document.body, inside)) return;
     term.clearSelection();
     if (active !== term.textarea) term.focus();
+  }
+
+  /**
+   * A face of ours finished loading after xterm measured its cells: xterm only measures when
+   * the font options change, so change them and back (same task, nothing painted in between).
+   * That also empties the DOM renderer's glyph-width cache; the WebGL atlas is redrawn too,
+   * since it holds fallback glyphs for icons drawn before their font was there.
+   */
+  private remeasure(): void {
+    if (!this.host) return;
+    const family = fontFamilyFor(this.font);
+    this.term.options.fontFamily = 'monospace';
+    this.term.options.fontFamily = family;
+    this.term.clearTextureAtlas();
+    this.scheduleFit();
   }
 
   /** Checked once per frame: mid-write the viewport can trail the buffer for a moment. */
