@@ -1,12 +1,14 @@
 /**
  * Markdown viewer: lists the folders and .md/.markdown files of the session's cwd, renders
- * a chosen file as GFM, sanitised (see markdown.ts for the policy). `marked` and DOMPurify
- * are imported only when the first document is shown. Links to other markdown files open
+ * a chosen file as GFM, sanitised (see markdown.ts for the policy), with GitHub emoji
+ * shortcodes and mermaid diagrams. `marked` and DOMPurify are imported only when the first
+ * document is shown, gemoji and mermaid only for documents that use them. Links to other markdown files open
  * here (with Back), #links scroll to their heading; A−/A+, Ctrl+wheel and pinch zoom the text.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../api';
+import { activeTheme } from '../themes';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { Breadcrumbs, EntryList, useFolder } from './Browser';
@@ -52,12 +54,22 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
     const mine = ++token.current;
     loading.value = true;
     error.value = null;
+    const stillWanted = () => mine === token.current && el.isConnected;
     Promise.all([fileContent(sessionId, current.path), import('./mdRender')])
-      .then(([{ content }, { renderMarkdown }]) => {
+      .then(([{ content }, { renderMarkdown }]) => renderMarkdown(content, { sessionId, mdPath: current.path }))
+      .then(({ fragment, diagrams }) => {
         if (mine !== token.current) return;
-        el.replaceChildren(renderMarkdown(content, { sessionId, mdPath: current.path }));
+        el.replaceChildren(fragment);
         el.scrollTop = 0;
         if (current.hash) scrollToHeading(el, current.hash);
+        // Mermaid is big: fetched only for documents that have a diagram.
+        if (diagrams) {
+          import('./diagramRender')
+            .then(({ renderDiagrams }) => renderDiagrams(el, activeTheme.value.dark, stillWanted))
+            .catch(() => {
+              if (stillWanted()) error.value = 'Could not load the diagram renderer';
+            });
+        }
       })
       .catch((err: unknown) => {
         if (mine !== token.current) return;

@@ -1,0 +1,232 @@
+"""Browser tests of the markdown viewer's extras: GitHub emoji shortcodes and mermaid
+diagrams (Tools → "View markdown" on the terminal page), on a phone and a desktop.
+
+Both are lazy: gemoji's table is fetched only for documents with something shaped like a
+shortcode, mermaid only for documents with a ```mermaid block. The server's CSP applies, so
+any violation would show up as a console error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
+
+if TYPE_CHECKING:
+    from conftest import ServerProcess
+
+pytestmark = BROWSER_MARKS
+
+SCREENSHOTS = os.environ.get("TERMBEAM_SCREENSHOTS") == "1"
+SHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+DIAGRAMS = """# Release notes :tada:
+
+Shipped :rocket: with :+1: from the team; :not_an_emoji_name: stays as typed.
+Inline `:smile:` is code, and [this link](https://example.com/:smile:/) keeps its URL.
+
+```mermaid
+flowchart LR
+  start[Start here] --> check{Ready yet?}
+  check -->|yes| done[All done]
+  check -->|no| start
+```
+
+```mermaid
+flowchart LR
+  A[[[ --> broken ((( syntax
+```
+
+```text
+:smile: inside a fence
+```
+"""
+PLAIN = "# Plain\n\nJust text: no diagrams, no shortcodes.\n\n```sh\necho hi\n```\n"
+
+#: Mermaid's output anywhere but a rendered diagram: scratch space it adds to <body>, its
+#: "Syntax error" diagram, tooltips, layout containers.
+MERMAID_LEFTOVERS = """() => {
+    const strays = Array.from(document.querySelectorAll(
+        '[id^="dmd-mermaid-"], [id^="imd-mermaid-"], #cy, .mermaidTooltip, svg[aria-roledescription]'))
+        .filter((el) => !el.closest('.md-diagram-svg'));
+    return strays.map((el) => el.outerHTML.slice(0, 120));
+}"""
+
+#: The document column does not scroll sideways, and every diagram fits in it.
+FITS = """() => {
+    const body = document.querySelector('.md-body');
+    const svgs = Array.from(body.querySelectorAll('.md-diagram-svg svg'));
+    const right = body.getBoundingClientRect().right;
+    return body.scrollWidth <= body.clientWidth + 1 && svgs.length > 0
+        && svgs.every((s) => s.getBoundingClientRect().right <= right + 1);
+}"""
+
+
+@pytest.fixture(scope="module")
+def api(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
+    """A logged-in API client (Playwright's request context)."""
+    context = browser.new_context(base_url=server.base_url, storage_state=auth_state)
+    try:
+        yield context.request
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def session(api: Any) -> Iterator[str]:
+    """A session whose cwd holds diagrams.md (emoji, a good and a broken diagram) and plain.md."""
+    server_cwd = Path(api.get("/api/shells").json()["cwd"])
+    root = server_cwd / f"md-extras-{secrets.token_hex(3)}"
+    root.mkdir()
+    (root / "diagrams.md").write_text(DIAGRAMS)
+    (root / "plain.md").write_text(PLAIN)
+    response = api.post("/api/sessions", data={"name": "md-extras", "cwd": str(root)})
+    assert response.status == 201, response.text()
+    try:
+        yield str(response.json()["id"])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def phone(
+    browser: Any, server: ServerProcess, auth_state: dict[str, Any], tmp_path: Path
+) -> Iterator[Any]:
+    """A logged-in 390×844 touch page."""
+    context = browser.new_context(
+        base_url=server.base_url,
+        storage_state=auth_state,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _console_errors(page: Any) -> list[str]:
+    """Console errors from now on (CSP violations are reported here too)."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors
+
+
+def _requests(page: Any) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+    return urls
+
+
+def _open_doc(page: Any, sid: str, name: str) -> Any:
+    """Terminal → Tools → View markdown → `name`; returns the document body."""
+    page.goto(f"/terminal?id={sid}")
+    page.wait_for_selector(".xterm-rows")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    page.get_by_role("button", name="Tools").click()
+    page.get_by_role("option", name="View markdown").click()
+    viewer = page.get_by_role("dialog", name="Markdown")
+    viewer.get_by_role("button", name=re.compile(rf"^{re.escape(name)}, file\b")).click()
+    doc = page.get_by_role("dialog", name=name).locator(".md-body")
+    expect(doc.get_by_role("heading", level=1)).to_be_visible()
+    return doc
+
+
+def _check_diagrams_doc(page: Any, doc: Any) -> None:
+    # Emoji in text, headings and… not in code, link URLs or unknown names.
+    expect(doc.get_by_role("heading", level=1)).to_have_text("Release notes 🎉")
+    intro = doc.locator("p").first
+    expect(intro).to_contain_text("Shipped 🚀 with 👍 from the team; :not_an_emoji_name: stays")
+    expect(intro.locator("code")).to_have_text(":smile:")
+    expect(doc.get_by_role("link", name="this link")).to_have_attribute(
+        "href", "https://example.com/:smile:/"
+    )
+    expect(doc.locator("pre code.language-text")).to_have_text(":smile: inside a fence")
+
+    # The good diagram is an SVG whose node labels are real text.
+    figures = doc.locator("figure.md-diagram")
+    expect(figures).to_have_count(2)
+    good = figures.nth(0)
+    svg = good.locator(".md-diagram-svg svg")
+    expect(svg).to_be_visible()
+    for label in ("Start here", "Ready yet?", "All done", "yes"):
+        expect(svg.get_by_text(label, exact=True)).to_have_count(1)
+    assert good.locator("pre, [role=alert]").count() == 0
+    # Sanitised: mermaid's <style> survives, nothing active does.
+    assert svg.locator("style").count() >= 1
+    assert svg.locator("script, foreignObject script, [onclick], [onload]").count() == 0
+
+    # The broken one shows its source and a short note instead.
+    broken = figures.nth(1)
+    expect(broken.get_by_role("alert")).to_contain_text("Diagram not rendered")
+    expect(broken.locator("pre")).to_be_visible()
+    expect(broken.locator("pre")).to_contain_text("A[[[ --> broken")
+    assert broken.locator("svg").count() == 0
+    expect(doc.get_by_text("Rendering diagram…")).to_have_count(0)
+
+    # Mermaid left nothing behind in <body>, and no "Syntax error" bomb anywhere.
+    assert page.evaluate(MERMAID_LEFTOVERS) == []
+    assert "Syntax error" not in page.evaluate("() => document.body.innerText")
+    page.wait_for_function(FITS)
+
+
+def test_desktop_renders_emoji_and_diagrams(authed_page: Any, session: str) -> None:
+    page = authed_page
+    console = _console_errors(page)
+    urls = _requests(page)
+    doc = _open_doc(page, session, "diagrams.md")
+    _check_diagrams_doc(page, doc)
+    assert any("mermaid" in u for u in urls), "the mermaid chunk was never fetched"
+    assert any("gemoji" in u for u in urls), "the emoji table was never fetched"
+    assert console == []
+    assert page.errors == []
+
+
+def test_phone_diagram_fits_390(phone: Any, session: str) -> None:
+    page = phone
+    console = _console_errors(page)
+    doc = _open_doc(page, session, "diagrams.md")
+    _check_diagrams_doc(page, doc)
+    svg = doc.locator("figure.md-diagram .md-diagram-svg svg")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    assert box is not None and 0 < box["width"] <= 390
+    if SCREENSHOTS:
+        SHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOT_DIR / "markdown-mermaid.png"))
+    assert console == []
+    assert page.errors == []
+
+
+def test_plain_document_fetches_neither_mermaid_nor_gemoji(authed_page: Any, session: str) -> None:
+    page = authed_page
+    console = _console_errors(page)
+    urls = _requests(page)
+    doc = _open_doc(page, session, "plain.md")
+    expect(doc.locator("pre code")).to_have_text("echo hi")
+    # Markdown itself was lazy-loaded for this, so the request log is live.
+    assert any("mdRender" in u for u in urls)
+    assert [u for u in urls if re.search(r"mermaid|diagramRender|gemoji", u)] == []
+
+    # Then a document with both does fetch them, in the same page.
+    page.get_by_role("button", name=re.compile(r"^diagrams\.md, file\b")).click()
+    diagram_doc = page.get_by_role("dialog", name="diagrams.md").locator(".md-body")
+    expect(diagram_doc.locator(".md-diagram-svg svg")).to_be_visible()
+    assert any("mermaid" in u for u in urls)
+    assert console == []
+    assert page.errors == []
