@@ -53,8 +53,8 @@ PLAIN = "# Plain\n\nJust text: no diagrams, no shortcodes.\n\n```sh\necho hi\n``
 #: Mermaid's output anywhere but a rendered diagram: scratch space it adds to <body>, its
 #: "Syntax error" diagram, tooltips, layout containers.
 MERMAID_LEFTOVERS = """() => {
-    const strays = Array.from(document.querySelectorAll(
-        '[id^="dmd-mermaid-"], [id^="imd-mermaid-"], #cy, .mermaidTooltip, svg[aria-roledescription]'))
+    const strays = Array.from(document.querySelectorAll('[id^="dmd-mermaid-"], '
+        + '[id^="imd-mermaid-"], #cy, .mermaidTooltip, svg[aria-roledescription]'))
         .filter((el) => !el.closest('.md-diagram-svg'));
     return strays.map((el) => el.outerHTML.slice(0, 120));
 }"""
@@ -118,6 +118,30 @@ def phone(
         yield page
     finally:
         context.close()
+
+
+#: Relative luminance (0 dark … 1 light) of the first flowchart node's fill.
+NODE_LUMINANCE = """() => {
+    const shape = document.querySelector('.md-diagram-svg .node :is(rect, polygon)');
+    const [r, g, b] = getComputedStyle(shape).fill.match(/[\\d.]+/g).map(Number);
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}"""
+
+
+#: Remember the text of the first diagram placeholder shown (it is gone once drawn).
+WATCH_PLACEHOLDER = """() => {
+    window.__placeholder = null;
+    new MutationObserver(() => {
+        const status = document.querySelector('.md-diagram [role=status]');
+        if (status && !window.__placeholder) window.__placeholder = status.textContent;
+    }).observe(document.body, { subtree: true, childList: true });
+}"""
+
+
+def _set_theme(api: Any, theme_id: str) -> None:
+    current = api.get("/api/preferences").json()["prefs"]
+    response = api.put("/api/preferences", data={"prefs": {**current, "themeId": theme_id}})
+    assert response.ok, response.text()
 
 
 def _console_errors(page: Any) -> list[str]:
@@ -185,12 +209,20 @@ def _check_diagrams_doc(page: Any, doc: Any) -> None:
     page.wait_for_function(FITS)
 
 
-def test_desktop_renders_emoji_and_diagrams(authed_page: Any, session: str) -> None:
+def test_desktop_renders_emoji_and_diagrams_in_light_theme(
+    authed_page: Any, session: str, api: Any
+) -> None:
     page = authed_page
     console = _console_errors(page)
     urls = _requests(page)
-    doc = _open_doc(page, session, "diagrams.md")
-    _check_diagrams_doc(page, doc)
+    _set_theme(api, "light")
+    try:
+        doc = _open_doc(page, session, "diagrams.md")
+        _check_diagrams_doc(page, doc)
+    finally:
+        _set_theme(api, "dark")
+    # Mermaid drew with its light theme to match the app.
+    assert page.evaluate(NODE_LUMINANCE) > 0.6
     assert any("mermaid" in u for u in urls), "the mermaid chunk was never fetched"
     assert any("gemoji" in u for u in urls), "the emoji table was never fetched"
     assert console == []
@@ -202,10 +234,12 @@ def test_phone_diagram_fits_390(phone: Any, session: str) -> None:
     console = _console_errors(page)
     doc = _open_doc(page, session, "diagrams.md")
     _check_diagrams_doc(page, doc)
+    assert page.evaluate(NODE_LUMINANCE) < 0.4  # the app's dark theme, mermaid's dark theme
     svg = doc.locator("figure.md-diagram .md-diagram-svg svg")
     svg.scroll_into_view_if_needed()
     box = svg.bounding_box()
-    assert box is not None and 0 < box["width"] <= 390
+    assert box is not None
+    assert 0 < box["width"] <= 390
     if SCREENSHOTS:
         SHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOT_DIR / "markdown-mermaid.png"))
@@ -223,10 +257,12 @@ def test_plain_document_fetches_neither_mermaid_nor_gemoji(authed_page: Any, ses
     assert any("mdRender" in u for u in urls)
     assert [u for u in urls if re.search(r"mermaid|diagramRender|gemoji", u)] == []
 
-    # Then a document with both does fetch them, in the same page.
+    # Then a document with both does fetch them, in the same page, saying so meanwhile.
+    page.evaluate(WATCH_PLACEHOLDER)
     page.get_by_role("button", name=re.compile(r"^diagrams\.md, file\b")).click()
     diagram_doc = page.get_by_role("dialog", name="diagrams.md").locator(".md-body")
     expect(diagram_doc.locator(".md-diagram-svg svg")).to_be_visible()
+    assert page.evaluate("() => window.__placeholder") == "Rendering diagram…"
     assert any("mermaid" in u for u in urls)
     assert console == []
     assert page.errors == []
