@@ -18,7 +18,7 @@ export function FilterBar({ filter, facets, shown, total, onChange }: FilterBarP
         <input
           type="search"
           aria-label="Search sessions"
-          placeholder="Search name, folder, branch…"
+          placeholder="Search name, folder, repo, branch…"
           autocomplete="off"
           autocapitalize="off"
           spellcheck={false}
@@ -40,7 +40,7 @@ export function FilterBar({ filter, facets, shown, total, onChange }: FilterBarP
           {facets[key]!.map((value) => {
             const on = filter[key] === value;
             return (
-              <button key={value} type="button" class={`chip${on ? ' on' : ''}`} aria-pressed={on} onClick={() => set({ [key]: on ? '' : value })}>
+              <button key={value} type="button" class={`chip${on ? ' on' : ''}`} aria-pressed={on} title={value} onClick={() => set({ [key]: on ? '' : value })}>
                 {value}
               </button>
             );

@@ -1,12 +1,14 @@
 /**
- * One session on the hub: colour stripe, name, unread dot, shell, PID, live cwd, git badge,
+ * One session on the hub: colour stripe, name, unread dot, shell, PID, live cwd, git badge
+ * (provider, repository, branch, status),
  * activity age and connected clients. On touch screens a left swipe slides the card open to
  * reveal Delete; the ✕ button does the same for keyboards and mice.
  */
 import { useSignal } from '@preact/signals';
 import { useId, useRef } from 'preact/hooks';
 import type { SessionInfo } from '../api';
-import { BranchIcon } from './icons';
+import { GitBadge } from './GitBadge';
+import { gitBadgeParts } from './gitbadge';
 import { formatAge, shellName, shortenPath, toMillis } from './format';
 
 export function terminalUrl(id: string): string {
@@ -28,21 +30,6 @@ export interface SessionCardProps {
   removing: boolean;
   onOpen: (s: SessionInfo) => void;
   onDelete: (s: SessionInfo) => void;
-}
-
-function GitBadge({ git }: { git: SessionInfo['git'] }) {
-  if (!git || typeof git.branch !== 'string') return null;
-  const st = git.status;
-  const dirty = st ? !st.clean : false;
-  const label = `Git branch ${git.branch}${st ? (dirty ? `, ${st.summary}` : ', clean') : ''}`;
-  return (
-    <span class={`git-badge${dirty ? ' dirty' : ''}`} title={label} aria-label={label} role="img">
-      <span aria-hidden="true" class="git-branch">
-        <BranchIcon /> {git.branch}
-      </span>
-      {st && <span aria-hidden="true" class="git-state">{dirty ? `● ${st.summary}` : '✓'}</span>}
-    </span>
-  );
 }
 
 export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onDelete }: SessionCardProps) {
@@ -100,6 +87,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
   };
 
   const at = toMillis(s.lastActivity) ?? toMillis(s.createdAt);
+  const hasGit = gitBadgeParts(s.git) !== null;
   const cls = `card${open.value ? ' swiped' : ''}${dragging.value ? ' dragging' : ''}${removing ? ' removing' : ''}${unread ? ' unread' : ''}`;
   return (
     <li class={cls} style={{ '--session-color': s.color || 'var(--accent)' }}>
@@ -129,7 +117,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
           class="card-main"
           href={terminalUrl(s.id)}
           aria-label={`Open session ${s.name}`}
-          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd`}
+          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd${hasGit ? ` ${detailsId}-git` : ''}`}
           onClick={onCardClick}
           draggable={false}
         >
@@ -159,7 +147,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
           <span class="card-cwd" id={`${detailsId}-cwd`} title={s.cwd}>
             <bdi>{shortenPath(s.cwd, home)}</bdi>
           </span>
-          <GitBadge git={s.git} />
+          <GitBadge git={s.git} id={`${detailsId}-git`} />
         </a>
         <button type="button" class="btn icon card-delete" aria-label={`Delete session ${s.name}`} title="Delete session" onClick={() => onDelete(s)}>
           ✕

@@ -30,6 +30,8 @@ export interface FilterRow {
   cwd: string;
   repo: string | null;
   branch: string | null;
+  /** Hosting provider ("GitHub", a host name): searchable by text, not a chip. */
+  provider: string | null;
   shell: string;
   agent: string | null;
 }
@@ -39,7 +41,7 @@ interface SessionLike {
   name: string;
   cwd: string;
   shell: string;
-  git?: { branch?: unknown; repoName?: unknown } | null;
+  git?: { branch?: unknown; repoName?: unknown; provider?: unknown } | null;
 }
 
 interface AgentLike {
@@ -63,7 +65,8 @@ export function describeForFilter(s: SessionLike, agent: string | null): FilterR
   const git = s.git ?? null;
   const repo = git && typeof git.repoName === 'string' && git.repoName ? git.repoName : null;
   const branch = git && typeof git.branch === 'string' && git.branch ? git.branch : null;
-  return { id: s.id, name: s.name, cwd: s.cwd, repo, branch, shell: shellName(s.shell), agent };
+  const provider = git && typeof git.provider === 'string' && git.provider ? git.provider : null;
+  return { id: s.id, name: s.name, cwd: s.cwd, repo, branch, provider, shell: shellName(s.shell), agent };
 }
 
 /** The distinct values of each facet, sorted; facets with fewer than two values are left out. */
@@ -80,9 +83,9 @@ export function facetValues(rows: FilterRow[]): Partial<Record<FacetKey, string[
   return out;
 }
 
-/** Case-insensitive match of every word of the text against name, folder, repo, branch, shell, agent. */
+/** Case-insensitive match of every word of the text against name, folder, repo, branch, provider, shell, agent. */
 function textMatches(r: FilterRow, text: string): boolean {
-  const hay = [r.name, r.cwd, basename(r.cwd), r.repo, r.branch, r.shell, r.agent].filter(Boolean).join(' ').toLowerCase();
+  const hay = [r.name, r.cwd, basename(r.cwd), r.repo, r.branch, r.provider, r.shell, r.agent].filter(Boolean).join(' ').toLowerCase();
   return text
     .toLowerCase()
     .split(/\s+/)

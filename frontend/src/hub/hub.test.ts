@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { basename, deriveName, formatAge, guessHome, shellName, shortenPath, toMillis } from './format';
 import { agentOf, applyFilter, describeForFilter, EMPTY_FILTER, facetValues, isActive, parseFilter, pruneFilter } from './filter';
 import { isUnread, reconcileSeen } from './unread';
+import { gitBadgeParts, providerKind, spokenSummary } from './gitbadge';
 import { agentCommand, planLaunch, removeWorkspace, renameWorkspace, resolveShell, suggestName, upsertWorkspace, workspaceFromSessions } from './workspaces';
 import type { SessionInfo, ShellsResponse } from '../api';
 import type { Workspace } from '../state/prefs';
@@ -64,7 +65,7 @@ describe('hub filter', () => {
   const agents = [{ id: 'claude', name: 'Claude Code' }];
   const rows = [
     describeForFilter(session({ id: '1', name: 'api', cwd: '/srv/api', git: { branch: 'main', repoName: 'me/api' } }), null),
-    describeForFilter(session({ id: '2', name: 'web', cwd: '/srv/web', shell: '/bin/zsh', git: { branch: 'dev', repoName: 'me/web' } }), null),
+    describeForFilter(session({ id: '2', name: 'web', cwd: '/srv/web', shell: '/bin/zsh', git: { branch: 'dev', repoName: 'me/web', provider: 'GitLab' } }), null),
     describeForFilter(session({ id: '3', name: 'Claude Code', cwd: '/srv/api' }), agentOf(session({ id: '3', name: 'Claude Code' }), agents, {})),
   ];
 
@@ -81,6 +82,19 @@ describe('hub filter', () => {
     expect(applyFilter(rows, { ...EMPTY_FILTER, text: 'API' })).toEqual(['1', '3']);
     expect(applyFilter(rows, { ...EMPTY_FILTER, text: 'api main' })).toEqual(['1']);
     expect(applyFilter(rows, { ...EMPTY_FILTER, text: 'claude' })).toEqual(['3']);
+    expect(applyFilter(rows, { ...EMPTY_FILTER, text: 'gitlab' })).toEqual(['2']);
+  });
+
+  it('offers repo and branch chips from the git badge and filters by them', () => {
+    const facets = facetValues(rows);
+    expect(facets.repo).toEqual(['me/api', 'me/web']);
+    expect(applyFilter(rows, { ...EMPTY_FILTER, repo: 'me/web' })).toEqual(['2']);
+    expect(applyFilter(rows, { ...EMPTY_FILTER, branch: 'main' })).toEqual(['1']);
+    expect(applyFilter(rows, { ...EMPTY_FILTER, repo: 'me/api', branch: 'dev' })).toEqual([]);
+    // Partial git objects from older servers: no repo, no chip value, no crash.
+    const partial = describeForFilter(session({ id: '4', git: { branch: 'main' } }), null);
+    expect(partial).toMatchObject({ repo: null, branch: 'main', provider: null });
+    expect(describeForFilter(session({ id: '5', git: null }), null)).toMatchObject({ repo: null, branch: null });
   });
 
   it('finds agents by launch record or name', () => {
@@ -173,5 +187,66 @@ describe('home guess', () => {
   it('takes the most common home among the sessions', () => {
     expect(homeOf([{ cwd: '/home/ada/x' }, { cwd: '/root' }, { cwd: '/home/ada' }, { cwd: '/srv' }])).toBe('/home/ada');
     expect(homeOf([{ cwd: '/srv' }])).toBeNull();
+  });
+});
+
+describe('git badge parts', () => {
+  const status = { clean: false, staged: 2, modified: 1, untracked: 3, ahead: 3, behind: 1, summary: '2 staged, 1 modified, 3 untracked, 3↑, 1↓' };
+  const clean = { clean: true, staged: 0, modified: 0, untracked: 0, ahead: 0, behind: 0, summary: 'clean' };
+
+  it('shows compact counts and spells them out for the label', () => {
+    const b = gitBadgeParts({ branch: 'main', repoName: 'owner/repo', provider: 'GitHub', status })!;
+    expect(b.parts.map((p) => p.text).join(' ')).toBe('+2 ~1 ?3 ↑3 ↓1');
+    expect(b.spoken).toBe('2 staged, 1 modified, 3 untracked, 3 ahead, 1 behind');
+    expect(b.label).toBe('Git branch main, GitHub repository owner/repo, 2 staged, 1 modified, 3 untracked, 3 ahead, 1 behind');
+    expect(b).toMatchObject({ branch: 'main', repo: 'owner/repo', provider: 'GitHub', providerKind: 'github', clean: false });
+  });
+
+  it('says clean with no counts', () => {
+    const b = gitBadgeParts({ branch: 'dev', repoName: 'org/proj/repo', provider: 'Azure DevOps', status: clean })!;
+    expect(b).toMatchObject({ clean: true, parts: [], spoken: 'clean', providerKind: 'azure' });
+    expect(b.label).toBe('Git branch dev, Azure DevOps repository org/proj/repo, clean');
+  });
+
+  it('names providers by kind, other hosts as "host" and no remote as local', () => {
+    expect(providerKind('GitLab')).toBe('gitlab');
+    expect(providerKind('bitbucket')).toBe('bitbucket');
+    expect(providerKind('git.example.com')).toBe('host');
+    expect(providerKind(null)).toBeNull();
+    const local = gitBadgeParts({ branch: 'main', repoName: 'fresh', provider: null, status: clean })!;
+    expect(local.providerKind).toBeNull();
+    expect(local.label).toBe('Git branch main, local repository fresh, clean');
+  });
+
+  it('is null outside a repository and for junk', () => {
+    expect(gitBadgeParts(null)).toBeNull();
+    expect(gitBadgeParts(undefined)).toBeNull();
+    expect(gitBadgeParts('main')).toBeNull();
+    expect(gitBadgeParts({ repoName: 'x' })).toBeNull();
+    expect(gitBadgeParts({ branch: '  ' })).toBeNull();
+  });
+
+  it('copes with partial objects from older servers', () => {
+    // Branch only: no status pill, no repository.
+    expect(gitBadgeParts({ branch: 'main' })).toMatchObject({ repo: null, provider: null, clean: null, parts: [], spoken: '', label: 'Git branch main' });
+    // Counts without `clean` or `summary`: derived from the counts.
+    const counts = gitBadgeParts({ branch: 'x', status: { modified: 2, ahead: 1 } })!;
+    expect(counts.clean).toBe(false);
+    expect(counts.parts.map((p) => p.text)).toEqual(['~2', '↑1']);
+    expect(counts.spoken).toBe('2 modified, 1 ahead');
+    // Only `clean: false` and a summary: the summary is spoken, a dot stands in for counts.
+    const summaryOnly = gitBadgeParts({ branch: 'x', status: { clean: false, summary: '4 modified, 2↓' } })!;
+    expect(summaryOnly.parts).toEqual([]);
+    expect(summaryOnly.spoken).toBe('4 modified, 2 behind');
+    // Nonsense counts are ignored; a detached HEAD's "(abc1234)" is just a branch string.
+    const odd = gitBadgeParts({ branch: '(abc1234)', provider: 'GitHub', status: { clean: false, staged: -1, modified: 'x', untracked: NaN } })!;
+    expect(odd.parts).toEqual([]);
+    expect(odd.spoken).toBe('uncommitted changes');
+    expect(odd.label).toBe('Git branch (abc1234), GitHub, uncommitted changes');
+  });
+
+  it('spells out the arrows of a server summary', () => {
+    expect(spokenSummary('1 modified, 3↑, 1↓')).toBe('1 modified, 3 ahead, 1 behind');
+    expect(spokenSummary('clean')).toBe('clean');
   });
 });

@@ -21,3 +21,19 @@ export const BranchIcon = () => (
     <path d="M6 7v10M18 9c0 5-6 4-11.5 8.5" />
   </svg>
 );
+
+/** A neutral "hosted somewhere" mark for git hosts we have no monogram for: a plain globe. */
+export const HostIcon = () => (
+  <svg {...common} width={12} height={12} class="icon">
+    <circle cx="12" cy="12" r="9" />
+    <path d="M3 12h18M12 3c3 3.2 3 14.8 0 18M12 3c-3 3.2-3 14.8 0 18" />
+  </svg>
+);
+
+/** A repository with no remote: a plain box (the work tree lives only on this machine). */
+export const LocalRepoIcon = () => (
+  <svg {...common} width={12} height={12} class="icon">
+    <rect x="4" y="4" width="16" height="16" rx="2" />
+    <path d="M4 15h16" />
+  </svg>
+);

@@ -1,13 +1,13 @@
 /**
  * The session drawer: a panel sliding in from the left that lists every session as a compact
- * card (colour, name, unread dot, shell · cwd, git branch) so phones, where the tab strip
+ * card (colour, name, unread dot, shell · cwd, git badge) so phones, where the tab strip
  * overflows, can still see and reach every session. Tapping a card switches tab; the footer
  * starts a new session or resumes an agent session. Closes on Esc, backdrop tap, a left
  * swipe and its close button; focus moves in on open and back to the opener on close.
  */
 import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
-import { BranchIcon } from '../hub/icons';
-import { cardSummary, gitBadge, isSwipeClose, type DrawerSession } from './drawer';
+import { GitBadge } from '../hub/GitBadge';
+import { cardSummary, isSwipeClose, type DrawerSession } from './drawer';
 import { keepTabInside } from '../ui/focusTrap';
 import './drawer.css';
 
@@ -24,7 +24,6 @@ export interface SessionDrawerProps {
 }
 
 function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: boolean; onSelect(): void; onClose(): void }) {
-  const git = gitBadge(s.git);
   const summary = s.ended ? 'Session ended' : cardSummary(s.shell, s.cwd);
   const descId = useId();
   return (
@@ -45,15 +44,7 @@ function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: bo
         </span>
         <span class="drawer-meta" id={descId}>
           {summary && <span class="drawer-where">{summary}</span>}
-          {git && (
-            <span class={`drawer-git${git.dirty ? ' dirty' : ''}`} title={git.label}>
-              <span class="sr-only">{git.label}</span>
-              <span aria-hidden="true">
-                <BranchIcon /> {git.branch}
-                {git.dirty && <span class="drawer-git-dirty"> ●</span>}
-              </span>
-            </span>
-          )}
+          <GitBadge git={s.git} class="small drawer-git" />
         </span>
       </button>
       <button type="button" class="btn icon drawer-card-close" aria-label={`Close session ${s.name}`} title="Close session" onClick={onClose}>

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardSummary, drawerSessions, gitBadge, isSwipeClose } from './drawer';
-
-const status = { clean: false, modified: 2, staged: 0, untracked: 1, ahead: 0, behind: 0, summary: '2 modified, 1 untracked' };
+import { cardSummary, drawerSessions, isSwipeClose } from './drawer';
 
 describe('cardSummary', () => {
   it('joins the shell name and the cwd with home as ~', () => {
@@ -11,24 +9,6 @@ describe('cardSummary', () => {
   it('drops empty parts', () => {
     expect(cardSummary('', '/root')).toBe('~');
     expect(cardSummary('/bin/zsh', '')).toBe('zsh');
-  });
-});
-
-describe('gitBadge', () => {
-  it('is null outside a repository', () => {
-    expect(gitBadge(null)).toBeNull();
-    expect(gitBadge({ repoName: 'x' })).toBeNull();
-  });
-  it('marks a dirty tree and says why', () => {
-    expect(gitBadge({ branch: 'main', status })).toEqual({
-      branch: 'main',
-      dirty: true,
-      label: 'Git branch main, 2 modified, 1 untracked',
-    });
-  });
-  it('says clean, or nothing when the status is unknown', () => {
-    expect(gitBadge({ branch: 'dev', status: { ...status, clean: true } })?.label).toBe('Git branch dev, clean');
-    expect(gitBadge({ branch: 'dev' })).toEqual({ branch: 'dev', dirty: false, label: 'Git branch dev' });
   });
 });
 

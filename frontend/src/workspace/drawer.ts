@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the session drawer: the one-line "shell · cwd" summary, the git badge text
- * and when a horizontal drag counts as a swipe that closes the drawer.
+ * Pure helpers of the session drawer: the one-line "shell · cwd" summary and when a horizontal
+ * drag counts as a swipe that closes the drawer. The git badge is hub/gitbadge.ts, shared.
  */
 import type { GitInfo, SessionInfo } from '../api';
 import { guessHome, shellName, shortenPath } from '../hub/format';
@@ -10,22 +10,6 @@ export function cardSummary(shell: string, cwd: string): string {
   const where = cwd ? shortenPath(cwd, guessHome(cwd)) : '';
   const sh = shell ? shellName(shell) : '';
   return [sh, where].filter(Boolean).join(' · ');
-}
-
-export interface GitBadgeText {
-  branch: string;
-  dirty: boolean;
-  /** Spoken label: "Git branch main, 2 modified" / "Git branch main, clean". */
-  label: string;
-}
-
-/** The badge of a session in a git work tree, or null outside one. */
-export function gitBadge(git: GitInfo | null | undefined): GitBadgeText | null {
-  if (!git || typeof git.branch !== 'string' || !git.branch) return null;
-  const st = git.status;
-  const dirty = st ? !st.clean : false;
-  const state = st ? (dirty ? `, ${st.summary || 'uncommitted changes'}` : ', clean') : '';
-  return { branch: git.branch, dirty, label: `Git branch ${git.branch}${state}` };
 }
 
 /** Distance a leftward drag must travel (and dominate vertical movement) to close the drawer. */
