@@ -199,6 +199,65 @@ async def test_short_commands_do_not_notify(
     await ws.ws.close()
 
 
+async def test_a_hidden_first_command_is_not_reported_as_the_last_saved_one(
+    fast: TestClient, home: Path
+) -> None:
+    # bash loads its history file only after the rc files: the integration must not take
+    # the file's last line for a first command that was never saved (leading space).
+    (home / ".bashrc").write_text("PS1='$ '\nHISTCONTROL=ignorespace\nHISTFILE=~/.bash_history\n")
+    (home / ".bash_history").write_text("echo from-the-history-file\n")
+    ws = await attach(fast, await create(fast, **INJECTED))
+    await ws.type(" sleep 1; (exit 6)\r")
+    note = await ws.expect("notification")
+    assert (note["command"], note["exitCode"]) == ("sleep 1", 6)
+    await ws.type("sleep 1; (exit 7)\r")  # saved: reported as typed
+    note = await ws.expect("notification")
+    assert (note["command"], note["exitCode"]) == ("sleep 1; (exit 7)", 7)
+    await ws.ws.close()
+
+
+async def test_bash_integration_joins_a_prompt_command_array(fast: TestClient, home: Path) -> None:
+    (home / ".bashrc").write_text(
+        "PS1='$ '\n__hook() { __hooks=$((${__hooks-0} + 1)); }\nPROMPT_COMMAND=(__hook)\n"
+    )
+    ws = await attach(fast, await create(fast, **INJECTED))
+    await ws.type("sleep 1; (exit 8)\r")
+    note = await ws.expect("notification")
+    assert (note["command"], note["exitCode"]) == ("sleep 1; (exit 8)", 8)
+    # The user's hook still runs at every prompt, inside the array bash 5.1+ allows.
+    assert await ws.run('echo "$__hooks ${PROMPT_COMMAND[*]}"') == (
+        "2 __termbeam_precmd __hook __termbeam_prompt_end"
+    )
+    await ws.ws.close()
+
+
+async def test_bash_integration_leaves_a_users_debug_trap_alone(
+    fast: TestClient, home: Path
+) -> None:
+    (home / ".bashrc").write_text("PS1='$ '\ntrap -p DEBUG\ntrap ': mine' DEBUG\n")
+    session_id = await create(fast, **INJECTED)
+    ws = await attach(fast, session_id)
+    assert await ws.run("trap -p DEBUG") == "trap -- ': mine' DEBUG"
+    assert await ws.run("type -t trap") == "builtin"  # our watcher is gone again
+    session = fast.app[keys.SESSIONS].get(session_id)
+    assert not session.activity.integrated  # no marks: the heuristics take over
+    await ws.ws.close()
+
+
+async def test_bash_integration_installs_after_an_rc_file_clears_its_debug_trap(
+    fast: TestClient, home: Path
+) -> None:
+    (home / ".bashrc").write_text(
+        "PS1='$ '\ntrap ': mine' DEBUG\ntrap - DEBUG\ntrap 'echo rc-exit-trap' EXIT\n"
+    )
+    ws = await attach(fast, await create(fast, **INJECTED))
+    await ws.type("sleep 1; (exit 9)\r")
+    note = await ws.expect("notification")
+    assert (note["command"], note["exitCode"]) == ("sleep 1; (exit 9)", 9)
+    assert await ws.run("trap -p EXIT") == "trap -- 'echo rc-exit-trap' EXIT"
+    await ws.ws.close()
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed on this machine")
 async def test_zsh_integration(fast: TestClient, home: Path) -> None:
     (home / ".zshrc").write_text("PS1='$ '\n")
