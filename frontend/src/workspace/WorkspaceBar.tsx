@@ -1,0 +1,54 @@
+/**
+ * The workspace's top bar: back to the hub, the session drawer button, the tab strip, the
+ * port preview button, notification settings (desktop) and the tools palette button.
+ */
+import { PreviewButton } from '../pages/PreviewButton';
+import { NotifySettings } from '../pages/NotifySettings';
+import { TabBar, type TabBarProps } from './TabBar';
+
+export interface WorkspaceBarProps {
+  tabBar: TabBarProps;
+  drawerOpen: boolean;
+  onDrawer(): void;
+  onTools(): void;
+  /** The focused session: the preview button works on its ports. */
+  sessionId: string;
+  /** Bumped by the palette's "Preview port" to open the preview button's menu. */
+  previewRequest: number;
+}
+
+export function WorkspaceBar(p: WorkspaceBarProps) {
+  return (
+    <header class="topbar term-bar ws-bar">
+      <a class="btn icon" href="/" aria-label="Back to sessions" title="Sessions">
+        ‹
+      </a>
+      <button
+        type="button"
+        class="btn icon ws-drawer-btn"
+        aria-label="Sessions"
+        title="All sessions"
+        aria-haspopup="dialog"
+        aria-expanded={p.drawerOpen}
+        onClick={p.onDrawer}
+      >
+        ▤
+      </button>
+      <TabBar {...p.tabBar} />
+      <PreviewButton sessionId={p.sessionId} openRequest={p.previewRequest} />
+      <span class="ws-desktop-only">
+        <NotifySettings />
+      </span>
+      <button
+        type="button"
+        class="btn icon ws-tools-btn"
+        aria-label="Tools"
+        title="Tools (Ctrl+K)"
+        aria-haspopup="dialog"
+        onClick={p.onTools}
+      >
+        ☰
+      </button>
+    </header>
+  );
+}
