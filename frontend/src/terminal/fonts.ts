@@ -11,8 +11,6 @@ export const TEXT_FAMILY = 'JetBrains Mono';
 /** The family name fonts.css gives the icon-only Nerd Font (the name its package uses). */
 export const ICON_FAMILY = 'Pure Nerd Font';
 export const SYSTEM_STACK = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
-/** How long a font switch waits for the text face before measuring with a fallback anyway. */
-export const FONT_WAIT_MS = 1500;
 
 export function isTerminalFont(value: unknown): value is TerminalFont {
   return value === 'bundled' || value === 'system';
@@ -42,25 +40,16 @@ export function affectsTerminal(families: Iterable<string>): boolean {
   return false;
 }
 
-/** The regular text face, loading it if needed; settles (never rejects) after at most `ms`. */
-export function loadTextFace(ms = FONT_WAIT_MS): Promise<boolean> {
+/** Load the regular text face (if not yet there); true once it is usable, false if it failed. */
+export function loadTextFace(): Promise<boolean> {
   const fonts = document.fonts;
   if (!fonts) return Promise.resolve(false);
   const spec = `1em "${TEXT_FAMILY}"`;
   if (fonts.check(spec)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    fonts.load(spec).then(
-      (faces) => {
-        clearTimeout(timer);
-        resolve(faces.length > 0);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(false);
-      },
-    );
-  });
+  return fonts.load(spec).then(
+    (faces) => faces.length > 0,
+    () => false,
+  );
 }
 
 /** Call `changed` whenever a face of ours finishes loading; returns the unsubscribe. */
