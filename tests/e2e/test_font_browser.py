@@ -64,18 +64,15 @@ def screenshot(page: Any, name: str) -> None:
         page.screenshot(path=str(SHOTS / name))
 
 
-@pytest.fixture
-def page(
-    browser: Any, server: ServerProcess, auth_state: dict[str, Any], tmp_path: Path
-) -> Iterator[Any]:
-    """A logged-in desktop page without the service worker (page.route must see every font
-    request) and with a rate budget of its own (X-Forwarded-For is trusted from loopback)."""
+def new_page(browser: Any, server: ServerProcess, auth_state: dict[str, Any], **extra: Any) -> Any:
+    """A logged-in page without the service worker (page.route must see every font request)
+    and with a rate budget of its own (X-Forwarded-For is trusted from loopback)."""
     context = browser.new_context(
         base_url=server.base_url,
         storage_state=auth_state,
-        viewport={"width": 1280, "height": 800},
         service_workers="block",
         extra_http_headers={"X-Forwarded-For": own_address()},
+        **extra,
     )
     # Tests read the DOM renderer's rows (desktops would default to WebGL).
     context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
@@ -84,10 +81,29 @@ def page(
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.errors = errors
+    return pg
+
+
+@pytest.fixture
+def page(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
+    pg = new_page(browser, server, auth_state, viewport={"width": 1280, "height": 800})
     try:
         yield pg
     finally:
-        context.close()
+        pg.context.close()
+
+
+@pytest.fixture
+def narrow_phone(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
+    """The narrowest phone we support (320 px), touch and all."""
+    pg = new_page(
+        browser, server, auth_state, viewport={"width": 320, "height": 640}, is_mobile=True,
+        has_touch=True, device_scale_factor=2,
+    )
+    try:
+        yield pg
+    finally:
+        pg.context.close()
 
 
 def save_prefs(page: Any, **prefs: Any) -> None:
@@ -202,5 +218,28 @@ def test_system_font_choice_applies_and_survives_a_reload(page: Any) -> None:
     expect(dialog.get_by_role("combobox", name="Terminal font", exact=True)).to_have_value("system")
     page.keyboard.press("Escape")
     assert page.evaluate(XTERM_FAMILY).endswith('"Pure Nerd Font", monospace')
+    save_prefs(page, terminalFont="bundled")
+    assert page.errors == []
+
+
+def test_font_choice_fits_a_narrow_phone_and_is_keyboard_reachable(narrow_phone: Any) -> None:
+    page = narrow_phone
+    save_prefs(page, terminalFont="bundled")
+    page.goto("/")
+    page.get_by_role("button", name="Settings", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Settings")
+    select = dialog.get_by_role("combobox", name="Terminal font", exact=True)
+    expect(select).to_have_value("bundled")
+    expect(select).to_have_accessible_description(re.compile("icons"))
+    select.scroll_into_view_if_needed()
+    box = select.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= 320, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    select.focus()
+    page.keyboard.press("ArrowDown")  # a focused closed <select> changes with the arrow keys
+    expect(select).to_have_value("system")
+    screenshot(page, "settings-font-phone.png")
     save_prefs(page, terminalFont="bundled")
     assert page.errors == []
