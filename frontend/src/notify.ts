@@ -34,7 +34,19 @@ export function onFocusedPush(listener: (p: PushPayload) => void): () => void {
   return () => focusedPushListeners.delete(listener);
 }
 
+/** The service worker badges the app icon on a push; seeing the app is reading it. */
+function clearBadgeWhenVisible(): void {
+  const nav = navigator as Navigator & { clearAppBadge?: () => Promise<void> };
+  if (!nav.clearAppBadge) return;
+  const clear = () => {
+    if (document.visibilityState === 'visible') nav.clearAppBadge?.().catch(() => {});
+  };
+  clear();
+  document.addEventListener('visibilitychange', clear);
+}
+
 export function registerServiceWorker(): void {
+  clearBadgeWhenVisible();
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.addEventListener('message', (ev: MessageEvent) => {
     const data: unknown = ev.data;

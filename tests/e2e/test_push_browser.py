@@ -74,6 +74,20 @@ def test_service_worker_registers_at_the_root(authed_page: Any, server: ServerPr
     assert response.headers["service-worker-allowed"] == "/"
 
 
+#: Counts clearAppBadge calls (the Badging API), whether or not this Chromium has it.
+COUNT_BADGE_CLEARS = """
+window.__badgeClears = 0;
+Navigator.prototype.clearAppBadge = function () { window.__badgeClears += 1; return Promise.resolve(); };
+"""
+
+
+def test_seeing_the_app_clears_the_icon_badge(authed_page: Any) -> None:
+    # The service worker badges the icon on a push; opening the app is reading it.
+    authed_page.add_init_script(COUNT_BADGE_CLEARS)
+    authed_page.goto("/")
+    authed_page.wait_for_function("window.__badgeClears >= 1")
+
+
 def test_toggle_reports_a_push_service_failure(authed_page: Any, server: ServerProcess) -> None:
     authed_page.context.grant_permissions(["notifications"], origin=server.base_url)
     authed_page.goto("/")
