@@ -77,7 +77,10 @@ def test_service_worker_registers_at_the_root(authed_page: Any, server: ServerPr
 #: Counts clearAppBadge calls (the Badging API), whether or not this Chromium has it.
 COUNT_BADGE_CLEARS = """
 window.__badgeClears = 0;
-Navigator.prototype.clearAppBadge = function () { window.__badgeClears += 1; return Promise.resolve(); };
+Navigator.prototype.clearAppBadge = function () {
+  window.__badgeClears += 1;
+  return Promise.resolve();
+};
 """
 
 
