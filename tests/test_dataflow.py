@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.sessions.outlog import MAX_BYTES
-from termbeam_py.sessions.session import ACK_WINDOW
+from termbeam_py.sessions.session import ACK_WINDOW, HIGH_WATER, LOW_WATER
 from tests.helpers import TermWS
 
 OpenWS = Callable[..., Awaitable[TermWS]]
@@ -202,6 +202,53 @@ async def test_a_slower_viewer_that_keeps_reading_loses_nothing(
     assert numbers[-1] == "700000"
     assert numbers == [str(i) for i in range(int(numbers[0]), 700001)]
     assert numbers[0] == "1"
+
+
+async def test_a_viewer_parked_between_the_water_marks_does_not_hold_the_others(
+    authed: TestClient, open_ws: OpenWS, session_id: str
+) -> None:
+    """A viewer that stops with its lag between LOW_WATER and HIGH_WATER stops pacing the PTY
+    after STALL_SECONDS; reading resumes for the others and it is resynchronised later."""
+    fast = await binary_viewer(open_ws, session_id)
+    parked = await binary_viewer(open_ws, session_id)
+    for ws in (fast, parked):
+        await ws.resize(80, 24)
+    for ws in (fast, parked):
+        await ws.read_until("$ ")
+        await ack_all(ws)
+    session = authed.app[keys.SESSIONS].get(session_id)
+
+    async def read_all(ws: TermWS) -> str:
+        async with asyncio.timeout(60):
+            while "parked-end\r\n" not in ws.text[-64:]:
+                message = await ws.receive()
+                assert message is not None
+                assert message["type"] != "replay", "the fast viewer was resynchronised"
+                await ack_all(ws)
+        return ws.text
+
+    reader = asyncio.ensure_future(read_all(fast))
+    await fast.type("seq 1 500000; echo pa''rked-end\r")  # ~3.4 MB, over three log capacities
+    # The parked viewer reads without acknowledging: reading pauses while it counts as moving.
+    async with asyncio.timeout(30):
+        while session.terminal.reading or parked.seq < session.log.head:
+            await parked.receive()
+    # It acknowledges up to a lag between the marks (progress, so still moving), then stops.
+    lag = (LOW_WATER + HIGH_WATER) // 2
+    await parked.send({"type": "ack", "seq": parked.seq - lag})
+    text = await reader  # would wait forever if the parked viewer kept the PTY paused
+    numbers = [line for line in (x.rsplit("\r", 1)[-1] for x in text.split("\r\n"))
+               if line.isdigit()]
+    assert numbers == [str(i) for i in range(1, 500001)]
+    # Reading again, the parked viewer is far behind the log: it gets a fresh snapshot.
+    async with asyncio.timeout(30):
+        while True:
+            await ack_all(parked)
+            message = await parked.receive()
+            assert message is not None
+            if message["type"] == "replay":
+                break
+    assert "parked-end" in message["data"]
 
 
 async def test_ctrl_c_stops_a_flood(term: TermWS) -> None:
