@@ -95,31 +95,6 @@ def session(api: Any) -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def phone(
-    browser: Any, server: ServerProcess, auth_state: dict[str, Any], tmp_path: Path
-) -> Iterator[Any]:
-    """A logged-in 390×844 touch page."""
-    context = browser.new_context(
-        base_url=server.base_url,
-        storage_state=auth_state,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 #: Relative luminance (0 dark … 1 light) of the first flowchart node's fill.
 NODE_LUMINANCE = """() => {
     const shape = document.querySelector('.md-diagram-svg .node :is(rect, polygon)');
