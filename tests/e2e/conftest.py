@@ -226,6 +226,17 @@ def auth_state(browser: Any, server: ServerProcess) -> dict[str, Any]:
     return state
 
 
+@pytest.fixture(scope="module")
+def api(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
+    """A logged-in API client (Playwright's request context) to arrange data and
+    check what the UI really did."""
+    context = browser.new_context(base_url=server.base_url, storage_state=auth_state)
+    try:
+        yield context.request
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def authed_page(
     browser: Any,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,16 +66,6 @@ def _make_repo(repo: Path) -> None:
     _git(repo, "add", "src/util.py")
     (repo / "README.md").write_text(README.replace("old readme line", "new readme line"))
     (repo / "notes.txt").write_text("untracked one\nuntracked two\n")
-
-
-@pytest.fixture(scope="module")
-def api(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in API client (Playwright's request context)."""
-    context = browser.new_context(base_url=server.base_url, storage_state=auth_state)
-    try:
-        yield context.request
-    finally:
-        context.close()
 
 
 def _session(api: Any, cwd: Path, name: str) -> str:

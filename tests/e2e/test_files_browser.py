@@ -16,13 +16,10 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
-
-if TYPE_CHECKING:
-    from conftest import ServerProcess
 
 pytestmark = BROWSER_MARKS
 
@@ -106,16 +103,6 @@ def _make_tree(root: Path) -> None:
     (root / "docs" / "README.md").write_text(README)
     (root / "docs" / "guide.md").write_text(GUIDE)
     (root / "docs" / "img" / "red.png").write_bytes(_png(24, 12))
-
-
-@pytest.fixture(scope="module")
-def api(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in API client (Playwright's request context)."""
-    context = browser.new_context(base_url=server.base_url, storage_state=auth_state)
-    try:
-        yield context.request
-    finally:
-        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,10 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
-
-if TYPE_CHECKING:
-    from conftest import ServerProcess
 
 pytestmark = BROWSER_MARKS
 
@@ -67,16 +64,6 @@ FITS = """() => {
     return body.scrollWidth <= body.clientWidth + 1 && svgs.length > 0
         && svgs.every((s) => s.getBoundingClientRect().right <= right + 1);
 }"""
-
-
-@pytest.fixture(scope="module")
-def api(browser: Any, server: ServerProcess, auth_state: dict[str, Any]) -> Iterator[Any]:
-    """A logged-in API client (Playwright's request context)."""
-    context = browser.new_context(base_url=server.base_url, storage_state=auth_state)
-    try:
-        yield context.request
-    finally:
-        context.close()
 
 
 @pytest.fixture(scope="module")
