@@ -14,10 +14,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
+from typing import Any
 
 from browser_common import BROWSER_MARKS, STATIC_INDEX, expect
 
@@ -41,6 +38,16 @@ PANE_ROW = """([id, text]) => {
 PANE_CONTAINS = """([id, text]) => {
     const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
     return !!rows && rows.textContent.includes(text);
+}"""
+
+
+PANE_LACKS = """([id, text]) => {
+    const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
+    return !!rows && !rows.textContent.includes(text);
+}"""
+PANE_MATCHES = """([id, pattern]) => {
+    const rows = document.querySelector(`.ws-pane[data-session-id="${id}"] .xterm-rows`);
+    return !!rows && new RegExp(pattern).test(rows.textContent);
 }"""
 
 
@@ -369,6 +376,37 @@ def test_palette_runs_commands_from_the_keyboard(authed_page: Any) -> None:
     expect(dialog).to_be_visible()
     page.keyboard.press("Control+k")
     expect(dialog).to_be_hidden()
+    assert page.errors == []
+
+
+def test_full_screen_programs_get_plain_ctrl_k_and_ctrl_f(authed_page: Any) -> None:
+    # nano cuts a line with ^K and vim pages with ^F: in the alternate screen they are keys.
+    page = authed_page
+    (sid,) = fresh_sessions(page, "fullscreen")
+    open_terminal(page, sid)
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.type("printf '\\033[?1049h'; od -c; read -r; printf '\\033[?1049l'")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_LACKS, arg=[sid, "od -c"])  # the alternate screen is up
+    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+f")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+d")
+    page.wait_for_function(PANE_MATCHES, arg=[sid, r"\\v\s+006\s+\\n"])  # od -c: ^K ^F
+    expect(page.get_by_role("dialog", name="Tools")).to_have_count(0)
+    expect(page.get_by_role("search")).to_have_count(0)
+    # Ctrl+Shift+K still opens the tools there; back at the prompt, plain Ctrl+K does.
+    page.keyboard.press("Control+Shift+K")
+    dialog = page.get_by_role("dialog", name="Tools")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.press("Enter")  # ends `read`: the shell leaves the alternate screen
+    page.keyboard.type("echo back''-home")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "back-home"])
+    page.keyboard.press("Control+k")
+    expect(dialog).to_be_visible()
     assert page.errors == []
 
 

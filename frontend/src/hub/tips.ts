@@ -21,6 +21,7 @@ export const TIPS: string[] = [
   'Files can be uploaded straight into a session’s folder from the tools sheet.',
   'The code viewer shows diffs and blame for the session’s repository without leaving the browser.',
   'Ctrl+K (Cmd+K on a Mac) opens the tools sheet in the terminal.',
+  'Inside nano or vim, Ctrl+K and Ctrl+F go to the program; Ctrl+Shift+K still opens the tools.',
   'Themes switch the whole app, terminal included, between dark and light palettes.',
   'From another terminal, `termbeam list` shows running sessions and `termbeam attach` joins one.',
   'A dropped connection reconnects on its own and replays what you missed.',

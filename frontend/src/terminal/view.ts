@@ -232,6 +232,11 @@ export class TerminalView {
     this.updateScrolled();
   }
 
+  /** A full-screen program (nano, vim, htop) has the alternate screen. */
+  inFullScreenApp(): boolean {
+    return this.term.buffer.active.type === 'alternate';
+  }
+
   /** The last `n` non-empty lines of the buffer, for the tab preview. */
   previewLines(n = 8): string[] {
     const buf = this.term.buffer.active;

@@ -122,6 +122,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
       settings: () => (overlay.value = { panel: 'settings' }),
     },
     () => overlay.peek() !== null,
+    () => focusedView()?.inFullScreenApp() ?? false,
   );
 
   // ---- render ------------------------------------------------------------------------------

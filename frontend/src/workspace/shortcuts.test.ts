@@ -31,6 +31,15 @@ describe('shortcutFor', () => {
     expect(shortcutFor(press('f', { ctrlKey: true }), { overlayOpen: false, typing: true })).toBeNull();
   });
 
+  it('leaves plain Ctrl+K/F/, to a full-screen program, not ⌘ or Ctrl+Shift', () => {
+    const app = { overlayOpen: false, typing: false, fullScreenApp: true };
+    expect(shortcutFor(press('k', { ctrlKey: true }), app)).toBeNull();
+    expect(shortcutFor(press('f', { ctrlKey: true }), app)).toBeNull();
+    expect(shortcutFor(press(',', { ctrlKey: true }), app)).toBeNull();
+    expect(shortcutFor(press('k', { metaKey: true }), app)).toBe('palette');
+    expect(shortcutFor(press('K', { ctrlKey: true, shiftKey: true }), app)).toBe('palette');
+  });
+
   it('toggles the palette and opens settings even over an overlay', () => {
     const busy = { overlayOpen: true, typing: true };
     expect(shortcutFor(press('k', { ctrlKey: true }), busy)).toBe('palette');

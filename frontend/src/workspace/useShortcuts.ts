@@ -11,13 +11,29 @@ function isTypingOutsideTerminal(el: Element | null): boolean {
   return el.matches('input, textarea, select, [contenteditable="true"]');
 }
 
-/** Runs `on[shortcut]` for each shortcut pressed; `overlayOpen` is read at key time. */
-export function useShortcuts(on: Record<Shortcut, () => void>, overlayOpen: () => boolean): void {
-  const latest = useRef({ on, overlayOpen });
-  latest.current = { on, overlayOpen };
+function isInTerminal(el: Element | null): boolean {
+  return !!el?.closest('.ws-panes');
+}
+
+/**
+ * Runs `on[shortcut]` for each shortcut pressed; `overlayOpen` and `fullScreenApp` (the
+ * focused terminal runs a full-screen program) are read at key time.
+ */
+export function useShortcuts(
+  on: Record<Shortcut, () => void>,
+  overlayOpen: () => boolean,
+  fullScreenApp: () => boolean,
+): void {
+  const latest = useRef({ on, overlayOpen, fullScreenApp });
+  latest.current = { on, overlayOpen, fullScreenApp };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const ctx = { overlayOpen: latest.current.overlayOpen(), typing: isTypingOutsideTerminal(document.activeElement) };
+      const el = document.activeElement;
+      const ctx = {
+        overlayOpen: latest.current.overlayOpen(),
+        typing: isTypingOutsideTerminal(el),
+        fullScreenApp: isInTerminal(el) && latest.current.fullScreenApp(),
+      };
       const action = shortcutFor(e, ctx);
       if (!action) return;
       e.preventDefault();
