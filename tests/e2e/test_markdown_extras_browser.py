@@ -209,6 +209,25 @@ def test_phone_diagram_fits_390(phone: Any, session: str) -> None:
     assert page.errors == []
 
 
+def test_diagrams_follow_a_live_theme_flip(authed_page: Any, session: str, api: Any) -> None:
+    # With the "system" theme, the OS switching to light redraws the open document's diagrams.
+    page = authed_page
+    page.emulate_media(color_scheme="dark")
+    _set_theme(api, "system")
+    try:
+        doc = _open_doc(page, session, "diagrams.md")
+        expect(doc.locator("figure.md-diagram .md-diagram-svg svg")).to_be_visible()
+        assert page.evaluate(NODE_LUMINANCE) < 0.4
+        page.emulate_media(color_scheme="light")
+        page.wait_for_function(
+            f"() => !!document.querySelector('.md-diagram-svg .node') && ({NODE_LUMINANCE})() > 0.6"
+        )
+        expect(doc.get_by_role("heading", level=1)).to_have_text("Release notes 🎉")
+    finally:
+        _set_theme(api, "dark")
+    assert page.errors == []
+
+
 def test_plain_document_fetches_neither_mermaid_nor_gemoji(authed_page: Any, session: str) -> None:
     page = authed_page
     console = _console_errors(page)

@@ -46,12 +46,17 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
   const filter = useSignal('');
   const article = useRef<HTMLDivElement>(null);
   const token = useRef(0);
+  const rendered = useRef<{ path: string; hash: string } | null>(null);
+  // Diagrams are drawn in the theme's light or dark palette: a flip redraws the document.
+  const dark = activeTheme.value.dark;
 
   useEffect(() => {
     const current = doc.value;
     const el = article.current;
     if (!current || !el) return;
     const mine = ++token.current;
+    const redraw = rendered.current === current; // same document, new theme: keep the place
+    const scrolled = el.scrollTop;
     loading.value = true;
     error.value = null;
     const stillWanted = () => mine === token.current && el.isConnected;
@@ -60,12 +65,13 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
       .then(({ fragment, diagrams }) => {
         if (mine !== token.current) return;
         el.replaceChildren(fragment);
-        el.scrollTop = 0;
-        if (current.hash) scrollToHeading(el, current.hash);
+        rendered.current = current;
+        el.scrollTop = redraw ? scrolled : 0;
+        if (current.hash && !redraw) scrollToHeading(el, current.hash);
         // Mermaid is big: fetched only for documents that have a diagram.
         if (diagrams) {
           import('./diagramRender')
-            .then(({ renderDiagrams }) => renderDiagrams(el, activeTheme.value.dark, stillWanted))
+            .then(({ renderDiagrams }) => renderDiagrams(el, dark, stillWanted))
             .catch(() => {
               if (stillWanted()) error.value = 'Could not load the diagram renderer';
             });
@@ -79,7 +85,7 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
       .finally(() => {
         if (mine === token.current) loading.value = false;
       });
-  }, [doc.value, sessionId]);
+  }, [doc.value, sessionId, dark]);
 
   const show = (path: string, hash = '', remember = true) => {
     if (remember && doc.value) history.value = [...history.value, doc.value.path];
