@@ -42,6 +42,18 @@ NO_X_OVERFLOW = "() => document.documentElement.scrollWidth <= window.innerWidth
 TRUNCATED_INSIDE = """(el) => el.scrollWidth > el.clientWidth
     && el.getBoundingClientRect().right <= document.documentElement.clientWidth"""
 
+#: The last character of an element's text lies inside the element's box (not cut off).
+LAST_CHARACTER_SHOWN = """(el) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let text = null;
+    while (walker.nextNode()) text = walker.currentNode;
+    const range = document.createRange();
+    range.setStart(text, text.length - 1);
+    range.setEnd(text, text.length);
+    const last = range.getBoundingClientRect(), box = el.getBoundingClientRect();
+    return last.left >= box.left - 1 && last.right <= box.right + 1;
+}"""
+
 
 def git(cwd: Path, *args: str) -> str:
     env = {
@@ -295,6 +307,13 @@ def test_phone_drawer_shows_the_same_badges(
         expect(platform).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
         assert platform.locator(".gitb-repo .gitb-text").evaluate(TRUNCATED_INSIDE)
+        # A long folder loses its start, as on the hub: its last folder stays readable.
+        drawer_card = drawer.locator(".drawer-card").filter(
+            has=page.get_by_role("img", name=PLATFORM_LABEL, exact=True)
+        )
+        cwd = drawer_card.locator(".drawer-cwd")
+        assert cwd.evaluate(TRUNCATED_INSIDE)
+        assert cwd.evaluate(LAST_CHARACTER_SHOWN)
         assert page.errors == []
     finally:
         context.close()

@@ -7,7 +7,7 @@
  */
 import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { GitBadge } from '../hub/GitBadge';
-import { cardSummary, isSwipeClose, type DrawerSession } from './drawer';
+import { cardParts, isSwipeClose, type DrawerSession } from './drawer';
 import { keepTabInside } from '../ui/focusTrap';
 import './drawer.css';
 
@@ -24,7 +24,7 @@ export interface SessionDrawerProps {
 }
 
 function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: boolean; onSelect(): void; onClose(): void }) {
-  const summary = s.ended ? 'Session ended' : cardSummary(s.shell, s.cwd);
+  const parts = cardParts(s.shell, s.cwd);
   const descId = useId();
   return (
     <li class={`drawer-card${current ? ' current' : ''}`} style={{ '--session-color': s.color || 'var(--accent)' }}>
@@ -43,7 +43,22 @@ function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: bo
           {s.unread && <span class="drawer-unread" role="img" aria-label="New output" title="New output" />}
         </span>
         <span class="drawer-meta" id={descId}>
-          {summary && <span class="drawer-where">{summary}</span>}
+          {s.ended ? (
+            <span class="drawer-where">Session ended</span>
+          ) : (
+            (parts.shell || parts.where) && (
+              <span class="drawer-where">
+                {parts.shell && <span class="drawer-shell">{parts.shell}</span>}
+                {parts.shell && parts.where && <span aria-hidden="true"> · </span>}
+                {/* Long paths lose their start, like the hub's: the last folders tell them apart. */}
+                {parts.where && (
+                  <span class="drawer-cwd" title={s.cwd}>
+                    <bdi>{parts.where}</bdi>
+                  </span>
+                )}
+              </span>
+            )
+          )}
           <GitBadge git={s.git} class="small drawer-git" />
         </span>
       </button>

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cardSummary, drawerSessions, isSwipeClose } from './drawer';
+import { cardParts, drawerSessions, isSwipeClose } from './drawer';
 
-describe('cardSummary', () => {
-  it('joins the shell name and the cwd with home as ~', () => {
-    expect(cardSummary('/usr/bin/bash', '/home/ada/src/app')).toBe('bash · ~/src/app');
-    expect(cardSummary('C:\\Windows\\pwsh.exe', '/srv/app')).toBe('pwsh · /srv/app');
+describe('cardParts', () => {
+  it('gives the shell name and the cwd with home as ~', () => {
+    expect(cardParts('/usr/bin/bash', '/home/ada/src/app')).toEqual({ shell: 'bash', where: '~/src/app' });
+    expect(cardParts('C:\\Windows\\pwsh.exe', '/srv/app')).toEqual({ shell: 'pwsh', where: '/srv/app' });
   });
-  it('drops empty parts', () => {
-    expect(cardSummary('', '/root')).toBe('~');
-    expect(cardSummary('/bin/zsh', '')).toBe('zsh');
+  it('leaves missing parts empty', () => {
+    expect(cardParts('', '/root')).toEqual({ shell: '', where: '~' });
+    expect(cardParts('/bin/zsh', '')).toEqual({ shell: 'zsh', where: '' });
   });
 });
 

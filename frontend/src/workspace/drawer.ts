@@ -1,15 +1,13 @@
 /**
- * Pure helpers of the session drawer: the one-line "shell · cwd" summary and when a horizontal
+ * Pure helpers of the session drawer: the "shell · cwd" parts of a card and when a horizontal
  * drag counts as a swipe that closes the drawer. The git badge is hub/gitbadge.ts, shared.
  */
 import type { GitInfo, SessionInfo } from '../api';
 import { guessHome, shellName, shortenPath } from '../hub/format';
 
-/** "bash · ~/src/app": the shell's short name and the cwd with the home folder as ~. */
-export function cardSummary(shell: string, cwd: string): string {
-  const where = cwd ? shortenPath(cwd, guessHome(cwd)) : '';
-  const sh = shell ? shellName(shell) : '';
-  return [sh, where].filter(Boolean).join(' · ');
+/** The shell's short name and the cwd with the home folder as ~ ("bash", "~/src/app"). */
+export function cardParts(shell: string, cwd: string): { shell: string; where: string } {
+  return { shell: shell ? shellName(shell) : '', where: cwd ? shortenPath(cwd, guessHome(cwd)) : '' };
 }
 
 /** Distance a leftward drag must travel (and dominate vertical movement) to close the drawer. */
