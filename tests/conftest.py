@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -12,6 +13,9 @@ from aiohttp.test_utils import TestClient
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
 from tests.helpers import TermWS
+
+if TYPE_CHECKING:
+    from tests.test_server_process import Server
 
 PASSWORD = "correct horse battery"
 SHELL = "/bin/bash"
@@ -107,3 +111,22 @@ def _no_password_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT"):
         monkeypatch.delenv(name, raising=False)
     os.environ.setdefault("LC_ALL", "C.UTF-8")
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
+    """Start `termbeam` processes (tests/test_server_process.Server); all killed at teardown."""
+    from tests.test_server_process import Server
+
+    servers: list[Server] = []
+
+    def _make(**kwargs: object) -> Server:
+        server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    try:
+        yield _make
+    finally:
+        for server in servers:
+            await server.kill()

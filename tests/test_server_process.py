@@ -161,22 +161,6 @@ class Server:
 
 
 @pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
-    servers: list[Server] = []
-
-    def _make(**kwargs: object) -> Server:
-        server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    try:
-        yield _make
-    finally:
-        for server in servers:
-            await server.kill()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         yield session

@@ -284,20 +284,6 @@ def test_yes_skips_the_consent_prompt(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the process
 
 
-@pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
-    servers: list[Server] = []
-
-    def _make(**kwargs: object) -> Server:
-        server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    yield _make
-    for server in servers:
-        await server.kill()
-
-
 async def test_the_banner_and_qr_use_the_tunnel_and_sigterm_cleans_up(
     fakes: Fakes, spawn: Callable[..., Server]
 ) -> None:

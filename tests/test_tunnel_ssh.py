@@ -123,20 +123,6 @@ async def sshd(tmp_path: Path) -> AsyncIterator[Sshd]:
     await server.stop()
 
 
-@pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
-    servers: list[Server] = []
-
-    def _make(**kwargs: object) -> Server:
-        server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    yield _make
-    for server in servers:
-        await server.kill()
-
-
 async def test_login_through_a_real_ssh_reverse_tunnel(
     sshd: Sshd, spawn: Callable[..., Server]
 ) -> None:
