@@ -11,6 +11,7 @@ import type { PanelProps } from '../ui/panels';
 import { errorMessage, openTerminal, startSession } from './actions';
 import { launchBody, shortCwd } from './history';
 import ResumePanel from './ResumePanel';
+import { StartNotices, type Moved } from './StartNotices';
 import './agents.css';
 
 export default function AgentsPanel(props: PanelProps) {
@@ -19,14 +20,9 @@ export default function AgentsPanel(props: PanelProps) {
   const cwd = useSignal<string | null>(null);
   const error = useSignal<string | null>(null);
   const busy = useSignal<string | null>(null);
-  const moved = useSignal<{ id: string; folder: string } | null>(null);
-  const openBtn = useRef<HTMLButtonElement>(null);
+  const moved = useSignal<Moved | null>(null);
 
   const listRef = useRef<HTMLUListElement>(null);
-
-  useEffect(() => {
-    if (moved.value) openBtn.current?.focus();
-  }, [moved.value]);
 
   // The list arrives after the sheet took focus: move it to the first Launch button unless
   // the user has already gone somewhere else.
@@ -72,21 +68,7 @@ export default function AgentsPanel(props: PanelProps) {
   const list = agents.value;
   return (
     <Sheet title="Launch agent" onClose={props.onClose} class="ag-sheet">
-      {error.value && (
-        <p class="ag-error" role="alert">
-          {error.value}
-        </p>
-      )}
-      {moved.value && (
-        <div class="ag-notice" role="alert">
-          <p>
-            The folder <code>{moved.value.folder}</code> is gone, so the agent was started in the default folder.
-          </p>
-          <button ref={openBtn} type="button" class="btn primary" onClick={() => moved.value && openTerminal(moved.value.id)}>
-            Open the terminal
-          </button>
-        </div>
-      )}
+      <StartNotices error={error.value} moved={moved.value} />
       {cwd.value && (
         <p class="muted ag-where">
           Starts in <span title={cwd.value}>{shortCwd(cwd.value)}</span>

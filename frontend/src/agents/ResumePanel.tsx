@@ -22,6 +22,7 @@ import {
   type AgentChip,
   type AgentSession,
 } from './history';
+import { StartNotices, type Moved } from './StartNotices';
 import './agents.css';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -45,11 +46,10 @@ export default function ResumePanel({ onClose, onBack }: ResumePanelProps) {
   const chips = useSignal<AgentChip[]>([]);
   const error = useSignal<string | null>(null);
   const busy = useSignal<string | null>(null);
-  const moved = useSignal<{ id: string; folder: string } | null>(null);
+  const moved = useSignal<Moved | null>(null);
   const copied = useSignal<Copied | null>(null);
   const list = useRef<HTMLUListElement>(null);
   const box = useRef<HTMLInputElement>(null);
-  const openBtn = useRef<HTMLButtonElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const seq = useRef(0);
   const ids = useId();
@@ -72,9 +72,6 @@ export default function ResumePanel({ onClose, onBack }: ResumePanelProps) {
   }, [query.value, agent.value]);
 
   useEffect(() => () => clearTimeout(timer.current), []);
-  useEffect(() => {
-    if (moved.value) openBtn.current?.focus();
-  }, [moved.value]);
 
   const setSearch = (text: string, now = false) => {
     search.value = text;
@@ -169,22 +166,7 @@ export default function ResumePanel({ onClose, onBack }: ResumePanelProps) {
           ))}
         </div>
       ) : null}
-      {error.value && (
-        <p class="ag-error" role="alert">
-          {error.value}
-        </p>
-      )}
-      {moved.value && (
-        <div class="ag-notice" role="alert">
-          <p>
-            The folder <code>{moved.value.folder}</code> no longer exists here, so the session was started in the
-            default folder instead.
-          </p>
-          <button ref={openBtn} type="button" class="btn primary" onClick={() => moved.value && openTerminal(moved.value.id)}>
-            Open the terminal
-          </button>
-        </div>
-      )}
+      <StartNotices error={error.value} moved={moved.value} />
       <p class="muted ag-status" role="status">
         {shown === null ? 'Loading past agent sessions…' : shown.length > 0 ? `${shown.length} session${shown.length === 1 ? '' : 's'}` : ''}
       </p>
