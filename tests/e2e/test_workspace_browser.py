@@ -386,6 +386,7 @@ def test_full_screen_programs_get_plain_ctrl_k_and_ctrl_f(authed_page: Any) -> N
     open_terminal(page, sid)
     pane(page, sid).locator(".term-host").click()
     page.keyboard.type("printf '\\033[?1049h'; od -c; read -r; printf '\\033[?1049l'")
+    page.wait_for_function(PANE_CONTAINS, arg=[sid, "od -c"])  # the command line is echoed
     page.keyboard.press("Enter")
     page.wait_for_function(PANE_LACKS, arg=[sid, "od -c"])  # the alternate screen is up
     page.keyboard.press("Control+k")

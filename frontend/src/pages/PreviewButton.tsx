@@ -3,7 +3,7 @@
  * `http://localhost:<port>` the session printed) and open it through the server's preview proxy.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { api, type PreviewInfo } from '../api';
 import { parsePort, previewUrl } from '../preview';
 
@@ -53,8 +53,9 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
     if (openRequest > 0 && !open.value) show();
   }, [openRequest]);
 
-  // Focus moves into the dialog (the Open button on touch, so the soft keyboard stays down).
-  useEffect(() => {
+  // Focus moves into the dialog (the Open button on touch, so the soft keyboard stays down),
+  // before paint: an Esc pressed the moment it shows must reach its handler.
+  useLayoutEffect(() => {
     if (!open.value) return;
     const coarse = window.matchMedia('(pointer: coarse)').matches;
     (coarse ? openBtn.current : input.current)?.focus();

@@ -3,7 +3,7 @@
  * case toggles, an "i of n" counter, Enter / Shift+Enter for next / previous, Esc to close.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ISearchOptions } from '@xterm/addon-search';
 import type { TerminalView } from '../terminal/view';
 import { activeTheme } from '../themes';
@@ -16,7 +16,8 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
   const invalid = useSignal(false);
   const input = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  // Before paint, so keys typed right after Ctrl+F land in the box, not in the terminal.
+  useLayoutEffect(() => {
     input.current?.focus();
     input.current?.select();
     const sub = view.search.onDidChangeResults(({ resultIndex, resultCount }) => {
