@@ -4,8 +4,8 @@
  * returns focus to where it was when it closes.
  */
 import type { ComponentChildren } from 'preact';
-import { useId, useLayoutEffect, useRef } from 'preact/hooks';
-import { keepTabInside } from './focusTrap';
+import { useId, useRef } from 'preact/hooks';
+import { useModalFocus } from './focusTrap';
 import './sheet.css';
 
 export interface SheetProps {
@@ -23,26 +23,7 @@ export function Sheet({ title, onClose, children, wide, actions, class: cls }: S
   const box = useRef<HTMLDivElement>(null);
   const titleId = useId();
 
-  // A layout effect, not a plain one: the sheet must own focus and its Esc handler before it is
-  // painted, or an Esc pressed the moment it appears reaches the page behind and is lost.
-  useLayoutEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    const el = box.current;
-    (el?.querySelector<HTMLElement>('[autofocus]') ?? el)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        onClose();
-      } else if (el) {
-        keepTabInside(el, e);
-      }
-    };
-    el?.addEventListener('keydown', onKey);
-    return () => {
-      el?.removeEventListener('keydown', onKey);
-      before?.focus?.();
-    };
-  }, []);
+  useModalFocus(box, onClose, '[autofocus]');
 
   return (
     <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>

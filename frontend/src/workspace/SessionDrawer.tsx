@@ -5,10 +5,10 @@
  * starts a new session or resumes an agent session. Closes on Esc, backdrop tap, a left
  * swipe and its close button; focus moves in on open and back to the opener on close.
  */
-import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 import { GitBadge } from '../hub/GitBadge';
 import { cardParts, isSwipeClose, type DrawerSession } from './drawer';
-import { keepTabInside } from '../ui/focusTrap';
+import { useModalFocus } from '../ui/focusTrap';
 import './drawer.css';
 
 export type { DrawerSession };
@@ -74,25 +74,7 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
   const swipe = useRef<{ id: number; x: number; y: number } | null>(null);
   const titleId = useId();
 
-  // Before paint, like Sheet: focus and Esc handling must be live as soon as the drawer shows.
-  useLayoutEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    const el = box.current;
-    (el?.querySelector<HTMLElement>('.drawer-card.current .drawer-card-main') ?? el)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        onDismiss();
-      } else if (el) {
-        keepTabInside(el, e); // a modal drawer: Tab stays inside
-      }
-    };
-    el?.addEventListener('keydown', onKey);
-    return () => {
-      el?.removeEventListener('keydown', onKey);
-      if (before?.isConnected) before.focus();
-    };
-  }, []);
+  useModalFocus(box, onDismiss, '.drawer-card.current .drawer-card-main'); // modal: Tab stays inside
 
   // Closing a session removes the focused × with its card: keep focus inside the drawer.
   useEffect(() => {
