@@ -98,6 +98,7 @@ def serve(
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,
             notify_min_seconds=notify_min_seconds, tunnel=tunnel_cfg, public_url=public_url,
+            event_loop=os.environ.get("TERMBEAM_EVENT_LOOP", "auto").strip().lower() or "auto",
         )
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc

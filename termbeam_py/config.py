@@ -9,6 +9,7 @@ from pathlib import Path
 
 DEFAULT_PORT = 3456
 LOG_LEVELS = ("error", "warn", "info", "debug")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 #: Longest password we accept: a longer one is a mistake, not a secret (TermBeam silently
 #: failed passwords over 256 bytes; we refuse them up front instead).
@@ -114,6 +115,8 @@ class Config:
     """Extra environment for spawned shells (tests set a fixed prompt)."""
     tunnel: TunnelConfig | None = None
     """The optional tunnel subprocess; None keeps the server local (the default)."""
+    event_loop: str = "auto"
+    """One of EVENT_LOOPS: "auto" runs on uvloop when it is installed (eventloop.py)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -125,6 +128,10 @@ class Config:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(
                 f"invalid log level {self.log_level!r}: choose one of {', '.join(LOG_LEVELS)}"
+            )
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(
+                f"invalid event loop {self.event_loop!r}: choose one of {', '.join(EVENT_LOOPS)}"
             )
         if self.password is None and not is_loopback_host(self.host):
             raise ConfigError(

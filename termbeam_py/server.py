@@ -10,10 +10,9 @@ import os
 import signal
 import sys
 
-import segno
 from aiohttp import web
 
-from termbeam_py import __version__, keys, prefs, running, update
+from termbeam_py import __version__, eventloop, keys, prefs, running, update
 from termbeam_py.app import create_app, create_preview_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
@@ -28,8 +27,15 @@ def run(config: Config) -> int:
     After a verified in-app update the server re-executes the same command line, so the new
     version serves on the same port with the same options.
     """
+    try:
+        loop_name, factory = eventloop.loop_factory(config.event_loop)
+    except eventloop.EventLoopError as exc:
+        sys.stderr.write(f"[termbeam] TERMBEAM_EVENT_LOOP=uvloop: {exc}\n")
+        return 1
+    log.debug("event loop: %s", loop_name)
     app = create_app(config)
-    status = asyncio.run(_serve(config, app))
+    with asyncio.Runner(loop_factory=factory) as runner:
+        status = runner.run(_serve(config, app))
     if status == 0 and app[keys.UPDATER].restart_requested:
         sys.stdout.write("[termbeam] Restarting into the updated version...\n")
         sys.stdout.flush()
@@ -56,6 +62,8 @@ def _bound_port(runner: web.AppRunner, fallback: int) -> int:
 
 
 def _qr(url: str) -> str:
+    import segno  # only for the banner: 0.75 MB less for servers started with --no-qr
+
     out = io.StringIO()
     segno.make(url, error="L").terminal(out=out, compact=True)
     return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -51,7 +52,8 @@ class Server:
     """One `python -m termbeam_py` child; stdout is collected line by line."""
 
     def __init__(self, tmp_path: Path, *, password: str | None = PW, qr: bool = False,
-                 extra: tuple[str, ...] = (), cfg: str = "cfg") -> None:
+                 extra: tuple[str, ...] = (), cfg: str = "cfg",
+                 env: dict[str, str] | None = None) -> None:
         self.cfg = tmp_path / cfg
         self.work = tmp_path / "work"
         self.cfg.mkdir(exist_ok=True)
@@ -63,6 +65,7 @@ class Server:
             *([] if qr else ["--no-qr"]), *extra, "/bin/bash", "--norc", "--noprofile",
         ]
         self.password = password
+        self.env = {**_env(), **(env or {})}
         self.stderr_path = tmp_path / f"stderr-{id(self):x}.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []
@@ -75,7 +78,7 @@ class Server:
         with self.stderr_path.open("wb") as err:
             self.proc = await asyncio.create_subprocess_exec(
                 *self.args, stdout=asyncio.subprocess.PIPE, stderr=err,
-                stdin=asyncio.subprocess.DEVNULL, env=_env(), cwd=str(self.work),
+                stdin=asyncio.subprocess.DEVNULL, env=self.env, cwd=str(self.work),
             )
         self._reader = asyncio.create_task(self._read())
 
@@ -234,6 +237,33 @@ async def test_banner_with_qr_code(spawn: Callable[..., Server]) -> None:
     qr = _qr_lines(server.lines)
     assert len(qr) >= 8, server.lines
     assert len({len(line.strip()) for line in qr}) <= 2, qr
+
+
+@pytest.mark.parametrize(("choice", "loop"), [("auto", "uvloop"), ("asyncio", "asyncio")])
+async def test_event_loop_choice_serves_a_session_end_to_end(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession, choice: str, loop: str
+) -> None:
+    """By default the server runs on uvloop (a dependency); TERMBEAM_EVENT_LOOP=asyncio keeps
+    the standard loop. Either way a session streams output, takes input and reports its exit."""
+    server = spawn(extra=("--log-level", "debug"), env={"TERMBEAM_EVENT_LOOP": choice})
+    await server.start()
+    await server.started()
+    assert f"event loop: {loop}" in server.stderr
+    [session] = await _sessions(http, server)
+    term = await _attach(http, server, str(session["id"]))
+    out = await term.run("seq 1 200000 | sha256sum")
+    expected = hashlib.sha256("".join(f"{n}\n" for n in range(1, 200001)).encode()).hexdigest()
+    assert expected in out
+    await term.type("exit 7\r")
+    assert (await term.expect("exit"))["code"] == 7
+    await term.ws.close()
+
+
+async def test_unknown_event_loop_is_a_usage_error(spawn: Callable[..., Server]) -> None:
+    server = spawn(env={"TERMBEAM_EVENT_LOOP": "trio"})
+    await server.start()
+    assert await server.wait_exit() == 2
+    assert "invalid event loop 'trio'" in server.stderr
 
 
 async def test_banner_without_password(spawn: Callable[..., Server]) -> None:
