@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
+from termbeam_py.sessions.client import Client, Output
 from termbeam_py.sessions.outlog import MAX_BYTES
 from termbeam_py.sessions.session import ACK_WINDOW, HIGH_WATER, LOW_WATER
 from tests.helpers import TermWS
@@ -249,6 +250,35 @@ async def test_a_viewer_parked_between_the_water_marks_does_not_hold_the_others(
             if message["type"] == "replay":
                 break
     assert "parked-end" in message["data"]
+
+
+async def test_viewers_at_one_position_send_the_same_frames(
+    authed: TestClient, term: TermWS, session_id: str
+) -> None:
+    """A viewer following another from the same position gets the other's frame (the same
+    bytes, so it is encoded once) even when more output has arrived since, and one allowed
+    less (a binary viewer near the end of its ack window) gets its own shorter frame."""
+    session = authed.app[keys.SESSIONS].get(session_id)
+    await term.run("seq 1 300")
+    start = session.log.head - 500
+    leader, follower = Client(cursor=start, active=True), Client(cursor=start, active=True)
+    frame = session.next_for(leader)
+    assert isinstance(frame, Output)
+    assert (frame.seq, len(frame.data)) == (start, 500)
+    await term.run("seq 301 600")
+    assert session.log.head > start + 500
+    shared = session.next_for(follower)
+    assert isinstance(shared, Output)
+    assert shared.data is frame.data
+    assert follower.cursor == leader.cursor == start + 500
+    rest = session.next_for(follower)
+    assert isinstance(rest, Output)
+    assert rest.seq == start + 500
+    assert rest.data == session.log.read(start + 500, len(rest.data))
+    narrow = Client(binary=True, cursor=start, acked=start + 100 - ACK_WINDOW, active=True)
+    own = session.next_for(narrow)
+    assert isinstance(own, Output)
+    assert own.data == frame.data[:100]
 
 
 async def test_ctrl_c_stops_a_flood(term: TermWS) -> None:

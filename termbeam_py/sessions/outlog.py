@@ -127,14 +127,16 @@ class OutputLog:
         return None
 
     def _track_alt_screen(self, data: bytes) -> None:
-        window = self._carry + data
-        if b"\x1b[?" in window:  # memchr-fast; the regex scan only when a toggle may be there
+        # A toggle is in this chunk or straddles the previous one; only then is the carry
+        # joined to the chunk (a flood would otherwise copy every byte once more).
+        edge = self._carry + data[:ALT_CARRY]
+        if b"\x1b[?" in data or b"\x1b[?" in edge:  # memchr-fast; the regex only on a hit
             last = None
-            for last in _ALT_TOGGLE.finditer(window):  # noqa: B007 - only the last one counts
+            for last in _ALT_TOGGLE.finditer(self._carry + data):  # noqa: B007 - the last counts
                 pass
             if last is not None:
                 self.alt_mode = int(last.group(1)) if last.group(2) == b"h" else None
-        self._carry = window[-ALT_CARRY:]
+        self._carry = data[-ALT_CARRY:] if len(data) >= ALT_CARRY else edge[-ALT_CARRY:]
 
     def _trim(self) -> None:
         cut = len(self._buf) - self._trim_to

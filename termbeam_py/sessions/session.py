@@ -88,6 +88,8 @@ class Session:
         self.clients: set[Client] = set()
         self.encoded: OrderedDict[tuple[object, ...], object] = OrderedDict()
         """Frames already encoded by the transport, keyed by range and encoding."""
+        self._slices: OrderedDict[int, bytes] = OrderedDict()
+        """Recent output frames by their first sequence number, shared by every viewer."""
         self.had_client = False
         self._on_exit_cb = on_exit
         self._on_notify = on_notify
@@ -184,13 +186,28 @@ class Session:
         end = min(barrier, self.log.head, client.cursor + FRAME_MAX, window_end)
         if end <= client.cursor:
             return None
-        output = Output(client.cursor, self.log.read(client.cursor, end - client.cursor))
-        client.cursor = end
+        output = Output(client.cursor, self._slice(client.cursor, end))
+        client.cursor += len(output.data)
         if not client.binary:
             client.advanced()
-        # Handed to the socket now: reading may resume while the frame drains.
-        self.update_flow()
+        if not self.terminal.reading:
+            # Handed to the socket now: reading may resume while the frame drains. (While
+            # reading, a cursor moving forward cannot call for a pause: new output does.)
+            self.update_flow()
         return output
+
+    def _slice(self, start: int, end: int) -> bytes:
+        """Output from `start`, ending where an earlier viewer's frame from `start` ended
+        if that is no further than `end`: viewers at the same position then send the same
+        frames, copied from the log once and encoded once (ws.py caches the encodings)."""
+        shared = self._slices.get(start)
+        if shared is not None and len(shared) <= end - start:
+            return shared
+        data = self.log.read(start, end - start)
+        self._slices[start] = data
+        while len(self._slices) > ENCODED_CACHE:
+            self._slices.popitem(last=False)
+        return data
 
     def replay_message(self, client: Client) -> Message:
         """A fresh snapshot for `client`, which from now on follows the head of the log."""
