@@ -33,6 +33,9 @@ ENCODED_CACHE = 8
 #: stays well under outlog.TRIM_TO, so a viewer that keeps up never falls off the log.
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
+#: Recent frames kept for viewers following from the same position. Viewers that pace the
+#: PTY are at most HIGH_WATER apart, i.e. this many full frames.
+SHARED_FRAMES = HIGH_WATER // FRAME_MAX
 #: A viewer behind by more than LOW_WATER whose position has not moved for this long is
 #: stalled: it stops pacing the PTY and is resynchronised when it reads again.
 STALL_SECONDS = 1.0
@@ -205,7 +208,7 @@ class Session:
             return shared
         data = self.log.read(start, end - start)
         self._slices[start] = data
-        while len(self._slices) > ENCODED_CACHE:
+        while len(self._slices) > SHARED_FRAMES:
             self._slices.popitem(last=False)
         return data
 
