@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 from termbeam_py import __version__
+from termbeam_py import server as server_module
 from tests.conftest import process_exists
 from tests.helpers import TermWS
 
@@ -264,6 +265,25 @@ async def test_unknown_event_loop_is_a_usage_error(spawn: Callable[..., Server])
     await server.start()
     assert await server.wait_exit() == 2
     assert "invalid event loop 'trio'" in server.stderr
+
+
+async def test_qr_code_is_drawn_by_a_child_and_matches_segno(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "http://localhost:3456/?ott=0123456789abcdef"
+    draw_here = server_module._qr_here
+    expected = draw_here(url)
+    assert set(expected.strip()) <= QR_CHARS | {"\n"}
+
+    def not_here(url: str) -> str:
+        raise AssertionError("drawn in the server process")
+
+    monkeypatch.setattr(server_module, "_qr_here", not_here)
+    assert await server_module._qr(url) == expected
+    # A child that fails (or prints nothing) falls back to drawing in-process.
+    monkeypatch.setattr(server_module, "_qr_here", draw_here)
+    monkeypatch.setattr(server_module, "QR_SCRIPT", "import sys; sys.exit(3)")
+    assert await server_module._qr(url) == expected
 
 
 async def test_banner_without_password(spawn: Callable[..., Server]) -> None:
