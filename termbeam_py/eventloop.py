@@ -39,4 +39,3 @@ def loop_factory(choice: str) -> tuple[str, LoopFactory | None]:
         return "asyncio", None
     factory: LoopFactory = uvloop.new_event_loop
     return "uvloop", factory
-

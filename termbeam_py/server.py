@@ -61,7 +61,9 @@ def _bound_port(runner: web.AppRunner, fallback: int) -> int:
     return fallback
 
 
-QR_SCRIPT = "import segno, sys; segno.make(sys.argv[1], error='L').terminal(compact=True)"
+#: The URL goes in on stdin: it holds a one-time login token, and a command line is readable
+#: by every user of the machine (/proc/<pid>/cmdline).
+QR_SCRIPT = "import segno, sys; segno.make(sys.stdin.read(), error='L').terminal(compact=True)"
 QR_TIMEOUT = 10.0
 
 
@@ -83,14 +85,14 @@ async def _qr(url: str) -> str:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", QR_SCRIPT, url, env=env, stdin=asyncio.subprocess.DEVNULL,
+            sys.executable, "-c", QR_SCRIPT, env=env, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         )
     except OSError as exc:
         log.debug("QR child did not start (%s); drawing it here", exc)
         return _qr_here(url)
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), QR_TIMEOUT)
+        out, _ = await asyncio.wait_for(proc.communicate(url.encode()), QR_TIMEOUT)
     except TimeoutError:
         proc.kill()
         await proc.wait()
