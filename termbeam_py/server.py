@@ -94,9 +94,11 @@ async def _qr(url: str) -> str:
     try:
         out, _ = await asyncio.wait_for(proc.communicate(url.encode()), QR_TIMEOUT)
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
         out = b""
+    finally:
+        if proc.returncode is None:  # timed out, or start-up was cancelled (Ctrl+C)
+            proc.kill()
+            await proc.wait()
     if proc.returncode != 0 or not out.strip():
         log.debug("QR child failed (status %s); drawing it here", proc.returncode)
         return _qr_here(url)

@@ -286,6 +286,19 @@ async def test_qr_code_is_drawn_by_a_child_and_matches_segno(
     assert await server_module._qr(url) == expected
 
 
+async def test_qr_child_that_hangs_is_killed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = "http://localhost:3456/"
+    pid_file = tmp_path / "qr.pid"
+    monkeypatch.setattr(server_module, "QR_TIMEOUT", 0.5)
+    monkeypatch.setattr(server_module, "QR_SCRIPT", (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    ))
+    assert await server_module._qr(url) == server_module._qr_here(url)
+    assert not process_exists(int(pid_file.read_text()))
+
+
 async def test_banner_without_password(spawn: Callable[..., Server]) -> None:
     server = spawn(password=None, qr=True)
     await server.start()
