@@ -16,8 +16,17 @@ from termbeam_py.sessions.shells import default_shell, resolve
 from termbeam_py.state import default_config_dir
 from termbeam_py.tunnel.options import confirm_public, tunnel_config, tunnel_options
 
+#: Where `serve` takes the password from the environment (the first set wins).
+PASSWORD_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
+#: `serve` options that give or choose the password: a restart drops them (restart_command).
+PASSWORD_OPTIONS = ("--password", "--generate-password")
+
 
 def _password(password: str | None, generate: bool, no_password: bool) -> str | None:
+    """The password, read once; the environment variables are then removed from ours, so no
+    child (shell, git, tunnel, installer, QR drawer) can inherit them."""
+    values = [os.environ.pop(name, None) for name in PASSWORD_ENV]
+    env = next((value for value in values if value), None)
     if sum((password is not None, generate, no_password)) > 1:
         raise click.UsageError(
             "choose only one of --password, --generate-password and --no-password"
@@ -26,10 +35,45 @@ def _password(password: str | None, generate: bool, no_password: bool) -> str | 
         return None
     if password is not None:
         return password
-    env = os.environ.get("TERMBEAM_PASSWORD") or os.environ.get("PTY_PASSWORD")
     if env and not generate:
         return env
     return generate_password()
+
+
+def _takes_value(option: str) -> bool:
+    """Whether `serve`'s option `option` reads the next argument as its value."""
+    return any(
+        option in (*param.opts, *param.secondary_opts)
+        for param in serve.params
+        if isinstance(param, click.Option) and not param.is_flag and not param.count
+    )
+
+
+def restart_command(argv: list[str], password: str | None) -> tuple[list[str], dict[str, str]]:
+    """`serve`'s arguments and environment for re-running it after an update.
+
+    The password moves from the command line (readable by every user in `ps` and
+    /proc/PID/cmdline) to the environment (readable by this user only). The shell's own
+    arguments, after the first positional one, are left alone.
+    """
+    kept: list[str] = []
+    rest = iter(argv)
+    for arg in rest:
+        if arg == "--" or not arg.startswith("-"):
+            kept += [arg, *rest]
+            break
+        name = arg.split("=", 1)[0]
+        if name in PASSWORD_OPTIONS:
+            if "=" not in arg and _takes_value(name):
+                next(rest, None)
+            continue
+        kept.append(arg)
+        if "=" not in arg and _takes_value(arg):
+            kept += [value for value in [next(rest, None)] if value is not None]
+    env = {k: v for k, v in os.environ.items() if k not in PASSWORD_ENV}
+    if password is not None:
+        env[PASSWORD_ENV[0]] = password
+    return kept, env
 
 
 def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -56,7 +100,9 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
                    "Env: TERMBEAM_PREVIEW_PORT.")
 @click.option("--no-preview-port", is_flag=True,
               help="No separate preview origin (previews stay sandboxed on the main port).")
-@click.option("--password", default=None, help="Password (env: TERMBEAM_PASSWORD).")
+@click.option("--password", default=None,
+              help="Password. Prefer the TERMBEAM_PASSWORD environment variable: a command "
+                   "line is visible to every user of the machine (ps).")
 @click.option("--generate-password", is_flag=True, help="Generate a random password (default).")
 @click.option("--no-password", is_flag=True, help="No password (loopback only).")
 @click.option("--cwd", type=click.Path(file_okay=False, path_type=Path), envvar="TERMBEAM_CWD",
@@ -111,23 +157,27 @@ def serve(
 
 
 def _check_running(config: Config, force: bool) -> None:
+    """Refuse to start next to our running server, or stop it with --force.
+
+    No password is sent anywhere: the server is recognised and stopped by its process.
+    """
     conn = running.read_connection(config.connection_file)
+    if conn is not None and running.is_running(conn):
+        where = f"http://{conn.get('host')}:{conn.get('port')}"
+        if not force:
+            raise click.ClickException(
+                f"TermBeam is already running on {where} (use --force to replace it)"
+            )
+        click.echo(f"Stopping the server running on {where}...")
+        if not running.stop(int(conn["pid"])):
+            raise click.ClickException("Cannot stop the existing server")
     if force and config.port:
-        # Also whatever holds the port we want (a stale or missing connection.json).
-        target = {"host": running.connection_host(config.host), "port": config.port,
-                  "password": conn.get("password") if conn else None}
-        if running.is_running(target) and not running.stop_running(target, config.password):
-            raise click.ClickException("Cannot stop the server holding the port")
-    if conn is None or not running.is_running(conn):
-        return
-    where = f"http://{conn.get('host')}:{conn.get('port')}"
-    if not force:
-        raise click.ClickException(
-            f"TermBeam is already running on {where} (use --force to replace it)"
-        )
-    click.echo(f"Stopping the server running on {where}...")
-    if not running.stop_running(conn, config.password):
-        raise click.ClickException("Cannot stop the existing server — password mismatch")
+        # Also a server of ours holding the port we want (a stale or missing connection.json).
+        holder = running.port_holder(config.port)
+        if holder is not None:
+            click.echo(f"Stopping the server holding port {config.port} (pid {holder})...")
+            if not running.stop(holder):
+                raise click.ClickException("Cannot stop the server holding the port")
 
 
 #: First words that select a client command instead of a shell name for `serve`.

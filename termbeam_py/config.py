@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from termbeam_py.tunnel.sshtarget import SshTargetError, parse_target
+
 DEFAULT_PORT = 3456
 LOG_LEVELS = ("error", "warn", "info", "debug")
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
@@ -75,6 +77,11 @@ class TunnelConfig:
             raise ConfigError("--tunnel-cmd is only for --tunnel custom")
         if self.provider == "ssh" and not self.ssh_target:
             raise ConfigError("--tunnel ssh needs --tunnel-ssh [user@]host[:port]")
+        if self.ssh_target is not None:
+            try:
+                parse_target(self.ssh_target)  # goes on ssh's command line: no option look-alikes
+            except SshTargetError as exc:
+                raise ConfigError(str(exc)) from None
         if self.persisted and self.provider != "devtunnel":
             raise ConfigError("--persisted-tunnel is only for --tunnel devtunnel")
         if not self.backoff or self.max_attempts < 1 or not 0 <= self.remote_port <= 65535:

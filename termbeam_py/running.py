@@ -1,20 +1,31 @@
-"""connection.json and the already-running check: one server per config dir.
+"""connection.json, and whether the server it names is still the one running: one server per
+config dir.
 
-These run before the event loop starts (from the CLI), so plain blocking HTTP is fine.
+Nothing here talks to the port. After a crash the port may be held by any user's program, and
+a probe carrying the password would hand it over. Instead the listening socket is traced to
+its process (procfs on Linux, lsof elsewhere), which must be the PID that wrote
+connection.json, running termbeam; such a server is stopped with SIGTERM, which it handles
+exactly like POST /api/shutdown. These run from the CLI before any event loop exists, so
+blocking calls are fine.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from termbeam_py.state import read_json, write_json
 
-PROBE_TIMEOUT = 2.0
+_LINUX = sys.platform.startswith("linux")
+LSOF_TIMEOUT = 5.0
+#: How long a stopped server has to shut down (its sessions end first).
+STOP_TIMEOUT = 15.0
+STOP_POLL = 0.05
 
 
 def connection_host(host: str) -> str:
@@ -42,45 +53,149 @@ def read_connection(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _base(conn: dict[str, Any]) -> str:
-    host = conn.get("host") or "localhost"
-    host = "127.0.0.1" if host == "localhost" else host
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    return f"http://{host}:{conn['port']}"
-
-
-def _request(url: str, password: str | None, method: str = "GET") -> int | None:
-    """HTTP status of a request, or None when nothing answers."""
-    request = urllib.request.Request(url, method=method)  # noqa: S310 - http to our own server
-    if password:
-        request.add_header("Authorization", f"Bearer {password}")
-    try:
-        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (OSError, ValueError):
+def _listening_row(row: str, port: int) -> tuple[int, int] | None:
+    """(inode, uid) of a /proc/net/tcp{,6} row if it is a socket listening on `port`."""
+    # sl, local address:port (hex), remote, state (0A = LISTEN), queues, timer, retransmits,
+    # uid, timeout, inode, ...
+    fields = row.split()
+    if len(fields) < 10 or fields[3] != "0A":
         return None
+    if int(fields[1].rsplit(":", 1)[1], 16) != port:
+        return None
+    return int(fields[9]), int(fields[7])
+
+
+def _proc_listeners(port: int) -> list[tuple[int, int]]:
+    """(inode, uid) of every listening TCP socket on `port`, IPv4 and IPv6 (Linux)."""
+    found: list[tuple[int, int]] = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue  # no IPv6 in this kernel
+        found += [hit for row in rows if (hit := _listening_row(row, port)) is not None]
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    """Inodes of the sockets `pid` holds open; empty when its fds cannot be read (not ours)."""
+    inodes: set[int] = set()
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return inodes
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[len("socket:["):-1]))
+    return inodes
+
+
+def _lsof_listeners(port: int) -> set[int]:
+    """PIDs listening on `port` as lsof reports them (macOS); empty without lsof."""
+    try:
+        result = subprocess.run(
+            ["lsof", "-t", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN"],
+            capture_output=True, text=True, timeout=LSOF_TIMEOUT, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    return {int(line) for line in result.stdout.split() if line.isdigit()}
+
+
+def owns_port(pid: int, port: int) -> bool:
+    """True if `pid` holds every listening TCP socket on `port` (and there is one).
+
+    On Linux this sees every user's sockets, so another program on the same port (on another
+    address) makes it False. lsof elsewhere sees only our own processes' sockets: there the
+    answer means "pid is listening on port".
+    """
+    if not _LINUX:
+        return pid in _lsof_listeners(port)
+    inodes = {inode for inode, _ in _proc_listeners(port)}
+    return bool(inodes) and inodes <= _socket_inodes(pid)
+
+
+def _command_line(pid: int) -> list[str]:
+    if _LINUX:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            return []
+    try:
+        result = subprocess.run(["ps", "-o", "command=", "-p", str(pid)],
+                                capture_output=True, text=True, timeout=LSOF_TIMEOUT,
+                                check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return result.stdout.split()
+
+
+def is_termbeam(pid: int) -> bool:
+    """Whether `pid` runs termbeam (`termbeam ...` or `python -m termbeam_py ...`)."""
+    argv = _command_line(pid)[:4]
+    return "termbeam_py" in argv or any(os.path.basename(arg) == "termbeam" for arg in argv)
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` exists and has not exited (a zombie has)."""
+    if _LINUX:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def is_running(conn: dict[str, Any]) -> bool:
-    status = _request(_base(conn) + "/api/sessions", conn.get("password"))
-    return status is not None and status < 500
+    """Whether the server that wrote `conn` still serves on its port.
 
-
-def stop_running(conn: dict[str, Any], new_password: str | None) -> bool:
-    """Ask a running server to shut down; True once it no longer answers."""
-    url = _base(conn) + "/api/shutdown"
-    for password in (conn.get("password"), new_password, None):
-        status = _request(url, password, method="POST")
-        if status is None or status != 401:
-            break
-    else:
+    Checked on the process, never by asking the port: if the server is gone, whatever listens
+    there now (any user's program) would be handed the password.
+    """
+    pid = conn.get("pid")
+    # Our own PID: a file left behind by the process we re-executed from, not a server.
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
         return False
-    for _ in range(20):
-        if _request(_base(conn) + "/api/config", None) is None:
-            return True
-        time.sleep(0.25)
-    return False
+    return alive(pid) and owns_port(pid, int(conn["port"])) and is_termbeam(pid)
 
+
+def port_holder(port: int) -> int | None:
+    """The PID of the termbeam server of this user that holds `port`, if that is what does."""
+    if _LINUX:
+        listeners = _proc_listeners(port)
+        if not listeners or any(uid != os.getuid() for _, uid in listeners):
+            return None
+        inodes = {inode for inode, _ in listeners}
+        pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+        pid = next((p for p in pids if p != os.getpid() and inodes <= _socket_inodes(p)), None)
+    else:
+        holders = _lsof_listeners(port) - {os.getpid()}
+        pid = holders.pop() if len(holders) == 1 else None
+    return pid if pid is not None and is_termbeam(pid) else None
+
+
+def stop(pid: int) -> bool:
+    """SIGTERM a server (handled like POST /api/shutdown); True once it has exited."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(STOP_POLL)  # no event loop yet: the CLI polls the process, bounded
+    return True

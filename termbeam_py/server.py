@@ -25,7 +25,8 @@ def run(config: Config) -> int:
     """Serve until SIGINT/SIGTERM or POST /api/shutdown; the process exit status.
 
     After a verified in-app update the server re-executes the same command line, so the new
-    version serves on the same port with the same options.
+    version serves on the same port with the same options and password (handed over in the
+    environment, not on the command line).
     """
     try:
         loop_name, factory = eventloop.loop_factory(config.event_loop)
@@ -39,7 +40,10 @@ def run(config: Config) -> int:
     if status == 0 and app[keys.UPDATER].restart_requested:
         sys.stdout.write("[termbeam] Restarting into the updated version...\n")
         sys.stdout.flush()
-        os.execv(sys.executable, [sys.executable, "-m", "termbeam_py", *sys.argv[1:]])  # noqa: S606
+        from termbeam_py.cli import restart_command  # the options `serve` was started with
+
+        args, env = restart_command(sys.argv[1:], config.password)
+        os.execve(sys.executable, [sys.executable, "-m", "termbeam_py", *args], env)  # noqa: S606
     return status
 
 

@@ -195,3 +195,50 @@ def test_subprocess_port_in_use(tmp_path: Path, base_args: list[str]) -> None:
     assert error, result.stderr
     assert str(port) in error[0]
     assert not (tmp_path / "cfg" / "connection.json").exists()
+
+
+# --------------------------------------------------------------------------- the password
+
+
+def test_help_recommends_the_environment_variable(runner: CliRunner) -> None:
+    text = " ".join(runner.invoke(serve, ["--help"]).output.split())
+    assert "Prefer the TERMBEAM_PASSWORD environment variable" in text
+    assert "visible to every user" in text
+
+
+def test_restart_command_moves_the_password_to_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from termbeam_py.cli import restart_command
+
+    monkeypatch.setenv("PTY_PASSWORD", "old")
+    monkeypatch.setenv("KEEP_ME", "1")
+    argv = ["--port", "0", "--password", "s3cret", "--cwd=/tmp", "--password=s3cret",
+            "--generate-password", "--config-dir", "--password", "-y",
+            "bash", "-c", "echo --password x", "--password", "y"]
+    args, env = restart_command(argv, "s3cret")
+    # --config-dir's value happens to read "--password": click takes it as the value, and so
+    # does this. Everything from the shell on is the shell's.
+    assert args == ["--port", "0", "--cwd=/tmp", "--config-dir", "--password", "-y",
+                    "bash", "-c", "echo --password x", "--password", "y"]
+    assert env["TERMBEAM_PASSWORD"] == "s3cret"
+    assert "PTY_PASSWORD" not in env
+    assert env["KEEP_ME"] == "1"
+    args, env = restart_command(["--no-password", "--", "--password", "z"], None)
+    assert args == ["--no-password", "--", "--password", "z"]
+    assert "TERMBEAM_PASSWORD" not in env
+    assert "PTY_PASSWORD" not in env
+
+
+def test_environment_password_is_read_then_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read once, then gone from our environment: no child process can inherit it."""
+    from termbeam_py.cli import _password
+
+    monkeypatch.setenv("TERMBEAM_PASSWORD", "from-env")
+    monkeypatch.setenv("PTY_PASSWORD", "legacy")
+    assert _password(None, False, False) == "from-env"
+    assert "TERMBEAM_PASSWORD" not in os.environ
+    assert "PTY_PASSWORD" not in os.environ
+    monkeypatch.setenv("PTY_PASSWORD", "legacy")
+    assert _password(None, False, False) == "legacy"
+    assert "PTY_PASSWORD" not in os.environ

@@ -23,7 +23,14 @@ import pytest
 from termbeam_py.client.keys import describe_key, parse_detach_key
 from termbeam_py.client.picking import age, matches
 from tests.helpers import TermWS
-from tests.test_server_process import PW, Server, _env
+from tests.test_server_process import (
+    PW,
+    STALE_PW,
+    Impostor,
+    Server,
+    _env,
+    write_stale_connection,
+)
 
 TIMEOUT = 15.0
 
@@ -282,6 +289,49 @@ async def test_flags_override_connection_file_and_bad_password(
                                     "--password", "wrong")
     assert code == 1
     assert "Authentication failed" in err
+
+
+async def test_stale_connection_file_sends_no_password(tmp_path: Path) -> None:
+    """connection.json names a port that another program holds now (the server is gone)."""
+    impostor = Impostor()
+    await impostor.start()
+    try:
+        await write_stale_connection(tmp_path / "cfg", impostor.port, STALE_PW)
+        for command in ("list", "attach"):
+            code, _, err = await run_client(command, "--config-dir", str(tmp_path / "cfg"))
+            assert impostor.leaked(STALE_PW) == [], impostor.received
+            assert code == 1
+            assert "Authentication failed" in err
+            assert "not held by the server that wrote connection.json" in err
+            assert "--password" in err
+    finally:
+        await impostor.close()
+    assert impostor.connections == 2  # asked, without the password
+
+
+@pytest.mark.parametrize("command", ["list", "attach"])
+@pytest.mark.parametrize("elsewhere", ["host", "port"])
+async def test_saved_password_goes_only_where_it_was_saved(
+        server: Server, command: str, elsewhere: str) -> None:
+    """--host or --port other than connection.json's never gets its password."""
+    other = Impostor("127.0.0.2", server.port) if elsewhere == "host" else Impostor()
+    await other.start()
+    try:
+        flag = ("--host", "127.0.0.2") if elsewhere == "host" else ("--port", str(other.port))
+        code, _, err = await run_client(command, *flag, "--config-dir", str(server.cfg))
+    finally:
+        await other.close()
+    assert other.leaked(PW) == [], other.received
+    assert other.connections == 1
+    assert code == 1
+    assert f"only sent to localhost:{server.port}" in err
+
+
+async def test_saved_password_for_the_same_place_spelled_differently(server: Server) -> None:
+    code, out, err = await run_client("list", "--json", "--host", "127.0.0.1", "--port",
+                                      str(server.port), "--config-dir", str(server.cfg))
+    assert code == 0, err
+    assert len(json.loads(out)) == 1
 
 
 async def test_no_server(tmp_path: Path) -> None:

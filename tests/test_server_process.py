@@ -54,12 +54,14 @@ class Server:
 
     def __init__(self, tmp_path: Path, *, password: str | None = PW, qr: bool = False,
                  extra: tuple[str, ...] = (), cfg: str = "cfg",
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, password_env: bool = False) -> None:
         self.cfg = tmp_path / cfg
         self.work = tmp_path / "work"
         self.cfg.mkdir(exist_ok=True)
         self.work.mkdir(exist_ok=True)
         auth = ["--password", password] if password else ["--no-password"]
+        if password and password_env:  # given as TERMBEAM_PASSWORD instead
+            auth, env = [], {**(env or {}), "TERMBEAM_PASSWORD": password}
         self.args = [
             sys.executable, "-m", "termbeam_py", "--port", "0", *auth,
             "--config-dir", str(self.cfg), "--cwd", str(self.work),
@@ -200,6 +202,73 @@ async def _background_sleep(term: TermWS) -> int:
 
 def _proc_gone(pid: int) -> bool:
     return not os.path.exists(f"/proc/{pid}")
+
+
+def proc_strings(pid: int, what: str) -> list[str]:
+    """/proc/PID/cmdline or /proc/PID/environ as a list of strings."""
+    return Path(f"/proc/{pid}/{what}").read_bytes().decode(errors="replace").split("\0")
+
+
+class Impostor:
+    """A plain loopback listener on a port that termbeam may think is its own: it records
+    every byte it receives and answers every request with 401, fishing for credentials."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.received = b""
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                self.received += await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n"
+                             b"Content-Length: 0\r\n\r\n")
+                await writer.drain()
+        except asyncio.IncompleteReadError as exc:
+            self.received += exc.partial
+        except (ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    def leaked(self, *secrets: str) -> list[str]:
+        """Which of `secrets` reached this listener (in any header or body)."""
+        return [secret for secret in secrets if secret.encode() in self.received]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def impostor() -> AsyncIterator[Impostor]:
+    listener = Impostor()
+    await listener.start()
+    yield listener
+    await listener.close()
+
+
+async def dead_pid() -> int:
+    """The PID of a process that has exited (as in a connection.json left by a crash)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await proc.wait()
+    return proc.pid
+
+
+async def write_stale_connection(cfg: Path, port: int, password: str) -> None:
+    """connection.json as a server that crashed left it; `port` now belongs to someone else."""
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "connection.json").write_text(json.dumps(
+        {"port": port, "host": "localhost", "password": password, "pid": await dead_pid()}))
 
 
 # --------------------------------------------------------------------------- banner
@@ -446,6 +515,55 @@ async def test_force_stops_a_server_holding_the_port(spawn: Callable[..., Server
     assert await second.started() == int(port), second.stderr
     assert await first.wait_exit(START_TIMEOUT) == 0
     assert second.alive
+
+
+STALE_PW = "stale-connection-pw"
+
+
+@pytest.mark.parametrize("force", [False, True])
+async def test_stale_connection_file_sends_no_password_to_the_port(
+    spawn: Callable[..., Server], impostor: Impostor, tmp_path: Path, force: bool
+) -> None:
+    """The server that wrote connection.json is gone and another program took its port:
+    start-up (and --force) must neither refuse nor hand that program a password."""
+    await write_stale_connection(tmp_path / "cfg", impostor.port, STALE_PW)
+    server = spawn(extra=("--force",) if force else ())
+    await server.start()
+    outcome = await server.refused_or_started()
+    assert impostor.leaked(STALE_PW, PW) == [], impostor.received
+    assert outcome == "started", server.stderr
+    await server.started()
+    assert not any("Stopping" in line for line in server.lines)
+    assert json.loads((server.cfg / "connection.json").read_text())["port"] == server.port
+
+
+async def test_force_leaves_another_program_on_the_port_alone(
+    spawn: Callable[..., Server], impostor: Impostor, tmp_path: Path
+) -> None:
+    """--force --port P where P is held by something that is not a termbeam server of ours:
+    no password goes to it, it is not stopped, and the new server cannot bind."""
+    await write_stale_connection(tmp_path / "cfg", impostor.port, STALE_PW)
+    server = spawn(extra=("--port", str(impostor.port), "--force"))
+    await server.start()
+    assert await server.wait_exit(START_TIMEOUT) == 1
+    assert impostor.leaked(STALE_PW, PW) == [], impostor.received
+    assert f"cannot listen on 127.0.0.1:{impostor.port}" in server.stderr
+    _, writer = await asyncio.open_connection("127.0.0.1", impostor.port)  # still there
+    writer.close()
+
+
+async def test_password_from_the_environment_reaches_no_shell(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession
+) -> None:
+    server = spawn(password_env=True)
+    await server.start()
+    await server.started()
+    assert server.proc is not None
+    assert PW not in proc_strings(server.proc.pid, "cmdline")
+    [session] = await _sessions(http, server)  # and the password works
+    shell_env = proc_strings(int(session["pid"]), "environ")  # type: ignore[call-overload]
+    assert not [v for v in shell_env if v.startswith(("TERMBEAM_PASSWORD=", "PTY_PASSWORD="))]
+    assert not [v for v in shell_env if PW in v]
 
 
 # --------------------------------------------------------------------------- DELETE / shutdown

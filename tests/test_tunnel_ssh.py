@@ -18,6 +18,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from termbeam_py.config import ConfigError, TunnelConfig
+from termbeam_py.tunnel.providers import make_provider
+from termbeam_py.tunnel.providers.ssh import parse_target
 from tests.test_server_process import PW, Server
 
 WAIT = 20.0
@@ -155,3 +158,63 @@ async def test_login_through_a_real_ssh_reverse_tunnel(
         while await _accepts(remote_port):
             await asyncio.sleep(0.05)
     assert "Accepted publickey" in sshd.log.read_text()
+
+
+# --------------------------------------------------------------------------- target injection
+
+
+@pytest.mark.parametrize("target", [
+    "-oProxyCommand=touch /tmp/x", "-oProxyCommand=sh", "-p22", "me@-oProxyCommand=sh",
+    "-me@host", "me@", "@host", "me@host name", "me@ho\nst", "me\t@host", "me\x1b@host",
+    "host:", "host:0", "host:99999", "host:+22", "host: 22", "host:٢٢", "[::1", "[::1]x",
+    "[not-v6]:22", "::zz", "ho/st", "-", "host-", "a..b",
+])
+def test_bad_targets_are_refused(target: str) -> None:
+    with pytest.raises(ValueError, match="invalid ssh target"):
+        parse_target(target)
+    with pytest.raises(ConfigError, match="invalid ssh target"):
+        TunnelConfig(provider="ssh", ssh_target=target)
+
+
+def test_good_targets() -> None:
+    assert parse_target("me@example.org:2222") == ("me@example.org", "example.org", 2222)
+    assert parse_target("token+qr@a.pinggy.io") == ("token+qr@a.pinggy.io", "a.pinggy.io", None)
+    assert parse_target("u@[::1]:22") == ("u@::1", "::1", 22)
+    assert parse_target("u@::1") == ("u@::1", "::1", None)
+    assert parse_target("10.0.0.1:22") == ("10.0.0.1", "10.0.0.1", 22)
+    assert parse_target("my_alias") == ("my_alias", "my_alias", None)
+    assert parse_target("host.example.") == ("host.example.", "host.example.", None)
+
+
+def test_destination_comes_after_a_double_dash(tmp_path: Path) -> None:
+    cfg = TunnelConfig(provider="ssh", ssh_target="me@example.org:2222",
+                       ssh_options=("-i", "key", "-A"))
+    argv = make_provider(cfg, port=4321, target_host="127.0.0.1", id_file=tmp_path / "t.json",
+                         public_url=None).command()
+    assert argv[-5:] == ["-i", "key", "-A", "--", "me@example.org"]
+    assert argv.index("--") == len(argv) - 2
+    assert argv[argv.index("-R"):argv.index("-R") + 2] == ["-R", "80:127.0.0.1:4321"]
+    assert argv[argv.index("-p"):argv.index("-p") + 2] == ["-p", "2222"]
+
+
+async def test_option_like_target_is_a_usage_error_and_runs_nothing(
+    spawn: Callable[..., Server], tmp_path: Path
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ran = tmp_path / "ssh-ran"
+    fake = bin_dir / "ssh"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {shlex.quote(str(ran))}\nexec sleep 60\n")
+    fake.chmod(0o755)
+    touched = tmp_path / "x"
+    server = spawn(
+        extra=("--tunnel-ssh", f"-oProxyCommand=touch {touched}"),
+        env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+    await server.start()
+    assert await server.refused_or_started() == "refused", "\n".join(server.lines)
+    assert server.proc is not None
+    assert server.proc.returncode == 2
+    assert "invalid ssh target" in server.stderr
+    assert not ran.exists()
+    assert not touched.exists()

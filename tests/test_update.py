@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shlex
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -20,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 import termbeam_py
 from termbeam_py import __version__, keys, update
 from tests.helpers import TermWS
+from tests.test_server_process import LOCAL, PW, Server, proc_strings
 
 PROJECT_ROOT = Path(termbeam_py.__file__).resolve().parent.parent
 WAIT = 30.0
@@ -407,3 +411,37 @@ async def test_changelog_of_a_checkout(authed: TestClient, tmp_path: Path) -> No
     response = await authed.get("/api/changelog")
     assert response.status == 200
     assert (await response.text()).startswith("# Changelog")
+
+
+# -- the restart ----------------------------------------------------------------------------
+
+
+async def test_restart_keeps_the_password_off_the_command_line(
+    spawn: Callable[..., Server],
+) -> None:
+    """The re-executed server has the same password, taken from its environment: the command
+    line (readable by every user) no longer carries it, and no shell inherits it."""
+    install = shlex.join(["sh", "-c", "echo Successfully installed termbeam-py"])
+    server = spawn(env={"TERMBEAM_INSTALL_METHOD": "pip", "TERMBEAM_UPDATE_COMMAND": install})
+    await server.start()
+    await server.started()
+    assert server.proc is not None
+    pid = server.proc.pid
+    assert PW in proc_strings(pid, "cmdline")  # as the user typed it, until the restart
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+        async with http.post(server.base + "/api/update", headers=server.headers) as response:
+            assert response.status == 200, await response.text()
+        await server.wait_line(r"Updated from v", timeout=WAIT)
+        server.port = int([m.group(1) for line in server.lines if (m := LOCAL.search(line))][-1])
+        cmdline = proc_strings(pid, "cmdline")  # the same process, re-executed
+        assert "termbeam_py" in cmdline
+        assert [arg for arg in cmdline if PW in arg or arg.startswith("--password")] == []
+        assert f"TERMBEAM_PASSWORD={PW}" in proc_strings(pid, "environ")
+        assert stat.S_IMODE(os.stat(f"/proc/{pid}/environ").st_mode) == 0o400  # owner only
+        async with http.get(server.base + "/api/sessions") as response:
+            assert response.status == 401
+        async with http.get(server.base + "/api/sessions", headers=server.headers) as response:
+            assert response.status == 200
+            [session] = await response.json()
+    shell_env = proc_strings(int(session["pid"]), "environ")
+    assert [value for value in shell_env if PW in value] == []

@@ -27,7 +27,9 @@ def connection_options(func: F) -> F:
         click.option("--port", type=click.IntRange(1, 65535), default=None,
                      help="Server port (default: connection.json, else 3456)."),
         click.option("--password", envvar="TERMBEAM_PASSWORD", default=None,
-                     help="Password (env: TERMBEAM_PASSWORD; default: connection.json)."),
+                     help="Password; prefer env TERMBEAM_PASSWORD (a command line is "
+                          "visible to other users). Default: connection.json's, sent only "
+                          "to the server that wrote it."),
         click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
                      envvar="TERMBEAM_CONFIG_DIR", default=None,
                      help="State directory holding connection.json. Env: TERMBEAM_CONFIG_DIR."),

@@ -31,6 +31,8 @@ class Target:
     port: int
     password: str | None
     explicit_password: bool = False
+    withheld: str | None = None
+    """Why connection.json's password was not sent (said when the server asks for one)."""
 
     @property
     def base(self) -> str:
@@ -44,18 +46,38 @@ class Target:
         return "ws" + self.base[len("http"):] + "/ws"
 
 
+def _place(host: str, port: int) -> tuple[str, int]:
+    """A comparable (host, port): the loopback spellings of one address are one place."""
+    host = host.strip("[]").lower()
+    return ("127.0.0.1" if host == "localhost" else host), port
+
+
 def resolve_target(host: str | None, port: int | None, password: str | None,
                    config_dir: Path) -> Target:
-    """Each of host, port and password comes from its flag, else connection.json."""
+    """Each of host, port and password comes from its flag, else connection.json.
+
+    The saved password goes only to the place it was saved for, and only while the server
+    that saved it is the one listening there: never to another --host or --port, nor to
+    whatever took the port after that server ended.
+    """
     conn = running.read_connection(config_dir / "connection.json") or {}
+    saved_host = str(conn.get("host") or "localhost")
+    saved_port = int(conn.get("port") or DEFAULT_PORT)
+    target = Target(host=host or saved_host, port=port or saved_port, password=password,
+                    explicit_password=password is not None)
     saved_password = conn.get("password")
-    return Target(
-        host=host or str(conn.get("host") or "localhost"),
-        port=port or int(conn.get("port") or DEFAULT_PORT),
-        password=password if password is not None else (
-            saved_password if isinstance(saved_password, str) else None),
-        explicit_password=password is not None,
-    )
+    if password is not None or not isinstance(saved_password, str) or not saved_password:
+        return target
+    saved = f"{saved_host}:{saved_port}"
+    if _place(target.host, target.port) != _place(saved_host, saved_port):
+        why = (f"the password in connection.json is only sent to {saved}, not to "
+               f"{target.host}:{target.port}")
+    elif not running.is_running(conn):
+        why = (f"{saved} is not held by the server that wrote connection.json, so its "
+               "password was not sent")
+    else:
+        return replace(target, password=saved_password)
+    return replace(target, withheld=f"{why}; pass --password (or set TERMBEAM_PASSWORD)")
 
 
 class Unauthorized(Exception):
@@ -91,7 +113,10 @@ def fetch_sessions(target: Target) -> tuple[Target, list[dict[str, Any]]]:
     except Unauthorized:
         # A password typed on the command line was a deliberate choice: don't second-guess it.
         if target.explicit_password or not sys.stdin.isatty():
-            raise click.ClickException("Authentication failed") from None
+            note = f" ({target.withheld})" if target.withheld else ""
+            raise click.ClickException(f"Authentication failed{note}") from None
+    if target.withheld:
+        click.echo(f"Note: {target.withheld}.", err=True)
     password = click.prompt(f"Password for {target.base}", hide_input=True, err=True)
     target = replace(target, password=password)
     try:

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from termbeam_py.config import TUNNEL_PROVIDERS, ConfigError, TunnelConfig
-from termbeam_py.tunnel.providers.ssh import parse_target
+from termbeam_py.config import TUNNEL_PROVIDERS, TunnelConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,15 +87,13 @@ def tunnel_config(opts: dict[str, Any]) -> TunnelConfig | None:
             raise click.UsageError("--public needs a tunnel: add --tunnel devtunnel")
         return None
     try:
-        if opts["tunnel_ssh"]:
-            parse_target(opts["tunnel_ssh"])  # refuse a bad target now, not at run time
         return TunnelConfig(
             provider=provider, public=opts["public"], persisted=opts["persisted_tunnel"],
             command=opts["tunnel_cmd"], url_regex=opts["tunnel_url_regex"],
             ssh_target=opts["tunnel_ssh"], ssh_options=tuple(shlex.split(opts["tunnel_ssh_opts"])),
             remote_port=opts["tunnel_remote_port"],
         )
-    except (ConfigError, ValueError) as exc:
+    except ValueError as exc:  # ConfigError (a bad --tunnel-ssh too), shlex's open quote
         raise click.UsageError(str(exc)) from exc
 
 

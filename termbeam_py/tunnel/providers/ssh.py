@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 from termbeam_py.tunnel.providers.base import NETWORK_ERRORS, Provider, first_match
+from termbeam_py.tunnel.sshtarget import parse_target
+
+__all__ = ["Ssh", "parse_target"]
 
 #: Services that print the public URL in their ssh session (a plain sshd prints nothing).
 URL_SERVICES = ("localhost.run", "serveo.net", "pinggy.io")
@@ -29,24 +32,6 @@ SSH_OPTIONS = (
     "-o", "ServerAliveCountMax=3", "-o", "BatchMode=yes",
     "-o", "StrictHostKeyChecking=accept-new",
 )
-
-
-def parse_target(target: str) -> tuple[str, str, int | None]:
-    """`[user@]host[:port]` (IPv6 as `[addr]:port`) → (user@host or host, host, port)."""
-    user, _, rest = target.rpartition("@")
-    port: int | None = None
-    if rest.startswith("["):
-        host, _, tail = rest[1:].partition("]")
-        if tail.startswith(":"):
-            port = int(tail[1:])
-    elif rest.count(":") == 1:
-        host, _, text = rest.partition(":")
-        port = int(text)
-    else:
-        host = rest
-    if not host or (port is not None and not 0 < port < 65536):
-        raise ValueError(f"invalid ssh target {target!r}: expected [user@]host[:port]")
-    return (f"{user}@{host}" if user else host), host, port
 
 
 class Ssh(Provider):
@@ -76,7 +61,9 @@ class Ssh(Provider):
             argv += ["-p", str(self.ssh_port)]
         argv += ["-T" if self.prints_url else "-N",
                  "-R", f"{self.remote_port}:{self.target_host}:{self.port}"]
-        return [*argv, *self.options, self.destination]
+        # `--`: nothing after it is an option, whatever the destination looks like. The
+        # user's own --tunnel-ssh-opts come before it, as they asked.
+        return [*argv, *self.options, "--", self.destination]
 
     def find_url(self, line: str) -> str | None:
         if self.prints_url and self.public_url is None:
