@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
 
 from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, push, static, update
 from termbeam_py.auth import Auth, Handler
@@ -39,6 +40,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",
 }
+#: Our `Server` header: no versions to look exploits up by (aiohttp sends its own and Python's).
+SERVER_NAME = "termbeam"
 _HTTP_MESSAGES = {404: "not found", 405: "method not allowed", 413: "Request body too large"}
 
 
@@ -65,6 +68,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(500, "internal error")
+
+
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp has filled in its default by now; a previewed app's own `Server` is kept.
+    if response.headers.get("Server", SERVER_SOFTWARE) == SERVER_SOFTWARE:
+        response.headers["Server"] = SERVER_NAME
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -94,6 +103,7 @@ def create_app(config: Config) -> web.Application:
     )
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
+    app.on_response_prepare.append(_server_header)
     app.on_response_prepare.append(_security_headers)
     for feature in (files, gitrepo, prefs, agents, update, push):
         feature.setup(app)
@@ -125,6 +135,7 @@ def create_preview_app(main: web.Application) -> web.Application:
     app[keys.RUNTIME] = main[keys.RUNTIME]
     app[keys.PREVIEW] = main[keys.PREVIEW]
     app[keys.PREVIEW_SANDBOXED] = False
+    app.on_response_prepare.append(_server_header)
     app.on_shutdown.append(close_preview_sockets)
     app.router.add_routes(preview_listener_routes)
     return app

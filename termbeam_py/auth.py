@@ -3,23 +3,31 @@
 Every request passes `guard_middleware` (Host and Origin checks, no localhost exemption:
 any web page can reach 127.0.0.1) and then `auth_middleware` (cookie, Bearer password or
 one-time `?ott=` link). The password is compared in constant time and never logged.
+Parsing of Host, Origin and X-Forwarded-For values lives in `hosts.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
-import socket
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from termbeam_py import keys
-from termbeam_py.config import LOOPBACK_NAMES, Config
+from termbeam_py.config import Config
 from termbeam_py.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from termbeam_py.hosts import (
+    HostNames,
+    effective_port,
+    is_loopback,
+    limit_key,
+    parse_forwarded_for,
+    parse_host,
+    parse_origin,
+)
 from termbeam_py.httputil import json_body
 from termbeam_py.ratelimit import SlidingWindow
 from termbeam_py.tokens import TOKEN_TTL, ShareTokens, TokenStore
@@ -35,6 +43,12 @@ PUBLIC_PATHS = frozenset({
 PUBLIC_PREFIXES = ("/assets/", "/icons/", "/fonts/")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_MANY_REQUESTS = "Too many requests, please try again later."
+#: Password attempts a minute over all clients together (login and Bearer failures share one
+#: budget, WebSocket failures have another). Behind a tunnel that adds no X-Forwarded-For
+#: (ssh to a plain sshd), every client names its own address, so only this stops guessing.
+ATTEMPTS_FROM_EVERYONE = 30
+#: The most X-Forwarded-For entries examined: proxies on this machine in a row, from the right.
+MAX_PROXY_HOPS = 16
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -50,17 +64,12 @@ class Auth:
         self._password_digest = _digest(config.password) if config.password else None
         self.tokens = TokenStore(config.config_dir / "tokens.json")
         self.share = ShareTokens(config.share_token_ttl)
-        self.login_limiter = SlidingWindow(5)
-        self.ws_limiter = SlidingWindow(5)
+        self.login_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
+        self.ws_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.api_limiter = SlidingWindow(120) if config.rate_limit else None
         self.page_limiter = SlidingWindow(120) if config.rate_limit else None
-        self.extra_hosts = {h.lower() for h in config.allow_hosts}
-        self.public_hosts: dict[str, bool] = {}
-        """Host name → reached over https, for --public-url and the live tunnel URL."""
+        self.hosts = HostNames(config.host, config.allow_hosts)
         self.set_public_urls(config.public_url)
-        if not _is_loopback(config.host):
-            hostname = socket.gethostname().lower()
-            self.extra_hosts |= {hostname, f"{hostname}.local"}
 
     @property
     def enabled(self) -> bool:
@@ -75,56 +84,34 @@ class Auth:
         return self.tokens.valid(request.cookies.get(COOKIE))
 
     def set_public_urls(self, *urls: str | None) -> None:
-        """Accept these public URLs' Host names; behind https, their cookies get `Secure`.
-
-        A quick tunnel's name changes on every restart, so the set is replaced, not grown.
-        """
-        self.public_hosts = {}
-        for url in filter(None, urls):
-            parts = urlsplit(url)
-            if parts.hostname:
-                self.public_hosts[parts.hostname.lower()] = parts.scheme == "https"
+        """Accept these public URLs' Host names; behind https, their cookies get `Secure`."""
+        self.hosts.set_public_urls(*urls)
 
     def via_public_https(self, request: web.Request) -> bool:
         """A request an https tunnel relayed: its Host, from a loopback peer (the tunnel
         program), whatever X-Forwarded-Proto says (ssh -R forwards no headers)."""
-        host = _hostname(request.headers.get("Host", ""))
-        return self.public_hosts.get(host, False) and _is_loopback(peer_address(request))
+        host = parse_host(request.headers.get("Host", ""))
+        return self.hosts.public_https(host) and is_loopback(peer_address(request))
 
-    def host_allowed(self, host: str) -> bool:
-        name = _hostname(host)
-        if name in LOOPBACK_NAMES or name.endswith(".localhost") or name in self.extra_hosts:
+    def host_allowed(self, request: web.Request) -> bool:
+        host = parse_host(request.headers.get("Host", ""))
+        return host is not None and self.hosts.allowed(host, _local_address(request))
+
+    def authenticated(self, request: web.Request) -> bool:
+        """A login cookie, or a Bearer password (counted like a login when wrong: 401, and
+        429 once the client used its attempts); False when neither was sent."""
+        if not self.enabled or self.cookie_valid(request):
             return True
-        if name in self.public_hosts:
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() != "bearer ":
+            return False
+        key = client_key(request)
+        if not self.login_limiter.allowed(key):
+            raise TooManyRequests()
+        if self.check_password(header[7:]):
             return True
-        # A DNS-rebinding page always sends its own domain name, never an IP literal.
-        return _is_ip(name)
-
-
-def _hostname(host: str) -> str:
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    if address.strip("[]") in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(address.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        self.login_limiter.hit(key)
+        raise Unauthorized()
 
 
 def peer_address(request: web.Request) -> str:
@@ -133,46 +120,79 @@ def peer_address(request: web.Request) -> str:
     return str(peer[0]) if peer else ""
 
 
+def _local_address(request: web.Request) -> str | None:
+    """This end of the connection: the address the client dialled."""
+    local = request.transport.get_extra_info("sockname") if request.transport else None
+    return str(local[0]) if isinstance(local, tuple) and local else None
+
+
 def client_ip(request: web.Request) -> str:
-    """The client's address; X-Forwarded-For is trusted only from a loopback proxy."""
+    """The client's address, as Express's `trust proxy = loopback` finds it.
+
+    Each proxy appends the address it got the request from to X-Forwarded-For, so the header
+    is trusted only from a loopback peer (a tunnel program or local reverse proxy) and read
+    from the right: loopback entries are further proxies on this machine and are skipped; the
+    first other entry is what the outermost of them saw, the client. Everything to its left
+    is whatever the client wrote and is never used. An entry that is not an address gives
+    the peer's own address (one bucket for all such clients); so does an empty header. When
+    every entry is loopback, the leftmost is the client (a local browser behind a local proxy).
+    """
     peer = peer_address(request)
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded and _is_loopback(peer):
-        return forwarded.split(",")[0].strip() or peer
-    return peer
+    if not is_loopback(peer):
+        return peer
+    # A proxy may add its own header line instead of appending to the client's.
+    entries = ",".join(request.headers.getall("X-Forwarded-For", ())).split(",")
+    if entries == [""]:
+        return peer
+    client = peer
+    for entry in reversed(entries[-MAX_PROXY_HOPS:]):
+        address = parse_forwarded_for(entry)
+        if address is None:
+            return peer
+        client = str(address)
+        if not address.is_loopback:
+            break
+    return client
+
+
+def client_key(request: web.Request) -> str:
+    """The rate limiters' key for this request's client."""
+    return limit_key(client_ip(request))
 
 
 def is_https(request: web.Request) -> bool:
+    """Whether the browser reached us over https: directly, through the https tunnel, or
+    through a loopback proxy that says so in X-Forwarded-Proto."""
     if request.secure:
         return True
     auth = request.app.get(keys.AUTH)
     if auth is not None and auth.via_public_https(request):
         return True
     proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
-    return proto == "https" and _is_loopback(peer_address(request))
+    return proto == "https" and is_loopback(peer_address(request))
 
 
 def is_loopback_peer(request: web.Request) -> bool:
-    return _is_loopback(peer_address(request))
-
-
-def _normal_netloc(scheme: str, netloc: str) -> str:
-    netloc = netloc.lower()
-    default = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme)
-    return netloc[: -len(default)] if default and netloc.endswith(default) else netloc
+    return is_loopback(peer_address(request))
 
 
 def origin_allowed(request: web.Request) -> bool:
-    """No Origin (scripts, curl) passes; a browser's Origin must be this very host."""
+    """No Origin (scripts, curl) passes; a browser's Origin must be this very origin: the
+    same scheme (as `is_https` sees it), host and port, a scheme's default port implied."""
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parsed = parse_origin(origin)
+    host = parse_host(request.headers.get("Host", ""))
+    if parsed is None or host is None:
         return False
-    host = request.headers.get("Host", "")
+    scheme, origin_host = parsed
     own_scheme = "https" if is_https(request) else "http"
-    return _normal_netloc(parts.scheme, parts.netloc) == _normal_netloc(own_scheme, host)
+    return (
+        scheme == own_scheme
+        and origin_host.name == host.name
+        and effective_port(scheme, origin_host.port) == effective_port(own_scheme, host.port)
+    )
 
 
 def set_login_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
@@ -190,8 +210,7 @@ def _is_websocket(request: web.Request) -> bool:
 async def guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse foreign Host names (DNS rebinding) and cross-origin writes or sockets."""
     auth = request.app[keys.AUTH]
-    host = request.headers.get("Host")
-    if host is not None and not auth.host_allowed(host):
+    if "Host" in request.headers and not auth.host_allowed(request):
         raise Forbidden("Host not allowed")
     needs_origin = request.method in STATE_CHANGING or _is_websocket(request)
     if needs_origin and not origin_allowed(request) and not _sandboxed_preview_origin(request):
@@ -217,11 +236,12 @@ def _sandboxed_preview_origin(request: web.Request) -> bool:
 def _login_redirect(request: web.Request) -> web.HTTPFound:
     if request.app.get(keys.PREVIEW_SANDBOXED, True):
         return web.HTTPFound("/login")
-    # The preview listener has no login page: send the browser to the main origin's.
-    host = urlsplit(f"//{request.headers.get('Host', request.host)}").hostname or "localhost"
-    host = f"[{host}]" if ":" in host else host
+    # The preview listener has no login page: send the browser to the main origin's. The Host
+    # passed guard_middleware, so it is one of our own names.
+    host = parse_host(request.headers.get("Host", request.host))
+    name = host.url_host if host is not None else "localhost"
     scheme = "https" if is_https(request) else "http"
-    return web.HTTPFound(f"{scheme}://{host}:{request.app[keys.RUNTIME].port}/login")
+    return web.HTTPFound(f"{scheme}://{name}:{request.app[keys.RUNTIME].port}/login")
 
 
 def _limit(
@@ -229,14 +249,14 @@ def _limit(
 ) -> dict[str, str]:
     if limiter is None:
         return {}
-    ip = client_ip(request)
-    if not limiter.allowed(ip):
-        raise TooManyRequests(message, retry_after=limiter.reset_in(ip))
-    limiter.hit(ip)
+    key = client_key(request)
+    if not limiter.allowed(key):
+        raise TooManyRequests(message, retry_after=limiter.reset_in(key))
+    limiter.hit(key)
     return {
         "X-RateLimit-Limit": str(limiter.limit),
-        "X-RateLimit-Remaining": str(limiter.remaining(ip)),
-        "X-RateLimit-Reset": str(limiter.reset_in(ip)),
+        "X-RateLimit-Remaining": str(limiter.remaining(key)),
+        "X-RateLimit-Reset": str(limiter.reset_in(key)),
     }
 
 
@@ -294,17 +314,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if path in PAGE_ROUTES and "ott" in request.query:
         await _share_login(request, auth)
-    if auth.cookie_valid(request) or _preview_grant(request):
+    if _preview_grant(request) or auth.authenticated(request):
         return await handler(request)
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        ip = client_ip(request)
-        if not auth.login_limiter.allowed(ip):
-            raise TooManyRequests()
-        if auth.check_password(header[7:]):
-            return await handler(request)
-        auth.login_limiter.hit(ip)
-        raise Unauthorized()
     if path.startswith("/api/"):
         raise Unauthorized()
     raise _login_redirect(request)

@@ -338,7 +338,13 @@ def clean_file(value: str | None) -> str | None:
 def _leading_int(value: str | None) -> int | None:
     """The integer a string starts with (`"5abc"` → 5), like JavaScript's parseInt."""
     match = _LEADING_INT.match(value or "")
-    return int(match[1]) if match else None
+    if not match:
+        return None
+    # int() refuses more than 4300 digits (ValueError, a 500); a number that long is past every
+    # cap anyway, so it counts as huge.
+    digits = match[1].lstrip("+-").lstrip("0") or "0"
+    number = int(digits) if len(digits) <= 18 else 10**18
+    return -number if match[1].startswith("-") else number
 
 
 def parse_context(value: str | None) -> int:

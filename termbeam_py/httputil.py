@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from aiohttp import web
 
 from termbeam_py.errors import BadRequest, PayloadTooLarge
+
+log = logging.getLogger(__name__)
 
 #: Largest JSON request body accepted (the original's limit).
 JSON_BODY_LIMIT = 100 * 1024
@@ -25,6 +28,11 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("Invalid JSON body") from exc
+    except RecursionError as exc:
+        # `[[[[…` a few thousand deep: the decoder recurses once per level. One line, no
+        # traceback: anyone, logged in or not, can send this.
+        log.info("refused a JSON body nested too deeply on %s %s", request.method, request.path)
         raise BadRequest("Invalid JSON body") from exc
     if not isinstance(body, dict):
         raise BadRequest("Body must be a JSON object")

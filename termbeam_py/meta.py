@@ -21,6 +21,14 @@ async def version(request: web.Request) -> web.Response:
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
+    """`{"status": "ok"}` for anyone (a supervisor's probe); version, uptime and session count
+    only with a login cookie or Bearer password, since they help an attacker pick an exploit.
+
+    /health is public, so the credentials are checked here: a wrong Bearer password is a 401
+    and counts against the login limit, like everywhere else.
+    """
+    if not request.app[keys.AUTH].authenticated(request):
+        return web.json_response({"status": "ok"})
     runtime = request.app[keys.RUNTIME]
     return web.json_response({
         "status": "ok",

@@ -11,7 +11,8 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from termbeam_py import keys, protocol
-from termbeam_py.auth import peer_address
+from termbeam_py.auth import client_ip
+from termbeam_py.hosts import limit_key
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.client import Client, Output
 from termbeam_py.sessions.session import COALESCE_DELAY
@@ -58,7 +59,10 @@ class Connection:
     def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
         self.app = request.app
         self.ws = ws
-        self.peer = peer_address(request)
+        # Behind a tunnel every socket's peer is loopback: key the auth limit on the client's
+        # forwarded address, as the login limit does, so one client cannot lock out the rest.
+        self.peer = client_ip(request)
+        self.limit_key = limit_key(self.peer)
         auth = request.app[keys.AUTH]
         self.authed = not auth.enabled or auth.cookie_valid(request)
         self.session: Session | None = None
@@ -112,14 +116,14 @@ class Connection:
         if self.authed:
             await self.send({"type": "auth_ok"})
             return True
-        if not auth.ws_limiter.allowed(self.peer):
+        if not auth.ws_limiter.allowed(self.limit_key):
             await self._refuse("Too many attempts. Try again later.")
             return False
         if auth.check_password(message.password) or auth.tokens.valid(message.token):
             self.authed = True
             await self.send({"type": "auth_ok"})
             return True
-        auth.ws_limiter.hit(self.peer)
+        auth.ws_limiter.hit(self.limit_key)
         log.info("WebSocket authentication failed from %s", self.peer)
         await self._refuse(UNAUTHORIZED)
         return False

@@ -213,9 +213,7 @@ async def test_public_routes_work_without_auth(client: TestClient) -> None:
 
     response = await client.get("/health")
     assert response.status == 200
-    health = await response.json()
-    assert health["status"] == "ok"
-    assert health["version"] == __version__
+    assert await response.json() == {"status": "ok"}  # details need a login
 
     response = await client.get("/login", allow_redirects=False)
     built = (STATIC_DIR / "index.html").is_file()

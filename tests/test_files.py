@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from termbeam_py.app import create_app
+from termbeam_py.errors import Forbidden
 from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.helpers import TermWS
 
@@ -375,6 +376,96 @@ async def test_download_never_swaps_in_a_compressed_sibling(
         assert response.status == 200
         assert "Content-Encoding" not in response.headers
         assert await response.read() == b"the real file"
+
+
+@pytest.mark.parametrize("name", ["app.js", "theme.css", "page.html", "pic.svg", "mod.mjs"])
+async def test_download_is_never_active_content(
+    authed: TestClient, session_id: str, work: Path, name: str
+) -> None:
+    """#13 finding 9: with its real type a project's .js could run as a script of our origin."""
+    (work / name).write_text("window.__pwned = 1; body { color: red }")
+    response = await authed.get(api(session_id, "download"), params={"file": name})
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
+    assert await response.read() == b"window.__pwned = 1; body { color: red }"
+
+
+@pytest.mark.parametrize("endpoint", ["download", "file-raw"])
+async def test_ranges_are_served_from_the_opened_file(
+    authed: TestClient, session_id: str, work: Path, endpoint: str
+) -> None:
+    """Media seeking needs Range; the open descriptor must honour it like a named file."""
+    (work / "clip.mp4").write_bytes(bytes(range(256)) * 4)
+    response = await authed.get(
+        api(session_id, endpoint), params={"file": "clip.mp4"}, headers={"Range": "bytes=10-13"}
+    )
+    assert response.status == 206
+    assert response.headers["Content-Range"] == "bytes 10-13/1024"
+    assert await response.read() == bytes([10, 11, 12, 13])
+    head = await authed.head(api(session_id, endpoint), params={"file": "clip.mp4"})
+    assert head.status == 200
+    assert head.content_length == 1024
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_served_files_leave_no_descriptor_open(
+    authed: TestClient, session_id: str, work: Path
+) -> None:
+    (work / "f.bin").write_bytes(b"x" * 1000)
+    for endpoint in READERS:  # warm up: the first requests open the loop's own descriptors
+        await (await authed.get(api(session_id, endpoint), params={"file": "f.bin"})).read()
+    before = open_fds()
+    for _ in range(20):
+        for endpoint in READERS:
+            response = await authed.get(api(session_id, endpoint), params={"file": "f.bin"})
+            await response.read()
+        await authed.head(api(session_id, "download"), params={"file": "f.bin"})
+        response = await authed.get(
+            api(session_id, "download"), params={"file": "f.bin"},
+            headers={"If-None-Match": response.headers.get("ETag", "*")},
+        )
+        assert response.status == 304
+    gc.collect()
+    assert open_fds() <= before
+
+
+def test_open_inside_judges_the_opened_file_not_its_name(work: Path, outside: Path) -> None:
+    """A symlink swapped in between the realpath check and the open (#13 traversal corpus).
+
+    Opening these names directly is what an open right after that swap does: the realpath
+    check already passed, and only the check on the open descriptor stands between.
+    """
+    from termbeam_py.files.paths import READ_FLAGS, open_inside
+
+    work.mkdir()
+    (work / "inside.txt").write_text("inside")
+    (work / "sub").mkdir()
+    (work / "swapped").symlink_to(outside / "secret.txt")
+    (work / "dir").symlink_to(outside)
+    (work / "sub" / "up").symlink_to("../..")
+    real_root = os.path.realpath(work)
+    before = open_fds()
+    for path, flags in (
+        (work / "swapped", READ_FLAGS),
+        (work / "dir" / "secret.txt", READ_FLAGS),
+        (work / "sub" / "up" / "outside" / "secret.txt", READ_FLAGS),
+        (work / "dir", READ_FLAGS | os.O_DIRECTORY),
+        (work / "sub" / "up", READ_FLAGS | os.O_DIRECTORY),
+    ):
+        with pytest.raises(Forbidden):
+            open_inside(str(path), real_root, "escape", flags)
+    assert open_fds() == before  # a refused descriptor is closed
+    fd, where = open_inside(str(work / "sub" / ".." / "inside.txt"), real_root, "escape")
+    try:
+        assert where == str(work / "inside.txt")
+        assert os.read(fd, 100) == b"inside"
+    finally:
+        os.close(fd)
 
 
 def rss_kib() -> int:
@@ -739,6 +830,7 @@ async def test_image_upload_round_trip(authed: TestClient, content_type: str) ->
     response = await authed.get(body["url"])
     assert response.status == 200
     assert response.content_type == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert await response.read() == data
 
 

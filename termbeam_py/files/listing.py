@@ -2,6 +2,8 @@
 
 Hidden entries and symlinks are left out of listings; in the tree symlinks are leaves, never
 followed. Both are capped (`LIST_MAX`, `TREE_MAX`, `TREE_DEPTH_MAX`) and scanned in threads.
+Every directory is read through a descriptor proven to lie under the root (`open_inside`), so
+a directory swapped for a symlink after it was checked or listed is never read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from typing import Any
 from aiohttp import web
 
 from termbeam_py.errors import BadRequest, NotFound, TermbeamError
-from termbeam_py.files.paths import OUTSIDE, check_path_text, resolve, session_root, single
+from termbeam_py.files.paths import (
+    OUTSIDE,
+    READ_FLAGS,
+    check_path_text,
+    open_inside,
+    resolve,
+    session_root,
+    single,
+)
 
 LIST_MAX, TREE_MAX, TREE_DEPTH_MAX, TREE_DEPTH_DEFAULT = 1000, 5000, 5, 3
 
@@ -33,29 +43,57 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _lstat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+
+
 def _order(entry: os.DirEntry[str]) -> tuple[bool, str, str]:
     """Directories first, then case-insensitive by name (close to JS localeCompare)."""
     return (not _is_dir(entry), entry.name.casefold(), entry.name)
 
 
-def _scan(path: str, missing: str, failed: str) -> list[os.DirEntry[str]]:
+DIR_FLAGS = READ_FLAGS | os.O_DIRECTORY
+#: Below the requested directory the tree never follows a symlink, even one swapped in late.
+SUBDIR_FLAGS = DIR_FLAGS | os.O_NOFOLLOW
+
+Scan = tuple[str, list[os.DirEntry[str]]]
+
+
+def _scan(path: str, real_root: str, missing: str, failed: str, flags: int = DIR_FLAGS) -> Scan:
+    """(where the directory really is, its sorted entries); read from a proven descriptor.
+
+    Entries from a descriptor scan carry bare names (callers join them to the returned path)
+    and can only stat while it is open, so each one's lstat is taken and cached here.
+    """
     try:
-        with os.scandir(path) as it:
-            return sorted(it, key=_order)
+        fd, where = open_inside(path, real_root, OUTSIDE, flags)
     except FileNotFoundError as exc:
         raise NotFound(missing) from exc
     except NotADirectoryError as exc:
         raise BadRequest("Not a directory") from exc
     except OSError as exc:
         raise TermbeamError(failed) from exc
-
-
-def _scan_quietly(path: str) -> list[os.DirEntry[str]]:
-    """A subdirectory's sorted entries; an unreadable one just stays empty."""
     try:
-        return _scan(path, "", "")
+        with os.scandir(fd) as it:
+            entries = list(it)
+            for entry in entries:
+                _lstat(entry)
+            return where, sorted(entries, key=_order)
+    except OSError as exc:
+        raise TermbeamError(failed) from exc
+    finally:
+        os.close(fd)
+
+
+def _scan_quietly(path: str, real_root: str) -> Scan:
+    """A subdirectory's sorted entries; an unreadable (or swapped) one just stays empty."""
+    try:
+        return _scan(path, real_root, "", "", SUBDIR_FLAGS)
     except TermbeamError:
-        return []
+        return path, []
 
 
 def _iso(mtime: float) -> str | None:
@@ -72,9 +110,8 @@ def _iso(mtime: float) -> str | None:
 def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
     is_dir = _is_dir(entry)
     kind = "directory" if is_dir else "file"
-    try:
-        st = entry.stat(follow_symlinks=False)
-    except OSError:
+    st = _lstat(entry)
+    if st is None:
         return {"name": entry.name, "type": kind, "size": 0, "modified": None}
     size = 0 if is_dir else st.st_size
     return {"name": entry.name, "type": kind, "size": size, "modified": _iso(st.st_mtime)}
@@ -82,7 +119,9 @@ def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
 
 def _listing(root: str, param: str) -> dict[str, Any]:
     base, real = resolve(root, param, OUTSIDE)
-    entries = _scan(real, "Directory not found", "Failed to read directory")
+    _, entries = _scan(
+        real, os.path.realpath(root), "Directory not found", "Failed to read directory"
+    )
     shown = [e for e in entries if not e.name.startswith(".") and not e.is_symlink()]
     return {
         "base": base,
@@ -99,16 +138,14 @@ def _tree_node(entry: os.DirEntry[str], rel: str) -> dict[str, Any]:
     # Symlinks are leaves, never followed: a link to an ancestor would loop forever.
     if _is_dir(entry):
         return {"name": entry.name, "type": "directory", "path": rel, "children": []}
-    try:
-        size = entry.stat(follow_symlinks=False).st_size
-    except OSError:
-        size = 0
-    return {"name": entry.name, "type": "file", "path": rel, "size": size}
+    st = _lstat(entry)
+    return {"name": entry.name, "type": "file", "path": rel, "size": st.st_size if st else 0}
 
 
 def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
     """Breadth-first, so one huge directory cannot starve its siblings of the budget."""
     lexical, real = resolve(root, param, OUTSIDE)
+    real_root = os.path.realpath(root)
     start_rel = os.path.relpath(lexical, os.path.abspath(root))
     tree: list[dict[str, Any]] = []
     queue = deque([(real, "" if start_rel == "." else start_rel, tree, 1)])
@@ -116,14 +153,17 @@ def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
     while queue and budget > 0:
         path, rel, children, level = queue.popleft()
         if children is tree:  # the requested directory: its errors are the answer
-            entries = _scan(path, "Directory not found", "Failed to build file tree")
+            path, entries = _scan(
+                path, real_root, "Directory not found", "Failed to build file tree"
+            )
         else:
-            entries = _scan_quietly(path)
+            path, entries = _scan_quietly(path, real_root)
         for entry in entries[:budget]:
             node = _tree_node(entry, f"{rel}/{entry.name}" if rel else entry.name)
             children.append(node)
             if "children" in node and level < depth:
-                queue.append((entry.path, node["path"], node["children"], level + 1))
+                queue.append((os.path.join(path, entry.name), node["path"], node["children"],
+                              level + 1))
         budget -= min(len(entries), budget)
     return {"root": os.path.abspath(root), "tree": tree}
 

@@ -1,5 +1,13 @@
 """Sending session files to the client (download, file-raw, file-content) and the content-type
-policy that keeps a served file from acting as a page of our origin.
+policy that keeps a served file from acting as a page, script or style sheet of our origin.
+
+Each file is opened once, proven to lie under the session's root on the open descriptor
+(`paths.open_inside`), and served from that descriptor: no later lookup by name can be
+redirected by a swapped symlink.
+
+`download` sends every file as `application/octet-stream` with `nosniff` and an attachment
+disposition: with its real type a project's `.js` or `.css` could be loaded by a page of our
+origin as a script or style sheet, which `script-src 'self'` would allow.
 
 `file-raw` never lets a file act as a page of our origin: only passive media (raster
 images, audio, video) keep their own content type; HTML, SVG, XML, scripts and any other
@@ -13,22 +21,16 @@ from __future__ import annotations
 import asyncio
 import os
 import pathlib
+import weakref
 from mimetypes import guess_type
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.web_request import BaseRequest
 
-from termbeam_py.errors import NotFound
-from termbeam_py.files.paths import (
-    SYMLINK_OUTSIDE,
-    MiB,
-    check_regular,
-    file_param,
-    regular_file,
-    resolve,
-    session_root,
-)
+from termbeam_py.files.paths import MiB, file_param, regular_file, reopen_path, session_root
 
 DOWNLOAD_MAX, RAW_MAX, CONTENT_MAX = 100 * MiB, 20 * MiB, 2 * MiB
 #: `sandbox` = opaque origin, no scripts; img/media/inline style let the browser's own image
@@ -52,6 +54,25 @@ class ExactFileResponse(web.FileResponse):
         return super()._get_file_path_stat_encoding("")
 
 
+class OpenedFileResponse(ExactFileResponse):
+    """Serves a file we already opened, through the path that names that open descriptor.
+
+    aiohttp then applies its Range, conditional-request and sendfile handling to exactly the
+    file we checked. The descriptor is closed once the response is sent, or when the response
+    is dropped unsent.
+    """
+
+    def __init__(self, fd: int, headers: dict[str, str]) -> None:
+        super().__init__(reopen_path(fd), headers=headers)
+        self._close_fd = weakref.finalize(self, os.close, fd)
+
+    async def prepare(self, request: BaseRequest) -> AbstractStreamWriter | None:
+        try:
+            return await super().prepare(request)
+        finally:
+            self._close_fd()
+
+
 def _raw_content_type(path: str) -> str:
     """Passive media keep their type; anything a browser could run becomes inert."""
     guessed, _ = guess_type(path, strict=False)
@@ -73,43 +94,35 @@ def _disposition(kind: str, name: str) -> str:
 
 def _read_text(root: str, param: str) -> dict[str, Any]:
     """The file as (lossily decoded) UTF-8 text, with its name and size (blocking)."""
-    lexical, real = resolve(root, param, SYMLINK_OUTSIDE)
-    try:
-        # O_NONBLOCK: opening a FIFO must not hang the thread; fstat then refuses it.
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise NotFound("File not found") from exc
-    try:
-        st = os.fstat(fd)
-        check_regular(st, CONTENT_MAX)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(st.st_size)
-    name = os.path.basename(lexical)
-    return {"content": data.decode("utf-8", "replace"), "name": name, "size": st.st_size}
+    opened = regular_file(root, param, CONTENT_MAX)
+    with os.fdopen(opened.fd, "rb") as fh:
+        data = fh.read(opened.size)
+    return {"content": data.decode("utf-8", "replace"), "name": opened.name, "size": opened.size}
 
 
 @routes.get("/api/sessions/{id}/download")
 async def download(request: web.Request) -> web.StreamResponse:
     root = await session_root(request)
-    lexical, real = await asyncio.to_thread(regular_file, root, file_param(request), DOWNLOAD_MAX)
-    disposition = _disposition("attachment", os.path.basename(lexical))
-    return ExactFileResponse(real, headers={hdrs.CONTENT_DISPOSITION: disposition})
+    opened = await asyncio.to_thread(regular_file, root, file_param(request), DOWNLOAD_MAX)
+    headers = {
+        hdrs.CONTENT_TYPE: "application/octet-stream",
+        hdrs.CONTENT_DISPOSITION: _disposition("attachment", opened.name),
+        "X-Content-Type-Options": "nosniff",
+    }
+    return OpenedFileResponse(opened.fd, headers)
 
 
 @routes.get("/api/sessions/{id}/file-raw")
 async def file_raw(request: web.Request) -> web.StreamResponse:
     root = await session_root(request)
-    _, real = await asyncio.to_thread(regular_file, root, file_param(request), RAW_MAX)
+    opened = await asyncio.to_thread(regular_file, root, file_param(request), RAW_MAX)
     headers = {
-        hdrs.CONTENT_TYPE: _raw_content_type(real),
+        hdrs.CONTENT_TYPE: _raw_content_type(opened.real),
         # Ours wins: the app's default security headers are only set if absent.
         "Content-Security-Policy": RAW_CSP,
         "X-Content-Type-Options": "nosniff",
     }
-    return ExactFileResponse(real, headers=headers)
+    return OpenedFileResponse(opened.fd, headers)
 
 
 @routes.get("/api/sessions/{id}/file-content")
