@@ -3,6 +3,8 @@
 Every git query is a sync function run with `asyncio.to_thread`, opens its own
 `with Repo(...)` (GitPython is neither thread-safe nor leak-free when shared) and is killed
 after GIT_TIMEOUT. GitPython is imported lazily, on first use, to keep an idle server small.
+Every git we run gets the environment of `gitsafe`, so the repository's own config cannot
+make a query run a program (its `Repo` constructor runs no git: it reads config in Python).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aiohttp import web
 
@@ -32,6 +34,15 @@ from termbeam_py.gitparse import (
     parse_log,
     parse_remote,
     parse_status,
+)
+from termbeam_py.gitsafe import (
+    BASE_CONFIG,
+    FILTER_QUERY,
+    UnreadableFile,
+    config_env,
+    filter_overrides,
+    untracked_input,
+    untrusted_filters,
 )
 
 if TYPE_CHECKING:
@@ -76,20 +87,40 @@ def open_repo(cwd: str) -> Repo | None:
     return repo
 
 
-def run_git(repo: Repo, *args: str, ok: tuple[int, ...] = (0,)) -> GitResult:
-    """Run `git <args>` in the work tree's top level with a timeout; stdout as text."""
+def _harden(repo: Repo) -> None:
+    """Give `repo`'s git the gitsafe environment, neutralising the filters the repo defines."""
+    base = config_env(BASE_CONFIG)
+    listing = _execute(repo, FILTER_QUERY, (0, 1), {**QUIET_ENV, **base}, None)
+    overrides = filter_overrides(untrusted_filters(listing.output))
+    repo.git.update_environment(**config_env([*BASE_CONFIG, *overrides]))
+
+
+def run_git(
+    repo: Repo, *args: str, ok: tuple[int, ...] = (0,), stdin: BinaryIO | None = None
+) -> GitResult:
+    """Run `git <args>` hardened, in the work tree's top level, with a timeout; stdout as text."""
+    if "GIT_CONFIG_COUNT" not in repo.git.environment():
+        _harden(repo)
+    return _execute(repo, args, ok, QUIET_ENV, stdin)
+
+
+def _execute(
+    repo: Repo, args: tuple[str, ...], ok: tuple[int, ...], env: Mapping[str, str],
+    stdin: BinaryIO | None,
+) -> GitResult:
     from git import GitCommandNotFound
 
     git = repo.git
     try:
         status, stdout, stderr = git.execute(
             [git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args],
+            istream=stdin,
             with_extended_output=True,
             with_exceptions=False,
             stdout_as_string=False,
             strip_newline_in_stdout=False,
             kill_after_timeout=GIT_TIMEOUT,
-            env=QUIET_ENV,
+            env=dict(env),
         )
     except GitCommandNotFound as exc:
         raise GitFailed("git executable not found") from exc
@@ -105,8 +136,12 @@ def toplevel(repo: Repo) -> str:
     return str(repo.working_tree_dir)
 
 
+#: A dirty submodule would be checked by a `git status` inside it, under its own config.
+STATUS_ARGS = ("status", "--porcelain=v1", "-b", "-z", "--ignore-submodules=dirty")
+
+
 def read_status(repo: Repo) -> StatusReport:
-    report = parse_status(run_git(repo, "status", "--porcelain=v1", "-b", "-z").output)
+    report = parse_status(run_git(repo, *STATUS_ARGS).output)
     if report.detached:
         short = run_git(repo, "rev-parse", "--short", "HEAD").output.strip()
         report.branch = f"({short})"
@@ -258,20 +293,18 @@ def status_payload(cwd: str) -> dict[str, Any]:
     }
 
 
-def _inside(root: str, path: str) -> bool:
-    real_root = os.path.realpath(root)
-    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
-
-
-def _diff_args(repo: Repo, file: str, staged: bool, untracked: bool, context: int) -> list[str]:
-    common = ["--no-color", "--no-ext-diff", f"--unified={context}"]
-    if untracked:
-        # The file itself may be a symlink (git shows its target text), but the directories
-        # leading to it must not lead out of the repository.
-        if not _inside(toplevel(repo), os.path.join(toplevel(repo), os.path.dirname(file))):
-            raise GitFailed("path leaves the repository")
-        return ["diff", "--no-index", *common, "--", os.devnull, file]
-    return ["diff", *common, *(["--cached"] if staged else []), "--", file]
+def _diff(repo: Repo, file: str, staged: bool, untracked: bool, context: int) -> GitResult:
+    # Textconv and external diff drivers would run programs the repository's config names.
+    common = ["--no-color", "--no-ext-diff", "--no-textconv", f"--unified={context}"]
+    if not untracked:
+        scope = ["--cached"] if staged else []
+        return run_git(repo, "diff", *common, "--ignore-submodules=dirty", "--submodule=short",
+                       *scope, "--", file)
+    # git reads the file from our descriptor (`-` is stdin), so no swapped directory can
+    # redirect it; `--no-index` exits 1 when the files differ, which is the point.
+    with untracked_input(toplevel(repo), file) as source:
+        return run_git(repo, "diff", "--no-index", *common, "--", os.devnull, "-",
+                       ok=(0, 1), stdin=source)
 
 
 def diff_payload(cwd: str, file: str, *, staged: bool, untracked: bool, context: int
@@ -279,10 +312,8 @@ def diff_payload(cwd: str, file: str, *, staged: bool, untracked: bool, context:
     """One file's diff; a git failure is an empty diff, as in the reference."""
     with _repo_or_raise(cwd) as repo:
         try:
-            args = _diff_args(repo, file, staged, untracked, context)
-            # `--no-index` exits 1 when the files differ, which is the point.
-            result = run_git(repo, *args, ok=(0, 1) if untracked else (0,))
-        except GitFailed as exc:
+            result = _diff(repo, file, staged, untracked, context)
+        except (GitFailed, UnreadableFile) as exc:
             log.info("git diff of %s failed: %s", file, exc)
             return empty_diff(file)
     payload = parse_diff(result.output, file)
@@ -295,7 +326,7 @@ def blame_payload(cwd: str, file: str) -> dict[str, Any]:
     """Per-line blame; a git failure (untracked file, no commits) gives no lines."""
     with _repo_or_raise(cwd) as repo:
         try:
-            result = run_git(repo, "blame", "--porcelain", "--", file)
+            result = run_git(repo, "blame", "--porcelain", "--no-textconv", "--", file)
         except GitFailed as exc:
             log.info("git blame of %s failed: %s", file, exc)
             return {"file": file, "lines": []}
@@ -304,8 +335,8 @@ def blame_payload(cwd: str, file: str) -> dict[str, Any]:
 
 def log_payload(cwd: str, limit: int, file: str | None) -> dict[str, Any]:
     """Recent commits, following renames for one file; no commits yet → an empty list."""
-    args = ["log", "-z", "--no-color", "--no-show-signature", f"--format={LOG_FORMAT}",
-            f"-n{limit}"]
+    args = ["log", "-z", "--no-color", "--no-show-signature", "--no-textconv", "--no-ext-diff",
+            f"--format={LOG_FORMAT}", f"-n{limit}"]
     if file is not None:
         args += ["--follow", "--", file]
     with _repo_or_raise(cwd) as repo:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from termbeam_py import __version__
+from termbeam_py.gitsafe import BASE_ARGS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 GIT_TIMEOUT, VERSION_TTL = 2.0, 5.0
@@ -50,9 +51,11 @@ def describe_version(describe: str, dirty: bool) -> str | None:
 
 async def source_version(root: Path) -> str:
     """The version of a source checkout; untracked files count as dirty."""
+    # Our own checkout: its config is as trusted as its code, but no hook or fsmonitor is
+    # needed to describe it either.
     (code, describe), (status_code, status) = await asyncio.gather(
-        run_quiet(["git", "describe", "--tags", "--long"], GIT_TIMEOUT, root),
-        run_quiet(["git", "status", "--porcelain"], GIT_TIMEOUT, root),
+        run_quiet(["git", *BASE_ARGS, "describe", "--tags", "--long"], GIT_TIMEOUT, root),
+        run_quiet(["git", *BASE_ARGS, "status", "--porcelain"], GIT_TIMEOUT, root),
     )
     version = describe_version(describe, status_code == 0 and bool(status)) if code == 0 else None
     return version or __version__

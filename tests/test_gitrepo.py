@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from termbeam_py.gitparse import (
     parse_status,
 )
 from termbeam_py.gitrepo import GitBadgeCache
+from termbeam_py.gitsafe import config_env, filter_overrides, untrusted_filters
 
 BADGE_TIMEOUT = 15.0
 
@@ -434,6 +436,145 @@ async def test_log_for_a_file_follows_renames(authed: TestClient, repo: Path) ->
     log = await git_api(authed, sid, "log", file="after.txt")
 
     assert [c["subject"] for c in log["commits"]] == ["rename to after", "create before"]
+
+
+# --- a hostile repository's config runs nothing (#13 finding 15) --------------------------
+
+HOOKS = ("post-index-change", "pre-commit", "post-checkout", "reference-transaction",
+         "fsmonitor-watchman", "pre-auto-gc")
+
+
+def marker_script(path: Path, marker: Path, tail: str = "exit 0") -> str:
+    """An executable that touches `marker`, then runs `tail`; returns its path."""
+    path.write_text(f"#!/bin/sh\ntouch '{marker}'\n{tail}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def stale_stat(path: Path) -> None:
+    """Same content, new mtime: git must read the file (through its clean filter) to compare."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+def hostile_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose own config tries every way to run a program; (repo, markers dir).
+
+    Filters and a textconv driver are named in the committed .gitattributes, in
+    .git/info/attributes and in an included config file; a submodule has a filter of its own.
+    """
+    markers, scripts = tmp_path / "markers", tmp_path / "scripts"
+    markers.mkdir()
+    scripts.mkdir()
+    sub_src = init_repo(tmp_path / "subsrc")
+    commit_file(sub_src, ".gitattributes", "*.txt filter=subevil\n", "attributes")
+    commit_file(sub_src, "s.txt", "sub\n", "sub file")
+    repo = init_repo(tmp_path / "hostile")
+    commit_file(repo, ".gitattributes", "*.txt filter=evil diff=evil\n*.dat filter=we=ird\n",
+                "attributes")
+    for name, content in (("notes.txt", "one\n"), ("same.txt", "same\n"), ("x.dat", "d\n"),
+                          ("README.md", "hello\n")):
+        commit_file(repo, name, content, f"add {name}")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub_src), "sub")
+    git(repo, "commit", "-q", "-m", "submodule")
+    (repo / ".git" / "info" / "attributes").write_text("*.md filter=inc\n")
+
+    def script(name: str, tail: str = "exit 0") -> str:
+        return marker_script(scripts / name, markers / name, tail)
+
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for hook in HOOKS:
+        marker_script(hooks / hook, markers / f"hook-{hook}")
+    for key, value in (
+        ("core.fsmonitor", script("fsmonitor", "exit 1")),
+        ("core.hooksPath", str(hooks)),
+        ("filter.evil.clean", script("clean", "exec cat")),
+        ("filter.evil.smudge", script("smudge", "exec cat")),
+        ("filter.we=ird.clean", script("weird-clean", "exec cat")),
+        ("diff.evil.textconv", script("textconv", 'exec cat "$1"')),
+        ("diff.external", script("ext-diff")),
+    ):
+        git(repo, "config", key, value)
+    included = tmp_path / "included.cfg"
+    included.write_text(f'[filter "inc"]\n\tclean = {script("included-clean", "exec cat")}\n')
+    git(repo, "config", "include.path", str(included))
+    sub_git = repo / ".git" / "modules" / "sub"
+    git(sub_git, "config", "filter.subevil.clean", script("sub-clean", "exec cat"))
+    (repo / "notes.txt").write_text("one\ntwo\n")
+    (repo / "new.txt").write_text("brand new\n")
+    for stale in ("same.txt", "x.dat", "README.md", "sub/s.txt"):
+        stale_stat(repo / stale)
+    return repo, markers
+
+
+async def test_a_hostile_repository_config_runs_nothing(
+    authed: TestClient, tmp_path: Path
+) -> None:
+    repo, markers = hostile_repo(tmp_path)
+    sid = await open_session(authed, repo)
+
+    status = await git_api(authed, sid, "status")
+    diff = await git_api(authed, sid, "diff", file="notes.txt")
+    stale = await git_api(authed, sid, "diff", file="same.txt")
+    staged = await git_api(authed, sid, "diff", file="notes.txt", staged="true")
+    untracked = await git_api(authed, sid, "diff", file="new.txt", untracked="true")
+    blame = await git_api(authed, sid, "blame", file="notes.txt")
+    log = await git_api(authed, sid, "log", file="notes.txt")
+    whole_log = await git_api(authed, sid, "log")
+    badge = await wait_badge(authed, sid)
+
+    fired = sorted(p.name for p in markers.iterdir())
+    assert not fired, f"repository config ran: {', '.join(fired)}"
+    # …and the answers are still right.
+    assert [entry["path"] for entry in status["modified"]] == ["notes.txt"]
+    assert (status["branch"], status["staged"]) == ("main", [])
+    assert status["untracked"] == ["new.txt"]
+    assert [line["content"] for line in diff["hunks"][0]["lines"]] == ["one", "two"]
+    assert (diff["additions"], stale["hunks"], staged["hunks"]) == (1, [], [])
+    assert [line["content"] for line in untracked["hunks"][0]["lines"]] == ["brand new"]
+    assert [line["author"] for line in blame["lines"]] == ["Jane Doe", "Not Committed Yet"]
+    assert [c["subject"] for c in log["commits"]] == ["add notes.txt"]
+    assert len(whole_log["commits"]) == 6
+    assert badge["status"]["summary"] == "1 modified, 1 untracked"
+
+
+async def test_filters_of_the_users_own_config_still_run(
+    authed: TestClient, tmp_path: Path
+) -> None:
+    """Only repository-controlled drivers are switched off: a global one (git-lfs) still works."""
+    repo = init_repo(tmp_path / "lfs-like")
+    commit_file(repo, ".gitattributes", "*.bin filter=mine\n", "attributes")
+    commit_file(repo, "a.bin", "payload\n", "add a.bin")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    clean = marker_script(tmp_path / "clean", markers / "global-clean", "exec cat")
+    git(repo, "config", "--global", "filter.mine.clean", clean)
+    stale_stat(repo / "a.bin")
+    sid = await open_session(authed, repo)
+
+    status = await git_api(authed, sid, "status")
+
+    assert status["modified"] == []
+    assert (markers / "global-clean").exists()
+
+
+def test_untrusted_filters_reads_scopes_and_odd_names() -> None:
+    listing = "\0".join([
+        "global", "filter.lfs.clean\ngit-lfs clean -- %f",
+        "local", "filter.evil.clean\ntouch x",
+        "local", "filter.we=ird \"x.process\ny",
+        "local", "filter.dotted.name.smudge\nz",
+        "worktree", "filter.evil.required\ntrue",
+        "command", "filter.passed.clean\nq",
+        "local", "filter.bare",
+        "",
+    ])
+    assert untrusted_filters(listing) == ["evil", 'we=ird "x', "dotted.name"]
+    env = config_env(filter_overrides(["a=b"]), inherited={"GIT_CONFIG_COUNT": "2"})
+    assert env["GIT_CONFIG_COUNT"] == "6"
+    assert (env["GIT_CONFIG_KEY_2"], env["GIT_CONFIG_VALUE_2"]) == ("filter.a=b.clean", "")
+    assert (env["GIT_CONFIG_KEY_5"], env["GIT_CONFIG_VALUE_5"]) == ("filter.a=b.required", "false")
 
 
 # --- the session badge -------------------------------------------------------------------
