@@ -12,6 +12,7 @@ from aiohttp.http import SERVER_SOFTWARE
 from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, push, static, update
 from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
+from termbeam_py.connlimits import ConnectionGuard, Limits
 from termbeam_py.errors import TermbeamError, TooManyRequests
 from termbeam_py.preview import close_sockets as close_preview_sockets
 from termbeam_py.preview import listener_routes as preview_listener_routes
@@ -96,6 +97,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.AUTH] = Auth(config)
     app[keys.RUNTIME] = Runtime(public_url=config.public_url)
     app[keys.HUB] = Hub()
+    app[keys.CONNECTIONS] = ConnectionGuard(Limits.from_config(config))
     app[keys.SESSIONS] = SessionManager(
         default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
         shell_env=config.shell_env, shell_integration=config.shell_integration,

@@ -124,6 +124,19 @@ class Config:
     """The optional tunnel subprocess; None keeps the server local (the default)."""
     event_loop: str = "auto"
     """One of EVENT_LOOPS: "auto" runs on uvloop when it is installed (eventloop.py)."""
+    # Connection limits (connlimits.py, docs/security.md#limits); tests shorten them.
+    head_timeout: float = 15.0
+    """Seconds a new connection has to send a complete request head; then it is closed."""
+    keepalive_timeout: float = 120.0
+    """Seconds an idle keep-alive connection stays open (longer than tunnels' 90 s pools)."""
+    ws_auth_timeout: float = 10.0
+    """Seconds a WebSocket opened without a login has to send a valid `auth` message."""
+    max_connections: int | None = None
+    """Open connections over all listeners; None derives it from RLIMIT_NOFILE."""
+    max_connections_per_address: int = 128
+    """Open connections per client address (IPv6: per /64), loopback excepted."""
+    max_connections_per_loopback: int | None = None
+    """Per loopback address; None: only the total cap (a tunnel's users all come from there)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

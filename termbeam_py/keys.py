@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from termbeam_py.agents import AgentCatalog
     from termbeam_py.auth import Auth
     from termbeam_py.config import Config
+    from termbeam_py.connlimits import ConnectionGuard
     from termbeam_py.files import UploadStore
     from termbeam_py.gitrepo import GitBadgeCache
     from termbeam_py.prefs import PrefsStore
@@ -34,5 +35,7 @@ UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
 PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
 PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
 TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
+#: Connection caps shared by every listener of this server (connlimits.py).
+CONNECTIONS: web.AppKey[ConnectionGuard] = web.AppKey("CONNECTIONS")
 #: True on the main origin (proxied pages get a sandboxing CSP), False on the preview listener.
 PREVIEW_SANDBOXED: web.AppKey[bool] = web.AppKey("PREVIEW_SANDBOXED")

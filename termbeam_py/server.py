@@ -12,7 +12,7 @@ import sys
 
 from aiohttp import web
 
-from termbeam_py import __version__, eventloop, keys, prefs, running, update
+from termbeam_py import __version__, connlimits, eventloop, keys, prefs, running, update
 from termbeam_py.app import create_app, create_preview_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
@@ -34,6 +34,8 @@ def run(config: Config) -> int:
         sys.stderr.write(f"[termbeam] TERMBEAM_EVENT_LOOP=uvloop: {exc}\n")
         return 1
     log.debug("event loop: %s", loop_name)
+    # Before create_app: the connection cap is derived from the limit in effect.
+    connlimits.raise_nofile_limit()
     app = create_app(config)
     with asyncio.Runner(loop_factory=factory) as runner:
         status = runner.run(_serve(config, app))
@@ -159,13 +161,10 @@ async def _tunnel_ready(config: Config, app: web.Application) -> None:
 
 async def _serve(config: Config, app: web.Application) -> int:
     runtime = app[keys.RUNTIME]
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
     try:
-        await web.TCPSite(runner, config.host, config.port).start()
+        runner = await app[keys.CONNECTIONS].serve(app, config.host, config.port)
     except OSError as exc:
         sys.stderr.write(f"termbeam: cannot listen on {config.host}:{config.port}: {exc}\n")
-        await runner.cleanup()
         return 1
     runtime.port = _bound_port(runner, config.port)
     preview_runner = await _start_preview(config, app)

@@ -68,12 +68,27 @@ class Connection:
         self.session: Session | None = None
         self.client: Client | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._auth_deadline: asyncio.Timeout | None = None
 
     async def send(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.send_str(_dumps(message))
 
     async def run(self) -> None:
+        # A socket without a login must log in soon: otherwise anyone could hold descriptors.
+        limit = None if self.authed else self.app[keys.CONFIG].ws_auth_timeout
+        self._auth_deadline = deadline = asyncio.timeout(limit)
+        try:
+            async with deadline:
+                await self._receive()
+        except TimeoutError:
+            if not deadline.expired() or self.authed:
+                raise
+            log.info("closed a WebSocket from %s that did not log in within %ss",
+                     self.peer, limit)
+            await self._refuse(UNAUTHORIZED)
+
+    async def _receive(self) -> None:
         async for msg in self.ws:
             if msg.type != WSMsgType.TEXT:
                 continue  # binary client frames are not part of the protocol
@@ -121,6 +136,8 @@ class Connection:
             return False
         if auth.check_password(message.password) or auth.tokens.valid(message.token):
             self.authed = True
+            if self._auth_deadline is not None:
+                self._auth_deadline.reschedule(None)
             await self.send({"type": "auth_ok"})
             return True
         auth.ws_limiter.hit(self.limit_key)
