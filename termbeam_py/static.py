@@ -53,8 +53,12 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 def _static_file(relative: str) -> Path:
     base = static_root().resolve()
-    path = (base / relative).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
+    try:
+        path = (base / relative).resolve()
+        found = path.is_relative_to(base) and path.is_file()
+    except (OSError, ValueError):  # a NUL byte or an over-long name: no such file either
+        found = False
+    if not found:
         raise web.HTTPNotFound()
     return path
 

@@ -118,7 +118,7 @@ def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
 
 
 def _listing(root: str, param: str) -> dict[str, Any]:
-    base, real = resolve(root, param, OUTSIDE)
+    base, real = resolve(root, param, OUTSIDE, "Directory not found")
     _, entries = _scan(
         real, os.path.realpath(root), "Directory not found", "Failed to read directory"
     )
@@ -144,7 +144,7 @@ def _tree_node(entry: os.DirEntry[str], rel: str) -> dict[str, Any]:
 
 def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
     """Breadth-first, so one huge directory cannot starve its siblings of the budget."""
-    lexical, real = resolve(root, param, OUTSIDE)
+    lexical, real = resolve(root, param, OUTSIDE, "Directory not found")
     real_root = os.path.realpath(root)
     start_rel = os.path.relpath(lexical, os.path.abspath(root))
     tree: list[dict[str, Any]] = []

@@ -73,14 +73,19 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(prefix)
 
 
-def resolve(root: str, param: str, escape: str) -> tuple[str, str]:
+def resolve(
+    root: str, param: str, escape: str, missing: str = "File not found"
+) -> tuple[str, str]:
     """(lexical, real) path of `param` under `root`; 403 if either leaves the root."""
     root = os.path.abspath(root)
     lexical = os.path.normpath(os.path.join(root, param))
     if not _inside(lexical, root):
         raise Forbidden(OUTSIDE)
     # The whole path, not just its last component: a symlinked parent must not escape.
-    real = os.path.realpath(lexical)
+    try:
+        real = os.path.realpath(lexical)
+    except OSError as exc:  # a link removed while realpath read it: the path is changing
+        raise NotFound(missing) from exc
     if not _inside(real, os.path.realpath(root)):
         raise Forbidden(escape)
     return lexical, real
