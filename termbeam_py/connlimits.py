@@ -29,8 +29,8 @@ FDS_PER_CONNECTION = 2
 #: single user's browsers never get near it.
 MAX_TOTAL = 1024
 MIN_TOTAL = 8
-#: Refused connections that may still be lingering (response written, waiting for the peer's
-#: end); past this many, a refused connection is closed without a response.
+#: Refused connections still being answered (503 written, waiting for the client's end), over
+#: all listeners; past this many, the oldest is cut short.
 REFUSAL_SLOTS = 32
 REFUSAL_LINGER = 2.0
 RETRY_AFTER = 10
@@ -147,8 +147,9 @@ class ConnectionGuard:
         self.limits = limits
         self.total = 0
         self._per_bucket: dict[str, int] = {}
-        self._refusing = 0
         self._full = False
+        self._refusals: dict[asyncio.Transport, GuardedSite] = {}
+        """Refused connections being answered, oldest first, with their listener."""
 
     def admit(self, bucket: str, loopback: bool) -> str | None:
         """Count a new connection in; the refusal message if a cap is reached."""
@@ -174,6 +175,23 @@ class ConnectionGuard:
         if count:
             self._per_bucket[bucket] = count
 
+    def refusing(self, transport: asyncio.Transport, site: GuardedSite) -> None:
+        """Track a refused connection while its 503 is delivered. Past REFUSAL_SLOTS the
+        oldest is reset: under a flood every new client still gets its 503 written."""
+        if len(self._refusals) >= REFUSAL_SLOTS:
+            oldest = next(iter(self._refusals))
+            del self._refusals[oldest]
+            oldest.abort()
+        self._refusals[transport] = site
+
+    def refused(self, transport: asyncio.Transport) -> None:
+        self._refusals.pop(transport, None)
+
+    def abort_refusals(self, site: GuardedSite) -> None:
+        for transport, owner in list(self._refusals.items()):
+            if owner is site:
+                transport.abort()
+
     def runner(self, app: web.Application) -> web.AppRunner:
         """An AppRunner whose idle keep-alive connections close after the keep-alive timeout."""
         return web.AppRunner(app, handle_signals=False, access_log=None,
@@ -197,13 +215,12 @@ class ConnectionGuard:
 class GuardedSite(web.BaseSite):
     """A TCP listener whose connections pass the guard before aiohttp sees them."""
 
-    __slots__ = ("_guard", "_host", "_port", "_refusals")
+    __slots__ = ("_guard", "_host", "_port")
 
     def __init__(self, runner: web.AppRunner, host: str | None, port: int,
                  guard: ConnectionGuard) -> None:
         super().__init__(runner)
         self._host, self._port, self._guard = host, port, guard
-        self._refusals: set[asyncio.Transport] = set()
 
     @property
     def name(self) -> str:
@@ -214,15 +231,13 @@ class GuardedSite(web.BaseSite):
         server = self._runner.server
         if server is None:
             raise RuntimeError("set the runner up before starting its site")
-        guard, refusals = self._guard, self._refusals
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: GuardedProtocol(guard, server, refusals), self._host, self._port,
+            lambda: GuardedProtocol(self._guard, server, self), self._host, self._port,
         )
 
     async def stop(self) -> None:
         await super().stop()
-        for transport in list(self._refusals):
-            transport.abort()
+        self._guard.abort_refusals(self)
 
 
 class GuardedProtocol(asyncio.Protocol):
@@ -230,10 +245,10 @@ class GuardedProtocol(asyncio.Protocol):
     closed if no complete request head arrives within the head timeout."""
 
     def __init__(self, guard: ConnectionGuard, server: Callable[[], asyncio.Protocol],
-                 refusals: set[asyncio.Transport]) -> None:
+                 site: GuardedSite) -> None:
         self._guard = guard
         self._server = server
-        self._refusals = refusals
+        self._site = site
         self._inner: asyncio.Protocol | None = None
         self._bucket: str | None = None
         self._transport: asyncio.Transport | None = None
@@ -255,10 +270,7 @@ class GuardedProtocol(asyncio.Protocol):
         self._inner.connection_made(transport)
 
     def _refuse(self, transport: asyncio.Transport, message: str) -> None:
-        if len(self._refusals) >= REFUSAL_SLOTS:
-            transport.abort()
-            return
-        self._refusals.add(transport)
+        self._guard.refusing(transport, self._site)
         transport.write(_refusal(message))
         # Read (and drop) the request until the client closes: closing with its request unread
         # would reset the connection, and the client might lose the 503 before reading it.
@@ -291,7 +303,7 @@ class GuardedProtocol(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         if self._transport is not None:
-            self._refusals.discard(self._transport)
+            self._guard.refused(self._transport)
             self._transport = None
         if self._bucket is not None:
             self._guard.release(self._bucket)

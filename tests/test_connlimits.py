@@ -213,6 +213,19 @@ async def test_the_total_cap_refuses_every_address(
     assert body == {"error": "Too many connections"}
 
 
+async def test_a_flood_of_refused_silent_sockets_does_not_hide_the_refusal(
+    h: Harness,
+) -> None:
+    """Refused sockets that never read nor close fill the refusal slots; the next client
+    still reads its 503 (the oldest waiting refusal is cut instead)."""
+    port = await h.serve(max_connections=1)
+    assert (await get(await h.connect(port), port))[0] == 200
+    for _ in range(connlimits.REFUSAL_SLOTS + 5):
+        await h.connect(port, "127.0.0.2")
+    status, _, body = await refused_from(port, "127.0.0.3")
+    assert (status, body) == (503, {"error": "Too many connections"})
+
+
 async def test_loopback_is_held_to_the_total_cap_only(
     h: Harness
 ) -> None:
@@ -230,6 +243,7 @@ IN_PROCESS = [
     test_an_unauthenticated_websocket_is_closed_after_the_auth_timeout,
     test_the_per_address_cap_refuses_clearly_and_serves_other_addresses,
     test_the_total_cap_refuses_every_address,
+    test_a_flood_of_refused_silent_sockets_does_not_hide_the_refusal,
     test_loopback_is_held_to_the_total_cap_only,
 ]
 
