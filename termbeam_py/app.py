@@ -15,9 +15,12 @@ from termbeam_py.config import Config
 from termbeam_py.connlimits import ConnectionGuard, Limits
 from termbeam_py.errors import TermbeamError, TooManyRequests
 from termbeam_py.preview import close_sockets as close_preview_sockets
+from termbeam_py.preview import listener_headers as preview_listener_headers
 from termbeam_py.preview import listener_routes as preview_listener_routes
 from termbeam_py.preview import routes as preview_routes
 from termbeam_py.preview import setup as setup_preview
+from termbeam_py.preview import track_middleware as track_preview_listener
+from termbeam_py.preview.listeners import Listener
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
 from termbeam_py.sessions import routes as session_routes
@@ -110,7 +113,7 @@ def create_app(config: Config) -> web.Application:
     for feature in (files, gitrepo, prefs, agents, update, push):
         feature.setup(app)
     setup_tunnel(app)
-    setup_preview(app, timeout=config.preview_timeout)
+    setup_preview(app, timeout=config.preview_timeout, listener_app=create_preview_app)
     app.router.add_get("/ws", websocket)
     for table in (
         auth.routes, meta.routes, session_routes.routes, files.routes, gitrepo.routes,
@@ -122,14 +125,18 @@ def create_app(config: Config) -> web.Application:
     return app
 
 
-def create_preview_app(main: web.Application) -> web.Application:
-    """The separate preview listener: only the proxy, on its own origin, without a sandbox.
+def create_preview_app(main: web.Application, listener: Listener) -> web.Application:
+    """One previewed port's listener: only the proxy to that port, on its own origin, without
+    a sandbox (see preview/listeners.py).
 
     It shares the main app's login check and upstream client, so it must be served while the
     main app runs. Host and Origin are checked as on the main origin.
     """
     app = web.Application(
-        middlewares=[error_middleware, auth.guard_middleware, auth.auth_middleware],
+        middlewares=[
+            error_middleware, track_preview_listener, auth.guard_middleware,
+            auth.auth_middleware,
+        ],
         client_max_size=1024**2,
     )
     app[keys.CONFIG] = main[keys.CONFIG]
@@ -137,7 +144,9 @@ def create_preview_app(main: web.Application) -> web.Application:
     app[keys.RUNTIME] = main[keys.RUNTIME]
     app[keys.PREVIEW] = main[keys.PREVIEW]
     app[keys.PREVIEW_SANDBOXED] = False
+    app[keys.PREVIEW_LISTENER] = listener
     app.on_response_prepare.append(_server_header)
+    app.on_response_prepare.append(preview_listener_headers)
     app.on_shutdown.append(close_preview_sockets)
     app.router.add_routes(preview_listener_routes)
     return app

@@ -96,10 +96,11 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.option("--lan", is_flag=True, help="Listen on every interface (0.0.0.0).")
 @click.option("--preview-port", type=click.IntRange(0, 65535), envvar="TERMBEAM_PREVIEW_PORT",
               default=0, show_default=True,
-              help="Port of the separate port-preview origin (0 picks a free one). "
-                   "Env: TERMBEAM_PREVIEW_PORT.")
+              help="Each previewed port opens on an origin of its own, a listener started on "
+                   "demand (up to 16 at once): 0 gives them free ports; N the first free port "
+                   "of N..N+15. Env: TERMBEAM_PREVIEW_PORT.")
 @click.option("--no-preview-port", is_flag=True,
-              help="No separate preview origin (previews stay sandboxed on the main port).")
+              help="No preview listeners (previews stay sandboxed on the main port).")
 @click.option("--password", default=None,
               help="Password. Prefer the TERMBEAM_PASSWORD environment variable: a command "
                    "line is visible to every user of the machine (ps).")

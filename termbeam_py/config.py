@@ -111,7 +111,8 @@ class Config:
     print_qr: bool = True
     share_token_ttl: float = 300.0
     preview_port: int | None = 0
-    """Port of the separate preview listener: 0 picks a free one, None disables it."""
+    """Preview listeners, one per previewed port: 0 gives them free ports, N the first free
+    port of N… (preview/listeners.py), None turns them off."""
     preview_timeout: float = 10.0
     """Seconds a previewed app has to answer with its response headers (then 504)."""
     shell_integration: bool = True

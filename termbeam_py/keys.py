@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from termbeam_py.gitrepo import GitBadgeCache
     from termbeam_py.prefs import PrefsStore
     from termbeam_py.preview import PreviewService
+    from termbeam_py.preview.listeners import Listener
     from termbeam_py.push import PushService
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
@@ -37,5 +38,7 @@ PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
 TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
 #: Connection caps shared by every listener of this server (connlimits.py).
 CONNECTIONS: web.AppKey[ConnectionGuard] = web.AppKey("CONNECTIONS")
-#: True on the main origin (proxied pages get a sandboxing CSP), False on the preview listener.
+#: True on the main origin (proxied pages get a sandboxing CSP), False on preview listeners.
 PREVIEW_SANDBOXED: web.AppKey[bool] = web.AppKey("PREVIEW_SANDBOXED")
+#: On a preview listener's application: the listener, and so the one port it serves.
+PREVIEW_LISTENER: web.AppKey[Listener] = web.AppKey("PREVIEW_LISTENER")

@@ -13,10 +13,11 @@ import sys
 from aiohttp import web
 
 from termbeam_py import __version__, connlimits, eventloop, keys, prefs, running, update
-from termbeam_py.app import create_app, create_preview_app
+from termbeam_py.app import create_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
 from termbeam_py.netinfo import lan_url
+from termbeam_py.preview.listeners import MAX_LISTENERS
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,7 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
     lines.append(f"  Local:    {runtime.local_url}")
     if runtime.lan_url:
         lines.append(f"  LAN:      {runtime.lan_url}")
-    preview_port = app[keys.PREVIEW].listener_port
-    if preview_port is not None:
-        lines.append(f"  Preview:  port {preview_port} (separate origin for /preview/<port>/)")
+    lines += _preview_lines(config)
     url = runtime.share_base(runtime.local_url)
     if config.print_qr:
         share = url + "/"
@@ -142,6 +141,17 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
     if config.password:
         lines.append(f"  Password: {config.password}")
     return "\n".join(lines) + "\n"
+
+
+def _preview_lines(config: Config) -> list[str]:
+    """Where previews open: each previewed port on an origin of its own (listeners start on
+    demand, so there is no port to show yet), or sandboxed on the main port."""
+    first = config.preview_port
+    if first is None:
+        return ["  Preview:  sandboxed on this port (--no-preview-port)"]
+    cap = MAX_LISTENERS
+    ports = "free ports" if first == 0 else f"ports {first}-{min(first + cap - 1, 65535)}"
+    return [f"  Preview:  an origin per previewed port ({ports}, up to {cap} at once)"]
 
 
 def _tunnel_lines(app: web.Application) -> list[str]:
@@ -167,7 +177,6 @@ async def _serve(config: Config, app: web.Application) -> int:
         sys.stderr.write(f"termbeam: cannot listen on {config.host}:{config.port}: {exc}\n")
         return 1
     runtime.port = _bound_port(runner, config.port)
-    preview_runner = await _start_preview(config, app)
     runtime.lan_url = lan_url(config.host, runtime.port)
     conn_file = config.connection_file
     await asyncio.to_thread(
@@ -195,27 +204,8 @@ async def _serve(config: Config, app: web.Application) -> int:
             loop.remove_signal_handler(sig)
         await asyncio.to_thread(running.remove_connection, conn_file)
         await app[keys.TUNNEL].stop()  # kills the provider's process group, deletes its tunnel
-        if preview_runner is not None:
-            await preview_runner.cleanup()  # before the main app closes the upstream client
         await runner.cleanup()
     return 0
-
-
-async def _start_preview(config: Config, app: web.Application) -> web.AppRunner | None:
-    """Serve the port-preview origin on its own port; a failure only disables it."""
-    if config.preview_port is None:
-        return None
-    runner = web.AppRunner(create_preview_app(app), handle_signals=False, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, config.host, config.preview_port).start()
-    except OSError as exc:
-        log.warning("preview origin disabled: cannot listen on %s:%s: %s",
-                    config.host, config.preview_port, exc)
-        await runner.cleanup()
-        return None
-    app[keys.PREVIEW].listener_port = _bound_port(runner, config.preview_port)
-    return runner
 
 
 async def _start_sessions(app: web.Application) -> str | None:

@@ -20,6 +20,7 @@ from multidict import CIMultiDict
 from termbeam_py import __version__, keys
 from termbeam_py.app import create_app, create_preview_app
 from termbeam_py.netinfo import lan_ipv4
+from termbeam_py.preview.listeners import Listener
 from termbeam_py.ratelimit import MAX_KEYS, SlidingWindow
 from tests.conftest import PASSWORD, ClientFactory, make_config
 
@@ -407,7 +408,7 @@ async def test_preview_listener_never_redirects_to_a_foreign_address(
     authed: TestClient, aiohttp_server: Callable[..., Any]
 ) -> None:
     authed.app[keys.RUNTIME].port = authed.port or 0
-    listener: TestServer = await aiohttp_server(create_preview_app(authed.app))
+    listener: TestServer = await aiohttp_server(create_preview_app(authed.app, Listener(3000)))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
         url = listener.make_url("/preview/3000/")
         response = await browser.get(url, allow_redirects=False)
@@ -492,7 +493,7 @@ async def test_server_header_names_no_versions(
     assert head.startswith("HTTP/1.1 101"), head
     assert _server_header(head) == ["termbeam"]
     authed.app[keys.RUNTIME].port = port
-    listener: TestServer = await aiohttp_server(create_preview_app(authed.app))
+    listener: TestServer = await aiohttp_server(create_preview_app(authed.app, Listener(3000)))
     async with aiohttp.ClientSession() as browser:
         anonymous = await browser.get(f"http://127.0.0.1:{port}/api/sessions")
         assert anonymous.status == 401

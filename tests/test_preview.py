@@ -14,16 +14,19 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
+from yarl import URL
 
 from termbeam_py import cli, keys, server
-from termbeam_py.app import create_preview_app
+from termbeam_py.app import create_app
 from termbeam_py.config import Config, ConfigError
+from termbeam_py.preview.listeners import MAX_LISTENERS, ListenerPool
 from termbeam_py.preview.proxy import SANDBOX_CSP
 from tests.conftest import PASSWORD, make_config
 
 BLOCK = bytes(range(256)) * 256  # 64 KiB
 BIG_BLOCKS = 960  # 60 MiB
 INVALID = {"error": "Invalid port: must be an integer between 1 and 65535"}
+OWN = {"error": "Invalid port: that is TermBeam's own port"}
 BAD_GATEWAY = {"error": "Bad gateway: upstream server is not responding"}
 TIMEOUT = {"error": "Gateway timeout: upstream server did not respond in time"}
 PAGE = b"""<!doctype html><html><head><link rel="stylesheet" href="/style.css">
@@ -190,13 +193,15 @@ async def test_termbeam_credentials_never_reach_the_app(
     authed: TestClient, client: TestClient, backend: Backend
 ) -> None:
     token = _cookie(authed)
+    own = f"tbp{backend.port}_"
     response = await authed.get(
-        f"/preview/{backend.port}/echo", headers={"Cookie": f"app=1; pty_token={token}; b=2"}
+        f"/preview/{backend.port}/echo",
+        headers={"Cookie": f"{own}app=1; pty_token={token}; b=2; {own}c=3"},
     )
     headers = (await response.json())["headers"]
     assert token not in str(headers)
     assert "pty_token" not in headers.get("Cookie", "")
-    assert headers["Cookie"] == "app=1; b=2"
+    assert headers["Cookie"] == "app=1; c=3"  # only the app's own cookies (see listeners)
     assert headers["Host"] == f"127.0.0.1:{backend.port}"
     assert headers["X-Forwarded-Prefix"] == f"/preview/{backend.port}"
     assert headers["X-Forwarded-Proto"] == "http"
@@ -231,9 +236,10 @@ async def test_redirects_are_rewritten(authed: TestClient, backend: Backend) -> 
 async def test_set_cookie_paths_and_no_planted_login(authed: TestClient, backend: Backend) -> None:
     response = await authed.get(f"/preview/{backend.port}/cookie")
     cookies = response.headers.getall("Set-Cookie")
-    assert f"app=1; Path=/preview/{backend.port}/; HttpOnly" in cookies
-    assert f"deep=2; Path=/preview/{backend.port}/admin" in cookies
-    assert not any(c.startswith("pty_token") for c in cookies)
+    own = f"tbp{backend.port}_"
+    assert f"{own}app=1; Path=/preview/{backend.port}/; HttpOnly" in cookies
+    assert f"{own}deep=2; Path=/preview/{backend.port}/admin" in cookies
+    assert not any("pty_token" in c for c in cookies)
 
 
 async def test_streaming_response_arrives_chunk_by_chunk(
@@ -387,63 +393,360 @@ async def test_websocket_origin_and_dead_port(authed: TestClient, backend: Backe
     assert dead.value.status == 502
 
 
+class Browser:
+    """A browser talking to one server's listeners: the login cookie sent by hand (cookies
+    ignore ports, so a real browser sends it to every listener of the host)."""
+
+    def __init__(self, main: TestClient, session: aiohttp.ClientSession) -> None:
+        self.main = main
+        self.session = session
+        self.token = _cookie(main)
+
+    async def open(self, port: int, **headers: str) -> str:
+        """Where the Preview dialog's new tab lands for `port`."""
+        response = await self.main.get(f"/api/preview/{port}/open", allow_redirects=False,
+                                       headers=headers)
+        assert response.status == 302, await response.text()
+        return response.headers["Location"]
+
+    async def ws(self, url: str) -> aiohttp.ClientWebSocketResponse:
+        return await self.session.ws_connect(url, headers={"Cookie": f"pty_token={self.token}"})
+
+    def request(self, method: str, url: str, cookies: str = "", **kwargs: Any) -> Any:
+        cookie = "; ".join(filter(None, [f"pty_token={self.token}", cookies]))
+        headers = {"Cookie": cookie, **kwargs.pop("headers", {})}
+        return self.session.request(method, url, headers=headers, allow_redirects=False,
+                                    **kwargs)
+
+
 @pytest.fixture
-async def listener(authed: TestClient, aiohttp_server: Callable[..., Any]) -> TestServer:
-    server: TestServer = await aiohttp_server(create_preview_app(authed.app))
-    # What server.run records once both sockets are bound.
-    authed.app[keys.PREVIEW].listener_port = server.port
-    authed.app[keys.RUNTIME].port = authed.port or 0
-    return server
+async def browser(authed: TestClient) -> AsyncIterator[Browser]:
+    authed.app[keys.RUNTIME].port = authed.port or 0  # what server.run records once bound
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield Browser(authed, session)
 
 
-async def test_preview_listener_is_a_separate_unsandboxed_origin(
-    authed: TestClient, listener: TestServer, backend: Backend
+@pytest.fixture
+async def other_backend(aiohttp_server: Callable[..., Any]) -> Backend:
+    state = Backend()
+    server: TestServer = await aiohttp_server(state.app())
+    state.port = server.port or 0
+    return state
+
+
+def _pool(client: TestClient) -> ListenerPool:
+    pool = client.app[keys.PREVIEW].listeners
+    assert pool is not None
+    return pool
+
+
+def _listener_port(location: str) -> int:
+    port = URL(location).port
+    assert port is not None
+    return port
+
+
+async def _refused(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except ConnectionRefusedError:
+        return True
+    writer.close()
+    await writer.wait_closed()
+    return False
+
+
+async def test_each_previewed_port_opens_on_an_origin_of_its_own(
+    browser: Browser, backend: Backend, other_backend: Backend
 ) -> None:
-    token = _cookie(authed)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
-        url = listener.make_url(f"/preview/{backend.port}/echo/?a=1")
-        response = await browser.post(url, headers={"Cookie": f"pty_token={token}; app=1"},
-                                      data=b"x")
-        assert response.status == 200
-        echo = await response.json()
-        assert echo["headers"]["Cookie"] == "app=1"
-        assert echo["path"] == "/echo/?a=1"
-        assert "Content-Security-Policy" not in response.headers
-        # Navigations are not redirected to a grant: cookies work on this origin.
-        page = await browser.get(listener.make_url(f"/preview/{backend.port}/page.html"),
-                                 headers={"Cookie": f"pty_token={token}",
-                                          "Sec-Fetch-Mode": "navigate"}, allow_redirects=False)
-        assert page.status == 200
-        # Only the proxy lives here.
-        api = await browser.get(listener.make_url("/api/sessions"),
-                                headers={"Cookie": f"pty_token={token}"})
-        assert api.status == 404
-        anonymous = await browser.get(url, allow_redirects=False)
-        assert anonymous.status == 302
-        assert anonymous.headers["Location"] == f"http://127.0.0.1:{authed.port}/login"
-        foreign = await browser.get(url, headers={"Cookie": f"pty_token={token}",
-                                                  "Host": "evil.example"})
-        assert foreign.status == 403
-        ws = await browser.ws_connect(listener.make_url(f"/preview/{backend.port}/ws"),
-                                      headers={"Cookie": f"pty_token={token}"})
-        await ws.send_str("hi")
-        assert (await ws.receive(timeout=5)).data == "echo:hi"
-        await ws.close()
+    a = await browser.open(backend.port)
+    b = await browser.open(other_backend.port)
+    assert a.startswith("http://127.0.0.1:")
+    assert a.endswith(f"/preview/{backend.port}/")
+    assert b.endswith(f"/preview/{other_backend.port}/")
+    assert _listener_port(a) != _listener_port(b)
+    assert await browser.open(backend.port) == a  # reused, not a second listener
+    assert len(_pool(browser.main).ports()) == 2
+    response = await browser.request("POST", f"{a}echo/?a=1", data=b"x")
+    assert response.status == 200
+    echo = await response.json()
+    assert echo["path"] == "/echo/?a=1"
+    assert "Content-Security-Policy" not in response.headers
+    # Navigations are not redirected to a grant: cookies work on this origin.
+    page = await browser.request("GET", f"{a}page.html", headers={"Sec-Fetch-Mode": "navigate"})
+    assert page.status == 200
+    ws = await browser.ws(f"{a}ws")
+    await ws.send_str("hi")
+    assert (await ws.receive(timeout=5)).data == "echo:hi"
+    await ws.close()
 
 
-async def test_api_preview_reports_the_listener(authed: TestClient, listener: TestServer) -> None:
-    info = await (await authed.get("/api/preview")).json()
+async def test_a_listener_serves_its_own_port_and_nothing_else(
+    browser: Browser, backend: Backend, other_backend: Backend
+) -> None:
+    a = await browser.open(backend.port)
+    base = a.removesuffix(f"/preview/{backend.port}/")
+    refusal = {"error": f"This preview origin serves port {backend.port} only"}
+    for path in (f"/preview/{other_backend.port}/echo", f"/preview/{other_backend.port}",
+                 f"/preview/0{backend.port}/echo", "/preview/abc/"):
+        response = await browser.request("GET", base + path)
+        assert response.status == 403, path
+        assert await response.json() == refusal
+        # A document there would share the origin: it must not read that path's cookies.
+        assert response.headers["Content-Security-Policy"] == "sandbox"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as socket_refused:
+        await browser.ws(f"{base}/preview/{other_backend.port}/ws")
+    assert socket_refused.value.status == 403
+    root = await browser.request("GET", base + "/")
+    assert root.status == 302
+    assert root.headers["Location"] == f"/preview/{backend.port}/"
+    api = await browser.request("GET", base + "/api/sessions")
+    assert api.status == 404  # only the proxy lives here
+    assert api.headers["Content-Security-Policy"] == "sandbox"
+    anonymous = await browser.session.get(a, allow_redirects=False)
+    assert anonymous.status == 302
+    assert anonymous.headers["Location"] == f"http://127.0.0.1:{browser.main.port}/login"
+    foreign = await browser.request("GET", a, headers={"Host": "evil.example"})
+    assert foreign.status == 403
+    # Another listener's page may not write here (its Origin is another port).
+    other = f"http://127.0.0.1:{_listener_port(a) + 1}"
+    write = await browser.request("POST", f"{a}echo", headers={"Origin": other})
+    assert write.status == 403
+
+
+async def test_cookies_stay_with_the_app_that_set_them(
+    browser: Browser, backend: Backend, other_backend: Backend
+) -> None:
+    a = await browser.open(backend.port)
+    response = await browser.request("GET", f"{a}cookie")
+    ns = f"tbp{backend.port}_"
+    assert sorted(response.headers.getall("Set-Cookie")) == sorted([
+        f"{ns}app=1; Path=/preview/{backend.port}/; HttpOnly",
+        f"{ns}deep=2; Path=/preview/{backend.port}/admin",
+        # Scripts may read this one: a copy under its own name, for the app's scripts.
+        f"deep=2; Path=/preview/{backend.port}/admin",
+    ])
+    sent = "; ".join([
+        f"{ns}app=1", "deep=2", f"tbp{other_backend.port}_session=b", "direct=visit",
+        f"{ns}=nameless",
+    ])
+    echo = await (await browser.request("GET", f"{a}echo", cookies=sent)).json()
+    # Only what this app set through the proxy, under its own names: not TermBeam's login,
+    # not another app's cookies, not the script copies.
+    assert echo["headers"]["Cookie"] == "app=1; nameless"
+    nothing = await (await browser.request("GET", f"{a}echo", cookies="direct=1")).json()
+    assert "Cookie" not in nothing["headers"]
+
+
+async def test_the_app_sees_its_own_host_and_origin(browser: Browser, backend: Backend) -> None:
+    a = await browser.open(backend.port)
+    origin = a.removesuffix(f"/preview/{backend.port}/")
+    response = await browser.request("POST", f"{a}echo", headers={"Origin": origin})
+    headers = (await response.json())["headers"]
+    assert headers["Host"] == f"127.0.0.1:{backend.port}"
+    assert headers["Origin"] == f"http://127.0.0.1:{backend.port}"
+    assert headers["X-Forwarded-Host"] == URL(origin).raw_authority
+    # A foreign Origin is passed on as it is (a GET: no Origin check on our side).
+    echo = await (await browser.request("GET", f"{a}echo",
+                                        headers={"Origin": "http://other.example"})).json()
+    assert echo["headers"]["Origin"] == "http://other.example"
+
+
+async def test_listeners_are_bounded_least_recently_used_first(
+    browser: Browser, backend: Backend, other_backend: Backend
+) -> None:
+    pool = _pool(browser.main)
+    pool.cap = 2
+    a = await browser.open(backend.port)
+    first = pool.find(backend.port)
+    await browser.open(other_backend.port)
+    await browser.request("GET", f"{a}echo")  # A is now the most recently used
+    third = _free_port()
+    await browser.open(third)
+    assert pool.find(other_backend.port) is None  # the least recently used made room
+    assert pool.find(backend.port) is first
+    assert len(pool.ports()) == 2
+    fourth = _free_port()
+    await browser.open(fourth)
+    assert pool.find(backend.port) is None
+    async with asyncio.timeout(5):
+        await first.closed.wait()
+    assert await _refused(first.port)
+
+
+async def test_eviction_closes_the_evicted_listeners_sockets(
+    browser: Browser, backend: Backend
+) -> None:
+    pool = _pool(browser.main)
+    pool.cap = 1
+    a = await browser.open(backend.port)
+    ws = await browser.ws(f"{a}ws")
+    await ws.send_str("hi")
+    assert (await ws.receive(timeout=5)).data == "echo:hi"
+    await browser.open(_free_port())
+    msg = await ws.receive(timeout=5)
+    assert msg.type is aiohttp.WSMsgType.CLOSE
+    assert msg.data == aiohttp.WSCloseCode.GOING_AWAY
+
+
+async def test_idle_listeners_close_busy_ones_stay(
+    browser: Browser, backend: Backend, other_backend: Backend
+) -> None:
+    pool = _pool(browser.main)
+    busy = await browser.open(backend.port)
+    ws = await browser.ws(f"{busy}ws")
+    pool.idle = 0.05
+    await browser.open(other_backend.port)
+    idle = pool.find(other_backend.port)
+    assert idle is not None
+    async with asyncio.timeout(5):
+        await idle.closed.wait()
+    assert await _refused(idle.port)
+    # The open socket kept its listener alive past the same idle time.
+    assert pool.find(backend.port) is not None
+    await ws.send_str("still")
+    assert (await ws.receive(timeout=5)).data == "echo:still"
+    await ws.close()
+    # Opened again, the port gets its earlier listener port back (and so its origin).
+    again = await browser.open(other_backend.port)
+    assert _listener_port(again) == idle.port
+
+
+async def test_listeners_close_with_the_server(
+    aiohttp_client: Callable[..., Any], config: Config, backend: Backend
+) -> None:
+    client: TestClient = await aiohttp_client(create_app(config))
+    assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
+    location = (await client.get(f"/api/preview/{backend.port}/open",
+                                 allow_redirects=False)).headers["Location"]
+    listener = _pool(client).find(backend.port)
+    assert listener is not None
+    await client.close()
+    assert listener.closed.is_set()
+    assert await _refused(_listener_port(location))
+
+
+async def test_a_fixed_preview_port_is_the_first_of_a_range(
+    aiohttp_client: Callable[..., Any], tmp_path: Path, backend: Backend,
+    other_backend: Backend,
+) -> None:
+    first = _free_port()
+    client: TestClient = await aiohttp_client(
+        create_app(make_config(tmp_path, preview_port=first)))
+    assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
+    browser = Browser(client, aiohttp.ClientSession())
+    try:
+        ports = {_listener_port(await browser.open(p)) for p in (backend.port, other_backend.port)}
+    finally:
+        await browser.session.close()
+    # In order, skipping what is taken (another process may hold first + 1).
+    assert first in ports
+    assert all(first <= port < first + MAX_LISTENERS for port in ports)
+
+
+async def test_through_a_tunnel_previews_stay_on_the_main_origin(
+    browser: Browser, backend: Backend
+) -> None:
+    tunnel = "https://quiet-river.trycloudflare.com"
+    browser.main.app[keys.RUNTIME].public_url = tunnel
+    browser.main.app[keys.AUTH].set_public_urls(tunnel)
+    sandboxed = f"/preview/{backend.port}/"
+    cases: list[dict[str, str]] = [
+        {"Host": "quiet-river.trycloudflare.com"},  # the tunnel's name
+        {"X-Forwarded-Proto": "https"},  # https from a local proxy: listeners speak http
+        {"Host": "127.0.0.1:8443"},  # a port mapping or reverse proxy: not our port
+    ]
+    for headers in cases:
+        assert await browser.open(backend.port, **headers) == sandboxed, headers
+        info = await (await browser.main.get(f"/api/preview?port={backend.port}",
+                                             headers=headers)).json()
+        assert info == {"previewPort": None, "previewBase": None}, headers
+    assert _pool(browser.main).ports() == set()  # nothing was started for them
+    assert (await browser.open(backend.port)).startswith("http://127.0.0.1:")
+
+
+async def test_without_listeners_previews_stay_on_the_main_origin(
+    aiohttp_client: Callable[..., Any], tmp_path: Path, backend: Backend
+) -> None:
+    client: TestClient = await aiohttp_client(
+        create_app(make_config(tmp_path, preview_port=None)))
+    assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
+    response = await client.get(f"/api/preview/{backend.port}/open", allow_redirects=False)
+    assert response.headers["Location"] == f"/preview/{backend.port}/"
+    assert await (await client.get("/api/preview")).json() == {
+        "previewPort": None, "previewBase": None, "separateOrigins": False}
+
+
+async def test_api_preview_reports_a_ports_listener(browser: Browser, backend: Backend) -> None:
+    info = await (await browser.main.get(f"/api/preview?port={backend.port}")).json()
+    listener = _pool(browser.main).find(backend.port)
+    assert listener is not None
     assert info == {"previewPort": listener.port,
                     "previewBase": f"http://127.0.0.1:{listener.port}"}
-    authed.app[keys.PREVIEW].listener_port = None
-    assert await (await authed.get("/api/preview")).json() == {
-        "previewPort": None, "previewBase": None}
+    assert await browser.open(backend.port) == f"{info['previewBase']}/preview/{backend.port}/"
+    assert await (await browser.main.get("/api/preview")).json() == {
+        "previewPort": None, "previewBase": None, "separateOrigins": True}
+    for bad in ("0", "abc", "70000"):
+        response = await browser.main.get(f"/api/preview?port={bad}")
+        assert response.status == 400
+        assert await response.json() == INVALID
+        opened = await browser.main.get(f"/api/preview/{bad}/open", allow_redirects=False)
+        assert opened.status == 400
 
 
-async def test_api_preview_needs_login(client: TestClient) -> None:
+async def test_other_sites_cannot_start_listeners(browser: Browser, backend: Backend) -> None:
+    for site in ("same-site", "cross-site"):
+        response = await browser.main.get(f"/api/preview/{backend.port}/open",
+                                          headers={"Sec-Fetch-Site": site},
+                                          allow_redirects=False)
+        assert response.status == 403
+        assert await response.json() == {"error": "Previews open from TermBeam's own page"}
+    assert _pool(browser.main).ports() == set()
+    own = await browser.open(backend.port, **{"Sec-Fetch-Site": "same-origin"})
+    assert own.startswith("http://127.0.0.1:")
+
+
+async def test_api_preview_needs_login(client: TestClient, backend: Backend) -> None:
     assert (await client.get("/api/preview")).status == 401
+    assert (await client.get(f"/api/preview/{backend.port}/open")).status == 401
 
 
+async def test_own_ports_are_refused_without_recursion(
+    aiohttp_client: Callable[..., Any], tmp_path: Path, backend: Backend
+) -> None:
+    """--no-password: a GET to /preview/<our port>/… must not proxy into ourselves."""
+    app = create_app(make_config(tmp_path, password=None))
+    seen: list[str] = []
+
+    async def count(request: web.Request, response: web.StreamResponse) -> None:
+        seen.append(request.path_qs)
+
+    app.on_response_prepare.append(count)
+    client: TestClient = await aiohttp_client(app)
+    sent: list[str] = []
+
+    async def refused(path: str) -> None:
+        sent.append(path)
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 400, path
+        assert await response.json() == OWN
+
+    own = client.port
+    await refused(f"/preview/{own}/preview/{own}/preview/{own}/api/sessions")
+    await refused(f"/preview/{own}")
+    await refused(f"/api/preview/{own}/open")
+    await refused(f"/api/preview?port={own}")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as socket_refused:
+        await client.ws_connect(f"/preview/{own}/ws")
+    sent.append(f"/preview/{own}/ws")
+    assert socket_refused.value.status == 400
+    # Every listener's port is ours too.
+    sent.append(f"/api/preview/{backend.port}/open")
+    opened = await client.get(sent[-1], allow_redirects=False)
+    listener_port = _listener_port(opened.headers["Location"])
+    await refused(f"/preview/{listener_port}/")
+    await refused(f"/api/preview/{listener_port}/open")
+    assert seen == sent  # the server never reached itself
 @pytest.mark.parametrize(
     ("args", "expected"),
     [([], 0), (["--preview-port", "4567"], 4567), (["--no-preview-port"], None)],

@@ -76,13 +76,6 @@ export interface DirsResponse {
 
 export type DetectedPort = { detected: true; port: number } | { detected: false };
 
-export interface PreviewInfo {
-  /** The separate preview listener's port, or null when there is none. */
-  previewPort: number | null;
-  /** Its base URL as this client reaches it (e.g. `http://localhost:41234`), or null. */
-  previewBase: string | null;
-}
-
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -148,7 +141,6 @@ export const api = {
     request<{ id: string; url: string }>('/api/sessions', { method: 'POST', body }),
   deleteSession: (id: string) => request<void>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   detectPort: (id: string) => request<DetectedPort>(`/api/sessions/${encodeURIComponent(id)}/detect-port`),
-  previewInfo: () => request<PreviewInfo>('/api/preview'),
   updateSession: (id: string, patch: { name?: string; color?: string }) =>
     request<{ ok: boolean }>(`/api/sessions/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
   agents: () => request<{ agents: AgentInfo[] }>('/api/agents').then((r) => (Array.isArray(r?.agents) ? r.agents : [])),

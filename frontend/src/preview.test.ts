@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePort, previewUrl } from './preview';
+import { parsePort, previewOpenUrl } from './preview';
 
 describe('parsePort', () => {
   it('accepts integers from 1 to 65535', () => {
@@ -16,14 +16,9 @@ describe('parsePort', () => {
   });
 });
 
-describe('previewUrl', () => {
-  it('uses the preview listener when there is one', () => {
-    expect(previewUrl('http://localhost:41234', 5173)).toBe('http://localhost:41234/preview/5173/');
-    expect(previewUrl('http://[::1]:41234/', 80)).toBe('http://[::1]:41234/preview/80/');
-  });
-
-  it('falls back to this origin', () => {
-    expect(previewUrl(null, 3000)).toBe('/preview/3000/');
-    expect(previewUrl(undefined, 3000)).toBe('/preview/3000/');
+describe('previewOpenUrl', () => {
+  it('asks the server where the port opens', () => {
+    expect(previewOpenUrl(5173)).toBe('/api/preview/5173/open');
+    expect(previewOpenUrl(80)).toBe('/api/preview/80/open');
   });
 });

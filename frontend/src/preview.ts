@@ -9,10 +9,10 @@ export function parsePort(text: string): number | null {
 }
 
 /**
- * Where the preview of `port` opens: on the separate preview listener when the server
- * reports one this client can reach, else on this origin (which the server sandboxes).
+ * What the Preview dialog opens in a new tab for `port`: the server redirects it to the port's
+ * own origin (a listener of its own) when this browser can reach it, else to the sandboxed
+ * preview on this origin. A plain navigation, so `window.open` runs within the click.
  */
-export function previewUrl(previewBase: string | null | undefined, port: number): string {
-  const base = previewBase ? previewBase.replace(/\/+$/, '') : '';
-  return `${base}/preview/${port}/`;
+export function previewOpenUrl(port: number): string {
+  return `/api/preview/${port}/open`;
 }

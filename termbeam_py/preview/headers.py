@@ -11,6 +11,7 @@ from termbeam_py.preview.rewrite import (
     cookie_name,
     rewrite_location,
     rewrite_set_cookie,
+    upstream_cookies,
 )
 
 HOP_BY_HOP = frozenset({
@@ -34,28 +35,26 @@ def _connection_listed(headers: Mapping[str, str]) -> set[str]:
     return {name.strip().lower() for name in listed.split(",") if name.strip()}
 
 
-def _without_termbeam_cookie(header: str) -> str:
-    """The Cookie header minus `pty_token`, the app's own cookies kept verbatim."""
-    kept = []
-    for pair in header.split(";"):
-        name = pair.split("=", 1)[0].strip()
-        if name and name != COOKIE:
-            kept.append(pair.strip())
-    return "; ".join(kept)
-
-
 def upstream_headers(
-    incoming: CIMultiDictProxy[str], port: int, *, proto: str, host: str, prefix: str
+    incoming: CIMultiDictProxy[str], port: int, *, proto: str, host: str, prefix: str,
+    same_origin: bool,
 ) -> CIMultiDict[str]:
-    """What the upstream app sees: the browser's headers, minus ours, plus X-Forwarded-*."""
+    """What the upstream app sees: the browser's headers, minus ours, plus X-Forwarded-*.
+
+    The app sees itself as loaded directly: `Host` is its own address, and so is `Origin`
+    when the page is its own (`same_origin`: the Origin is the one the request came to), so
+    host and CSRF checks of dev servers pass. A foreign Origin is passed on as it is.
+    """
     dropped = _REQUEST_DROP | _connection_listed(incoming)
     out: CIMultiDict[str] = CIMultiDict(
         (name, value) for name, value in incoming.items() if name.lower() not in dropped
     )
-    cookies = _without_termbeam_cookie("; ".join(incoming.getall("Cookie", [])))
+    cookies = upstream_cookies("; ".join(incoming.getall("Cookie", [])), port)
     if cookies:
         out["Cookie"] = cookies
     out["Host"] = f"127.0.0.1:{port}"
+    if same_origin and "Origin" in out:
+        out["Origin"] = f"http://127.0.0.1:{port}"
     out["X-Forwarded-Proto"] = proto
     out["X-Forwarded-Host"] = host
     out["X-Forwarded-Prefix"] = prefix
@@ -63,9 +62,10 @@ def upstream_headers(
 
 
 def downstream_headers(
-    upstream: CIMultiDictProxy[str], port: int, prefix: str
+    upstream: CIMultiDictProxy[str], port: int, prefix: str, upstream_path: str
 ) -> CIMultiDict[str]:
-    """The upstream's response headers with redirects and cookie paths under the prefix."""
+    """The upstream's response headers: redirects under the prefix, cookies in the port's
+    namespace (`upstream_path` is the request's path as the app saw it)."""
     dropped = _RESPONSE_DROP | _connection_listed(upstream)
     out: CIMultiDict[str] = CIMultiDict()
     for name, value in upstream.items():
@@ -77,6 +77,8 @@ def downstream_headers(
         elif lower == "set-cookie":
             if cookie_name(value) == COOKIE:
                 continue  # an app must not plant or overwrite TermBeam's login cookie
-            value = rewrite_set_cookie(value, port, prefix)
+            for cookie in rewrite_set_cookie(value, port, upstream_path):
+                out.add(name, cookie)
+            continue
         out.add(name, value)
     return out

@@ -16,14 +16,16 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from termbeam_py.auth import is_https
+from termbeam_py.auth import is_https, origin_allowed
 from termbeam_py.preview.grants import GRANT_SEGMENT, Grants
 from termbeam_py.preview.headers import downstream_headers, upstream_headers
+from termbeam_py.preview.listeners import ListenerPool
 from termbeam_py.preview.rewrite import rewrite_css, rewrite_html
 
 log = logging.getLogger(__name__)
 
 INVALID_PORT = "Invalid port: must be an integer between 1 and 65535"
+OWN_PORT = "Invalid port: that is TermBeam's own port"
 BAD_GATEWAY = "Bad gateway: upstream server is not responding"
 GATEWAY_TIMEOUT = "Gateway timeout: upstream server did not respond in time"
 #: Served with every proxied response on the main origin: the page runs in an opaque origin,
@@ -35,13 +37,14 @@ REWRITE_LIMIT = 8 * 1024 * 1024
 
 @dataclass
 class PreviewService:
-    """The shared upstream client, the grants and the open proxied sockets of one server."""
+    """The shared upstream client, the grants, the per-port listeners and the main origin's
+    open proxied sockets of one server."""
 
     timeout: float = 10.0
     grants: Grants = field(default_factory=Grants)
     client: aiohttp.ClientSession | None = None
-    listener_port: int | None = None
-    """The separate preview listener's bound port, once `server.run` has started it."""
+    listeners: ListenerPool | None = None
+    """One origin per previewed port; None with `--no-preview-port`."""
     sockets: set[web.WebSocketResponse] = field(default_factory=set)
 
     def start(self) -> None:
@@ -52,13 +55,9 @@ class PreviewService:
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout),
         )
 
-    async def close_sockets(self) -> None:
-        """Say "going away" to every proxied socket, so shutdown need not wait for them."""
-        for ws in list(self.sockets):
-            await ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"server shutdown")
-
     async def close(self) -> None:
-        await self.close_sockets()
+        if self.listeners is not None:
+            await self.listeners.close_all()
         if self.client is not None:
             await self.client.close()
 
@@ -109,6 +108,7 @@ def upstream_address(request: web.Request, target: Target) -> tuple[URL, CIMulti
     headers = upstream_headers(
         request.headers, target.port, proto="https" if is_https(request) else "http",
         host=request.headers.get("Host", request.host), prefix=target.prefix,
+        same_origin="Origin" in request.headers and origin_allowed(request),
     )
     return URL(f"http://127.0.0.1:{target.port}{target.path}", encoded=True), headers
 
@@ -147,7 +147,7 @@ def _rewriter(upstream: aiohttp.ClientResponse, method: str) -> str | None:
 async def relay(
     request: web.Request, upstream: aiohttp.ClientResponse, target: Target, sandboxed: bool
 ) -> web.StreamResponse:
-    headers = downstream_headers(upstream.headers, target.port, target.prefix)
+    headers = downstream_headers(upstream.headers, target.port, target.prefix, target.path)
     if sandboxed:
         headers.add("Content-Security-Policy", SANDBOX_CSP)
         # The grant is in the URL: keep it out of Referer headers sent elsewhere.

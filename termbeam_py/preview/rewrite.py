@@ -1,7 +1,8 @@
 """Pure rewriting of what an upstream app says about its own URLs, so it works under a prefix.
 
 The app believes it lives at `/`; the browser sees it at `/preview/<port>/…`. `Location`
-headers, `Set-Cookie` paths and absolute `/…` URLs in HTML and CSS are moved under the prefix.
+headers, `Set-Cookie` paths and absolute `/…` URLs in HTML and CSS are moved under the prefix,
+and cookie names into the port's namespace (see `rewrite_set_cookie`).
 Protocol-relative `//host/…` URLs and URLs that already carry `/preview/<port>/` stay as
 they are. JavaScript is never rewritten: URLs built at run time cannot be found reliably, so
 apps that honour `X-Forwarded-Prefix` (or a `base` option) fare best.
@@ -17,6 +18,8 @@ _HTML_ATTR = rb"""(\b(?:href|src|action|poster|data|formaction|content)\s*=\s*["
 _SRCSET = re.compile(rb"""(\bsrcset\s*=\s*)(["'])([^"']*)\2""", re.IGNORECASE)
 _CSS_URL = rb"""(url\(\s*["']?)/(?!/|%s/)"""
 _COOKIE_PATH = re.compile(r"(;\s*path\s*=\s*)([^;]*)", re.IGNORECASE)
+_COOKIE_DOMAIN = re.compile(r";\s*domain\s*=[^;]*", re.IGNORECASE)
+_HTTP_ONLY = re.compile(r";\s*httponly\s*(?=;|$)", re.IGNORECASE)
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
@@ -48,20 +51,75 @@ def rewrite_location(value: str, port: int, prefix: str) -> str:
     return value
 
 
-def rewrite_set_cookie(value: str, port: int, prefix: str) -> str:
-    """Move an explicit `Path=/…` under the prefix (no Path: the browser defaults below it)."""
+def cookie_namespace(port: int) -> str:
+    """What the names of the cookies an app on `port` sets through the proxy start with."""
+    return f"tbp{port}_"
 
-    def _path(match: re.Match[str]) -> str:
-        path = match.group(2).strip()
-        if not path.startswith("/"):
-            return match.group(0)
-        return match.group(1) + _prefixed(path, prefix, port)
 
-    return _COOKIE_PATH.sub(_path, value)
+def _default_cookie_dir(upstream_path: str) -> str:
+    """RFC 6265's default cookie path for a request to `upstream_path` (the app's view)."""
+    path = upstream_path.partition("?")[0]
+    if path.count("/") <= 1:
+        return "/"
+    return path[: path.rfind("/")]
+
+
+def _split_cookie(set_cookie: str) -> tuple[str, str, str]:
+    """(name, value, `;attributes`); a pair without `=` is a nameless cookie's value."""
+    pair, _, attributes = set_cookie.partition(";")
+    name, equals, value = pair.partition("=")
+    if not equals:
+        return "", pair.strip(), attributes
+    return name.strip(), value.strip(), attributes
+
+
+def rewrite_set_cookie(set_cookie: str, port: int, upstream_path: str) -> list[str]:
+    """An app's `Set-Cookie` as the browser gets it.
+
+    Cookies ignore ports, so the browser sends every cookie of the host to every previewed
+    app; the proxy forwards only the ones named in the app's namespace (`upstream_cookies`).
+    The path moves under `/preview/<port>/` (an explicit one is added where the browser's
+    default would fall outside it) and `Domain` goes, so the cookie stays on this host. A
+    cookie scripts may read (no HttpOnly) is also set under its own name, for the app's
+    scripts (a CSRF token read from `document.cookie`); that copy is never forwarded.
+    """
+    name, value, attributes = _split_cookie(set_cookie)
+    attributes = _COOKIE_DOMAIN.sub("", ";" + attributes if attributes else "")
+    own = _port_prefix(port)
+    if _COOKIE_PATH.search(attributes):
+        def _path(match: re.Match[str]) -> str:
+            path = match.group(2).strip()
+            if not path.startswith("/"):  # invalid: the browser would use the default
+                path = _default_cookie_dir(upstream_path)
+            return match.group(1) + _prefixed(path, own, port)
+
+        attributes = _COOKIE_PATH.sub(_path, attributes)
+    else:
+        attributes += f"; Path={_prefixed(_default_cookie_dir(upstream_path), own, port)}"
+    cookies = [f"{cookie_namespace(port)}{name}={value}{attributes}"]
+    if not _HTTP_ONLY.search(attributes):
+        cookies.append(f"{name}={value}{attributes}" if name else f"{value}{attributes}")
+    return cookies
+
+
+def upstream_cookies(header: str, port: int) -> str:
+    """The Cookie header the app on `port` gets: its own cookies, back under their names.
+
+    Everything else the browser sent (TermBeam's login, other apps' cookies, the script
+    copies) stays here.
+    """
+    namespace = cookie_namespace(port)
+    kept = []
+    for pair in header.split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name.startswith(namespace):
+            name = name[len(namespace) :]
+            kept.append(f"{name}={value}" if name else value)
+    return "; ".join(kept)
 
 
 def cookie_name(set_cookie: str) -> str:
-    return set_cookie.split("=", 1)[0].strip()
+    return _split_cookie(set_cookie)[0]
 
 
 def _srcset(value: bytes, prefix: bytes, own: bytes) -> bytes:

@@ -94,9 +94,17 @@ async def _bridge(
     await closed.close(code=code)
 
 
+async def close_websockets(sockets: set[web.WebSocketResponse]) -> None:
+    """Say "going away" to these proxied sockets, so a shutdown need not wait for them."""
+    for ws in list(sockets):
+        await ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
 async def proxy_websocket(
-    request: web.Request, service: PreviewService, target: Target
+    request: web.Request, service: PreviewService, target: Target,
+    sockets: set[web.WebSocketResponse],
 ) -> web.StreamResponse:
+    """Bridge the browser's socket to the app's; `sockets` tracks it while it is open."""
     upstream = await _connect(request, service, target)
     if isinstance(upstream, web.Response):
         return upstream
@@ -105,10 +113,10 @@ async def proxy_websocket(
                                     max_msg_size=MAX_MESSAGE)
     try:
         await browser.prepare(request)
-        service.sockets.add(browser)
+        sockets.add(browser)
         await _bridge(browser, upstream)
     finally:
-        service.sockets.discard(browser)
+        sockets.discard(browser)
         await upstream.close()
         if not browser.closed:
             await browser.close(code=aiohttp.WSCloseCode.GOING_AWAY)

@@ -2,7 +2,7 @@
 
 A local app serves a page whose script fetches `/api/sessions` (or the main origin's, given
 in `?target=`) with credentials and writes the outcome into the DOM. It is opened through
-`/preview/<port>/` on the main origin (sandboxed) and on the separate preview listener.
+`/preview/<port>/` on the main origin (sandboxed) and on the port's own preview listener.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def test_sandboxed_page_on_main_origin_cannot_read_the_api(
 def test_page_on_preview_listener_cannot_read_the_main_api(
     page: Any, server: ServerProcess, app_port: int
 ) -> None:
-    info = page.request.get("/api/preview").json()
+    info = page.request.get(f"/api/preview?port={app_port}").json()
     assert info["previewPort"], info
     base = info["previewBase"]
     page.goto(f"{base}/preview/{app_port}/?target={server.base_url}/api/sessions")

@@ -4,8 +4,8 @@
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
-import { api, type PreviewInfo } from '../api';
-import { parsePort, previewUrl } from '../preview';
+import { api } from '../api';
+import { parsePort, previewOpenUrl } from '../preview';
 
 export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: string; openRequest?: number }) {
   const open = useSignal(false);
@@ -16,8 +16,6 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
   const trigger = useRef<HTMLButtonElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const openBtn = useRef<HTMLButtonElement>(null);
-  /** Fetched when the dialog opens, so "Open" can call window.open within the click. */
-  const info = useRef<Promise<PreviewInfo | null> | null>(null);
   const generation = useRef(0);
   const edited = useRef(false);
   const id = useId();
@@ -38,7 +36,6 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
     error.value = null;
     edited.current = false;
     detecting.value = true;
-    info.current = api.previewInfo().catch(() => null);
     api
       .detectPort(sessionId)
       .then((r) => {
@@ -66,7 +63,7 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
     return () => document.removeEventListener('pointerdown', outside);
   }, [open.value]);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     const p = parsePort(port.value);
     if (p === null) {
@@ -75,8 +72,8 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
       return;
     }
     error.value = null;
-    const where = await (info.current ?? Promise.resolve(null));
-    window.open(previewUrl(where?.previewBase, p), '_blank', 'noopener');
+    // Synchronous, within the click: the server picks the origin and redirects the new tab.
+    window.open(previewOpenUrl(p), '_blank', 'noopener');
     close(false);
   };
 
@@ -113,7 +110,7 @@ export function PreviewButton({ sessionId, openRequest = 0 }: { sessionId: strin
           <p id={hintId} class="muted preview-hint">
             Opens your dev server running on this machine
           </p>
-          <form class="preview-form" onSubmit={(e) => void submit(e)} noValidate>
+          <form class="preview-form" onSubmit={submit} noValidate>
             <label class="preview-label">
               Port
               <input
