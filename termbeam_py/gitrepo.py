@@ -38,6 +38,7 @@ from termbeam_py.gitparse import (
 from termbeam_py.gitsafe import (
     BASE_CONFIG,
     FILTER_QUERY,
+    FILTER_QUERY_OLD,
     UnreadableFile,
     config_env,
     filter_overrides,
@@ -89,17 +90,21 @@ def open_repo(cwd: str) -> Repo | None:
 
 def _harden(repo: Repo) -> None:
     """Give `repo`'s git the gitsafe environment, neutralising the filters the repo defines."""
-    base = config_env(BASE_CONFIG)
-    listing = _execute(repo, FILTER_QUERY, (0, 1), {**QUIET_ENV, **base}, None)
-    overrides = filter_overrides(untrusted_filters(listing.output))
-    repo.git.update_environment(**config_env([*BASE_CONFIG, *overrides]))
+    env = {**QUIET_ENV, **config_env(BASE_CONFIG)}
+    try:
+        listing = _execute(repo, FILTER_QUERY, (0, 1), env, None).output
+        names = untrusted_filters(listing)
+    except GitFailed:  # a git before 2.26 has no --show-scope: every driver is the repo's
+        listing = _execute(repo, FILTER_QUERY_OLD, (0, 1), env, None).output
+        names = untrusted_filters(listing, scoped=False)
+    repo.git.update_environment(**config_env([*BASE_CONFIG, *filter_overrides(names)]))
 
 
 def run_git(
     repo: Repo, *args: str, ok: tuple[int, ...] = (0,), stdin: BinaryIO | None = None
 ) -> GitResult:
     """Run `git <args>` hardened, in the work tree's top level, with a timeout; stdout as text."""
-    if "GIT_CONFIG_COUNT" not in repo.git.environment():
+    if "GIT_CONFIG_PARAMETERS" not in repo.git.environment():
         _harden(repo)
     return _execute(repo, args, ok, QUIET_ENV, stdin)
 

@@ -10,6 +10,9 @@ its files. Overridden for every git we run:
   files whose stat data is stale. Drivers defined only in the system or global config (e.g.
   git-lfs) are the user's own choice and keep working.
 
+The overrides travel in GIT_CONFIG_PARAMETERS, as `git -c` would pass them, so they outrank
+every config file and reach any git that git itself starts.
+
 Textconv and external diff drivers are switched off by flags where they apply
 (`--no-textconv`, `--no-ext-diff`, in gitrepo.py). docs/security.md ("Git") lists what remains.
 
@@ -37,22 +40,28 @@ BASE_CONFIG: tuple[tuple[str, str], ...] = (
 BASE_ARGS: tuple[str, ...] = tuple(
     arg for key, value in BASE_CONFIG for arg in ("-c", f"{key}={value}")
 )
-#: `git config` arguments that list every filter-driver key with the scope that set it.
+#: `git config` arguments that list every filter-driver key with the scope that set it
+#: (`--show-scope`: git 2.26+; FILTER_QUERY_OLD, without scopes, for an older git).
 FILTER_QUERY = ("config", "-z", "--show-scope", "--get-regexp", r"^filter\.")
+FILTER_QUERY_OLD = ("config", "-z", "--get-regexp", r"^filter\.")
 #: Config the user wrote themselves (or passed to this process); everything else the repo set.
 TRUSTED_SCOPES = frozenset({"system", "global", "command"})
 _FILTER_OFF = (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))
 
 
-def untrusted_filters(listing: str) -> list[str]:
+def untrusted_filters(listing: str, scoped: bool = True) -> list[str]:
     """Filter-driver names that repository-controlled config defines, from FILTER_QUERY's output.
 
     The output is NUL-separated `scope`, `key\\nvalue` pairs; driver names may hold any
-    character but a newline, including dots and `=`.
+    character but a newline, including dots and `=`. Unscoped output (FILTER_QUERY_OLD) has
+    no scope fields, and then every driver counts as the repository's.
     """
     fields = listing.split("\0")
+    entries = zip(fields[0::2], fields[1::2], strict=False) if scoped else (
+        ("", entry) for entry in fields
+    )
     names: list[str] = []
-    for scope, entry in zip(fields[0::2], fields[1::2], strict=False):
+    for scope, entry in entries:
         key = entry.split("\n", 1)[0]
         if scope in TRUSTED_SCOPES or key.count(".") < 2:
             continue
@@ -67,25 +76,24 @@ def filter_overrides(names: Iterable[str]) -> list[tuple[str, str]]:
     return [(f"filter.{name}.{key}", value) for name in names for key, value in _FILTER_OFF]
 
 
+def _sq(text: str) -> str:
+    """`text` single-quoted the way git's own `sq_quote` does it."""
+    return "'" + text.replace("'", "'\\''").replace("!", "'\\!'") + "'"
+
+
 def config_env(
     pairs: Iterable[tuple[str, str]], inherited: Mapping[str, str] = os.environ
 ) -> dict[str, str]:
-    """`pairs` as GIT_CONFIG_COUNT/KEY/VALUE variables, after any the process inherited.
+    """`pairs` as GIT_CONFIG_PARAMETERS (what `git -c` sets), after any the process inherited.
 
-    Unlike `git -c name=value`, these take any key, including driver names holding `=`.
+    Every git since 1.7 reads `'key=value'` words; a key holding `=` (a driver name may) needs
+    the `'key'='value'` form of git 2.31+, which an older git refuses to start with: the query
+    then fails instead of running unprotected.
     """
-    try:
-        start = max(int(inherited.get("GIT_CONFIG_COUNT", "0")), 0)
-    except ValueError:
-        start = 0
-    env: dict[str, str] = {}
-    count = start
+    words = [inherited["GIT_CONFIG_PARAMETERS"]] if inherited.get("GIT_CONFIG_PARAMETERS") else []
     for key, value in pairs:
-        env[f"GIT_CONFIG_KEY_{count}"] = key
-        env[f"GIT_CONFIG_VALUE_{count}"] = value
-        count += 1
-    env["GIT_CONFIG_COUNT"] = str(count)
-    return env
+        words.append(_sq(key) + "=" + _sq(value) if "=" in key else _sq(f"{key}={value}"))
+    return {"GIT_CONFIG_PARAMETERS": " ".join(words)}
 
 
 class UnreadableFile(Exception):

@@ -571,10 +571,28 @@ def test_untrusted_filters_reads_scopes_and_odd_names() -> None:
         "",
     ])
     assert untrusted_filters(listing) == ["evil", 'we=ird "x', "dotted.name"]
-    env = config_env(filter_overrides(["a=b"]), inherited={"GIT_CONFIG_COUNT": "2"})
-    assert env["GIT_CONFIG_COUNT"] == "6"
-    assert (env["GIT_CONFIG_KEY_2"], env["GIT_CONFIG_VALUE_2"]) == ("filter.a=b.clean", "")
-    assert (env["GIT_CONFIG_KEY_5"], env["GIT_CONFIG_VALUE_5"]) == ("filter.a=b.required", "false")
+    unscoped = "filter.lfs.clean\ngit-lfs\0filter.evil.clean\nx\0"
+    assert untrusted_filters(unscoped, scoped=False) == ["lfs", "evil"]
+
+
+def test_config_env_reaches_git_intact(tmp_path: Path) -> None:
+    """Quotes, `!` and `=` in driver names survive GIT_CONFIG_PARAMETERS as git parses it."""
+    names = ["a=b", "it's!", "plain"]
+    env = config_env(
+        [("core.hooksPath", "/dev/null"), *filter_overrides(names)],
+        inherited={"GIT_CONFIG_PARAMETERS": "'user.name=Inherited'"},
+    )
+    repo = init_repo(tmp_path / "r")
+    shown = subprocess.run(
+        ["git", "config", "--show-scope", "--get-regexp", r"^(filter\.|core\.hookspath|user\.)"],
+        cwd=repo, env={**os.environ, **env}, check=True, capture_output=True, text=True,
+    ).stdout.splitlines()
+    expected = ["command\tuser.name Inherited", "command\tcore.hookspath /dev/null"]
+    for name in names:
+        expected += [f"command\tfilter.{name}.{key} {value}".rstrip()
+                     for key, value in (("clean", ""), ("smudge", ""), ("process", ""),
+                                        ("required", "false"))]
+    assert [line.rstrip() for line in shown] == expected
 
 
 # --- the session badge -------------------------------------------------------------------
