@@ -7,12 +7,15 @@
     ├── NotFound (404)
     ├── Conflict (409)
     ├── PayloadTooLarge (413)
-    └── TooManyRequests (429)
+    ├── TooManyRequests (429)
+    └── InsufficientStorage (507)
 
 The message is the exact wording of the API reference, sent as `{"error": message}`.
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class TermbeamError(Exception):
@@ -63,3 +66,23 @@ class TooManyRequests(TermbeamError):
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class InsufficientStorage(TermbeamError):
+    """A write failed because the disk, a quota or the file size limit is full."""
+
+    status = 507
+
+    def __init__(self, message: str = "Not enough disk space") -> None:
+        super().__init__(message)
+
+
+#: errno values that mean "no room": the disk, the user's quota, RLIMIT_FSIZE.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def write_failed(exc: OSError, message: str) -> TermbeamError:
+    """The answer to a failed write: 507 when there is no room, else a 500 with `message`."""
+    if exc.errno in NO_ROOM:
+        return InsufficientStorage()
+    return TermbeamError(message)

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from termbeam_py import keys, state
-from termbeam_py.errors import BadRequest, TermbeamError
+from termbeam_py.errors import BadRequest, TermbeamError, write_failed
 from termbeam_py.httputil import json_body
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,17 @@ def sanitize(raw: Any) -> dict[str, Any]:
 
 # -- the store ------------------------------------------------------------------------------
 
+
+def _stored(data: Any) -> tuple[dict[str, Any], int]:
+    """`{"prefs": {...}, "version": N}`. Inside `prefs`, values are sanitised one by one (a
+    newer or older client may store what this version does not know); the frame must hold."""
+    data = state.obj(data)
+    version = state.field(data, "version", int)
+    if version < 0:
+        raise state.BadShape("'version' is negative")
+    return sanitize(state.field(data, "prefs", dict)), version
+
+
 class PrefsStore:
     """`<config_dir>/prefs.json` as `{"prefs": {...}, "version": N}`; last writer wins."""
 
@@ -241,13 +252,7 @@ class PrefsStore:
         self._lock = asyncio.Lock()
 
     def _read(self) -> tuple[dict[str, Any], int]:
-        data = state.read_json(self.path, None)
-        if not isinstance(data, dict):
-            return defaults(), 0
-        version = data.get("version")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-            version = 0
-        return sanitize(data.get("prefs")), version
+        return state.read_json(self.path, _stored) or (defaults(), 0)
 
     async def load(self) -> tuple[dict[str, Any], int]:
         return await asyncio.to_thread(self._read)
@@ -263,9 +268,9 @@ class PrefsStore:
                 await asyncio.to_thread(
                     state.write_json, self.path, {"prefs": prefs, "version": version}
                 )
-            except OSError as exc:
+            except OSError as exc:  # the previous file stays as it was
                 log.error("could not write %s: %s", self.path, exc)
-                raise TermbeamError("Failed to persist preferences") from exc
+                raise write_failed(exc, "Failed to persist preferences") from exc
         return prefs, version
 
 

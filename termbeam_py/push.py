@@ -31,7 +31,7 @@ from aiohttp import web
 
 from termbeam_py import keys, state
 from termbeam_py.config import is_loopback_host
-from termbeam_py.errors import BadRequest
+from termbeam_py.errors import BadRequest, write_failed
 from termbeam_py.httputil import json_body, ok
 from termbeam_py.sessions import Session
 
@@ -150,15 +150,37 @@ def payload_for(message: dict[str, Any]) -> dict[str, Any]:
 # -- blocking helpers (worker threads) ----------------------------------------------------
 
 
+def _vapid_shape(data: Any) -> dict[str, str]:
+    data = state.obj(data)
+    return {name: state.field(data, name, str) for name in ("publicKey", "privateKey")}
+
+
+def _subscriptions_shape(data: Any) -> list[dict[str, Any]]:
+    """`{"subscriptions": [{endpoint, keys: {p256dh, auth}}]}`, with every field a string.
+
+    Only the types are checked here: a well-typed entry that `parse_subscription` refuses
+    (a rule got stricter since it was stored) is dropped on its own, the rest kept.
+    """
+    entries = state.field(state.obj(data), "subscriptions", list)
+    for item in entries:
+        entry = state.obj(item, "a subscription")
+        state.field(entry, "endpoint", str)
+        entry_keys = state.field(entry, "keys", dict)
+        state.field(entry_keys, "p256dh", str)
+        state.field(entry_keys, "auth", str)
+    return entries
+
+
 def load_or_create_vapid(path: Path) -> dict[str, str]:
-    """The stored key pair, or a new one written to `path` (0600)."""
-    stored = state.read_json(path, None)
-    if (
-        isinstance(stored, dict)
-        and isinstance(stored.get("publicKey"), str)
-        and isinstance(stored.get("privateKey"), str)
-    ):
-        return {"publicKey": stored["publicKey"], "privateKey": stored["privateKey"]}
+    """The stored key pair, or a new one written to `path` (0600).
+
+    Raises:
+        OSError: a new pair could not be written. It is not used then: subscriptions made
+            with a key that is lost at the next restart would silently stop working.
+    """
+    stored = state.read_json(path, _vapid_shape)
+    if stored is not None:
+        return stored
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -216,9 +238,8 @@ class PushService:
         self._closed = False
 
     async def load(self) -> None:
-        raw = await asyncio.to_thread(state.read_json, self._subs_path, {})
-        entries = raw.get("subscriptions") if isinstance(raw, dict) else None
-        for entry in entries if isinstance(entries, list) else []:
+        entries = await asyncio.to_thread(state.read_json, self._subs_path, _subscriptions_shape)
+        for entry in entries or []:
             try:
                 sub = parse_subscription(entry)
             except BadRequest:
@@ -246,21 +267,38 @@ class PushService:
             return self._vapid
 
     async def subscribe(self, sub: Subscription) -> None:
+        """Add (or refresh) `sub`; on a failed write it is not added and the error raised."""
+        before = dict(self.subscriptions)
         self.subscriptions.pop(sub.endpoint, None)
         self.subscriptions[sub.endpoint] = sub
         while len(self.subscriptions) > MAX_SUBSCRIPTIONS:
             self.subscriptions.pop(next(iter(self.subscriptions)))
-        await self._save()
+        try:
+            await self._save()
+        except OSError as exc:
+            # Undone, so the browser's error matches what a restart would leave.
+            self.subscriptions = before
+            raise write_failed(exc, "Failed to save subscription") from exc
 
     async def unsubscribe(self, endpoint: str) -> None:
+        """Remove `endpoint`. On a failed write it stays removed until the next restart (no
+        more pushes to a browser that asked to stop) and the error is raised."""
         if self.subscriptions.pop(endpoint, None) is not None:
-            await self._save()
+            try:
+                await self._save()
+            except OSError as exc:
+                raise write_failed(exc, "Failed to save subscription") from exc
 
     async def _save(self) -> None:
+        """Write the subscriptions (OSError when that fails; the file is then unchanged)."""
         # One writer at a time, each with the newest snapshot: writes never land out of order.
         async with self._save_lock:
             data = {"subscriptions": [s.to_json() for s in self.subscriptions.values()]}
-            await asyncio.to_thread(state.write_json, self._subs_path, data)
+            try:
+                await asyncio.to_thread(state.write_json, self._subs_path, data)
+            except OSError as exc:
+                log.warning("could not save push subscriptions to %s: %s", self._subs_path, exc)
+                raise
 
     def notify(self, session: Session, message: dict[str, Any]) -> None:
         """Session listener: push `message` to every subscription, without waiting."""
@@ -289,7 +327,8 @@ class PushService:
             if isinstance(result, Exception):
                 log.warning("push delivery failed: %r", result)
         if any(r is True for r in results):
-            await self._save()
+            with contextlib.suppress(OSError):  # warned; retried with the next change
+                await self._save()
 
     async def _send_one(
         self, http: aiohttp.ClientSession, sub: Subscription, body: bytes, private_key: str

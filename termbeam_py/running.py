@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from termbeam_py.state import read_json, write_json
+from termbeam_py.state import field, obj, optional, read_json, write_json
 
 _LINUX = sys.platform.startswith("linux")
 LSOF_TIMEOUT = 5.0
@@ -39,15 +39,25 @@ def write_connection(path: Path, host: str, port: int, password: str | None) -> 
                       "pid": os.getpid()})
 
 
+def _connection_shape(data: Any) -> dict[str, Any]:
+    """What `write_connection` writes; anything else is moved aside by read_json."""
+    conn = obj(data)
+    field(conn, "port", int)
+    field(conn, "pid", int)
+    field(conn, "host", str)
+    optional(conn, "password", str)
+    return conn
+
+
 def remove_connection(path: Path) -> None:
     """Remove the file if it is still ours (a newer server may have replaced it)."""
-    data = read_json(path, None)
+    data = read_json(path, _connection_shape)
     if isinstance(data, dict) and data.get("pid") == os.getpid():
         path.unlink(missing_ok=True)
 
 
 def read_connection(path: Path) -> dict[str, Any] | None:
-    data = read_json(path, None)
+    data = read_json(path, _connection_shape)
     if not isinstance(data, dict) or not isinstance(data.get("port"), int):
         return None
     return data

@@ -179,9 +179,13 @@ async def _serve(config: Config, app: web.Application) -> int:
     runtime.port = _bound_port(runner, config.port)
     runtime.lan_url = lan_url(config.host, runtime.port)
     conn_file = config.connection_file
-    await asyncio.to_thread(
-        running.write_connection, conn_file, config.host, runtime.port, config.password
-    )
+    try:
+        await asyncio.to_thread(
+            running.write_connection, conn_file, config.host, runtime.port, config.password
+        )
+    except OSError as exc:  # a full disk: serving matters more than being found
+        log.warning("could not write %s (%s): `termbeam list` and `attach` will not find "
+                    "this server", conn_file, exc)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop.set)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
-from termbeam_py.state import read_json, write_json
+from termbeam_py.state import BadShape, field, obj, read_json, write_json
+
+log = logging.getLogger(__name__)
 
 TOKEN_TTL = 24 * 3600
 SHARE_TTL = 5 * 60
@@ -20,6 +24,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _shape(data: Any) -> dict[str, float]:
+    """`{"tokens": {sha256: expiry}}`: digests and their expiry times (epoch seconds)."""
+    stored = field(obj(data), "tokens", dict)
+    expiry: dict[str, float] = {}
+    for digest, when in stored.items():
+        if isinstance(when, bool) or not isinstance(when, int | float):
+            raise BadShape("a token's expiry is not a number")
+        expiry[digest] = float(when)
+    return expiry
+
+
 class TokenStore:
     """Cookie tokens: only their SHA-256 is kept, in memory and in `tokens.json` (0600)."""
 
@@ -29,14 +44,9 @@ class TokenStore:
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
-        data = await asyncio.to_thread(read_json, self._path, {})
+        stored = await asyncio.to_thread(read_json, self._path, _shape) or {}
         now = time.time()
-        stored = data.get("tokens", {}) if isinstance(data, dict) else {}
-        if isinstance(stored, dict):
-            self._expiry = {
-                k: float(v) for k, v in stored.items()
-                if isinstance(k, str) and isinstance(v, int | float) and v > now
-            }
+        self._expiry = {k: v for k, v in stored.items() if v > now}
 
     async def issue(self) -> str:
         token = secrets.token_hex(32)
@@ -50,7 +60,13 @@ class TokenStore:
 
     async def _save(self) -> None:
         async with self._lock:
-            await asyncio.to_thread(write_json, self._path, {"tokens": dict(self._expiry)})
+            try:
+                await asyncio.to_thread(write_json, self._path, {"tokens": dict(self._expiry)})
+            except OSError as exc:
+                # The login still works, in memory, until the server restarts: a full disk must
+                # not lock the user out of the shell they need to free space.
+                log.warning("could not save login tokens to %s (%s): this login ends when "
+                            "the server restarts", self._path, exc)
 
     def valid(self, token: str | None) -> bool:
         if not token or len(token) > 128:

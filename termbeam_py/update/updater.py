@@ -34,11 +34,24 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _fresh(cached: Any) -> bool:
+def _check_shape(data: Any) -> dict[str, Any]:
+    """`update-check.json`: `{"latest": "1.2.3" | null, "checkedAt": epoch ms}`."""
+    data = state.obj(data)
+    return {"latest": state.optional(data, "latest", str),
+            "checkedAt": state.field(data, "checkedAt", float)}
+
+
+def _result_shape(data: Any) -> dict[str, Any]:
+    """`update-result.json`: `{"fromVersion", "toVersion", "updatedAt": epoch ms}`."""
+    data = state.obj(data)
+    return {"fromVersion": state.optional(data, "fromVersion", str),
+            "toVersion": state.optional(data, "toVersion", str),
+            "updatedAt": state.field(data, "updatedAt", float)}
+
+
+def _fresh(cached: dict[str, Any]) -> bool:
     """A cache record younger than 24 h (a clock jump backwards makes it stale)."""
-    checked = cached.get("checkedAt") if isinstance(cached, dict) else None
-    if isinstance(checked, bool) or not isinstance(checked, int | float):
-        return False
+    checked: float = cached["checkedAt"]
     return 0 <= time.time() * 1000 - checked < CHECK_TTL * 1000
 
 
@@ -89,14 +102,16 @@ class Updater:
         """The newest release, from the 24 h cache unless `force` or stale."""
         path = self.config_dir / CHECK_FILE
         async with self._check_lock:
-            cached = await asyncio.to_thread(state.read_json, path, None)
-            if not force and _fresh(cached):
-                return clean_release(cached.get("latest"))
+            cached = await asyncio.to_thread(state.read_json, path, _check_shape)
+            if not force and cached is not None and _fresh(cached):
+                return clean_release(cached["latest"])
             latest = await fetch_latest(os.environ.get("TERMBEAM_INDEX_URL") or DEFAULT_INDEX)
             if latest is not None:  # a failed check is retried next time, not cached
                 record = {"latest": latest, "checkedAt": int(time.time() * 1000)}
-                with contextlib.suppress(OSError):
+                try:
                     await asyncio.to_thread(state.write_json, path, record)
+                except OSError as exc:  # checked again next time: not worth failing over
+                    log.warning("could not cache the update check in %s: %s", path, exc)
             return latest
 
     async def check(self, force: bool) -> dict[str, Any]:
@@ -180,7 +195,7 @@ class Updater:
 def take_update_result(config_dir: Path) -> dict[str, Any] | None:
     """The last in-app update's result, removed once read (blocking; for the banner)."""
     path = config_dir / RESULT_FILE
-    result = state.read_json(path, None)
+    result = state.read_json(path, _result_shape)  # a bad file is moved aside
     with contextlib.suppress(OSError):
         path.unlink()
-    return result if isinstance(result, dict) else None
+    return result

@@ -9,6 +9,7 @@ import logging
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from termbeam_py import state
 from termbeam_py.tunnel import process
@@ -22,6 +23,16 @@ _AUTH = re.compile(r"login required|not logged in|sign in required|unauthorized"
 _LIFETIME = re.compile(r"Token lifetime:\s*(?:(\d+)\.)?(\d+):(\d\d):(\d\d)")
 _HOSTS = re.compile(r"Host connections\s*:\s*(\d+)", re.IGNORECASE)
 _TUNNEL_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _saved_shape(data: Any) -> str:
+    """`tunnel.json`: `{"tunnelId": "...", "createdAt": epoch s}`; the id."""
+    data = state.obj(data)
+    tunnel_id = state.field(data, "tunnelId", str)
+    state.field(data, "createdAt", float)
+    if not _TUNNEL_ID.match(tunnel_id):
+        raise state.BadShape("'tunnelId' is not a tunnel id")
+    return tunnel_id
 
 
 def parse_login(output: str, returncode: int) -> Login:
@@ -95,9 +106,8 @@ class Devtunnel(Provider):
                                 f"{_last_line(result.output)}")
 
     async def _reuse(self) -> str | None:
-        saved = await asyncio.to_thread(state.read_json, self.id_file, {})
-        tunnel_id = saved.get("tunnelId") if isinstance(saved, dict) else None
-        if not isinstance(tunnel_id, str) or not _TUNNEL_ID.match(tunnel_id):
+        tunnel_id = await asyncio.to_thread(state.read_json, self.id_file, _saved_shape)
+        if tunnel_id is None:
             return None
         result = await process.run(["devtunnel", "show", tunnel_id, "--json"])
         return tunnel_id if result.returncode == 0 else None
@@ -109,8 +119,12 @@ class Devtunnel(Provider):
         if tunnel_id is None:
             raise ProviderError(f"devtunnel create failed: {_last_line(result.output)}")
         if self.persisted:
-            await asyncio.to_thread(state.write_json, self.id_file,
-                                    {"tunnelId": tunnel_id, "createdAt": time.time()})
+            try:
+                await asyncio.to_thread(state.write_json, self.id_file,
+                                        {"tunnelId": tunnel_id, "createdAt": time.time()})
+            except OSError as exc:  # the tunnel works; only the next run makes a new one
+                log.warning("could not save the tunnel id to %s (%s): the next start creates "
+                            "a new tunnel", self.id_file, exc)
         return tunnel_id
 
     async def cleanup(self) -> None:
