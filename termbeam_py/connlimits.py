@@ -41,6 +41,10 @@ NOFILE_CEILING = 65536
 #: Tried when the first target is refused (macOS caps a process at OPEN_MAX, 10,240).
 NOFILE_FALLBACK = 10240
 
+#: At shutdown, requests still in flight get this long before they are cancelled (aiohttp's
+#: default is 60 s): an upload stalled half-way must not hold up SIGTERM (docs/security.md).
+SHUTDOWN_GRACE = 3.0
+
 TOO_MANY_FROM_YOU = "Too many connections from your address"
 TOO_MANY = "Too many connections"
 
@@ -195,7 +199,8 @@ class ConnectionGuard:
     def runner(self, app: web.Application) -> web.AppRunner:
         """An AppRunner whose idle keep-alive connections close after the keep-alive timeout."""
         return web.AppRunner(app, handle_signals=False, access_log=None,
-                             keepalive_timeout=self.limits.keepalive_timeout)
+                             keepalive_timeout=self.limits.keepalive_timeout,
+                             shutdown_timeout=SHUTDOWN_GRACE)
 
     def site(self, runner: web.AppRunner, host: str | None, port: int) -> GuardedSite:
         return GuardedSite(runner, host, port, self)

@@ -1,5 +1,6 @@
 """Streaming a request body to disk: size cap enforced as the bytes arrive, batched writes in
-threads, and no partial file left behind when the upload fails or the client goes away.
+threads, and no partial file left behind when the upload fails, the disk fills up, the client
+goes away or the server stops.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import BinaryIO
 
 from aiohttp import web
 
-from termbeam_py.errors import BadRequest, PayloadTooLarge
+from termbeam_py.errors import BadRequest, PayloadTooLarge, write_failed
 from termbeam_py.files.paths import MiB
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,13 @@ async def write_body(
                 pending, buffered = [], 0
         await asyncio.to_thread(_finish, fh, pending)
     except BaseException as exc:
-        # Shielded: a cancelled handler (client gone) must still remove the partial file.
+        # Shielded: a cancelled handler (client gone, server stopping) must still remove the
+        # partial file.
         await asyncio.shield(asyncio.to_thread(_discard, fh, path))
         if isinstance(exc, ConnectionError):
             raise _interrupted(request) from exc
+        if isinstance(exc, OSError):  # the write failed: a full disk is a 507, not a crash
+            log.warning("upload to %s failed: %s", request.path, exc)
+            raise write_failed(exc, "Failed to write file") from exc
         raise
     return size

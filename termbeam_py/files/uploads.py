@@ -23,7 +23,7 @@ from typing import BinaryIO
 from aiohttp import hdrs, web
 
 from termbeam_py import keys
-from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError
+from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, write_failed
 from termbeam_py.files.paths import NAME_MAX, MiB
 from termbeam_py.files.receive import read_head, refuse_declared, write_body
 from termbeam_py.files.serving import ExactFileResponse
@@ -72,7 +72,7 @@ def _create_unique(directory: str, name: str) -> tuple[str, BinaryIO]:
         except OSError as exc:
             if exc.errno == errno.ENAMETOOLONG:
                 raise BadRequest("Invalid filename") from exc
-            raise TermbeamError("Failed to write file") from exc
+            raise write_failed(exc, "Failed to write file") from exc
         return path, os.fdopen(fd, "wb")
     raise Conflict("Too many filename collisions")
 
@@ -121,8 +121,11 @@ class UploadStore:
     async def create(self, ext: str) -> tuple[str, str, BinaryIO]:
         """A new (id, path, open file) for an image with extension `ext`."""
         upload_id = str(uuid.uuid4())
-        path = os.path.join(await self._directory(), f"termbeam-{upload_id}{ext}")
-        return upload_id, path, await asyncio.to_thread(_open_private, path)
+        try:
+            path = os.path.join(await self._directory(), f"termbeam-{upload_id}{ext}")
+            return upload_id, path, await asyncio.to_thread(_open_private, path)
+        except OSError as exc:  # no room for the dir or the file (inodes, quota)
+            raise write_failed(exc, "Failed to write file") from exc
 
     def add(self, upload_id: str, path: str, content_type: str) -> None:
         self._files[upload_id] = (path, content_type)

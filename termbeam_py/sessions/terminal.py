@@ -71,6 +71,7 @@ class Terminal:
         self._reading = False
         self.exit_code: int | None = None
         self.exited = asyncio.Event()
+        self._leftovers: asyncio.Task[None] | None = None
         os.set_blocking(self.fd, False)
         self.resume_reading()
         self._pidfd = self._watch_exit()
@@ -214,12 +215,35 @@ class Terminal:
         self.exit_code = code
         self._child.release(code)
         self.exited.set()
+        self._leftovers = self._loop.create_task(self._end_leftovers())
         self._on_exit(code)
+
+    async def _end_leftovers(self, grace: float = KILL_GRACE) -> None:
+        """Hang up what the shell left in its session, then SIGKILL what ignores that.
+
+        With the shell gone (exited, or `kill -9`), background jobs and commands that ignore
+        SIGHUP would run on as orphans that no session shows. A process that must outlive
+        its session starts a session of its own (`setsid`, a service manager).
+        """
+        members = await asyncio.to_thread(procfs.session_members, self.pid)
+        if not members:
+            return
+        procfs.signal_all(members, signal.SIGHUP)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while members and loop.time() < deadline:
+            await asyncio.sleep(EXIT_POLL)  # not our children: no exit event to wait on
+            members = await asyncio.to_thread(procfs.session_members, self.pid)
+        procfs.signal_all(members, signal.SIGKILL)
 
     async def kill(self, grace: float = KILL_GRACE) -> None:
         """Hang up the whole session (the shell and its jobs), then SIGKILL what remains."""
-        if self.exit_code is not None:
-            return
+        if self.exit_code is None:
+            await self._hang_up(grace)
+        if self._leftovers is not None:  # started when the shell exited: let it finish
+            await self._leftovers
+
+    async def _hang_up(self, grace: float) -> None:
         members = await asyncio.to_thread(procfs.session_members, self.pid)
         procfs.signal_all(members | {self.pid}, signal.SIGHUP)
         # A shell ignores SIGTERM but not SIGHUP; jobs that ignore SIGHUP get the KILL below.

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +16,9 @@ from termbeam_py.version import run_quiet
 
 OUTPUT_TAIL = 500
 VERIFY_TIMEOUT = 5.0
+#: How long an interrupted installer gets to clean up (pip removes its temp dirs and rolls a
+#: half-done install back on Ctrl+C) before its process group is killed.
+STOP_GRACE = 5.0
 
 
 class UpdateFailed(Exception):
@@ -35,9 +40,10 @@ async def run_installer(
     """
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
     try:
+        # Its own process group: stopping it reaches whatever it started (builds, downloads).
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=env,
+            stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True,
         )
     except OSError as exc:
         raise UpdateFailed(f"Could not start {argv[0]}: {exc.strerror or exc}") from exc
@@ -54,10 +60,23 @@ async def run_installer(
         raise UpdateFailed(f"Install timed out after {time_limit:g} s") from None
     finally:
         if proc.returncode is None:  # timed out or cancelled at shutdown: no orphan
-            proc.kill()
-            await proc.wait()
+            await asyncio.shield(_stop(proc))
     if code != 0:
         raise UpdateFailed(f"Install command failed with exit code {code}")
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """Interrupt the installer's group as Ctrl+C would, then kill what is left after the grace.
+
+    A SIGKILL straight away would leave pip's temp dirs behind, or a package half replaced.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), STOP_GRACE)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the leader or stragglers that ignored SIGINT
+    await proc.wait()
 
 
 async def verify_import() -> str:
