@@ -234,6 +234,26 @@ async def test_utf8_split_across_reads_is_decoded_whole(term: TermWS) -> None:
     assert out == "😀"
 
 
+@pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
+async def test_a_replay_never_ends_inside_a_character(
+    open_ws: OpenWS, term: TermWS, session_id: str, binary: bool
+) -> None:
+    # The shell prints half an emoji and waits, so the log ends inside it when the viewer
+    # attaches (found by benchmarks/soak.py: replays taken mid-flood ended in U+FFFD).
+    await term.type(r"stty -echo; printf 'M''ARK\xf0\x9f'; read x; printf '\x98\x80''DO''NE\n'"
+                    "\r")
+    await term.read_until("MARK")
+    viewer = await open_ws()
+    await viewer.attach(session_id, **({"binary": True} if binary else {}))
+    replay = await viewer.expect("replay")
+    await viewer.expect("attached")
+    assert replay["data"].endswith("MARK")
+    await term.type("\r")  # `read` returns; echo is off, so nothing lands inside the emoji
+    await viewer.read_until("DONE")
+    assert "MARK😀DONE".encode() in viewer.raw
+    await term.type("stty echo\r")
+
+
 async def test_broadcasts_reach_only_authenticated_sockets(
     authed: TestClient, open_ws: OpenWS
 ) -> None:

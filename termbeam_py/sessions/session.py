@@ -56,6 +56,18 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _unfinished_utf8(tail: bytes) -> int:
+    """How many bytes at the end of `tail` start a UTF-8 character that is not complete."""
+    for back in range(1, min(3, len(tail)) + 1):
+        byte = tail[-back]
+        if byte < 0x80 or byte >= 0xF8:
+            return 0
+        if byte >= 0xC0:  # a lead byte: 110xxxxx, 1110xxxx or 11110xxx
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if back < needed else 0
+    return 0
+
+
 class Session:
     """A PTY session shared by any number of viewers, each with its own cursor."""
 
@@ -213,11 +225,25 @@ class Session:
         return data
 
     def replay_message(self, client: Client) -> Message:
-        """A fresh snapshot for `client`, which from now on follows the head of the log."""
+        """A fresh snapshot for `client`, which from now on follows the head of the log.
+
+        The snapshot stops before a character the program has only half written (the log
+        can end anywhere): decoded alone, its first bytes would become U+FFFD in the replay
+        and the rest more U+FFFD in the output. They go out as output instead, whole.
+        Queue anything meant to follow the replay at `client.cursor`, not at the head.
+        """
+        head = self.log.head
+        tail = self.log.read(max(self.log.start, head - 3), 3)
+        snapshot = self.log.snapshot()
+        held = _unfinished_utf8(tail)
+        if held and snapshot.endswith(tail[-held:]):
+            snapshot = snapshot[:-held]
+        else:
+            held = 0
         # Not `advanced()`: a resync is the server jumping ahead, not the viewer reading.
-        client.cursor = client.acked = self.log.head
+        client.cursor = client.acked = head - held
         client.decoder.reset()
-        message: Message = {"type": "replay", "data": self.log.snapshot().decode(errors="replace")}
+        message: Message = {"type": "replay", "data": snapshot.decode(errors="replace")}
         if client.binary:
             message["seq"] = client.cursor
         return message
@@ -275,8 +301,9 @@ class Session:
             client.advanced()
             client.enqueue(since, self._attached(client, resumed=True))
         else:
-            client.enqueue(head, self.replay_message(client))
-            client.enqueue(head, self._attached(client, resumed=False))
+            replay = self.replay_message(client)
+            client.enqueue(client.cursor, replay)
+            client.enqueue(client.cursor, self._attached(client, resumed=False))
         self._flush_notifications(client)
         self.update_flow()
 
@@ -338,7 +365,8 @@ class Session:
             self.log.clear()
             client.cursor = client.acked = self.log.head
         else:
-            client.enqueue(self.log.head, self.replay_message(client))
+            replay = self.replay_message(client)
+            client.enqueue(client.cursor, replay)
         if same_size and self.log.alt_mode is not None:
             self._redraw()
         else:
