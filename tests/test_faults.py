@@ -101,27 +101,32 @@ needs_proc = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the pr
 async def test_sigkill_of_the_shell_mid_flood(
     authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]], session_id: str
 ) -> None:
-    """Both viewers get `exit`, the session is gone, nothing the shell started survives (a
-    background job, one that ignores SIGHUP, the flooding foreground command), and the server
-    goes on serving."""
+    """Both viewers get `exit`, the session is gone, what the shell started is hung up (a
+    background job, the flooding foreground command) except a command that ignores SIGHUP,
+    which asked to outlive its terminal (`nohup`), and the server goes on serving."""
     viewers = [await attach_binary(open_ws, session_id) for _ in range(2)]
     await viewers[0].resize(80, 24)
     for viewer in viewers:
         await viewer.read_until("$ ")
     shell = (await sessions(authed))[0]["pid"]
-    await viewers[0].type("sleep 300 & sh -c 'trap \"\" HUP; sleep 300' & seq 1 999999999\r")
+    await viewers[0].type(
+        "sleep 300 & sh -c 'trap \"\" HUP; exec sleep 301' & seq 1 999999999\r")
     for viewer in viewers:
         await viewer.read_until("\n20000\r\n")  # the flood streams to both
     members = session_members(shell)
-    assert len(members) >= 4, members  # the shell, two sleepers, seq (and the sh)
+    assert len(members) >= 4, members  # the shell, two sleepers, seq
+    nohup = {pid for pid in members if _cmdline(pid) == "sleep 301"}
+    assert len(nohup) == 1, members
 
     os.kill(shell, signal.SIGKILL)
     try:
         for viewer in viewers:
             assert (await viewer.expect("exit"))["code"] == 128 + signal.SIGKILL
         assert await sessions(authed) == []
-        await wait_for(lambda: not any(process_exists(pid) for pid in members),
-                       f"every process of the killed shell's session to end: {members}")
+        hung_up = members - nohup
+        await wait_for(lambda: not any(process_exists(pid) for pid in hung_up),
+                       f"every other process of the killed shell's session to end: {hung_up}")
+        assert all(process_exists(pid) for pid in nohup)
     finally:
         for pid in session_members(shell):  # a failure must not leave sleepers behind
             os.kill(pid, signal.SIGKILL)
@@ -129,6 +134,14 @@ async def test_sigkill_of_the_shell_mid_flood(
     response = await authed.post("/api/sessions", json={})
     assert response.status == 201
     assert len(await sessions(authed)) == 1
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 # -- kill -9 of a viewer ------------------------------------------------------------------------

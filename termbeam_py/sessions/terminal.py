@@ -218,23 +218,15 @@ class Terminal:
         self._leftovers = self._loop.create_task(self._end_leftovers())
         self._on_exit(code)
 
-    async def _end_leftovers(self, grace: float = KILL_GRACE) -> None:
-        """Hang up what the shell left in its session, then SIGKILL what ignores that.
+    async def _end_leftovers(self) -> None:
+        """Hang up what the shell left in its session, as closing a terminal window does.
 
-        With the shell gone (exited, or `kill -9`), background jobs and commands that ignore
-        SIGHUP would run on as orphans that no session shows. A process that must outlive
-        its session starts a session of its own (`setsid`, a service manager).
+        With the shell gone (exited, or `kill -9`), background jobs would run on as orphans
+        that no session shows. A process that ignores SIGHUP asked to outlive its terminal
+        (`nohup cmd &`), so it is left running, as in any terminal.
         """
         members = await asyncio.to_thread(procfs.session_members, self.pid)
-        if not members:
-            return
         procfs.signal_all(members, signal.SIGHUP)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while members and loop.time() < deadline:
-            await asyncio.sleep(EXIT_POLL)  # not our children: no exit event to wait on
-            members = await asyncio.to_thread(procfs.session_members, self.pid)
-        procfs.signal_all(members, signal.SIGKILL)
 
     async def kill(self, grace: float = KILL_GRACE) -> None:
         """Hang up the whole session (the shell and its jobs), then SIGKILL what remains."""
