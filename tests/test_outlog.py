@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +22,10 @@ from termbeam_py.sessions.outlog import (
     OutputLog,
     sanitize_for_replay,
 )
+from tests.helpers import READ_TIMEOUT, TermWS
+
+if TYPE_CHECKING:
+    from tests.test_server_process import Server
 
 ENTER, EXIT = b"\x1b[?1049h", b"\x1b[?1049l"
 
@@ -476,3 +487,422 @@ def test_flow_control_limits_fit_inside_the_trimmed_log() -> None:
     from termbeam_py.sessions.terminal import READ_BUDGET
 
     assert HIGH_WATER + READ_BUDGET < TRIM_TO
+
+
+# -- sanitising, against a reference -------------------------------------------------------
+#
+# The reference reads the bytes one at a time, the way a terminal does, into whole tokens,
+# then drops tokens and pairs alt-screen toggles over the token list. It is slow (quadratic
+# pairing) and meant to be obviously right; the sanitiser must agree with it on any input.
+
+_ESC, _BEL = 0x1B, 0x07
+_ENTERS = {b"\x1b[?%dh" % m: b"\x1b[?%dl" % m for m in (1049, 1047, 47)}
+_TOGGLES = set(_ENTERS) | set(_ENTERS.values())
+#: The documented forms that go, each matched against one whole token.
+_DROPPED_FORMS = [
+    re.compile(p)
+    for p in (
+        rb"\x1b\](?:4;\d+|10|11|12);[^\x07\x1b]*(?:\x07|\x1b\\)",  # colour query / reply
+        rb"\x1b\[[>=]?0?c",  # device attributes
+        rb"\x1b\[\??[56]n",  # device status
+        rb"\x1b\[\??\d+\$p",  # DECRQM
+        rb"\x1b\[>0?q",  # XTVERSION
+        rb"\x1b\[1[13-9]t",  # window reports
+        rb"\x1b\[2[01]t",
+        rb"\x1bP\$q[^\x1b]*\x1b\\",  # DECRQSS
+        rb"\x1b\[3J",  # clear scrollback
+    )
+]
+
+
+def _ref_sequence_end(data: bytes, j: int) -> tuple[str, int]:
+    """(kind, end) of the sequence whose ESC (and intermediates) end just before `j`."""
+    n = len(data)
+    if j == n:
+        return "pending", n
+    if data[j] == _ESC:
+        return "unfinished", j
+    intro = data[j]
+    if intro == ord("["):
+        k = j + 1
+        while k < n and data[k] != _ESC and not 0x40 <= data[k] <= 0x7E:
+            k += 1
+        if k == n:
+            return "pending", n
+        return ("unfinished", k) if data[k] == _ESC else ("complete", k + 1)
+    if intro in b"]PX^_":
+        k = j + 1
+        while k < n and data[k] != _ESC and not (intro == ord("]") and data[k] == _BEL):
+            k += 1
+        if k == n:
+            return "pending", n
+        if data[k] == _BEL:
+            return "complete", k + 1
+        if k + 1 == n:
+            return "pending", n  # the ESC may be the first half of the ST
+        return ("complete", k + 2) if data[k + 1] == ord("\\") else ("unfinished", k)
+    return "complete", j + 1
+
+
+def _ref_tokens(data: bytes) -> list[tuple[str, bytes]]:
+    tokens: list[tuple[str, bytes]] = []
+    i = 0
+    while i < len(data):
+        if data[i] != _ESC:
+            j = i
+            while j < len(data) and data[j] != _ESC:
+                j += 1
+            tokens.append(("text", data[i:j]))
+            i = j
+            continue
+        j = i + 1  # intermediates and control bytes keep the sequence going
+        while j < len(data) and data[j] != _ESC and not 0x30 <= data[j] <= 0x7E:
+            j += 1
+        kind, end = _ref_sequence_end(data, j)
+        tokens.append((kind, data[i:end]))
+        i = end
+    return tokens
+
+
+def _ref_episodes(tokens: list[bytes]) -> list[bytes]:
+    """Drop each enter with everything up to the first later leave of its mode, then toggles."""
+    kept: list[bytes] = []
+    i = 0
+    while i < len(tokens):
+        leave = _ENTERS.get(tokens[i])
+        if leave is not None and leave in tokens[i + 1 :]:
+            i = tokens.index(leave, i + 1) + 1
+            continue
+        if tokens[i] not in _TOGGLES:
+            kept.append(tokens[i])
+        i += 1
+    return kept
+
+
+def _reference_sanitize(data: bytes, alt_mode: int | None) -> bytes:
+    kept = [
+        token
+        for kind, token in _ref_tokens(data)
+        if kind != "unfinished"
+        and not (kind == "complete" and any(f.fullmatch(token) for f in _DROPPED_FORMS))
+    ]
+    if alt_mode is None:
+        return b"".join(_ref_episodes(kept))
+    enter = b"\x1b[?%dh" % alt_mode
+    if enter not in kept:
+        return b"".join(_ref_episodes(kept)) + enter
+    at = len(kept) - 1 - kept[::-1].index(enter)
+    drawing = [t for t in kept[at + 1 :] if t not in _TOGGLES]
+    return b"".join(_ref_episodes(kept[:at])) + enter + b"".join(drawing)
+
+
+def _old_sanitize(data: bytes, alt_mode: int | None) -> bytes:
+    """The regex sanitiser this module replaced (quadratic; right on well-formed input)."""
+    toggle = re.compile(rb"\x1b\[\?(1049|1047|47)([hl])")
+    pair = re.compile(rb"\x1b\[\?(1049|1047|47)h.*?\x1b\[\?\1l", re.DOTALL)
+
+    def strip(part: bytes) -> bytes:
+        for form in _DROPPED_FORMS:
+            part = form.sub(b"", part)
+        return part
+
+    alt_part = b""
+    if alt_mode is not None:
+        enter = data.rfind(b"\x1b[?%dh" % alt_mode)
+        if enter >= 0:
+            alt_part, data = data[enter:], data[:enter]
+    data = toggle.sub(b"", pair.sub(b"", strip(data)))
+    if alt_mode is None:
+        return data
+    return data + b"\x1b[?%dh" % alt_mode + toggle.sub(b"", strip(alt_part))
+
+
+#: Whole sequences and text: what programs write.
+_WELL_FORMED = st.sampled_from(
+    [
+        *_TOGGLES,
+        b"\x1b[31m", b"\x1b[0m", b"\x1b[H", b"\x1b[2J", b"\x1b[8;24;80t", b"\x1b[?25l",
+        b"\x1b(B", b"\x1b7", b"\x1b8", b"\x1b=", b"\x1b\\", b"\x1b]0;title\x07",
+        b"\x1b]2;other\x1b\\", b"\x1b]8;;http://x/\x1b\\", b"\x1b]104\x07",
+        b"\x1b]133;A\x07", b"\x1bPq#0;2;0;0;0\x1b\\", b"\x1b_app\x1b\\",
+        b"\x1b[c", b"\x1b[0c", b"\x1b[>c", b"\x1b[=c", b"\x1b[5n", b"\x1b[6n", b"\x1b[?6n",
+        b"\x1b[?2026$p", b"\x1b[12$p", b"\x1b[>q", b"\x1b[>0q", b"\x1b[14t", b"\x1b[18t",
+        b"\x1b[21t", b"\x1b[3J", b"\x1b]11;?\x07", b"\x1b]10;rgb:ff/ff/ff\x1b\\",
+        b"\x1b]4;1;?;2;?\x07", b"\x1bP$qm\x1b\\", b"\x1bP$q\"r\x1b\\",
+    ]
+) | st.text(alphabet="ab \r\n;?[]0123456789hlé$", max_size=6).map(str.encode)
+
+#: Fragments that cut, nest and run sequences into each other.
+_JUNK = _WELL_FORMED | st.sampled_from(
+    [
+        b"\x1b", b"\x1b\x1b", b"[", b"]", b"?", b"1049", b"1047", b"47", b"h", b"l", b"P",
+        b"X", b"_", b"^", b"$q", b"$p", b"\\", b"\x07", b"6n", b"c", b">", b"0", b"4;", b";",
+        b"11", b"3J", b"t", b"(", b" ", b"\x18", b"\r", b"\x7f", b"\xc3", b"\xc2\x9b",
+        b"\x1b[?", b"\x1b[", b"\x1b]", b"\x1bP$q", b"\x1b]11;", b"\x1b[?104", b"\x1b]0;t",
+        b"\x1bPx",
+    ]
+)
+_ALT_MODE = st.sampled_from([None, 1049, 1047, 47])
+
+
+@settings(max_examples=600)
+@given(st.lists(_JUNK, max_size=40), _ALT_MODE)
+def test_property_sanitiser_matches_the_reference(parts: list[bytes], alt: int | None) -> None:
+    data = b"".join(parts)
+    assert sanitize_for_replay(data, alt) == _reference_sanitize(data, alt)
+
+
+@settings(max_examples=400)
+@given(st.lists(_WELL_FORMED, max_size=40), _ALT_MODE)
+def test_property_well_formed_output_sanitises_as_before(
+    parts: list[bytes], alt: int | None
+) -> None:
+    data = b"".join(parts)
+    assert sanitize_for_replay(data, alt) == _reference_sanitize(data, alt)
+    assert sanitize_for_replay(data, alt) == _old_sanitize(data, alt)
+
+
+#: Anything a terminal would answer, or a toggle; an OSC colour query ended by any ESC counts
+#: (xterm.js ends an OSC at any ESC).
+_ANSWERED = re.compile(
+    rb"\x1b\](?:4;\d+|10|11|12);[^\x07\x1b]*(?:\x07|\x1b)|\x1b\[[>=]?0?c|\x1b\[\??[56]n"
+    rb"|\x1b\[\??\d+\$p|\x1b\[>0?q|\x1b\[1[13-9]t|\x1b\[2[01]t|\x1bP\$q[^\x1b]*\x1b\\"
+    rb"|\x1b\[3J|\x1b\[\?(?:1049|1047|47)[hl]"
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_JUNK, max_size=40))
+def test_property_nothing_answerable_survives_and_a_second_pass_changes_nothing(
+    parts: list[bytes],
+) -> None:
+    # Deleting a sequence must never join its neighbours into a new query or toggle.
+    once = sanitize_for_replay(b"".join(parts), None)
+    found = [m for m in _ANSWERED.finditer(once) if m.end() < len(once)]
+    assert not found, once  # (one that ends the log may be written on: kept, see below)
+    assert sanitize_for_replay(once, None) == once
+
+
+def test_deleting_a_query_does_not_splice_a_new_one() -> None:
+    # `ESC [` is abandoned by the next ESC; kept, it would read `ESC[6n` once `ESC[c` is gone.
+    assert sanitize_for_replay(b"a\x1b[\x1b[c6n", None) == b"a6n"
+    assert sanitize_for_replay(b"\x1b]1\x1b[c1;?\x07", None) == b"1;?\x07"
+    nested = b"\x1b[" * 50 + b"\x1b[6n" + b"6n" * 50
+    assert sanitize_for_replay(nested, None) == b"6n" * 50
+    assert sanitize_for_replay(b"\x1b[?10\x1b[?47h49h", None) == b"49h"
+
+
+def test_colour_query_ended_by_another_sequence_is_removed() -> None:
+    # xterm.js ends an OSC at any ESC and answers it; the old patterns wanted BEL or ST.
+    assert sanitize_for_replay(b"a\x1b]11;?\x1b[31mred", None) == b"a\x1b[31mred"
+
+
+def test_sequences_unfinished_at_the_end_are_kept() -> None:
+    # The program may be writing them: the rest follows as output.
+    for tail in (b"\x1b", b"\x1b[", b"\x1b[?104", b"\x1b]0;tit", b"\x1b]0;t\x1b", b"\x1bP$q"):
+        assert sanitize_for_replay(b"x" + tail, None) == b"x" + tail
+
+
+def test_sequences_truncated_at_the_start_stay_text() -> None:
+    # A trim can cut the log inside a sequence; what is left has no ESC, so it is text.
+    assert sanitize_for_replay(b"?1049h$ ls\r\n", None) == b"?1049h$ ls\r\n"
+    assert sanitize_for_replay(b";?\x07$ ", None) == b";?\x07$ "
+    assert sanitize_for_replay(b"049lafter", None) == b"049lafter"
+
+
+def test_nested_enters_of_one_mode_end_at_the_first_leave() -> None:
+    # A terminal is back on the normal screen after the first leave: "kept" is drawn there.
+    data = b"a" + ENTER + b"x" + ENTER + b"y" + EXIT + b"kept" + EXIT + b"b"
+    assert sanitize_for_replay(data, None) == b"akeptb"
+
+
+def test_an_episode_swallows_toggles_of_other_modes() -> None:
+    data = b"a" + ENTER + b"x\x1b[?47hy\x1b[?47lz" + EXIT + b"b"
+    assert sanitize_for_replay(data, None) == b"ab"
+    crossed = b"a" + ENTER + b"x\x1b[?47hy" + EXIT + b"z\x1b[?47lb"
+    assert sanitize_for_replay(crossed, None) == b"azb"
+
+
+def test_an_unclosed_enter_keeps_its_content() -> None:
+    # The leave was never logged (or the log ends inside): only the toggle goes.
+    data = b"a" + ENTER + b"drawn" + b"\x1b[?47hx\x1b[?47l" + b"b"
+    assert sanitize_for_replay(data, None) == b"adrawnb"
+    assert sanitize_for_replay(ENTER * 1000 + b"text", None) == b"text"
+
+
+def test_unterminated_decrqss_and_osc_are_removed() -> None:
+    assert sanitize_for_replay(b"a\x1bP$qm\x1b[31mb", None) == b"a\x1b[31mb"
+    assert sanitize_for_replay(b"a\x1b]4;1;?" * 3 + b"\x1b[mb", None) == b"a\x1b[mb"
+    assert sanitize_for_replay(b"\x1bP$q" * 1000 + b"\x1b\\", None) == b""
+
+
+# -- linear time ---------------------------------------------------------------------------
+#
+# Each case is measured at half and at the full 1 MB, as the best of several runs of enough
+# repetitions to take tens of milliseconds; the full size must cost at most 3x the half (a
+# quadratic pass costs 4x). The absolute target is in benchmarks/sanitize.py.
+
+_HALF = MAX_BYTES // 2
+
+
+def _fill(unit: bytes, size: int) -> bytes:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def _best_seconds(work: Callable[[], object], repeat: int, runs: int = 5) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _assert_linear(make: Callable[[int], Callable[[], object]]) -> None:
+    half, full = make(_HALF), make(2 * _HALF)
+    once = _best_seconds(half, 1, runs=1)
+    repeat = max(1, int(0.03 / max(once, 1e-6)))
+    ratios = []
+    for _ in range(3):  # another helper's burst of CPU should not fail the test
+        ratio = _best_seconds(full, repeat) / _best_seconds(half, repeat)
+        ratios.append(ratio)
+        if ratio <= 3:
+            return
+    raise AssertionError(f"full-size cost / half-size cost = {ratios} (linear is ~2)")
+
+
+#: name -> (prefix, unit repeated to the size, suffix)
+_ADVERSARIAL: dict[str, tuple[bytes, bytes, bytes]] = {
+    "openers": (b"", ENTER, b""),
+    "openers of every mode": (b"", b"\x1b[?1049h\x1b[?1047hx\x1b[?47h", b""),
+    "enters, then one leave at the very end": (b"", ENTER + b"x", EXIT),
+    "nested pairs": (b"", ENTER * 3 + EXIT * 2 + b"\x1b[?47h\x1b[?47h\x1b[?47l", b""),
+    "crossed pairs": (b"", ENTER + b"a\x1b[?47hb" + EXIT + b"c\x1b[?47l", b""),
+    "leaves": (b"", EXIT + b"\x1b[?47l", b""),
+    "unterminated DECRQSS": (b"", b"\x1bP$q", b""),
+    "DECRQSS payload without ST": (b"", b"\x1bP$q" + b"m" * 997, b""),
+    "unterminated colour queries": (b"", b"\x1b]11;", b""),
+    "colour query payload without end": (b"", b"\x1b]4;1;" + b"r" * 994, b""),
+    "partial ESC[? prefixes": (b"", b"\x1b[?", b""),
+    "almost toggles": (b"", b"\x1b[?104", b""),
+    "lone ESCs": (b"", b"\x1b", b""),
+    "lone ESC before each sequence": (b"", b"\x1b\x1b[m", b""),
+    "queries": (b"", b"\x1b[6n\x1b[c\x1b[>q\x1b[?2026$p\x1b]11;?\x07", b""),
+    "a query after each text byte": (b"", b"\x1b[cx", b""),
+    "splices": (b"", b"\x1b[" * 20 + b"\x1b[6n" + b"6n" * 20, b""),
+    "one CSI with 1 MB of parameters": (b"\x1b[", b"1", b""),
+}
+
+
+def _sanitising(name: str, alt: int | None) -> Callable[[int], Callable[[], object]]:
+    prefix, unit, suffix = _ADVERSARIAL[name]
+
+    def at(size: int) -> Callable[[], object]:
+        data = prefix + _fill(unit, size - len(prefix) - len(suffix)) + suffix
+        return lambda: sanitize_for_replay(data, alt)
+
+    return at
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", list(_ADVERSARIAL))
+def test_sanitising_1mb_of_adversarial_output_is_linear(name: str) -> None:
+    _assert_linear(_sanitising(name, None))
+    _assert_linear(_sanitising(name, 1049))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unit", [ENTER, b"\x1bP$q", b"\x1b[?", b"\x1b]4;1;?"])
+def test_snapshot_of_a_full_log_cut_inside_sequences_is_linear(unit: bytes) -> None:
+    # The log is trimmed at arbitrary points, so it starts inside a sequence.
+    def make(size: int) -> Callable[[], object]:
+        log = OutputLog(max_bytes=size, trim_to=size - 7)
+        for _ in range(2):
+            log.append(b"?1049h" + _fill(unit, size // 2))
+        return log.snapshot
+
+    _assert_linear(make)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "unit", [b"http://localhost:0 ", b"http://127.0.0.1:99999 ", b"https://[::1]:", b"h"]
+)
+def test_detect_port_on_1mb_of_urls_is_linear(unit: bytes) -> None:
+    def make(size: int) -> Callable[[], object]:
+        log = OutputLog(max_bytes=size + 1)
+        log.append(_fill(unit, size))
+        return log.last_local_port
+
+    _assert_linear(make)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unit", [ENTER, EXIT + b"x", b"\x1b[?"])
+def test_tracking_the_alt_screen_through_a_flood_is_linear(unit: bytes) -> None:
+    def make(size: int) -> Callable[[], object]:
+        chunk = _fill(unit, 65536)
+
+        def feed() -> None:
+            log = OutputLog(max_bytes=2 * size)
+            for _ in range(size // len(chunk)):
+                log.append(chunk)
+
+        return feed
+
+    _assert_linear(make)
+
+
+def test_last_local_port_after_a_port_with_thousands_of_digits() -> None:
+    # int() refuses more than 4300 digits: this was a 500 from detect-port.
+    assert _port("http://localhost:3000/ http://localhost:" + "1" * 5000) == 3000
+    assert _port("http://localhost:" + "0" * 5000 + "8080/") == 8080
+
+
+# -- end to end ----------------------------------------------------------------------------
+
+
+async def _viewer(http: aiohttp.ClientSession, server: Server) -> TermWS:
+    term = TermWS(await http.ws_connect(server.base.replace("http", "ws", 1) + "/ws"))
+    await term.send({"type": "auth", "password": server.password})
+    await term.expect("auth_ok")
+    return term
+
+
+async def test_a_flood_of_alt_screen_enters_does_not_freeze_the_server(
+    spawn: Callable[..., Server], tmp_path: Path
+) -> None:
+    """The finding: 400 KB of ESC[?1049h without a leave froze every session and /health
+    for over a minute on the next attach (and again on every reconnect)."""
+    server = spawn()
+    await server.start()
+    await server.started()
+    flood = tmp_path / "enters"
+    flood.write_bytes(ENTER * 50_000)
+    timeout = aiohttp.ClientTimeout(total=READ_TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        async with http.get(server.base + "/api/sessions", headers=server.headers) as response:
+            [session] = await response.json()
+        first = await _viewer(http, server)
+        await first.attach(session["id"])
+        await first.expect("attached")
+        await first.resize(80, 24)
+        await first.read_until("$ ")
+        await first.type(f"cat {flood}; echo TB''FLOOD''DONE\r")
+        await first.read_until("TBFLOODDONE")
+
+        second = await _viewer(http, server)
+        await second.attach(session["id"])
+
+        async def health() -> int:
+            async with http.get(server.base + "/health") as response:
+                return response.status
+
+        replay, status = await asyncio.gather(second.expect("replay"), health())
+        assert status == 200
+        # The 400 KB of enters are gone; the screen is re-entered once, before what was drawn.
+        assert replay["data"].count(ENTER.decode()) == 1
+        assert ENTER.decode() + "TBFLOODDONE\r\n" in replay["data"]
+        assert len(replay["data"]) < 1000
+        await second.expect("attached")
