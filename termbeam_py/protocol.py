@@ -69,9 +69,11 @@ def _count(value: Any) -> int | None:
     """A non-negative whole number, or None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or value < 0:
+    # Only floats can be infinite or NaN; an int past float range (`1` and 400 zeros is
+    # valid JSON) must not go through math.isfinite, which raises OverflowError for it.
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    return int(value)
+    return int(value) if value >= 0 else None
 
 
 def _parse_attach(msg: dict[str, Any]) -> Attach:

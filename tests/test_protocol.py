@@ -134,6 +134,18 @@ def test_attach_nan_since_means_no_resume() -> None:
     assert parse_client_message('{"type":"attach","sessionId":"a","since":NaN}') == Attach("a")
 
 
+def test_integers_beyond_float_range_are_parsed_not_raised() -> None:
+    """Found by tests/test_fuzz.py: `1` and 400 zeros is a valid JSON number, and turning it
+    into a float raised OverflowError, which ended the WebSocket's handler with a traceback."""
+    huge = 10**400
+    assert parse_client_message(f'{{"type":"ack","seq":{huge}}}') == Ack(huge)
+    assert parse_client_message(f'{{"type":"attach","sessionId":"a","since":{huge}}}') == \
+        Attach("a", since=huge)
+    assert parse_client_message(f'{{"type":"resize","cols":{huge},"rows":24}}') == Ignored()
+    with pytest.raises(InvalidMessage):
+        parse_client_message(f'{{"type":"ack","seq":-{huge}}}')
+
+
 @pytest.mark.parametrize(
     "message",
     [
