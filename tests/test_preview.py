@@ -393,6 +393,18 @@ async def test_websocket_origin_and_dead_port(authed: TestClient, backend: Backe
     assert dead.value.status == 502
 
 
+async def test_a_broken_websocket_handshake_is_a_400_not_a_500(
+    authed: TestClient, backend: Backend, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Found by tests/test_fuzz.py: with the app's socket already open, a browser handshake
+    aiohttp refuses (an empty Sec-WebSocket-Key) raised again while being closed: a 500."""
+    response = await authed.get(f"/preview/{backend.port}/ws", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": ""})
+    assert response.status == 400
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
 class Browser:
     """A browser talking to one server's listeners: the login cookie sent by hand (cookies
     ignore ports, so a real browser sends it to every listener of the host)."""

@@ -118,6 +118,8 @@ async def proxy_websocket(
     finally:
         sockets.discard(browser)
         await upstream.close()
-        if not browser.closed:
+        # A browser handshake prepare() refused (a bad Sec-WebSocket-Key) is its 400 to
+        # answer: there is no socket to close, and close() would raise over it.
+        if browser.prepared and not browser.closed:
             await browser.close(code=aiohttp.WSCloseCode.GOING_AWAY)
     return browser
