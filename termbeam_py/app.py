@@ -47,6 +47,7 @@ SECURITY_HEADERS = {
 #: Our `Server` header: no versions to look exploits up by (aiohttp sends its own and Python's).
 SERVER_NAME = "termbeam"
 _HTTP_MESSAGES = {404: "not found", 405: "method not allowed", 413: "Request body too large"}
+BAD_BODY = "Invalid request body"
 
 
 def _error_response(status: int, message: str) -> web.Response:
@@ -67,6 +68,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status >= 400 and request.path.startswith("/api/"):
             return _error_response(exc.status, _HTTP_MESSAGES.get(exc.status, exc.reason))
         raise
+    except web.RequestPayloadError as exc:
+        # The body broke its own framing or Content-Encoding (bad chunk, bad gzip): the
+        # client's doing, so one line and a 400, not a traceback and a 500.
+        log.info("bad request body on %s %s: %s", request.method, request.path, exc)
+        return _error_response(400, BAD_BODY)
     except (asyncio.CancelledError, ConnectionError):
         raise
     except Exception:
@@ -100,7 +106,10 @@ def create_app(config: Config) -> web.Application:
     app[keys.AUTH] = Auth(config)
     app[keys.RUNTIME] = Runtime(public_url=config.public_url)
     app[keys.HUB] = Hub()
-    app[keys.CONNECTIONS] = ConnectionGuard(Limits.from_config(config))
+    app[keys.CONNECTIONS] = ConnectionGuard(
+        Limits.from_config(config),
+        error_headers={"Server": SERVER_NAME, **SECURITY_HEADERS, "Cache-Control": "no-store"},
+    )
     app[keys.SESSIONS] = SessionManager(
         default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
         shell_env=config.shell_env, shell_integration=config.shell_integration,

@@ -1,5 +1,7 @@
 """Connection limits for every listener: the file-descriptor budget, per-address and total
 caps, and the request-head timeout, applied below aiohttp's protocol (docs/security.md#limits).
+Its connections are handled by `ClientErrorHandler`: what a client's bytes break in aiohttp
+itself is a JSON 400 and one log line, not a traceback (docs/security.md#fuzzing).
 """
 
 from __future__ import annotations
@@ -8,11 +10,14 @@ import asyncio
 import ipaddress
 import logging
 import resource
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMethod, HttpProcessingError
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
+from aiohttp.web_request import BaseRequest
 
 if TYPE_CHECKING:
     from termbeam_py.config import Config
@@ -47,6 +52,7 @@ SHUTDOWN_GRACE = 3.0
 
 TOO_MANY_FROM_YOU = "Too many connections from your address"
 TOO_MANY = "Too many connections"
+BAD_REQUEST = "Bad request"
 
 
 def raise_nofile_limit() -> int:
@@ -145,10 +151,15 @@ def _refusal(message: str) -> bytes:
 
 class ConnectionGuard:
     """The open-connection counts of every listener of one server (descriptors are per
-    process, so the main and preview listeners share one guard)."""
+    process, so the main and preview listeners share one guard).
 
-    def __init__(self, limits: Limits) -> None:
+    `error_headers` go on the answers aiohttp writes without the app (a request it cannot
+    parse): the app's own response hooks never see those.
+    """
+
+    def __init__(self, limits: Limits, error_headers: Mapping[str, str] | None = None) -> None:
         self.limits = limits
+        self.error_headers = dict(error_headers or {})
         self.total = 0
         self._per_bucket: dict[str, int] = {}
         self._full = False
@@ -245,12 +256,72 @@ class GuardedSite(web.BaseSite):
         self._guard.abort_refusals(self)
 
 
+class ClientErrorHandler(RequestHandler):
+    """aiohttp's handler of one connection, without a traceback for what a client's own bytes
+    break in aiohttp: anyone can send them, and a traceback per request fills the log.
+
+    A request aiohttp cannot parse (or whose body breaks its framing or content encoding) is
+    answered with our JSON 400, with the guard's `error_headers` (`Server: termbeam`, not
+    aiohttp's and Python's versions), and logged in one line; a client that hangs up
+    mid-request in one debug line. Every other error is aiohttp's to answer and log.
+    """
+
+    __slots__ = ("_error_headers",)
+
+    def __init__(self, manager: web.Server, *, error_headers: Mapping[str, str],
+                 **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._error_headers = error_headers
+
+    def _client_fault(self, exc: object) -> str | None:
+        """What the client did wrong, for the log line; None if `exc` is not its doing."""
+        if isinstance(exc, HttpProcessingError | RequestPayloadError):
+            first = (getattr(exc, "message", None) or str(exc)).strip().split("\n", 1)[0]
+            return f"{type(exc).__name__}: {first[:120]}"
+        if isinstance(exc, ConnectionError) and (
+                self.transport is None or self.transport.is_closing()):
+            return "the client closed the connection mid-request"
+        return None
+
+    def handle_error(self, request: BaseRequest, status: int = 500,
+                     exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        reason = self._client_fault(exc)
+        if reason is None:
+            return super().handle_error(request, status, exc, message)
+        # Not HTTP at all (TLS to a plain port, a scanner) is as common as aiohttp says.
+        quiet = isinstance(exc, BadHttpMethod | ConnectionError)
+        log.log(logging.DEBUG if quiet else logging.INFO, "bad request from %s: %s",
+                request.remote, reason)
+        if request.writer.output_size > 0:  # as aiohttp: a response is already on its way
+            raise ConnectionError("a response was already started")
+        response = web.json_response({"error": BAD_REQUEST}, status=400,
+                                     headers=self._error_headers)
+        response.force_close()
+        return response
+
+    def log_exception(self, *args: Any, **kwargs: Any) -> None:
+        # aiohttp also logs a body error it meets while draining a request after the answer.
+        reason = self._client_fault(kwargs.get("exc_info"))
+        if reason is None:
+            super().log_exception(*args, **kwargs)
+        else:
+            log.debug("dropped the rest of a request: %s", reason)
+
+
+def _handler(server: web.Server, error_headers: Mapping[str, str]) -> RequestHandler:
+    """What `web.Server()` makes for a connection, as our handler class: the same options
+    (the runner's keep-alive timeout, no access log…)."""
+    options: dict[str, Any] = server._kwargs  # aiohttp keeps them only there
+    return ClientErrorHandler(server, loop=asyncio.get_running_loop(),
+                              error_headers=error_headers, **options)
+
+
 class GuardedProtocol(asyncio.Protocol):
     """One accepted socket: refused with a 503, or handed to aiohttp's handler, which is
     closed if no complete request head arrives within the head timeout."""
 
-    def __init__(self, guard: ConnectionGuard, server: Callable[[], asyncio.Protocol],
-                 site: GuardedSite) -> None:
+    def __init__(self, guard: ConnectionGuard, server: web.Server, site: GuardedSite) -> None:
         self._guard = guard
         self._server = server
         self._site = site
@@ -271,7 +342,7 @@ class GuardedProtocol(asyncio.Protocol):
         self._bucket = bucket
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self._guard.limits.head_timeout, self._head_expired)
-        self._inner = self._server()
+        self._inner = _handler(self._server, self._guard.error_headers)
         self._inner.connection_made(transport)
 
     def _refuse(self, transport: asyncio.Transport, message: str) -> None:

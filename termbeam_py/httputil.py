@@ -20,7 +20,13 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
     """The request's JSON object; a clear 400/413 for anything else."""
     if request.content_length is not None and request.content_length > JSON_BODY_LIMIT:
         raise PayloadTooLarge("Request body too large")
-    raw = await request.content.read(JSON_BODY_LIMIT + 1)
+    # read(n) returns what has arrived so far, up to n bytes: a body that comes in several
+    # packets (over a slow link, or past 64 KiB) is read to its end, or to one byte past the
+    # limit.
+    raw = bytearray()
+    while len(raw) <= JSON_BODY_LIMIT and (
+            chunk := await request.content.read(JSON_BODY_LIMIT + 1 - len(raw))):
+        raw += chunk
     if len(raw) > JSON_BODY_LIMIT:
         raise PayloadTooLarge("Request body too large")
     if not raw.strip() and optional:
