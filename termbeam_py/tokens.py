@@ -18,6 +18,9 @@ TOKEN_TTL = 24 * 3600
 SHARE_TTL = 5 * 60
 #: Most live login tokens kept; the oldest go first.
 MAX_TOKENS = 500
+#: Most live share links; issuing one more drops the oldest. Only a logged-in user can issue
+#: them, but a script looping on /api/share-token must not grow the server's memory.
+MAX_SHARE_TOKENS = 100
 
 
 def _digest(token: str) -> str:
@@ -82,9 +85,16 @@ class ShareTokens:
         self._ttl = ttl
         self._expiry: dict[str, float] = {}
 
+    def __len__(self) -> int:
+        """Share tokens held (expired ones go at the next issue)."""
+        return len(self._expiry)
+
     def issue(self) -> str:
         now = time.monotonic()
         self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+        while len(self._expiry) >= MAX_SHARE_TOKENS:
+            # One TTL for all, so issue order is expiry order: the first key is the oldest.
+            del self._expiry[next(iter(self._expiry))]
         token = secrets.token_hex(32)
         self._expiry[_digest(token)] = now + self._ttl
         return token

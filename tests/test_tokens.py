@@ -1,0 +1,55 @@
+"""Share links (`ShareTokens`): single use, expiring, and a bounded number alive at once."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp.test_utils import TestClient
+
+from termbeam_py.tokens import MAX_SHARE_TOKENS, ShareTokens
+
+
+def test_share_tokens_are_single_use() -> None:
+    share = ShareTokens()
+    token = share.issue()
+    assert share.consume(token)
+    assert not share.consume(token)
+
+
+def test_issuing_past_the_cap_drops_the_oldest() -> None:
+    share = ShareTokens()
+    tokens = [share.issue() for _ in range(MAX_SHARE_TOKENS + 50)]
+    assert len(share) == MAX_SHARE_TOKENS
+    assert not any(share.consume(t) for t in tokens[:50])
+    assert all(share.consume(t) for t in tokens[50:])
+    assert len(share) == 0
+
+
+def test_expired_tokens_make_room_first() -> None:
+    share = ShareTokens(ttl=0.05)
+    stale = [share.issue() for _ in range(MAX_SHARE_TOKENS)]
+    deadline = time.monotonic() + 0.05
+    while time.monotonic() <= deadline:  # the TTL is measured on the monotonic clock
+        time.sleep(0.01)
+    fresh = share.issue()
+    assert len(share) == 1
+    assert share.consume(fresh)
+    assert not share.consume(stale[-1])
+
+
+async def test_a_loop_on_the_share_route_keeps_a_bounded_number_of_links(
+    authed: TestClient,
+) -> None:
+    urls = []
+    for _ in range(MAX_SHARE_TOKENS + 20):
+        response = await authed.get("/api/share-token")
+        assert response.status == 200
+        urls.append((await response.json())["url"])
+    first, last = (url.split("ott=", 1)[1] for url in (urls[0], urls[-1]))
+    authed.session.cookie_jar.clear()  # from here on, a browser that follows the link
+    refused = await authed.get(f"/?ott={first}", allow_redirects=False)
+    accepted = await authed.get(f"/?ott={last}", allow_redirects=False)
+    assert refused.status == 302
+    assert refused.headers["Location"] == "/login"
+    assert accepted.status == 302
+    assert "pty_token=" in accepted.headers.get("Set-Cookie", "")
