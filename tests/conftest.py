@@ -24,6 +24,25 @@ SHELL_ARGS = ("--norc", "--noprofile")
 SHELL_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null", "INPUTRC": "/dev/null", "LC_ALL": "C.UTF-8"}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long", action="store_true", default=False,
+        help="tests/test_fuzz.py: 20x the cases (>= 50,000), new random ones each run, no "
+             "per-test timeout (also TERMBEAM_FUZZ_LONG=1)",
+    )
+
+
+def fuzz_long(config: pytest.Config) -> bool:
+    return bool(config.getoption("--fuzz-long")) or os.environ.get("TERMBEAM_FUZZ_LONG") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if fuzz_long(config):  # a long fuzz test runs for minutes: past the 120 s timeout
+        for item in items:
+            if item.nodeid.startswith("tests/test_fuzz.py"):
+                item.add_marker(pytest.mark.timeout(0))
+
+
 def make_config(tmp_path: Path, **overrides: object) -> Config:
     (tmp_path / "cfg").mkdir(exist_ok=True)
     (tmp_path / "work").mkdir(exist_ok=True)
