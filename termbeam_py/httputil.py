@@ -21,8 +21,8 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
     if request.content_length is not None and request.content_length > JSON_BODY_LIMIT:
         raise PayloadTooLarge("Request body too large")
     # read(n) returns what has arrived so far, up to n bytes: a body that comes in several
-    # packets (over a slow link, or past 64 KiB) is read to its end, or to one byte past the
-    # limit.
+    # pieces (a slow link, a proxy relaying as it receives) is read to its end, or to one
+    # byte past the limit.
     raw = bytearray()
     while len(raw) <= JSON_BODY_LIMIT and (
             chunk := await request.content.read(JSON_BODY_LIMIT + 1 - len(raw))):

@@ -296,7 +296,7 @@ class Target:
             root=str(self.root), work=str(self.work), main_port=self.port,
             upstream_port=self.upstream_port, dead_port=self.dead_port,
             session_id=lambda: self.session_id, upload_id=self.upload_id,
-            password=self.password, token=lambda: self.token,
+            password=self.password, token=lambda: self.token, home=self.env["HOME"],
         )
 
     # -- state the cases rely on --

@@ -279,19 +279,25 @@ class Confinement:
     password: str
     token: Callable[[], str]
     """A valid login token for the cookie."""
-
-    def under_root(self, path: str) -> bool:
-        normal = posixpath.normpath(path)
-        return normal == self.root or normal.startswith(self.root.rstrip("/") + "/")
+    home: str = "/nonexistent"
+    """HOME of the server's shells: no upload may land there (a `.bashrc` would run)."""
 
     def path(self, value: str) -> str:
-        """`value` if it names nothing outside the temp dir that exists, else a path under
-        the work dir (an absolute path the fuzz made up may exist: /, /etc, /root…)."""
+        """`value` if it names nothing outside the temp dir that exists (nor the shells'
+        HOME), else a path under the work dir (an absolute path the fuzz made up may exist:
+        /, /etc, /root…)."""
         if "\x00" in value or _has_surrogate(value) or not os.path.isabs(value):
             return value
-        if self.under_root(value) or not os.path.lexists(posixpath.normpath(value)):
+        normal = posixpath.normpath(value)
+        if _inside(normal, self.home):
+            return self.work
+        if _inside(normal, self.root) or not os.path.lexists(normal):
             return value
-        return posixpath.join(self.work, value.lstrip("/"))
+        return posixpath.join(self.work, normal.lstrip("/"))  # normal: no `..` is left
+
+
+def _inside(normal: str, base: str) -> bool:
+    return normal == base or normal.startswith(base.rstrip("/") + "/")
 
 
 # -- values of the fields that matter ------------------------------------------------------
