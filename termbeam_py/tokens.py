@@ -24,7 +24,9 @@ MAX_SHARE_TOKENS = 100
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # A token comes from a cookie, a WebSocket message or a query string: it may hold lone
+    # surrogates (undecodable header bytes, `\ud800` in JSON), which plain UTF-8 refuses.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _shape(data: Any) -> dict[str, float]:

@@ -563,8 +563,10 @@ def raw_cases(draw: st.DrawFn, c: Confinement) -> RawCase:
     headers: list[bytes] = []
     if not bad or draw(st.integers(0, 4)):
         headers.append(b"Host: 127.0.0.1:%d" % c.main_port)
-    if draw(st.booleans()):
-        headers.append(b"Cookie: pty_token=" + c.token().encode())
+    cookie = draw(weighted((6, st.just(c.token().encode())), (4, st.none()),
+                           (bad, _raw_bytes(20))))
+    if cookie is not None:
+        headers.append(b"Cookie: pty_token=" + cookie)
     pipelined = draw(st.integers(0, 9)) == 0  # a second request behind the first
     if draw(st.integers(0, 3)) and (bad or not pipelined):
         headers.append(b"Connection: close")

@@ -102,6 +102,19 @@ async def test_non_http_traffic_is_logged_at_debug_only(
                if r.getMessage().startswith("bad request from"))
 
 
+async def test_a_cookie_that_is_not_utf8_is_a_401_not_a_500(
+    served: Served, logs: pytest.LogCaptureFixture,
+) -> None:
+    """Found by tests/test_fuzz.py: the token's undecodable bytes reached the hash as lone
+    surrogates and raised, a 500 with a traceback on every route for anyone."""
+    status, _, body = await served.exchange(
+        b"GET /api/sessions HTTP/1.1\r\n" + served.host()
+        + b"Cookie: pty_token=\xed\xa0\x80\xff\r\nConnection: close\r\n\r\n")
+    assert status == 401
+    assert json.loads(body) == {"error": "unauthorized"}
+    assert_no_traceback(logs)
+
+
 async def test_a_body_that_breaks_its_content_encoding_is_a_400(
     served: Served, logs: pytest.LogCaptureFixture,
 ) -> None:

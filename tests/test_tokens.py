@@ -1,12 +1,15 @@
-"""Share links (`ShareTokens`): single use, expiring, and a bounded number alive at once."""
+"""Login and share tokens: share links are single use, expiring and a bounded number alive at
+once; a token that is not valid UTF-8 is refused, not raised over."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient
 
-from termbeam_py.tokens import MAX_SHARE_TOKENS, ShareTokens
+from termbeam_py.tokens import MAX_SHARE_TOKENS, ShareTokens, TokenStore
 
 
 def test_share_tokens_are_single_use() -> None:
@@ -53,3 +56,22 @@ async def test_a_loop_on_the_share_route_keeps_a_bounded_number_of_links(
     assert refused.headers["Location"] == "/login"
     assert accepted.status == 302
     assert "pty_token=" in accepted.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("token", ["\ud800", "\udcff", "a\ude49"])
+def test_tokens_with_lone_surrogates_are_refused(tmp_path: Path, token: str) -> None:
+    """Found by tests/test_fuzz.py: hashing one raised UnicodeEncodeError. A cookie's
+    undecodable bytes and `\\ud800` in a WebSocket message both arrive as lone surrogates."""
+    assert not TokenStore(tmp_path / "tokens.json").valid(token)
+    share = ShareTokens()
+    share.issue()
+    assert not share.consume(token)
+
+
+async def test_a_websocket_token_with_a_lone_surrogate_is_unauthorized(
+    client: TestClient,
+) -> None:
+    ws = await client.ws_connect("/ws")
+    await ws.send_str('{"type":"auth","token":"\\ude49"}')
+    assert await ws.receive_json(timeout=5) == {"type": "error", "message": "Unauthorized"}
+    await ws.close()
