@@ -317,7 +317,10 @@ class PushService:
             return
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT))
-        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate in a session name: escaped, as JSON can
+            body = json.dumps(payload).encode()
         results = await asyncio.gather(
             *(self._send_one(self._http, sub, body, vapid["privateKey"])
               for sub in list(self.subscriptions.values())),

@@ -26,7 +26,14 @@ UNAUTHORIZED = "Unauthorized"
 
 
 def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (a session name sent as "\ud800" in JSON) cannot be UTF-8 on the
+        # wire: escaped as \ud800 instead, it reaches the browser as it was sent.
+        return json.dumps(message, separators=(",", ":"))
+    return text
 
 
 class Hub:

@@ -187,6 +187,21 @@ async def test_bash_integration_reports_command_exit_code_and_duration(
     await ws.ws.close()
 
 
+async def test_a_session_name_that_cannot_be_utf8_reaches_the_viewer_escaped(
+    fast: TestClient,
+) -> None:
+    """Found after the fuzzing's lone surrogates: a name sent as "\\ud800" (JSON lets one
+    through) could not be written as UTF-8 in the notification, and the viewer's sender died:
+    no notification, and no more output."""
+    session_id = await create(fast, name="x" + chr(0xD800), **INJECTED)
+    ws = await attach(fast, session_id)
+    await ws.type("sleep 0.2\r")
+    note = await ws.expect("notification")
+    assert note["sessionName"] == "x" + chr(0xD800)
+    assert await ws.run("echo still-$((40+2))") == "still-42"
+    await ws.ws.close()
+
+
 async def test_short_commands_do_not_notify(
     aiohttp_client: ClientFactory, tmp_path: Path, home: Path
 ) -> None:

@@ -258,6 +258,31 @@ async def test_command_reaches_the_push_service_encrypted_and_signed(
     await ws.ws.close()
 
 
+async def test_a_session_name_that_cannot_be_utf8_is_pushed_escaped(
+    aiohttp_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake: tuple[FakePushService, str],
+) -> None:
+    """Found after the fuzzing's lone surrogates: one in the name (sent as "\\ud800") made
+    encoding the payload raise, in a task nobody awaited: no push."""
+    service, endpoint = fake
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("PS1='$ '\n")
+    monkeypatch.setenv("HOME", str(home))
+    client = await logged_in(aiohttp_client, make_config(tmp_path, notify_min_seconds=0))
+    await subscribe(client, service, endpoint)
+    session_id = await new_session(client, **INJECTED, name="x" + chr(0xD800))
+    ws = TermWS(await client.ws_connect("/ws"))
+    await ws.attach(session_id)
+    await ws.expect("attached")
+    await ws.type("sleep 0.2\r")
+    await ws.expect("notification")
+    async with asyncio.timeout(10):
+        await service.done.wait()
+    assert service.received[0]["title"].endswith(" — session x" + chr(0xD800))
+    await ws.ws.close()
+
+
 async def test_gone_subscription_is_pruned_at_once(
     authed: TestClient, config: Config, fake: tuple[FakePushService, str]
 ) -> None:
