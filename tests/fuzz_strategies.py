@@ -339,7 +339,8 @@ def session_fields(c: Confinement) -> dict[str, SearchStrategy[Any]]:
             json_scalars().filter(lambda v: v is not None),
         ),
         "initialCommand": st.one_of(
-            st.sampled_from(("", "   ", "true", ":", "echo fuzz")),
+            st.sampled_from(("", "   ", "true", ":", "echo fuzz", "true # \ud800",
+                             ": \udcff")),
             repeated("x", 8193),
             json_scalars().filter(lambda v: not isinstance(v, str)),
         ),

@@ -291,6 +291,18 @@ async def test_initial_command_runs(authed: TestClient, open_ws: OpenWS) -> None
     assert ws.text.count("init-42") == 1
 
 
+async def test_an_initial_command_with_a_lone_surrogate_runs_with_a_question_mark(
+    authed: TestClient, open_ws: OpenWS, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Found after the fuzzing's lone surrogates: "\\ud800" in the JSON raised
+    UnicodeEncodeError in the timer that types the command, which never ran."""
+    sid = await create(authed, cols=80, rows=24,
+                       initialCommand="echo init-" + chr(0xD800) + "-$((40+2))")
+    ws = await attach_first(open_ws, sid, 80, 24)
+    await ws.read_until("init-?-42")
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
 async def test_initial_command_runs_without_any_viewer(authed: TestClient, open_ws: OpenWS) -> None:
     sid = await create(
         authed, cols=80, rows=24, initialCommand="echo http://localhost:$((4000+321))/"

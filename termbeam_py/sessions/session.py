@@ -422,7 +422,9 @@ class Session:
             timer.cancel()
         self._initial_timers.clear()
         if command:
-            self.terminal.write(command.encode() + b"\r")
+            # As typed input: a lone surrogate (JSON's "\ud800") becomes "?" instead of
+            # raising in this timer callback.
+            self.terminal.write(command.encode("utf-8", "replace") + b"\r")
 
     def _on_exit(self, code: int) -> None:
         self._initial_command = None
