@@ -14,6 +14,7 @@ from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
 from termbeam_py.connlimits import ConnectionGuard, Limits
 from termbeam_py.errors import TermbeamError, TooManyRequests
+from termbeam_py.memory import Allocator, Trimmer, trimming
 from termbeam_py.preview import close_sockets as close_preview_sockets
 from termbeam_py.preview import listener_headers as preview_listener_headers
 from termbeam_py.preview import listener_routes as preview_listener_routes
@@ -115,6 +116,7 @@ def create_app(config: Config) -> web.Application:
         shell_env=config.shell_env, shell_integration=config.shell_integration,
         notify_min_seconds=config.notify_min_seconds,
     )
+    app[keys.TRIMMER] = Trimmer(Allocator())
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_server_header)
@@ -165,7 +167,10 @@ async def _sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     manager = app[keys.SESSIONS]
     await app[keys.AUTH].tokens.load()
     await manager.start()
-    yield
+    trimmer = app[keys.TRIMMER]
+    manager.exit_listeners.append(lambda _session: trimmer.note_freed())
+    async with trimming(trimmer):
+        yield
     await manager.kill_all()
 
 

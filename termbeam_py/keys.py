@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from termbeam_py.connlimits import ConnectionGuard
     from termbeam_py.files import UploadStore
     from termbeam_py.gitrepo import GitBadgeCache
+    from termbeam_py.memory import Trimmer
     from termbeam_py.prefs import PrefsStore
     from termbeam_py.preview import PreviewService
     from termbeam_py.preview.listeners import Listener
@@ -36,6 +37,8 @@ UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
 PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
 PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
 TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
+#: Gives freed heap pages back after sessions end (memory.py).
+TRIMMER: web.AppKey[Trimmer] = web.AppKey("TRIMMER")
 #: Connection caps shared by every listener of this server (connlimits.py).
 CONNECTIONS: web.AppKey[ConnectionGuard] = web.AppKey("CONNECTIONS")
 #: True on the main origin (proxied pages get a sandboxing CSP), False on preview listeners.

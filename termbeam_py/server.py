@@ -12,7 +12,7 @@ import sys
 
 from aiohttp import web
 
-from termbeam_py import __version__, connlimits, eventloop, keys, prefs, running, update
+from termbeam_py import __version__, connlimits, eventloop, keys, memory, prefs, running, update
 from termbeam_py.app import create_app
 from termbeam_py.config import Config, is_loopback_host
 from termbeam_py.errors import TermbeamError
@@ -37,6 +37,7 @@ def run(config: Config) -> int:
     log.debug("event loop: %s", loop_name)
     # Before create_app: the connection cap is derived from the limit in effect.
     connlimits.raise_nofile_limit()
+    memory.Allocator().fix_mmap_threshold()  # process-wide: before buffers are allocated
     app = create_app(config)
     with asyncio.Runner(loop_factory=factory) as runner:
         status = runner.run(_serve(config, app))

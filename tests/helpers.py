@@ -1,15 +1,36 @@
-"""Test helpers: a WebSocket terminal client that waits on markers, never on sleeps."""
+"""Test helpers: a WebSocket terminal client that waits on markers, never on sleeps, and
+`eventually` for state that has no marker to wait on."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import struct
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
 READ_TIMEOUT = 15.0
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], what: str, timeout: float = 10.0,
+    interval: float = 0.02,
+) -> None:
+    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
 
 
 class TermWS:

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from termbeam_py import keys
 from termbeam_py.config import Config
 from tests.conftest import SHELL, process_exists
-from tests.helpers import TermWS
+from tests.helpers import TermWS, eventually
 
 OpenWS = Callable[..., Awaitable[TermWS]]
 
@@ -325,7 +326,11 @@ async def test_create_with_listed_shell(authed: TestClient, open_ws: OpenWS) -> 
     s = (await sessions(authed))[sid]
     assert s["shell"] == chosen["path"]
     assert process_exists(s["pid"])
-    assert os.path.realpath(f"/proc/{s['pid']}/exe") == os.path.realpath(chosen["path"])
+    # The PID runs `setsid` for the moment before it execs the shell (spawn.py).
+    await eventually(
+        lambda: os.path.realpath(f"/proc/{s['pid']}/exe") == os.path.realpath(chosen["path"]),
+        f"pid {s['pid']} to run {chosen['path']}",
+    )
 
 
 async def test_create_with_shell_by_command_name(authed: TestClient) -> None:
@@ -393,6 +398,23 @@ async def test_delete(authed: TestClient, session_id: str) -> None:
 
 async def test_delete_unknown(authed: TestClient) -> None:
     await expect_error(await authed.delete("/api/sessions/nope"), 404, "not found")
+
+
+async def test_session_cap(authed: TestClient) -> None:
+    authed.app[keys.SESSIONS].max_sessions = 3
+    listed = await (await authed.get("/api/sessions")).json()
+    for _ in range(3 - len(listed)):
+        response = await authed.post("/api/sessions", json={})
+        assert response.status == 201, await response.text()
+    response = await authed.post("/api/sessions", json={})
+    assert response.status == 409
+    assert await response.json() == {"error": "Too many sessions (max 3)"}
+    assert len(await (await authed.get("/api/sessions")).json()) == 3
+    # Deleting one makes room at once, before its shell has ended.
+    victim = (await (await authed.get("/api/sessions")).json())[0]["id"]
+    assert (await authed.delete(f"/api/sessions/{victim}")).status == 204
+    response = await authed.post("/api/sessions", json={})
+    assert response.status == 201, await response.text()
 
 
 async def test_delete_only_removes_that_session(authed: TestClient) -> None:

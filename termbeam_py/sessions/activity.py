@@ -103,6 +103,10 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _ignore(_done: CommandDone) -> None:
+    pass
+
+
 class SessionActivity:
     """Command tracking for one session; `emit` gets each `CommandDone` worth notifying."""
 
@@ -125,6 +129,10 @@ class SessionActivity:
         self._children: dict[int, float | None] = {}
         self._polls = 0
         self._cooldown_until = 0.0
+
+    def close(self) -> None:
+        """The session ended: emit nothing more (and hold no reference back to it)."""
+        self._emit = _ignore
 
     # -- the output stream (hot path) -----------------------------------------------------
 

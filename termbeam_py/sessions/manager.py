@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from termbeam_py.errors import BadRequest, NotFound
+from termbeam_py.errors import BadRequest, Conflict, NotFound
 from termbeam_py.sessions import integration, procfs
 from termbeam_py.sessions.activity import ActivityMonitor
 from termbeam_py.sessions.client import Message
@@ -54,6 +54,11 @@ def check_cwd(cwd: Any) -> Path:
     return path
 
 
+MAX_SESSIONS = 200
+"""Live sessions at once. Each is a process and up to a megabyte of log; nothing else bounds
+them for a logged-in client (cookie requests are not rate-limited)."""
+
+
 class SessionManager:
     """Holds every live session; sessions never outlive the server."""
 
@@ -76,6 +81,7 @@ class SessionManager:
         self.exit_listeners: list[Callable[[Session], None]] = []
         self.shell_integration = shell_integration
         self.notify_min_seconds = notify_min_seconds
+        self.max_sessions = MAX_SESSIONS
         self.activity = ActivityMonitor()
         """Process-table polling for the command-complete heuristics."""
         self.notify_listeners: list[Callable[[Session, Message], None]] = []
@@ -127,6 +133,8 @@ class SessionManager:
         initial_command: str | None = None,
     ) -> Session:
         """Spawn a session; arguments are already validated by the caller."""
+        if len(self._sessions) >= self.max_sessions:
+            raise Conflict(f"Too many sessions (max {self.max_sessions})")
         shell = shell or self.default_shell
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from termbeam_py.sessions.mapped import MappedBuffer
+
 #: Caps from the API reference: the replay holds up to ~1,000,000 characters and is
 #: trimmed back to ~500,000 when it grows past that. We count bytes, which bounds memory.
 MAX_BYTES = 1_000_000
@@ -151,7 +153,7 @@ class OutputLog:
     """Bytes of recent output addressed by absolute sequence numbers."""
 
     def __init__(self, max_bytes: int = MAX_BYTES, trim_to: int = TRIM_TO) -> None:
-        self._buf = bytearray()
+        self._buf = MappedBuffer(max_bytes)
         self._start = 0
         self._max = max_bytes
         self._trim_to = trim_to
@@ -174,7 +176,7 @@ class OutputLog:
 
     def append(self, data: bytes) -> None:
         self._track_alt_screen(data)
-        self._buf += data
+        self._buf.extend(data)
         if len(self._buf) > self._max:
             self._trim()
 
@@ -183,16 +185,17 @@ class OutputLog:
         offset = since - self._start
         if offset < 0 or since > self.head:
             raise ValueError(f"sequence {since} is outside the log [{self._start}, {self.head}]")
-        return bytes(self._buf[offset : offset + limit])
+        return self._buf.slice(offset, offset + limit)
 
     def clear(self) -> None:
-        """Forget everything held; sequence numbers keep counting from the head."""
+        """Forget everything held (its memory goes back to the system); sequence numbers keep
+        counting from the head."""
         self._start = self.head
-        self._buf.clear()
+        self._buf.release()
 
     def snapshot(self) -> bytes:
         """The sanitised replay of everything held (see `sanitize_for_replay`)."""
-        return sanitize_for_replay(bytes(self._buf), self.alt_mode)
+        return sanitize_for_replay(self._buf.slice(0, len(self._buf)), self.alt_mode)
 
     def last_local_port(self) -> int | None:
         """The port of the last `http(s)://localhost:<port>` (or 127.0.0.1) URL in the log.
@@ -200,7 +203,7 @@ class OutputLog:
         One anchored pass over the log, no list of matches: a URL whose port is outside
         1-65535 (or 6+ significant digits) is passed over for an earlier one.
         """
-        match = _LAST_URL_PORT.match(self._buf)
+        match = self._buf.match(_LAST_URL_PORT)
         return int(match.group(1)) if match else None
 
     def _track_alt_screen(self, data: bytes) -> None:
@@ -216,6 +219,9 @@ class OutputLog:
     def _trim(self) -> None:
         cut = len(self._buf) - self._trim_to
         newline = self._buf.find(b"\n", cut, cut + NEWLINE_SLACK)
-        cut = newline + 1 if newline >= 0 else _skip_partial_utf8(self._buf, cut)
-        del self._buf[:cut]
+        if newline >= 0:
+            cut = newline + 1
+        else:
+            cut += _skip_partial_utf8(self._buf.slice(cut, cut + 3), 0)
+        self._buf.drop_front(cut)
         self._start += cut

@@ -428,11 +428,15 @@ class Session:
 
     def _on_exit(self, code: int) -> None:
         self._initial_command = None
+        # Timers and the activity tracker point back at this session: dropping them leaves no
+        # cycle, so the session and its log's mapping are freed the moment the manager and the
+        # last viewer let go, not at some later garbage collection.
         for timer in self._initial_timers:
             timer.cancel()
-        if self._bounce is not None:
-            self._bounce.cancel()
+        self._initial_timers.clear()
+        self._cancel_bounce()
         self._cancel_flow_check()
+        self.activity.close()
         for client in self.clients:
             client.active = True
             client.awaiting_first_resize = False

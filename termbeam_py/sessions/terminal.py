@@ -44,6 +44,14 @@ def exit_code_from_status(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
+def _ignore_data(_data: bytes) -> None:
+    pass
+
+
+def _ignore_exit(_code: int) -> None:
+    pass
+
+
 class Terminal:
     """A child process on a pseudo-terminal whose master fd is served by the running loop."""
 
@@ -216,7 +224,9 @@ class Terminal:
         self._child.release(code)
         self.exited.set()
         self._leftovers = self._loop.create_task(self._end_leftovers())
-        self._on_exit(code)
+        on_exit, self._on_exit = self._on_exit, _ignore_exit
+        self._on_data = _ignore_data  # the callbacks point back at the session: no cycle
+        on_exit(code)
 
     async def _end_leftovers(self) -> None:
         """Hang up what the shell left in its session, as closing a terminal window does.
