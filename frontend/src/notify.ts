@@ -10,6 +10,7 @@
  */
 import { request } from './api';
 import type { NotificationMsg } from './protocol';
+import { errorText } from './errorText';
 
 export const PUSH_KEY = 'termbeam-push-subscribed';
 export const TITLE_MARK = '(●) ';
@@ -116,7 +117,7 @@ export async function enablePush(): Promise<void> {
   try {
     await subscribe(reg);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorText(err);
     throw new Error(`Could not subscribe to push notifications: ${detail}`);
   }
   storeFlag(true);

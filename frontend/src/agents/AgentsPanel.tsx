@@ -6,9 +6,10 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api, type AgentInfo } from '../api';
+import { errorText } from '../errorText';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
-import { errorMessage, openTerminal, startSession } from './actions';
+import { openTerminal, startSession } from './actions';
 import { launchBody, shortCwd } from './history';
 import ResumePanel from './ResumePanel';
 import { StartNotices, type Moved } from './StartNotices';
@@ -39,7 +40,7 @@ export default function AgentsPanel(props: PanelProps) {
       .then((a) => (agents.value = a))
       .catch((err) => {
         agents.value = [];
-        error.value = `Could not look for agents: ${errorMessage(err)}`;
+        error.value = `Could not look for agents: ${errorText(err)}`;
       });
     // The current session's live folder; launching without it uses the server's default.
     api
@@ -59,7 +60,7 @@ export default function AgentsPanel(props: PanelProps) {
       if (started.droppedCwd) moved.value = { id: started.id, folder: started.droppedCwd };
       else openTerminal(started.id);
     } catch (err) {
-      error.value = `Could not launch ${a.name}: ${errorMessage(err)}`;
+      error.value = `Could not launch ${a.name}: ${errorText(err)}`;
     } finally {
       busy.value = null;
     }

@@ -55,7 +55,3 @@ export async function copyText(text: string): Promise<boolean> {
     return false;
   }
 }
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

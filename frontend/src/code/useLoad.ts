@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { errorText } from '../errorText';
 
 export type Loaded<T> =
   | { state: 'loading' }
@@ -14,7 +15,7 @@ export type LoadCache = Map<string, Loaded<unknown>>;
 
 export function errorOf(e: unknown): { message: string; status: number } {
   if (e instanceof ApiError) return { message: e.message, status: e.status };
-  return { message: e instanceof Error ? e.message : String(e), status: 0 };
+  return { message: errorText(e), status: 0 };
 }
 
 export function useLoad<T>(cache: LoadCache, key: string, load: () => Promise<T>): [Loaded<T>, () => void] {

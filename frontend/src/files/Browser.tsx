@@ -1,11 +1,13 @@
 /**
- * Pieces the files, upload and markdown panels share: a folder-listing hook, breadcrumbs and
- * a keyboard-navigable entry list (arrow keys, Home/End move between rows).
+ * Pieces the files, upload and markdown panels share: a folder-listing hook, breadcrumbs, a
+ * keyboard-navigable entry list (arrow keys, Home/End move between rows) and the folder picker
+ * that puts them together.
  */
 import type { ComponentChildren } from 'preact';
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../api';
+import { errorText } from '../errorText';
 import { hiddenEntries, listFiles, type FileEntry, type Listing } from './fileApi';
 import { breadcrumbs, formatModified, formatSize, relativeTo } from './paths';
 import './files.css';
@@ -19,11 +21,6 @@ export interface Folder {
   loading: boolean;
   open: (rel: string) => void;
   reload: () => void;
-}
-
-function message(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  return 'Something went wrong';
 }
 
 function byKind(a: FileEntry, b: FileEntry): number {
@@ -54,7 +51,7 @@ export function useFolder(sessionId: string, initial = '', showHidden = false): 
       rel.value = relativeTo(list.rootDir, list.base) ?? target;
       error.value = null;
     } catch (err) {
-      if (mine === token.current) error.value = message(err);
+      if (mine === token.current) error.value = errorText(err, 'Something went wrong', ApiError);
     } finally {
       if (mine === token.current) loading.value = false;
     }
@@ -170,5 +167,31 @@ export function EntryList({ entries, label, onActivate, expanded, detail, curren
         );
       })}
     </ul>
+  );
+}
+
+export interface FolderPickerProps extends Omit<EntryListProps, 'entries' | 'label'> {
+  folder: Folder;
+  /** The rows to list: the folder's entries, filtered as the panel needs. */
+  entries: FileEntry[];
+  label: string;
+  /** Say "Loading…" until the first listing arrives. */
+  showLoading?: boolean;
+}
+
+/** A folder of the session to move around in: breadcrumbs, its error, and its entries. */
+export function FolderPicker({ folder, entries, label, showLoading = false, ...list }: FolderPickerProps) {
+  const listing = folder.listing;
+  return (
+    <>
+      {listing && <Breadcrumbs rootDir={listing.rootDir} rel={folder.rel} onOpen={(rel) => folder.open(rel)} />}
+      {folder.error && (
+        <p class="error" role="alert">
+          {folder.error}
+        </p>
+      )}
+      {showLoading && !listing && folder.loading && <p class="muted">Loading…</p>}
+      {listing && <EntryList label={label} entries={entries} {...list} />}
+    </>
   );
 }

@@ -7,6 +7,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api';
+import { errorText } from '../errorText';
 import { basename } from './format';
 import { FolderIcon } from './icons';
 import { crumbs, parentOf, withSep } from './paths';
@@ -45,7 +46,7 @@ export function FolderBrowser({ start, onPick }: FolderBrowserProps) {
       truncated.value = res.truncated;
       if (focusList) requestAnimationFrame(() => list.current?.querySelector('button')?.focus());
     } catch (err) {
-      if (mine === seq.current) error.value = err instanceof Error ? err.message : String(err);
+      if (mine === seq.current) error.value = errorText(err);
     } finally {
       if (mine === seq.current) loading.value = false;
     }

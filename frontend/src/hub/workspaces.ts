@@ -4,6 +4,7 @@
  * `launchWorkspace` runs the plan against the API.
  */
 import { api, type AgentInfo, type NewSession, type SessionInfo, type ShellsResponse } from '../api';
+import { errorText } from '../errorText';
 import type { Workspace, WorkspaceSession } from '../state/prefs';
 
 /** Server limits (prefs sanitiser): at most 16 workspaces of 16 sessions, names ≤128 chars. */
@@ -115,7 +116,7 @@ export async function launchWorkspace(ws: Workspace, size?: { cols: number; rows
     try {
       result.ids.push((await api.createSession(body)).id);
     } catch (err) {
-      result.errors.push(`${body.name ?? 'session'}: ${err instanceof Error ? err.message : String(err)}`);
+      result.errors.push(`${body.name ?? 'session'}: ${errorText(err)}`);
     }
   }
   return result;

@@ -5,6 +5,7 @@
  */
 import type { Terminal } from '@xterm/xterm';
 import { ApiError, goToLogin } from '../api';
+import { errorText } from '../errorText';
 import { encodePaste, shellQuote } from './encode';
 
 export interface PasteContext {
@@ -108,7 +109,7 @@ export function handlePasteEvent(
   e.preventDefault();
   e.stopPropagation();
   void sendImage(files[0], ctx).catch((err: unknown) =>
-    ctx.onError?.(err instanceof Error ? err.message : 'Upload failed'),
+    ctx.onError?.(errorText(err, 'Upload failed')),
   );
   return true;
 }

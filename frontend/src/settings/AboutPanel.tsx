@@ -6,6 +6,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { goToLogin } from '../api';
+import { errorText } from '../errorText';
 import { updateProgress } from '../state/events';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
@@ -47,7 +48,7 @@ function UpdateBox() {
     try {
       check.value = await checkForUpdate(force);
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorText(err);
     } finally {
       checking.value = false;
     }
@@ -57,7 +58,7 @@ function UpdateBox() {
     try {
       await startUpdate();
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorText(err);
     }
   };
   const copy = async (text: string) => {
@@ -141,7 +142,7 @@ function WhatsNew() {
   useEffect(() => {
     fetchChangelog()
       .then((text) => (sections.value = changelogSections(text)))
-      .catch((err: unknown) => (error.value = err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => (error.value = errorText(err)));
   }, []);
 
   useEffect(() => {

@@ -6,6 +6,7 @@
 import { signal, useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
+import { errorText } from '../errorText';
 import { handleBroadcast, tunnelStatus, updateProgress } from '../state/events';
 import { type BannerInfo, tunnelBanner, UPDATE_RESTARTING, updateBanner } from './logic';
 import { checkForUpdate, reloadWhenBack, restartWait, startUpdate, type UpdateCheck } from './update';
@@ -96,7 +97,7 @@ function UpdateAvailable({ check }: { check: UpdateCheck }) {
     }
     dismiss(info.key);
   };
-  const update = () => startUpdate().catch((err: unknown) => (error.value = err instanceof Error ? err.message : String(err)));
+  const update = () => startUpdate().catch((err: unknown) => (error.value = errorText(err)));
   return (
     <Banner info={info}>
       {check.canAutoUpdate && (

@@ -4,6 +4,7 @@
  * it off unsubscribes. The on/off state is per device (localStorage), mirrored in prefs.
  */
 import { useSignal } from '@preact/signals';
+import { errorText } from '../errorText';
 import { disablePush, enablePush, pushWanted } from '../notify';
 import { updatePrefs } from '../state/prefs';
 
@@ -27,7 +28,7 @@ export function PushToggle() {
       }
       updatePrefs({ notifications: on.value });
     } catch (err) {
-      status.value = err instanceof Error ? err.message : String(err);
+      status.value = errorText(err);
     } finally {
       busy.value = false;
     }

@@ -4,11 +4,12 @@
  * saved to the server shortly after); a failed save shows prefsError.
  */
 import { useSignal } from '@preact/signals';
-import type { ComponentChildren, ComponentType } from 'preact';
+import type { ComponentChildren } from 'preact';
 import { useId } from 'preact/hooks';
 import { prefs, prefsError, updatePrefs, type Prefs, type TerminalFontPref, type Workspace } from '../state/prefs';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
+import { useLazy } from '../ui/useLazy';
 import { moveItem, renameWorkspace, toggleDefaultWorkspace } from './logic';
 import { PushToggle } from './PushToggle';
 import { ThemePicker } from './ThemePicker';
@@ -196,21 +197,26 @@ function Workspaces() {
 
 /** The key editor replaces this sheet while open (one modal at a time), loaded on first use. */
 function useKeyEditor() {
-  const Editor = useSignal<ComponentType<PanelProps> | null>(null);
-  const loadError = useSignal<string | null>(null);
+  const editor = useLazy(() => import('../keybar/KeyEditorPanel').then((m) => m.default));
+  const shown = useSignal(false);
   const open = () => {
-    loadError.value = null;
-    import('../keybar/KeyEditorPanel')
-      .then((m) => (Editor.value = m.default))
-      .catch(() => (loadError.value = 'Could not load the key editor. Reload the page.'));
+    editor.load().then(
+      () => (shown.value = true),
+      () => {}, // shown through editor.failed
+    );
   };
-  return { Editor, loadError, open, close: () => (Editor.value = null) };
+  return {
+    Editor: shown.value ? editor.value.value : null,
+    loadError: editor.failed.value ? 'Could not load the key editor. Reload the page.' : null,
+    open,
+    close: () => (shown.value = false),
+  };
 }
 
 export default function SettingsPanel(props: PanelProps) {
   const { onClose } = props;
   const keys = useKeyEditor();
-  const Editor = keys.Editor.value;
+  const Editor = keys.Editor;
   if (Editor) return <Editor {...props} onClose={keys.close} />;
   return (
     <Sheet title="Settings" onClose={onClose} class="settings-sheet">
@@ -235,9 +241,9 @@ export default function SettingsPanel(props: PanelProps) {
         <button type="button" class="btn" onClick={keys.open}>
           Customize keys…
         </button>
-        {keys.loadError.value && (
+        {keys.loadError && (
           <p class="error" role="alert">
-            {keys.loadError.value}
+            {keys.loadError}
           </p>
         )}
       </Section>

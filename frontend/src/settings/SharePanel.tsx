@@ -6,8 +6,10 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { ApiError, request } from '../api';
+import { errorText } from '../errorText';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
+import { useLazy } from '../ui/useLazy';
 import { countdown, qrPath, SHARE_TOKEN_SECONDS } from './logic';
 import './settings.css';
 
@@ -26,16 +28,9 @@ async function encodeQr(text: string): Promise<Qr> {
 }
 
 function QrCode({ text, label }: { text: string; label: string }) {
-  const qr = useSignal<Qr | null>(null);
-  const failed = useSignal(false);
-  useEffect(() => {
-    qr.value = null;
-    encodeQr(text)
-      .then((q) => (qr.value = q))
-      .catch(() => (failed.value = true));
-  }, [text]);
-  if (failed.value) return <p class="muted">Could not draw the QR code; copy the link instead.</p>;
-  const q = qr.value;
+  const qr = useLazy(() => encodeQr(text), { now: true, key: text });
+  if (qr.failed.value) return <p class="muted">Could not draw the QR code; copy the link instead.</p>;
+  const q = qr.value.value;
   const quiet = 4; // the blank margin scanners need around a QR code
   return (
     <div class="share-qr">
@@ -86,7 +81,7 @@ export default function SharePanel({ onClose }: PanelProps) {
       now.value = Date.now();
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) noAuth.value = true;
-      else error.value = err instanceof Error ? err.message : String(err);
+      else error.value = errorText(err);
     }
   };
 

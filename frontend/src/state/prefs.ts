@@ -6,6 +6,7 @@
  */
 import { signal } from '@preact/signals';
 import { request } from '../api';
+import { errorText } from '../errorText';
 
 export type KeyStyle = 'plain' | 'accent' | 'danger' | 'custom';
 export type KeyModifier = 'ctrl' | 'alt' | 'shift' | 'meta';
@@ -152,7 +153,7 @@ async function flush(): Promise<void> {
     }
     prefsError.value = null;
   } catch (err) {
-    prefsError.value = err instanceof Error ? err.message : 'Could not save settings';
+    prefsError.value = errorText(err, 'Could not save settings');
   } finally {
     inFlight = false;
     if (dirty && timer === null) void flush();

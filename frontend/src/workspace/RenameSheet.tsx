@@ -1,6 +1,7 @@
 /** Rename a session (PATCH /api/sessions/:id {name}). */
 import { useSignal } from '@preact/signals';
 import { api } from '../api';
+import { errorText } from '../errorText';
 import { Sheet } from '../ui/Sheet';
 
 export function RenameSheet({ id, name, onClose, onRenamed }: { id: string; name: string; onClose(): void; onRenamed(name: string): void }) {
@@ -21,7 +22,7 @@ export function RenameSheet({ id, name, onClose, onRenamed }: { id: string; name
       onRenamed(next);
       onClose();
     } catch (err) {
-      error.value = err instanceof Error ? err.message : 'Could not rename the session';
+      error.value = errorText(err, 'Could not rename the session');
     } finally {
       busy.value = false;
     }

@@ -8,11 +8,13 @@
 import { useSignal } from '@preact/signals';
 import { useMemo } from 'preact/hooks';
 import { api } from '../api';
+import { errorText } from '../errorText';
 import { prefs, updatePrefs } from '../state/prefs';
 import type { PanelProps } from '../ui/panels';
 import { inPageNotify } from '../notify';
 import { KeyBar } from '../keybar/KeyBar';
 import { Banners } from '../settings/Banners';
+import { Toast, useToast } from '../ui/toast';
 import { clampFont } from './gestures';
 import { Panes } from './Panes';
 import { SearchBar } from './SearchBar';
@@ -26,7 +28,6 @@ import { useSessionList } from './useSessionList';
 import { useShortcuts } from './useShortcuts';
 import { useSplitView } from './useSplitView';
 import { useTerminalViews } from './useTerminalViews';
-import { useToast } from './useToast';
 import './workspace.css';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
@@ -36,7 +37,8 @@ export function Workspace({ sessionId }: { sessionId: string }) {
   const overlay = useSignal<Overlay>(null);
   const searching = useSignal(false);
   const previewReq = useSignal(0);
-  const { toast, show: showToast } = useToast();
+  const toast = useToast();
+  const showToast = toast.show;
 
   const list = useSessionList((id) => id !== active.peek() && !views.all.has(id));
   const { sessions } = list;
@@ -77,7 +79,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         await api.deleteSession(id);
       } catch (err) {
         if (!(err instanceof Error && /not found/i.test(err.message))) {
-          showToast(err instanceof Error ? err.message : 'Could not close the session');
+          showToast(errorText(err, 'Could not close the session'));
           return;
         }
       }
@@ -166,11 +168,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         sessionId={focused.value}
         previewRequest={previewReq.value}
       />
-      {toast.value && (
-        <p class="toast" role="status">
-          {toast.value}
-        </p>
-      )}
+      <Toast toaster={toast} />
       {searching.value && fv && <SearchBar view={fv} onClose={() => (searching.value = false)} />}
       <Panes
         views={paneViews}

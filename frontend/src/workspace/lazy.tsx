@@ -1,8 +1,8 @@
 /** Lazily loaded pieces of the workspace: the tools panels and the new-session sheet. */
-import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import type { PanelProps } from '../ui/panels';
+import { useLazy } from '../ui/useLazy';
 import type { PanelName } from './commands';
 
 type PanelModule = { default: ComponentType<PanelProps> };
@@ -19,32 +19,25 @@ const PANELS: Record<PanelName, { title: string; load: () => Promise<PanelModule
 };
 
 export function LazyPanel({ name, props }: { name: PanelName; props: PanelProps }) {
-  const Comp = useSignal<ComponentType<PanelProps> | null>(null);
-  const failed = useSignal(false);
-  useEffect(() => {
-    PANELS[name]
-      .load()
-      .then((m) => (Comp.value = m.default))
-      .catch(() => (failed.value = true));
-  }, [name]);
-  if (failed.value) {
+  const panel = useLazy(() => PANELS[name].load().then((m) => m.default), { now: true, key: name });
+  if (panel.failed.value) {
     return (
       <p class="toast" role="alert">
         Could not load {PANELS[name].title}. Reload the page.
       </p>
     );
   }
-  const C = Comp.value;
+  const C = panel.value.value;
   return C ? <C {...props} /> : null;
 }
 
 export type NewSheetProps = { onClose(): void; onCreated(id: string): void; cols?: number; rows?: number };
 
 export function LazyNewSession(props: NewSheetProps) {
-  const Comp = useSignal<ComponentType<NewSheetProps> | null>(null);
+  const sheet = useLazy(() => import('../hub/NewSessionSheet').then((m): ComponentType<NewSheetProps> => m.default));
   useEffect(() => {
-    import('../hub/NewSessionSheet').then((m) => (Comp.value = m.default)).catch(() => props.onClose());
+    sheet.load().catch(() => props.onClose());
   }, []);
-  const C = Comp.value;
+  const C = sheet.value.value;
   return C ? <C {...props} /> : null;
 }
