@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.child import run_child
 from termbeam_py.errors import BadRequest
+from termbeam_py.timefmt import epoch_iso_ms, iso_ms
 
 if TYPE_CHECKING:
     import sqlite3
@@ -89,23 +91,10 @@ async def probe(agent: Agent) -> str | None:
     path = await asyncio.to_thread(shutil.which, agent.cmd)
     if path is None:
         return None
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            path, *agent.args, "--version", stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-    except OSError:
-        return None
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            output, _ = await proc.communicate()
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return None
-    if proc.returncode != 0:
-        return None  # e.g. `gh` without the copilot extension
-    return _version_of(output.decode(errors="replace"))
+    done = await run_child([path, *agent.args, "--version"], PROBE_TIMEOUT, merge_stderr=True)
+    if not done.ok:
+        return None  # did not start, hung, or e.g. `gh` without the copilot extension
+    return _version_of(done.output.decode(errors="replace"))
 
 
 class AgentCatalog:
@@ -145,20 +134,12 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        seconds = value / 1000 if value > 1e11 else value  # ms vs s
-        with contextlib.suppress(OverflowError, OSError, ValueError):
-            return _format(datetime.fromtimestamp(seconds, UTC))
-        return None
+        return epoch_iso_ms(value / 1000 if value > 1e11 else value)  # ms vs s
     if isinstance(value, str) and value:
         with contextlib.suppress(ValueError):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return _format(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+            return iso_ms(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
     return None
-
-
-def _format(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _row(agent_id: str, **fields: Any) -> dict[str, Any]:
@@ -380,5 +361,6 @@ async def resume_command(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """Register this module's services on `app` (called by create_app)."""
+    """Register this module's services and routes on `app` (called by create_app)."""
     app[keys.AGENTS] = AgentCatalog()
+    app.router.add_routes(routes)

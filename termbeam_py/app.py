@@ -4,30 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 
-from termbeam_py import agents, auth, files, gitrepo, keys, meta, prefs, push, static, update
+from termbeam_py import (
+    agents,
+    auth,
+    files,
+    gitrepo,
+    keys,
+    meta,
+    prefs,
+    push,
+    session_routes,
+    static,
+    update,
+    ws,
+)
 from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
 from termbeam_py.connlimits import ConnectionGuard, Limits
-from termbeam_py.errors import TermbeamError, TooManyRequests
+from termbeam_py.errors import TermbeamError
 from termbeam_py.memory import Allocator, Trimmer, trimming
 from termbeam_py.preview import close_sockets as close_preview_sockets
 from termbeam_py.preview import listener_headers as preview_listener_headers
 from termbeam_py.preview import listener_routes as preview_listener_routes
-from termbeam_py.preview import routes as preview_routes
 from termbeam_py.preview import setup as setup_preview
 from termbeam_py.preview import track_middleware as track_preview_listener
 from termbeam_py.preview.listeners import Listener
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
-from termbeam_py.sessions import routes as session_routes
-from termbeam_py.tunnel.service import routes as tunnel_routes
 from termbeam_py.tunnel.service import setup as setup_tunnel
-from termbeam_py.ws import Hub, websocket
+from termbeam_py.ws import Hub
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +71,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except TermbeamError as exc:
-        response = _error_response(exc.status, exc.message)
-        if isinstance(exc, TooManyRequests):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        response = web.json_response(exc.body(), status=exc.status)
+        response.headers.update(exc.headers)
         return response
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
@@ -121,19 +130,22 @@ def create_app(config: Config) -> web.Application:
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_server_header)
     app.on_response_prepare.append(_security_headers)
-    for feature in (files, gitrepo, prefs, agents, update, push):
-        feature.setup(app)
-    setup_tunnel(app)
-    setup_preview(app, timeout=config.preview_timeout, listener_app=create_preview_app)
-    app.router.add_get("/ws", websocket)
-    for table in (
-        auth.routes, meta.routes, session_routes.routes, files.routes, gitrepo.routes,
-        prefs.routes, agents.routes, update.routes, push.routes, tunnel_routes,
-        static.routes,
-    ):
-        app.router.add_routes(table)
-    app.router.add_routes(preview_routes)
+    for setup in FEATURES:
+        setup(app)
     return app
+
+
+def _preview(app: web.Application) -> None:
+    setup_preview(app, timeout=app[keys.CONFIG].preview_timeout, listener_app=create_preview_app)
+
+
+#: Every feature, each registering its services and its routes. Routes match in the order they
+#: are added, so this is also the route order: the static pages' root patterns after every
+#: API route, the preview proxy last.
+FEATURES: tuple[Callable[[web.Application], None], ...] = (
+    ws.setup, auth.setup, meta.setup, session_routes.setup, files.setup, gitrepo.setup,
+    prefs.setup, agents.setup, update.setup, push.setup, setup_tunnel, static.setup, _preview,
+)
 
 
 def create_preview_app(main: web.Application, listener: Listener) -> web.Application:

@@ -18,7 +18,13 @@ from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.config import Config
-from termbeam_py.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from termbeam_py.errors import (
+    Forbidden,
+    NotFound,
+    TermbeamError,
+    TooManyRequests,
+    Unauthorized,
+)
 from termbeam_py.hosts import (
     HostNames,
     effective_port,
@@ -91,7 +97,7 @@ class Auth:
         """A request an https tunnel relayed: its Host, from a loopback peer (the tunnel
         program), whatever X-Forwarded-Proto says (ssh -R forwards no headers)."""
         host = parse_host(request.headers.get("Host", ""))
-        return self.hosts.public_https(host) and is_loopback(peer_address(request))
+        return self.hosts.public_https(host) and is_loopback_peer(request)
 
     def host_allowed(self, request: web.Request) -> bool:
         host = parse_host(request.headers.get("Host", ""))
@@ -169,10 +175,11 @@ def is_https(request: web.Request) -> bool:
     if auth is not None and auth.via_public_https(request):
         return True
     proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
-    return proto == "https" and is_loopback(peer_address(request))
+    return proto == "https" and is_loopback_peer(request)
 
 
 def is_loopback_peer(request: web.Request) -> bool:
+    """The request came straight from this machine (a local browser, proxy or tunnel)."""
     return is_loopback(peer_address(request))
 
 
@@ -278,7 +285,12 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
     elif path in PAGE_ROUTES:
         limiter = auth.page_limiter
     headers = _limit(limiter, request)
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except TermbeamError as exc:
+        # Rendered by error_middleware further out: an error answer counts and says so too.
+        exc.headers.update(headers)
+        raise
     response.headers.update(headers)
     return response
 
@@ -353,3 +365,9 @@ async def share_token(request: web.Request) -> web.Response:
     own = f"{scheme}://{request.headers.get('Host', request.host)}"
     base = request.app[keys.RUNTIME].share_base(own)
     return web.json_response({"url": f"{base}/?ott={auth.share.issue()}"})
+
+
+def setup(app: web.Application) -> None:
+    """Add the login and share routes to `app` (called by create_app); the `Auth` service
+    itself is made with the app, since the middlewares need it."""
+    app.router.add_routes(routes)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from termbeam_py.hosts import is_loopback
 from termbeam_py.tunnel.sshtarget import SshTargetError, parse_target
 
 DEFAULT_PORT = 3456
 LOG_LEVELS = ("error", "warn", "info", "debug")
 EVENT_LOOPS = ("auto", "uvloop", "asyncio")
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 #: Longest password we accept: a longer one is a mistake, not a secret (TermBeam silently
 #: failed passwords over 256 bytes; we refuse them up front instead).
 MAX_PASSWORD_BYTES = 256
@@ -30,15 +29,6 @@ class ConfigError(ValueError):
 def generate_password() -> str:
     """16 random bytes, base64url: 22 characters."""
     return secrets.token_urlsafe(16)
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.strip("[]") in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +144,7 @@ class Config:
             raise ConfigError(
                 f"invalid event loop {self.event_loop!r}: choose one of {', '.join(EVENT_LOOPS)}"
             )
-        if self.password is None and not is_loopback_host(self.host):
+        if self.password is None and not is_loopback(self.host):
             raise ConfigError(
                 f"--no-password is only allowed on a loopback address, not {self.host}"
             )

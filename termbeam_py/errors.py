@@ -8,14 +8,21 @@
     ├── Conflict (409)
     ├── PayloadTooLarge (413)
     ├── TooManyRequests (429)
+    ├── BadGateway (502)
+    ├── ServiceUnavailable (503)
+    ├── GatewayTimeout (504)
     └── InsufficientStorage (507)
 
-The message is the exact wording of the API reference, sent as `{"error": message}`.
+The message is the exact wording of the API reference, sent as `{"error": message}`; an
+error that says more (a 409 with the update's `state`) carries it in `extra`, merged into
+that body after `error`. `headers` go on the response as they are.
 """
 
 from __future__ import annotations
 
 import errno
+from collections.abc import Mapping
+from typing import Any
 
 
 class TermbeamError(Exception):
@@ -23,9 +30,19 @@ class TermbeamError(Exception):
 
     status = 500
 
-    def __init__(self, message: str = "internal error") -> None:
+    def __init__(
+        self, message: str = "internal error", *, extra: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.extra: dict[str, Any] = dict(extra or {})
+        """More fields for the JSON body, after `error`."""
+        self.headers: dict[str, str] = {}
+        """Response headers: set by the error itself or by a middleware it passes through."""
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body the API answers with."""
+        return {"error": self.message, **self.extra}
 
 
 class BadRequest(TermbeamError):
@@ -66,6 +83,25 @@ class TooManyRequests(TermbeamError):
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class BadGateway(TermbeamError):
+    """An upstream (a previewed app) refused the connection or broke it."""
+
+    status = 502
+
+
+class ServiceUnavailable(TermbeamError):
+    """A feature that cannot work on this server right now (push without VAPID keys)."""
+
+    status = 503
+
+
+class GatewayTimeout(TermbeamError):
+    """An upstream did not answer in time."""
+
+    status = 504
 
 
 class InsufficientStorage(TermbeamError):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from termbeam_py.timefmt import epoch_iso_ms
 
 PROVIDERS = (("github", "GitHub"), ("gitlab", "GitLab"), ("bitbucket", "Bitbucket"))
 AZURE = "Azure DevOps"
@@ -259,12 +260,13 @@ def parse_diff(raw: str, file: str) -> dict[str, Any]:
 
 
 def iso_utc(timestamp: str | int) -> str | None:
-    """Unix seconds → `2025-01-15T10:30:00.000Z` (the API's date format); None if unparsable."""
+    """git's Unix seconds → `2025-01-15T10:30:00.000Z` (the API's date format); None if
+    unparsable."""
     try:
-        moment = datetime.fromtimestamp(int(timestamp), UTC)
-    except (ValueError, OverflowError, OSError):
+        seconds = int(timestamp)
+    except ValueError:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return epoch_iso_ms(seconds)
 
 
 def _blame_line(number: int, content: str, sha: str, meta: dict[str, str]) -> dict[str, Any]:

@@ -413,6 +413,7 @@ async def _close_badges(app: web.Application) -> None:
 
 
 def setup(app: web.Application) -> None:
-    """Register this module's services on `app` (called by create_app)."""
+    """Register this module's services and routes on `app` (called by create_app)."""
     app[keys.GIT] = GitBadgeCache()
     app.on_cleanup.append(_close_badges)
+    app.router.add_routes(routes)

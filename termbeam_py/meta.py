@@ -45,3 +45,8 @@ async def shutdown(request: web.Request) -> web.Response:
         raise Forbidden("Shutdown is only available from localhost")
     request.app[keys.RUNTIME].stop.set()
     return web.json_response({"ok": True})
+
+
+def setup(app: web.Application) -> None:
+    """Add this module's routes to `app` (called by create_app)."""
+    app.router.add_routes(routes)

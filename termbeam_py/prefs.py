@@ -1,12 +1,11 @@
-"""User preferences: the sanitiser, the `prefs.json` store, /api/preferences and the
-start-up sessions (workspace autoboot) that the stored preferences describe."""
+"""User preferences: the sanitiser, the `prefs.json` store and /api/preferences. The start-up
+sessions the stored preferences describe are started by `startup.py`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from termbeam_py import keys, state
-from termbeam_py.errors import BadRequest, TermbeamError, write_failed
+from termbeam_py.errors import BadRequest, write_failed
 from termbeam_py.httputil import json_body
 
 log = logging.getLogger(__name__)
@@ -292,64 +291,7 @@ async def put_preferences(request: web.Request) -> web.Response:
     return web.json_response({"prefs": prefs, "version": version})
 
 
-# -- workspace autoboot ---------------------------------------------------------------------
-
-def autoboot_entries(prefs: dict[str, Any]) -> list[dict[str, Any]]:
-    """The session entries to start, by precedence; [] means "one default session"."""
-    workspaces = prefs["workspaces"]
-    for workspace in workspaces:
-        if workspace.get("default") and workspace["sessions"]:
-            return list(workspace["sessions"])
-    if len(workspaces) == 1 and workspaces[0]["sessions"]:
-        return list(workspaces[0]["sessions"])
-    startup = prefs["startupWorkspace"]
-    if startup["enabled"] and startup["sessions"]:
-        return list(startup["sessions"])
-    return []
-
-
-def _usable_dir(cwd: Any) -> bool:
-    return isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd)
-
-
-async def _spawn_entry(app: web.Application, entry: dict[str, Any]) -> str:
-    config, manager = app[keys.CONFIG], app[keys.SESSIONS]
-    cwd = entry.get("cwd")
-    usable = await asyncio.to_thread(_usable_dir, cwd)
-    shell = manager.allowed_shell(entry["shell"]) if entry.get("shell") else None
-    initial = (entry.get("initialCommand") or "").strip() or None
-    session = manager.create(
-        name=entry["name"],
-        shell=shell.path if shell else None,
-        args=list(config.shell_args),
-        cwd=Path(cwd) if usable and isinstance(cwd, str) else config.cwd,
-        color=entry.get("color"),
-        initial_command=initial,
-    )
-    return session.id
-
-
-def _default_session(app: web.Application) -> str:
-    config = app[keys.CONFIG]
-    return app[keys.SESSIONS].create(name=config.cwd.name or "home").id
-
-
-async def start_sessions(app: web.Application) -> list[str]:
-    """Spawn the start-up sessions (workspace autoboot, after app start-up); their ids."""
-    prefs, _ = await app[keys.PREFS].load()
-    entries = autoboot_entries(prefs)
-    if not entries:
-        return [_default_session(app)]
-    ids: list[str] = []
-    for entry in entries:
-        try:
-            ids.append(await _spawn_entry(app, entry))
-        except TermbeamError as exc:
-            log.warning("workspace session %r failed to start: %s", entry["name"], exc.message)
-    log.info("Spawned %d/%d workspace sessions", len(ids), len(entries))
-    return ids or [_default_session(app)]
-
-
 def setup(app: web.Application) -> None:
-    """Register this module's services on `app` (called by create_app)."""
+    """Register the preferences store and its routes on `app` (called by create_app)."""
     app[keys.PREFS] = PrefsStore(app[keys.CONFIG].config_dir)
+    app.router.add_routes(routes)

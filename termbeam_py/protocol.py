@@ -1,8 +1,9 @@
-"""WebSocket messages from clients: parsing and validation (mirrored by frontend/src/protocol.ts).
+"""The /ws wire protocol, both directions (mirrored by frontend/src/protocol.ts).
 
-Anything that does not parse into one of these types is dropped before it can reach a PTY.
-Server-to-client messages are plain dicts built where they are sent; binary output frames
-(the protocol extension) are built by `output_frame`.
+Client messages are parsed and validated into frozen dataclasses: anything that does not
+parse is dropped before it can reach a PTY. Server messages are `TypedDict`s shaped as
+protocol.ts reads them; a session's domain events (sessions/events.py) become them in
+`event_message`. Binary output frames (the protocol extension) are built by `output_frame`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import json
 import math
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-MAX_COLS, MAX_ROWS = 500, 200
+from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
+from termbeam_py.sessions.manager import MAX_COLS, MAX_ROWS
+
 MAX_ID = 64
 #: First byte of a binary server frame carrying output; 8 bytes of sequence number follow.
 OP_OUTPUT = 0x01
@@ -116,6 +119,130 @@ def parse_client_message(text: str) -> ClientMessage:
     if kind == "auth":
         return Auth(_str_or_none(msg.get("password")), _str_or_none(msg.get("token")))
     return Ignored()
+
+
+# -- client messages as sent (protocol.ts `ClientMsg`; the terminal client sends these) ------
+
+
+class AuthMsg(TypedDict):
+    type: Literal["auth"]
+    password: str
+
+
+class AttachMsg(TypedDict):
+    type: Literal["attach"]
+    sessionId: str
+    binary: NotRequired[bool]
+    since: NotRequired[int]
+
+
+class InputMsg(TypedDict):
+    type: Literal["input"]
+    data: str
+
+
+class ResizeMsg(TypedDict):
+    type: Literal["resize"]
+    cols: int
+    rows: int
+
+
+class AckMsg(TypedDict):
+    type: Literal["ack"]
+    seq: int
+
+
+ClientMsg = AuthMsg | AttachMsg | InputMsg | ResizeMsg | AckMsg
+
+
+# -- server messages (protocol.ts `ServerMsg`, `NotificationMsg`) ---------------------------
+
+
+class AuthOkMsg(TypedDict):
+    type: Literal["auth_ok"]
+
+
+class ErrorMsg(TypedDict):
+    type: Literal["error"]
+    message: str
+
+
+class AttachedMsg(TypedDict):
+    type: Literal["attached"]
+    sessionId: str
+    seq: NotRequired[int]
+    resumed: NotRequired[bool]
+
+
+class ReplayMsg(TypedDict):
+    type: Literal["replay"]
+    data: str
+    seq: NotRequired[int]
+
+
+class ExitMsg(TypedDict):
+    type: Literal["exit"]
+    code: int
+
+
+class NotificationMsg(TypedDict):
+    type: Literal["notification"]
+    notificationType: Literal["command-complete"]
+    sessionName: str
+    timestamp: int
+    sessionId: str
+    command: NotRequired[str]
+    exitCode: NotRequired[int]
+    durationMs: NotRequired[int]
+
+
+SessionMsg = AttachedMsg | ReplayMsg | ExitMsg | NotificationMsg
+ServerMsg = AuthOkMsg | ErrorMsg | SessionMsg
+
+AUTH_OK: AuthOkMsg = {"type": "auth_ok"}
+
+
+def error_message(message: str) -> ErrorMsg:
+    return {"type": "error", "message": message}
+
+
+def event_message(event: Event) -> SessionMsg:
+    """The WebSocket message for a session event (binary viewers also get sequence numbers)."""
+    match event:
+        case Replay(data=data, seq=seq, binary=binary):
+            replay: ReplayMsg = {"type": "replay", "data": data}
+            if binary:
+                replay["seq"] = seq
+            return replay
+        case Attached(session_id=session_id, seq=seq, binary=binary, resumed=resumed):
+            attached: AttachedMsg = {"type": "attached", "sessionId": session_id}
+            if binary:
+                attached["seq"] = seq
+                attached["resumed"] = resumed
+            return attached
+        case Exited(code=code):
+            return {"type": "exit", "code": code}
+        case Notification():
+            return notification_message(event)
+
+
+def notification_message(event: Notification) -> NotificationMsg:
+    """The documented keys first, then what the shell told us."""
+    done = event.done
+    message: NotificationMsg = {
+        "type": "notification",
+        "notificationType": "command-complete",
+        "sessionName": event.session_name,
+        "timestamp": done.timestamp_ms,
+        "sessionId": event.session_id,
+    }
+    if done.command is not None:
+        message["command"] = done.command
+    if done.exit_code is not None:
+        message["exitCode"] = done.exit_code
+    if done.duration_ms is not None:
+        message["durationMs"] = done.duration_ms
+    return message
 
 
 def output_frame(seq: int, data: bytes) -> bytes:

@@ -30,10 +30,12 @@ import aiohttp
 from aiohttp import web
 
 from termbeam_py import keys, state
-from termbeam_py.config import is_loopback_host
-from termbeam_py.errors import BadRequest, write_failed
+from termbeam_py.errors import BadRequest, ServiceUnavailable, write_failed
+from termbeam_py.hosts import is_loopback
 from termbeam_py.httputil import json_body, ok
+from termbeam_py.protocol import NotificationMsg, notification_message
 from termbeam_py.sessions import Session
+from termbeam_py.sessions.events import Notification
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ def _endpoint_ok(endpoint: str) -> bool:
         return False
     if not host:
         return False
-    return url.scheme == "https" or (url.scheme == "http" and is_loopback_host(host))
+    return url.scheme == "https" or (url.scheme == "http" and is_loopback(host))
 
 
 def format_duration(ms: int) -> str:
@@ -120,7 +122,7 @@ def format_duration(ms: int) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-def payload_for(message: dict[str, Any]) -> dict[str, Any]:
+def payload_for(message: NotificationMsg) -> dict[str, Any]:
     """The push payload for a WebSocket `notification` message."""
     name, session_id = message["sessionName"], message.get("sessionId", "")
     command, code = message.get("command"), message.get("exitCode")
@@ -300,11 +302,11 @@ class PushService:
                 log.warning("could not save push subscriptions to %s: %s", self._subs_path, exc)
                 raise
 
-    def notify(self, session: Session, message: dict[str, Any]) -> None:
-        """Session listener: push `message` to every subscription, without waiting."""
+    def notify(self, session: Session, event: Notification) -> None:
+        """Session listener: push `event` to every subscription, without waiting."""
         if self._closed or not self.subscriptions:
             return
-        self._spawn(self._send_all(payload_for(message)))
+        self._spawn(self._send_all(payload_for(notification_message(event))))
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)
@@ -368,7 +370,7 @@ def _host(endpoint: str) -> str:
 async def vapid_key(request: web.Request) -> web.Response:
     pair = await request.app[keys.PUSH].keys()
     if pair is None:
-        return web.json_response({"error": NOT_CONFIGURED}, status=503)
+        raise ServiceUnavailable(NOT_CONFIGURED)
     return web.json_response({"publicKey": pair["publicKey"]})
 
 
@@ -397,8 +399,10 @@ async def _push_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """Register the push service on `app` and have it hear every finished command."""
+    """Register the push service and its routes on `app`, and have it hear every finished
+    command."""
     service = PushService(app[keys.CONFIG].config_dir)
     app[keys.PUSH] = service
     app[keys.SESSIONS].notify_listeners.append(service.notify)
     app.cleanup_ctx.append(_push_ctx)
+    app.router.add_routes(routes)

@@ -12,10 +12,21 @@ import sys
 
 from aiohttp import web
 
-from termbeam_py import __version__, connlimits, eventloop, keys, memory, prefs, running, update
+from termbeam_py import (
+    __version__,
+    connlimits,
+    eventloop,
+    keys,
+    memory,
+    running,
+    startup,
+    update,
+)
 from termbeam_py.app import create_app
-from termbeam_py.config import Config, is_loopback_host
+from termbeam_py.child import run_child
+from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError
+from termbeam_py.hosts import is_loopback
 from termbeam_py.netinfo import lan_url
 from termbeam_py.preview.listeners import MAX_LISTENERS
 
@@ -91,31 +102,22 @@ async def _qr(url: str) -> str:
     child cannot run.
     """
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", QR_SCRIPT, env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )
-    except OSError as exc:
-        log.debug("QR child did not start (%s); drawing it here", exc)
+    done = await run_child(
+        [sys.executable, "-c", QR_SCRIPT], QR_TIMEOUT, stdin=url.encode(), env=env
+    )
+    if done.start_error is not None:
+        log.debug("QR child did not start (%s); drawing it here", done.start_error)
         return _qr_here(url)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(url.encode()), QR_TIMEOUT)
-    except TimeoutError:
-        out = b""
-    finally:
-        if proc.returncode is None:  # timed out, or start-up was cancelled (Ctrl+C)
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0 or not out.strip():
-        log.debug("QR child failed (status %s); drawing it here", proc.returncode)
+    if not done.ok or not done.output.strip():
+        log.debug("QR child failed (status %s); drawing it here",
+                  "timed out" if done.timed_out else done.returncode)
         return _qr_here(url)
-    return out.decode("utf-8", "replace")
+    return done.output.decode("utf-8", "replace")
 
 
 async def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     runtime = app[keys.RUNTIME]
-    reach = "localhost only" if is_loopback_host(config.host) else "LAN accessible"
+    reach = "localhost only" if is_loopback(config.host) else "LAN accessible"
     lines = [
         f"TermBeam (termbeam_py) v{__version__} — your terminal in any browser",
         "",
@@ -215,7 +217,7 @@ async def _serve(config: Config, app: web.Application) -> int:
 
 async def _start_sessions(app: web.Application) -> str | None:
     try:
-        ids = await prefs.start_sessions(app)
+        ids = await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG])
     except TermbeamError as exc:
         log.warning("could not start the start-up sessions: %s", exc.message)
         return None

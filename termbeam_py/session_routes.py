@@ -1,5 +1,5 @@
 """REST routes for sessions, shells and the folder picker (/api/sessions*, /api/shells,
-/api/dirs)."""
+/api/dirs): the HTTP side of `sessions/`, which itself knows nothing of aiohttp."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import asyncio
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.errors import BadRequest
 from termbeam_py.httputil import json_body, ok
+from termbeam_py.sessions import Session
 from termbeam_py.sessions.manager import (
     DEFAULT_COLS,
     DEFAULT_ROWS,
@@ -24,6 +25,40 @@ from termbeam_py.sessions.manager import (
 )
 
 routes = web.RouteTableDef()
+
+
+class SessionInfo(TypedDict):
+    """One entry of `GET /api/sessions`, as the API reference lists it."""
+
+    id: str
+    name: str
+    cwd: str
+    shell: str
+    pid: int
+    clients: int
+    createdAt: str
+    color: str
+    lastActivity: int
+    type: Literal["terminal"]
+    hidden: bool
+    git: dict[str, Any] | None
+
+
+def session_info(session: Session, git: dict[str, Any] | None) -> SessionInfo:
+    return {
+        "id": session.id,
+        "name": session.name,
+        "cwd": session.cwd,
+        "shell": session.shell,
+        "pid": session.pid,
+        "clients": len(session.clients),
+        "createdAt": session.created_at,
+        "color": session.color,
+        "lastActivity": session.last_activity,
+        "type": "terminal",
+        "hidden": False,
+        "git": git,
+    }
 
 MAX_INITIAL_COMMAND = 8192
 MAX_NAME = 128
@@ -73,11 +108,8 @@ async def list_sessions(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     await manager.refresh_cwds()
     badges = request.app[keys.GIT]
-    listing = []
-    for session in manager.all():
-        entry = manager.describe(session)
-        entry["git"] = badges.badge(session.cwd)  # cached; never waits on git
-        listing.append(entry)
+    # The git badge is cached; listing never waits on git.
+    listing = [session_info(s, badges.badge(s.cwd)) for s in manager.all()]
     return web.json_response(listing)
 
 
@@ -179,3 +211,7 @@ async def dirs(request: web.Request) -> web.Response:
     if not os.path.isabs(query) or "\x00" in query:
         raise BadRequest("q must be an absolute path")
     return web.json_response(await asyncio.to_thread(list_dirs, query))
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)

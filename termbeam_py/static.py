@@ -85,3 +85,8 @@ async def root_file(request: web.Request) -> web.StreamResponse:
     if name == "sw.js":
         headers["Service-Worker-Allowed"] = "/"
     return web.FileResponse(_static_file(name), headers=headers)
+
+
+def setup(app: web.Application) -> None:
+    """Add the page, asset and root-file routes to `app` (called by create_app)."""
+    app.router.add_routes(routes)

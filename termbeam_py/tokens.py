@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,12 @@ class TokenStore:
 class ShareTokens:
     """Single-use tokens for `?ott=` links, valid for five minutes, in memory only."""
 
-    def __init__(self, ttl: float = SHARE_TTL) -> None:
+    def __init__(
+        self, ttl: float = SHARE_TTL, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`clock` gives seconds on a monotonic scale; tests pass one they can move."""
         self._ttl = ttl
+        self._clock = clock
         self._expiry: dict[str, float] = {}
 
     def __len__(self) -> int:
@@ -92,7 +97,7 @@ class ShareTokens:
         return len(self._expiry)
 
     def issue(self) -> str:
-        now = time.monotonic()
+        now = self._clock()
         self._expiry = {k: v for k, v in self._expiry.items() if v > now}
         while len(self._expiry) >= MAX_SHARE_TOKENS:
             # One TTL for all, so issue order is expiry order: the first key is the oldest.
@@ -105,4 +110,4 @@ class ShareTokens:
         if not token or len(token) > 128:
             return False
         expiry = self._expiry.pop(_digest(token), None)
-        return expiry is not None and expiry > time.monotonic()
+        return expiry is not None and expiry > self._clock()

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from termbeam_py import __version__
+from termbeam_py.child import run_child
 from termbeam_py.gitsafe import BASE_ARGS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,22 +21,13 @@ _DESCRIBE = re.compile(r"v?(\d+\.\d+\.\d+)-(\d+)-g([0-9a-f]+)")
 
 async def run_quiet(argv: list[str], limit: float, cwd: Path | None = None) -> tuple[int, str]:
     """Run a short command; (exit code, stdout). Timeouts and spawn errors give (-1, "")."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # `git status` must not lock the index
-        )
-    except OSError:
+    done = await run_child(
+        argv, limit, cwd=cwd,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # `git status` must not lock the index
+    )
+    if done.returncode is None:
         return -1, ""
-    try:
-        async with asyncio.timeout(limit):
-            out, _ = await proc.communicate()
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -1, ""
-    return proc.returncode or 0, out.decode(errors="replace").strip()
+    return done.returncode, done.output.decode(errors="replace").strip()
 
 
 def describe_version(describe: str, dirty: bool) -> str | None:

@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -15,17 +18,53 @@ from termbeam_py.auth import client_ip
 from termbeam_py.hosts import limit_key
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.client import Client, Output
-from termbeam_py.sessions.session import COALESCE_DELAY
-from termbeam_py.sessions.terminal import INPUT_HIGH_WATER
+from termbeam_py.sessions.events import Exited
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 15.0
 MAX_MESSAGE = 1024 * 1024
 UNAUTHORIZED = "Unauthorized"
+#: Encoded frames kept per session and kind for viewers sending the same range.
+FRAME_CACHE = 8
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def _dumps(message: dict[str, Any]) -> str:
+class _Recent(Generic[K, V]):
+    """The last few values by key (oldest dropped first)."""
+
+    def __init__(self, size: int = FRAME_CACHE) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._size = size
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+#: A JSON viewer's frame depends on its decoder's undecoded tail: (bytes, flag) from getstate.
+DecoderState = tuple[bytes, int]
+
+
+class FrameCache:
+    """One session's output frames, encoded once for every viewer at the same position."""
+
+    def __init__(self) -> None:
+        self.binary: _Recent[tuple[int, int], bytes] = _Recent()
+        """(seq, length) -> the binary frame."""
+        self.json: _Recent[tuple[int, int, DecoderState], tuple[bytes, DecoderState]] = (
+            _Recent()
+        )
+        """(seq, length, decoder state before) -> (the JSON message, decoder state after)."""
+
+
+def _dumps(message: Mapping[str, object]) -> str:
     text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode()
@@ -41,6 +80,14 @@ class Hub:
 
     def __init__(self) -> None:
         self.connections: set[Connection] = set()
+        self._frames: WeakKeyDictionary[Session, FrameCache] = WeakKeyDictionary()
+
+    def frames(self, session: Session) -> FrameCache:
+        """The frame cache of `session`, gone with the session."""
+        cache = self._frames.get(session)
+        if cache is None:
+            cache = self._frames[session] = FrameCache()
+        return cache
 
     async def broadcast(self, message: dict[str, Any]) -> None:
         """Send `message` to every authenticated socket (update progress, tunnel state)."""
@@ -77,7 +124,7 @@ class Connection:
         self._pump: asyncio.Task[None] | None = None
         self._auth_deadline: asyncio.Timeout | None = None
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: protocol.ServerMsg) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.send_str(_dumps(message))
 
@@ -130,13 +177,13 @@ class Connection:
         return True
 
     async def _refuse(self, reason: str) -> None:
-        await self.send({"type": "error", "message": reason})
+        await self.send(protocol.error_message(reason))
         await self.ws.close()
 
     async def _auth(self, message: protocol.Auth) -> bool:
         auth = self.app[keys.AUTH]
         if self.authed:
-            await self.send({"type": "auth_ok"})
+            await self.send(protocol.AUTH_OK)
             return True
         if not auth.ws_limiter.allowed(self.limit_key):
             await self._refuse("Too many attempts. Try again later.")
@@ -145,7 +192,7 @@ class Connection:
             self.authed = True
             if self._auth_deadline is not None:
                 self._auth_deadline.reschedule(None)
-            await self.send({"type": "auth_ok"})
+            await self.send(protocol.AUTH_OK)
             return True
         auth.ws_limiter.hit(self.limit_key)
         log.info("WebSocket authentication failed from %s", self.peer)
@@ -155,7 +202,7 @@ class Connection:
     async def _attach(self, message: protocol.Attach) -> None:
         session = self.app[keys.SESSIONS].find(message.session_id)
         if session is None:
-            await self.send({"type": "error", "message": "Session not found"})
+            await self.send(protocol.error_message("Session not found"))
             return
         self.detach()
         client = Client(binary=message.binary)
@@ -164,28 +211,29 @@ class Connection:
         self._pump = asyncio.create_task(self._send_loop(session, client))
 
     async def _input(self, session: Session, client: Client, data: str) -> None:
-        session.input(client, data.encode("utf-8", "replace"))
-        if session.terminal.pending_input > INPUT_HIGH_WATER:
-            # Stop reading this socket until the PTY takes the paste: nothing is dropped.
-            await session.terminal.wait_writable()
+        # Awaited before the next message is read: a paste the PTY cannot take yet holds
+        # this socket, so nothing is dropped.
+        await session.input(client, data.encode("utf-8", "replace"))
 
     async def _send_loop(self, session: Session, client: Client) -> None:
         last_frame = 0
+        frames = self.app[keys.HUB].frames(session)
         try:
             while not client.closed:
                 client.wake.clear()
-                if session.should_coalesce(client, last_frame):
-                    await asyncio.sleep(COALESCE_DELAY)
+                delay = session.coalesce_delay(client, last_frame)
+                if delay:
+                    await asyncio.sleep(delay)
                 item = session.next_for(client)
                 if item is None:
                     last_frame = 0
                     await client.wake.wait()
                 elif isinstance(item, Output):
                     last_frame = len(item.data)
-                    await self._send_output(session, client, item)
+                    await self._send_output(frames, client, item)
                 else:
-                    await self.ws.send_str(_dumps(item))
-                    if item["type"] == "exit":
+                    await self.ws.send_str(_dumps(protocol.event_message(item)))
+                    if isinstance(item, Exited):
                         break
         except (ConnectionError, RuntimeError) as exc:
             log.debug("sender stopped: %s", exc)
@@ -194,37 +242,36 @@ class Connection:
                 self.session = self.client = None
             session.detach(client)
 
-    async def _send_output(self, session: Session, client: Client, item: Output) -> None:
+    async def _send_output(self, frames: FrameCache, client: Client, item: Output) -> None:
         if client.binary:
-            await self.ws.send_bytes(self._binary_frame(session, item))
+            await self.ws.send_bytes(self._binary_frame(frames, item))
             return
-        payload = self._json_frame(session, client, item)
+        payload = self._json_frame(frames, client, item)
         if payload:
             # Pre-encoded UTF-8: every viewer at this position shares the same bytes.
             await self.ws.send_frame(payload, WSMsgType.TEXT)
 
     @staticmethod
-    def _binary_frame(session: Session, item: Output) -> bytes:
-        key = ("bin", item.seq, len(item.data))
-        frame = session.encoded.get(key)
-        if not isinstance(frame, bytes):
+    def _binary_frame(frames: FrameCache, item: Output) -> bytes:
+        key = (item.seq, len(item.data))
+        frame = frames.binary.get(key)
+        if frame is None:
             frame = protocol.output_frame(item.seq, item.data)
-            session.remember_encoded(key, frame)
+            frames.binary.put(key, frame)
         return frame
 
     @staticmethod
-    def _json_frame(session: Session, client: Client, item: Output) -> bytes:
+    def _json_frame(frames: FrameCache, client: Client, item: Output) -> bytes:
         # Viewers at the same position with the same undecoded tail share one encoding.
-        pending = client.decoder.getstate()
-        key = ("json", item.seq, len(item.data), pending)
-        cached = session.encoded.get(key)
-        if isinstance(cached, tuple):
+        key = (item.seq, len(item.data), client.decoder.getstate())
+        cached = frames.json.get(key)
+        if cached is not None:
             payload, state = cached
             client.decoder.setstate(state)
-            return bytes(payload)
+            return payload
         text = client.decoder.decode(item.data)
         payload = protocol.json_output_message(text) if text else b""
-        session.remember_encoded(key, (payload, client.decoder.getstate()))
+        frames.json.put(key, (payload, client.decoder.getstate()))
         return payload
 
     def detach(self) -> None:
@@ -247,3 +294,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         connection.detach()
         hub.connections.discard(connection)
     return ws
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/ws", websocket)

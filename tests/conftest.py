@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
-from tests.helpers import TermWS
-
-if TYPE_CHECKING:
-    from tests.test_server_process import Server
+from tests.helpers import FAKES, SHELL_ENV, AppClient, Fakes, Server, TermWS
 
 PASSWORD = "correct horse battery"
 SHELL = "/bin/bash"
 SHELL_ARGS = ("--norc", "--noprofile")
-#: A fixed prompt, no history file, no bracketed-paste noise in the output.
-SHELL_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null", "INPUTRC": "/dev/null", "LC_ALL": "C.UTF-8"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,11 +34,102 @@ def fuzz_long(config: pytest.Config) -> bool:
     return bool(config.getoption("--fuzz-long")) or os.environ.get("TERMBEAM_FUZZ_LONG") == "1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-asyncio builds each test's loop with its own `asyncio_debug` setting (off by
+    # default), which overrides PYTHONASYNCIODEBUG: follow the variable, as .ci/run sets it.
+    if os.environ.get("PYTHONASYNCIODEBUG") and config.getoption("asyncio_debug") is None:
+        config.option.asyncio_debug = True
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if fuzz_long(config):  # a long fuzz test runs for minutes: past the 120 s timeout
         for item in items:
             if item.nodeid.startswith("tests/test_fuzz.py"):
                 item.add_marker(pytest.mark.timeout(0))
+
+
+#: asyncio's own threshold, set explicitly: a callback this slow is logged in debug mode
+#: (PYTHONASYNCIODEBUG=1, as .ci/run runs the suite) and fails the test it ran in.
+SLOW_CALLBACK_SECONDS = 0.1
+
+
+def _test_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    return loop
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item,
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every test and fixture loop is a plain asyncio loop with the threshold set."""
+    return {"asyncio": _test_loop}
+
+
+#: A task running test code, not the product: the tests' own coroutines.
+TEST_CODE = re.compile(
+    r"coro=<\S+?\(\) (?:running|done, defined) at "
+    rf"{re.escape(str(Path(__file__).resolve().parent))}/"
+)
+#: pytest-asyncio's fixture wrappers: fixture setup and teardown (building an app, starting
+#: a test server, logging in) is not a callback of the running product, so it never fails
+#: a test.
+FIXTURE_CODE = re.compile(r"coro=<\S+?\(\) (?:running|done, defined) at \S*/pytest_asyncio/")
+
+
+class SlowCallbacks(logging.Handler):
+    """Collects asyncio debug mode's "Executing <handle> took 0.123 seconds" warnings.
+
+    A pause of the cycle collector lands in whichever callback happens to allocate: the
+    time it took inside the callback is subtracted before comparing with the threshold."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.pauses: list[tuple[float, float]] = []
+        self._pause_start = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._pause_start = time.time()
+        else:
+            self.pauses.append((self._pause_start, time.time()))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg != "Executing %s took %.3f seconds" or not isinstance(record.args, tuple):
+            return
+        took = record.args[1]
+        assert isinstance(took, float)
+        start, end = record.created - took, record.created
+        collecting = sum(max(0.0, min(b, end) - max(a, start)) for a, b in self.pauses)
+        if took - collecting > SLOW_CALLBACK_SECONDS:
+            self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def _no_slow_callbacks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test during which the event loop ran a callback slower than
+    SLOW_CALLBACK_SECONDS (asyncio logs them in debug mode: PYTHONASYNCIODEBUG=1).
+
+    A test whose own code blocks on purpose (it forks servers, runs git(1) or writes
+    thousands of files in its body) says so with `@pytest.mark.blocks_loop(reason=...)`:
+    that excuses the steps of test code only; a slow server callback still fails it."""
+    marker = request.node.get_closest_marker("blocks_loop")
+    if marker is not None and not (marker.kwargs.get("reason") or marker.args):
+        pytest.fail("@pytest.mark.blocks_loop needs a reason", pytrace=False)
+    handler = SlowCallbacks()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(handler)
+    gc.callbacks.append(handler.on_gc)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(handler.on_gc)
+        logger.removeHandler(handler)
+    blocked = [m for m in handler.messages if not FIXTURE_CODE.search(m)
+               and (marker is None or not TEST_CODE.search(m))]
+    if blocked:
+        pytest.fail("the event loop was blocked:\n" + "\n".join(blocked), pytrace=False)
 
 
 def make_config(tmp_path: Path, **overrides: object) -> Config:
@@ -65,17 +154,17 @@ def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
 
 
-ClientFactory = Callable[..., Awaitable[TestClient]]
+ClientFactory = Callable[..., Awaitable[AppClient]]
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, config: Config) -> TestClient:
+async def client(aiohttp_client: ClientFactory, config: Config) -> AppClient:
     """An unauthenticated client of a real server on an ephemeral port."""
     return await aiohttp_client(create_app(config))
 
 
 @pytest.fixture
-async def authed(client: TestClient) -> TestClient:
+async def authed(client: AppClient) -> AppClient:
     """The same server, logged in through POST /api/auth (cookie kept in the jar)."""
     response = await client.post("/api/auth", json={"password": PASSWORD})
     assert response.status == 200, await response.text()
@@ -83,19 +172,19 @@ async def authed(client: TestClient) -> TestClient:
 
 
 @pytest.fixture
-async def session_id(authed: TestClient) -> str:
+async def session_id(authed: AppClient) -> str:
     response = await authed.post("/api/sessions", json={"cols": 80, "rows": 24})
     assert response.status == 201, await response.text()
     return str((await response.json())["id"])
 
 
 @pytest.fixture
-def open_ws(authed: TestClient) -> Callable[..., Awaitable[TermWS]]:
+def open_ws(authed: AppClient) -> Callable[..., Awaitable[TermWS]]:
     """Open a logged-in WebSocket; closed at teardown."""
     opened: list[TermWS] = []
 
     async def _open(**kwargs: object) -> TermWS:
-        ws = await authed.ws_connect("/ws", **kwargs)  # type: ignore[arg-type]
+        ws = await authed.ws_connect("/ws", **kwargs)  # type: ignore[call-overload]
         term = TermWS(ws)
         opened.append(term)
         return term
@@ -133,10 +222,19 @@ def _no_password_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
-    """Start `termbeam` processes (tests/test_server_process.Server); all killed at teardown."""
-    from tests.test_server_process import Server
+def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fakes:
+    """The fake tunnel programs (tests/fake_tunnels) first on PATH, recording into tmp."""
+    state = tmp_path / "fake-state"
+    state.mkdir()
+    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_TUNNEL_DIR", str(state))
+    monkeypatch.setenv("FAKE_TUNNEL_MODES", "ok")
+    return Fakes(state)
 
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
+    """Start `termbeam` processes (tests.helpers.Server); all killed at teardown."""
     servers: list[Server] = []
 
     def _make(**kwargs: object) -> Server:

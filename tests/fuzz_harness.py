@@ -424,7 +424,7 @@ class ProcessTarget(Target):
         self._tracebacks = 0
 
     async def _serve(self) -> int:
-        from tests.test_server_process import PW, Server
+        from tests.helpers import PW, Server
 
         self.password = PW
         self.server = Server(self.root, env=self.env)
@@ -452,7 +452,7 @@ class ProcessTarget(Target):
 
     @property
     def warnings_seen(self) -> int:
-        return self.server.stderr.count("[WARN")
+        return int(self.server.stderr.count("[WARN"))
 
 
 def check_answer(method: str, path: str, answer: Answer) -> None:

@@ -78,7 +78,7 @@ def _chars() -> SearchStrategy[str]:
 
 @functools.cache
 def texts(max_size: int = 40) -> SearchStrategy[str]:
-    return weighted(  # type: ignore[no-any-return]
+    return weighted(
         (5, st.text(_chars(), max_size=max_size)), (3, st.sampled_from(INTERESTING_TEXT)),
         (1, st.text(st.sampled_from("./\\%~a0"), max_size=max_size)), (1, long_texts()))
 

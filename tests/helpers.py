@@ -1,36 +1,133 @@
-"""Test helpers: a WebSocket terminal client that waits on markers, never on sleeps, and
-`eventually` for state that has no marker to wait on."""
+"""Test helpers: a WebSocket terminal client that waits on markers, never on sleeps,
+`eventually` for state that has no marker to wait on, the environment of a child process,
+and small fakes shared by several test modules."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import os
+import re
+import signal
+import socket
 import struct
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeAlias, TypeVar, overload
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 READ_TIMEOUT = 15.0
+#: The password of a `Server` child, unless a test picks another.
+PW = "process-test-pw"
+START_TIMEOUT = 20.0
+EXIT_TIMEOUT = 15.0
+#: The banner's Local: line, which carries the port a `--port 0` server bound.
+LOCAL = re.compile(r"^\s*Local:\s+http://localhost:(\d+)\s*$")
+#: A fixed prompt, no history file, no bracketed-paste noise in the output.
+SHELL_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null", "INPUTRC": "/dev/null", "LC_ALL": "C.UTF-8"}
+#: The checkout's root: a child process imports termbeam_py from here.
+ROOT = Path(__file__).resolve().parent.parent
+#: Variables that would pick a child's password, config folder or port from the
+#: developer's own shell.
+SCRUBBED = ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")
+
+#: The `client` and `authed` fixtures: aiohttp's test client of a real app.
+AppClient: TypeAlias = TestClient[web.Request, web.Application]
+
+#: Fake tunnel programs (cloudflared, ngrok, devtunnel, ssh) that tests put first on PATH.
+FAKES = Path(__file__).resolve().parent / "fake_tunnels"
+
+T = TypeVar("T")
 
 
+@overload
 async def eventually(
-    check: Callable[[], bool | Awaitable[bool]], what: str, timeout: float = 10.0,
-    interval: float = 0.02,
-) -> None:
-    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(interval)
+    check: Callable[[], Awaitable[T]], what: str, timeout: float = ..., interval: float = ...,
+) -> T: ...
+@overload
+async def eventually(
+    check: Callable[[], T], what: str, timeout: float = ..., interval: float = ...,
+) -> T: ...
+async def eventually(
+    check: Callable[[], Any], what: str, timeout: float = 10.0, interval: float = 0.02,
+) -> Any:
+    """Poll `check` (plain or async) until it returns something truthy, and return that;
+    fail naming `what` after `timeout` seconds."""
+    scope = asyncio.timeout(timeout)
+    try:
+        async with scope:
+            while True:
+                result = check()
+                if inspect.isawaitable(result):
+                    result = await result
+                if result:
+                    return result
+                await asyncio.sleep(interval)
+    except TimeoutError:
+        if not scope.expired():  # raised by `check` itself: not ours to rename
+            raise
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
+
+
+def child_env(base: Mapping[str, str] | None = None, /, **extra: str) -> dict[str, str]:
+    """The environment for a child process (`python -m termbeam_py`, the client, a service
+    runner): `base` (this process's environment by default) without SCRUBBED, with this
+    checkout first on PYTHONPATH and unbuffered output, then `extra`."""
+    env = {k: v for k, v in (os.environ if base is None else base).items()
+           if k not in SCRUBBED}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told: `clock()` reads, `advance()` moves."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Fakes:
+    """The fake programs' state directory and what they recorded."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+
+    def runs(self, name: str) -> list[tuple[int, int]]:
+        path = self.state / f"{name}.runs"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [(int(a), int(b)) for a, b in (line.split() for line in lines)]
+
+    def pids(self, name: str) -> list[int]:
+        return [pid for run in self.runs(name) for pid in run]
+
+    def calls(self, name: str) -> list[list[str]]:
+        path = self.state / "calls"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [call[1:] for call in map(json.loads, lines) if call[0] == name]
+
+    def login(self, provider: str, lifetime: str) -> None:
+        (self.state / "logged-in").write_text(f"{provider} {lifetime}\n")
 
 
 class TermWS:
@@ -112,3 +209,125 @@ class TermWS:
         # The echoed command line shows the quoted form; the output shows the joined marker.
         body = self.text[self.text.rindex(start) + len(start) : self.text.rindex(end)]
         return body.strip("\r\n")
+
+
+def proc_strings(pid: int, what: str) -> list[str]:
+    """/proc/PID/cmdline or /proc/PID/environ as a list of strings."""
+    return Path(f"/proc/{pid}/{what}").read_bytes().decode(errors="replace").split("\0")
+
+
+class Server:
+    """One `python -m termbeam_py` child; stdout is collected line by line."""
+
+    def __init__(self, tmp_path: Path, *, password: str | None = PW, qr: bool = False,
+                 extra: tuple[str, ...] = (), cfg: str = "cfg",
+                 env: dict[str, str] | None = None, password_env: bool = False) -> None:
+        self.cfg = tmp_path / cfg
+        self.work = tmp_path / "work"
+        self.cfg.mkdir(exist_ok=True)
+        self.work.mkdir(exist_ok=True)
+        auth = ["--password", password] if password else ["--no-password"]
+        if password and password_env:  # given as TERMBEAM_PASSWORD instead
+            auth, env = [], {**(env or {}), "TERMBEAM_PASSWORD": password}
+        self.args = [
+            sys.executable, "-m", "termbeam_py", "--port", "0", *auth,
+            "--config-dir", str(self.cfg), "--cwd", str(self.work),
+            *([] if qr else ["--no-qr"]), *extra, "/bin/bash", "--norc", "--noprofile",
+        ]
+        self.password = password
+        self.env = child_env(**{**SHELL_ENV, **(env or {})})
+        self.stderr_path = tmp_path / f"stderr-{id(self):x}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+        self.lines: list[str] = []
+        self.port = 0
+        self._changed = asyncio.Event()
+        self._eof = False
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        with self.stderr_path.open("wb") as err:
+            self.proc = await asyncio.create_subprocess_exec(
+                *self.args, stdout=asyncio.subprocess.PIPE, stderr=err,
+                stdin=asyncio.subprocess.DEVNULL, env=self.env, cwd=str(self.work),
+            )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            self.lines.append(line.decode(errors="replace").rstrip("\n"))
+            self._changed.set()
+        self._eof = True
+        self._changed.set()
+
+    async def wait_line(self, pattern: str | re.Pattern[str],
+                        timeout: float = START_TIMEOUT) -> re.Match[str]:
+        regex = re.compile(pattern)
+        async with asyncio.timeout(timeout):
+            while True:
+                for line in self.lines:
+                    if match := regex.search(line):
+                        return match
+                if self._eof:
+                    raise AssertionError(
+                        f"no line matching {regex.pattern!r}; stdout={self.lines!r}; "
+                        f"stderr={self.stderr_path.read_text(errors='replace')!r}"
+                    )
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def started(self) -> int:
+        self.port = int((await self.wait_line(LOCAL)).group(1))
+        return self.port
+
+    async def refused_or_started(self, timeout: float = START_TIMEOUT) -> str:
+        """"started" once a Local: line is printed, "refused" if the process ends first."""
+        assert self.proc is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                if any(LOCAL.search(line) for line in self.lines):
+                    return "started"
+                if self._eof:
+                    await self.proc.wait()
+                    return "refused"
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int:
+        assert self.proc is not None
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        if self._reader is not None:
+            await asyncio.wait_for(self._reader, timeout)
+        return code
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.password}"} if self.password else {}
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader

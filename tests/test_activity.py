@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
 from termbeam_py.sessions import activity, integration
 from termbeam_py.sessions.activity import CommandDone, SessionActivity, unescape_633
 from tests.conftest import PASSWORD, make_config
-from tests.helpers import TermWS
+from tests.helpers import AppClient, TermWS, eventually
 
-ClientFactory = Callable[..., Awaitable[TestClient]]
+ClientFactory = Callable[..., Awaitable[AppClient]]
 #: A session created like this gets shell integration (no --norc).
 INJECTED: dict[str, Any] = {"shell": "/bin/bash", "args": []}
 DOCUMENTED = {"type", "notificationType", "sessionName", "timestamp"}
@@ -142,7 +140,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 async def fast(
     aiohttp_client: ClientFactory, tmp_path: Path, home: Path
-) -> AsyncIterator[TestClient]:
+) -> AppClient:
     """A logged-in server notifying for any duration, polling the process table often."""
     client = await aiohttp_client(create_app(make_config(tmp_path, notify_min_seconds=0)))
     client.app[keys.SESSIONS].activity.interval = 0.2
@@ -151,13 +149,13 @@ async def fast(
     return client
 
 
-async def create(client: TestClient, **body: Any) -> str:
+async def create(client: AppClient, **body: Any) -> str:
     response = await client.post("/api/sessions", json={"cols": 80, "rows": 24, **body})
     assert response.status == 201, await response.text()
     return str((await response.json())["id"])
 
 
-async def attach(client: TestClient, session_id: str) -> TermWS:
+async def attach(client: AppClient, session_id: str) -> TermWS:
     ws = TermWS(await client.ws_connect("/ws"))
     await ws.attach(session_id)
     await ws.expect("attached")
@@ -167,7 +165,7 @@ async def attach(client: TestClient, session_id: str) -> TermWS:
 
 
 async def test_bash_integration_reports_command_exit_code_and_duration(
-    fast: TestClient,
+    fast: AppClient,
 ) -> None:
     session_id = await create(fast, **INJECTED)
     ws = await attach(fast, session_id)
@@ -188,7 +186,7 @@ async def test_bash_integration_reports_command_exit_code_and_duration(
 
 
 async def test_a_session_name_that_cannot_be_utf8_reaches_the_viewer_escaped(
-    fast: TestClient,
+    fast: AppClient,
 ) -> None:
     """Found after the fuzzing's lone surrogates: a name sent as "\\ud800" (JSON lets one
     through) could not be written as UTF-8 in the notification, and the viewer's sender died:
@@ -215,7 +213,7 @@ async def test_short_commands_do_not_notify(
 
 
 async def test_a_hidden_first_command_is_not_reported_as_the_last_saved_one(
-    fast: TestClient, home: Path
+    fast: AppClient, home: Path
 ) -> None:
     # bash loads its history file only after the rc files: the integration must not take
     # the file's last line for a first command that was never saved (leading space).
@@ -231,7 +229,7 @@ async def test_a_hidden_first_command_is_not_reported_as_the_last_saved_one(
     await ws.ws.close()
 
 
-async def test_bash_integration_joins_a_prompt_command_array(fast: TestClient, home: Path) -> None:
+async def test_bash_integration_joins_a_prompt_command_array(fast: AppClient, home: Path) -> None:
     (home / ".bashrc").write_text(
         "PS1='$ '\n__hook() { __hooks=$((${__hooks-0} + 1)); }\nPROMPT_COMMAND=(__hook)\n"
     )
@@ -247,7 +245,7 @@ async def test_bash_integration_joins_a_prompt_command_array(fast: TestClient, h
 
 
 async def test_bash_integration_leaves_a_users_debug_trap_alone(
-    fast: TestClient, home: Path
+    fast: AppClient, home: Path
 ) -> None:
     (home / ".bashrc").write_text("PS1='$ '\ntrap -p DEBUG\ntrap ': mine' DEBUG\n")
     session_id = await create(fast, **INJECTED)
@@ -260,7 +258,7 @@ async def test_bash_integration_leaves_a_users_debug_trap_alone(
 
 
 async def test_bash_integration_installs_after_an_rc_file_clears_its_debug_trap(
-    fast: TestClient, home: Path
+    fast: AppClient, home: Path
 ) -> None:
     (home / ".bashrc").write_text(
         "PS1='$ '\ntrap ': mine' DEBUG\ntrap - DEBUG\ntrap 'echo rc-exit-trap' EXIT\n"
@@ -274,7 +272,7 @@ async def test_bash_integration_installs_after_an_rc_file_clears_its_debug_trap(
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed on this machine")
-async def test_zsh_integration(fast: TestClient, home: Path) -> None:
+async def test_zsh_integration(fast: AppClient, home: Path) -> None:
     (home / ".zshrc").write_text("PS1='$ '\n")
     shells = (await (await fast.get("/api/shells")).json())["shells"]
     zsh = next(s["path"] for s in shells if s["name"] == "zsh")
@@ -287,7 +285,7 @@ async def test_zsh_integration(fast: TestClient, home: Path) -> None:
     await ws.ws.close()
 
 
-async def test_heuristic_child_exit_without_integration(fast: TestClient) -> None:
+async def test_heuristic_child_exit_without_integration(fast: AppClient) -> None:
     session_id = await create(fast)  # conftest's bash --norc: no integration
     ws = await attach(fast, session_id)
     await ws.type("sleep 2\r")
@@ -312,16 +310,14 @@ async def test_integration_off_by_config(
 
 
 async def test_nobody_attached_queues_five_and_flushes_after_attached(
-    fast: TestClient,
+    fast: AppClient,
 ) -> None:
     session_id = await create(fast, **INJECTED)
     first = await attach(fast, session_id)
     await first.type("sleep 1; (exit 7)\r")
     await first.ws.close()
     session = fast.app[keys.SESSIONS].get(session_id)
-    async with asyncio.timeout(15):
-        while not session.pending_notifications:
-            await asyncio.sleep(0.05)
+    await eventually(lambda: session.pending_notifications, "a queued notification", 15)
     for i in range(6):
         session._command_done(CommandDone(i, command=f"c{i}", exit_code=0, duration_ms=1))
     assert len(session.pending_notifications) == 5

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
+from tests.helpers import AppClient
 
 COPILOT_ID = "35b1faca-1111-4222-8333-444455556666"
 OPENCODE_ID = "ses_opencode_0001"
@@ -34,13 +34,13 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-async def agents(client: TestClient) -> list[dict[str, Any]]:
+async def agents(client: AppClient) -> list[dict[str, Any]]:
     response = await client.get("/api/agents")
     assert response.status == 200
     return list((await response.json())["agents"])
 
 
-async def test_detects_agents_on_path(authed: TestClient, bin_dir: Path) -> None:
+async def test_detects_agents_on_path(authed: AppClient, bin_dir: Path) -> None:
     fake_tool(bin_dir, "claude", 'echo "2.0.14 (Claude Code)"')
     fake_tool(bin_dir, "aider", 'echo "aider 0.86.1" >&2')
     fake_tool(bin_dir, "codex", "echo broken; exit 3")  # a failing probe is not an agent
@@ -57,7 +57,7 @@ async def test_detects_agents_on_path(authed: TestClient, bin_dir: Path) -> None
 
 
 async def test_standalone_copilot_hides_gh_copilot_and_cache(
-    authed: TestClient, bin_dir: Path
+    authed: AppClient, bin_dir: Path
 ) -> None:
     fake_tool(bin_dir, "copilot", 'echo "1.2.3"')
     fake_tool(bin_dir, "gh", 'echo "gh copilot 1.0.0"')
@@ -71,7 +71,7 @@ async def test_standalone_copilot_hides_gh_copilot_and_cache(
     assert [a["id"] for a in await agents(authed)] == ["gh-copilot", "opencode"]
 
 
-async def test_no_agents(authed: TestClient, bin_dir: Path) -> None:
+async def test_no_agents(authed: AppClient, bin_dir: Path) -> None:
     assert await agents(authed) == []
 
 
@@ -164,13 +164,13 @@ def stores(home: Path) -> Path:
     return home
 
 
-async def sessions(client: TestClient, query: str = "") -> list[dict[str, Any]]:
+async def sessions(client: AppClient, query: str = "") -> list[dict[str, Any]]:
     response = await client.get(f"/api/agent-sessions{query}")
     assert response.status == 200, await response.text()
     return list((await response.json())["sessions"])
 
 
-async def test_sessions_merged_newest_first(authed: TestClient, stores: Path) -> None:
+async def test_sessions_merged_newest_first(authed: AppClient, stores: Path) -> None:
     rows = await sessions(authed)
     assert [r["id"] for r in rows[:3]] == [OPENCODE_ID, COPILOT_ID, CLAUDE_ID]
     assert rows[0] == {
@@ -197,7 +197,7 @@ async def test_sessions_merged_newest_first(authed: TestClient, stores: Path) ->
     assert len(rows) == 2 + 1 + 8
 
 
-async def test_filters_search_and_limit(authed: TestClient, stores: Path) -> None:
+async def test_filters_search_and_limit(authed: AppClient, stores: Path) -> None:
     assert [r["id"] for r in await sessions(authed, "?agent=copilot")] == [COPILOT_ID]
     assert [r["id"] for r in await sessions(authed, "?agent=opencode")] == [OPENCODE_ID]
     assert all(r["agent"] == "claude" for r in await sessions(authed, "?agent=claude"))
@@ -216,7 +216,7 @@ async def test_filters_search_and_limit(authed: TestClient, stores: Path) -> Non
     assert response.status == 400
 
 
-async def test_missing_and_broken_stores(authed: TestClient, home: Path) -> None:
+async def test_missing_and_broken_stores(authed: AppClient, home: Path) -> None:
     assert await sessions(authed) == []
     (home / ".copilot").mkdir()
     (home / ".copilot" / "session-store.db").write_bytes(b"this is not sqlite" * 100)
@@ -233,7 +233,7 @@ async def test_missing_and_broken_stores(authed: TestClient, home: Path) -> None
     assert {r["agent"] for r in rows} == {"claude"}
 
 
-async def test_copilot_store_with_other_columns(authed: TestClient, home: Path) -> None:
+async def test_copilot_store_with_other_columns(authed: AppClient, home: Path) -> None:
     (home / ".copilot").mkdir()
     db = sqlite3.connect(home / ".copilot" / "session-store.db")
     db.execute("CREATE TABLE sessions (id TEXT, title TEXT, git_branch TEXT, turn_count INT,"
@@ -250,7 +250,7 @@ async def test_copilot_store_with_other_columns(authed: TestClient, home: Path) 
 
 # -- resume commands ------------------------------------------------------------------------
 
-async def test_resume_commands(authed: TestClient) -> None:
+async def test_resume_commands(authed: AppClient) -> None:
     for agent, expected in (
         ("copilot", f"copilot --resume={COPILOT_ID}"),
         ("claude", f"claude --resume {COPILOT_ID}"),
@@ -261,7 +261,7 @@ async def test_resume_commands(authed: TestClient) -> None:
         assert await response.json() == {"command": expected}
 
 
-async def test_resume_command_validation(authed: TestClient) -> None:
+async def test_resume_command_validation(authed: AppClient) -> None:
     response = await authed.get(f"/api/agent-sessions/codex/{COPILOT_ID}/resume-command")
     assert response.status == 400
     assert await response.json() == {"error": "Unknown agent: must be copilot, claude or opencode"}
@@ -274,7 +274,7 @@ async def test_resume_command_validation(authed: TestClient) -> None:
     assert await response.json() == {"command": "claude --resume Abc_DEF-12"}
 
 
-async def test_agent_routes_require_auth(client: TestClient) -> None:
+async def test_agent_routes_require_auth(client: AppClient) -> None:
     for path in ("/api/agents", "/api/agent-sessions",
                  f"/api/agent-sessions/claude/{CLAUDE_ID}/resume-command"):
         assert (await client.get(path)).status == 401

@@ -3,20 +3,20 @@ WebSocket auth, Origin/Host checks, rate limits, security headers)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import __version__, keys
 from termbeam_py.app import create_app
 from termbeam_py.static import STATIC_DIR
+from termbeam_py.tokens import ShareTokens
 from tests.conftest import PASSWORD, ClientFactory, make_config
-from tests.helpers import TermWS
+from tests.helpers import AppClient, FakeClock, TermWS
 
 TOO_MANY = {"error": "Too many attempts. Try again later."}
 WS_TIMEOUT = 10.0
@@ -44,7 +44,7 @@ def _cookie_attrs(header: str) -> tuple[str, dict[str, str]]:
     return value, attrs
 
 
-async def _login(client: TestClient) -> str:
+async def _login(client: AppClient) -> str:
     """Log in through POST /api/auth; the cookie token value."""
     response = await client.post("/api/auth", json={"password": PASSWORD})
     assert response.status == 200, await response.text()
@@ -52,7 +52,7 @@ async def _login(client: TestClient) -> str:
     return token
 
 
-def _host(client: TestClient) -> str:
+def _host(client: AppClient) -> str:
     return f"{client.server.host}:{client.server.port}"
 
 
@@ -75,14 +75,14 @@ async def _expect_refused(ws: aiohttp.ClientWebSocketResponse, message: str) -> 
 # --------------------------------------------------------------------------- POST /api/auth
 
 
-async def test_wrong_password_is_401(client: TestClient) -> None:
+async def test_wrong_password_is_401(client: AppClient) -> None:
     response = await client.post("/api/auth", json={"password": "nope"})
     assert response.status == 401
     assert await response.json() == {"error": "wrong password"}
     assert not [h for h in response.headers.getall("Set-Cookie", []) if "pty_token" in h]
 
 
-async def test_right_password_sets_strict_httponly_cookie(client: TestClient) -> None:
+async def test_right_password_sets_strict_httponly_cookie(client: AppClient) -> None:
     response = await client.post("/api/auth", json={"password": PASSWORD})
     assert response.status == 200
     assert await response.json() == {"ok": True}
@@ -97,7 +97,7 @@ async def test_right_password_sets_strict_httponly_cookie(client: TestClient) ->
     assert (await client.get("/api/sessions")).status == 200
 
 
-async def test_cookie_is_secure_behind_an_https_proxy(client: TestClient) -> None:
+async def test_cookie_is_secure_behind_an_https_proxy(client: AppClient) -> None:
     response = await client.post(
         "/api/auth", json={"password": PASSWORD}, headers={"X-Forwarded-Proto": "https"}
     )
@@ -108,7 +108,7 @@ async def test_cookie_is_secure_behind_an_https_proxy(client: TestClient) -> Non
     assert attrs["samesite"].lower() == "strict"
 
 
-async def test_login_counts_every_attempt(client: TestClient) -> None:
+async def test_login_counts_every_attempt(client: AppClient) -> None:
     for attempt in range(5):
         password = PASSWORD if attempt % 2 else "wrong"
         response = await client.post("/api/auth", json={"password": password})
@@ -119,7 +119,7 @@ async def test_login_counts_every_attempt(client: TestClient) -> None:
     assert not [h for h in response.headers.getall("Set-Cookie", []) if "pty_token" in h]
 
 
-async def test_five_successful_logins_also_exhaust_the_limit(client: TestClient) -> None:
+async def test_five_successful_logins_also_exhaust_the_limit(client: AppClient) -> None:
     for _ in range(5):
         assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
     response = await client.post("/api/auth", json={"password": PASSWORD})
@@ -130,7 +130,7 @@ async def test_five_successful_logins_also_exhaust_the_limit(client: TestClient)
 # --------------------------------------------------------------------------- Bearer
 
 
-async def test_bearer_password(client: TestClient) -> None:
+async def test_bearer_password(client: AppClient) -> None:
     response = await client.get(
         "/api/sessions", headers={"Authorization": f"Bearer {PASSWORD}"}
     )
@@ -138,13 +138,13 @@ async def test_bearer_password(client: TestClient) -> None:
     assert isinstance(await response.json(), list)
 
 
-async def test_wrong_bearer_is_401(client: TestClient) -> None:
+async def test_wrong_bearer_is_401(client: AppClient) -> None:
     response = await client.get("/api/sessions", headers={"Authorization": "Bearer nope"})
     assert response.status == 401
     assert await response.json() == {"error": "unauthorized"}
 
 
-async def test_bearer_failures_are_rate_limited(client: TestClient) -> None:
+async def test_bearer_failures_are_rate_limited(client: AppClient) -> None:
     for _ in range(5):
         response = await client.get("/api/sessions", headers={"Authorization": "Bearer nope"})
         assert response.status == 401
@@ -155,7 +155,7 @@ async def test_bearer_failures_are_rate_limited(client: TestClient) -> None:
     assert await response.json() == TOO_MANY
 
 
-async def test_wrong_bearer_on_a_page_is_401_json(client: TestClient) -> None:
+async def test_wrong_bearer_on_a_page_is_401_json(client: AppClient) -> None:
     response = await client.get(
         "/", headers={"Authorization": "Bearer nope"}, allow_redirects=False
     )
@@ -163,7 +163,7 @@ async def test_wrong_bearer_on_a_page_is_401_json(client: TestClient) -> None:
     assert await response.json() == {"error": "unauthorized"}
 
 
-async def test_bearer_failures_and_logins_share_one_limit(client: TestClient) -> None:
+async def test_bearer_failures_and_logins_share_one_limit(client: AppClient) -> None:
     for _ in range(5):
         response = await client.get("/api/sessions", headers={"Authorization": "Bearer nope"})
         assert response.status == 401
@@ -175,7 +175,7 @@ async def test_bearer_failures_and_logins_share_one_limit(client: TestClient) ->
 # --------------------------------------------------------------------------- unauthenticated
 
 
-async def test_api_without_auth_is_401_json(client: TestClient) -> None:
+async def test_api_without_auth_is_401_json(client: AppClient) -> None:
     response = await client.get("/api/sessions")
     assert response.status == 401
     assert response.content_type == "application/json"
@@ -186,13 +186,13 @@ async def test_api_without_auth_is_401_json(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/terminal", "/terminal?id=abc"])
-async def test_pages_without_auth_redirect_to_login(client: TestClient, path: str) -> None:
+async def test_pages_without_auth_redirect_to_login(client: AppClient, path: str) -> None:
     response = await client.get(path, allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == "/login"
 
 
-async def test_a_bogus_cookie_is_not_a_login(client: TestClient) -> None:
+async def test_a_bogus_cookie_is_not_a_login(client: AppClient) -> None:
     response = await client.get("/api/sessions", headers={"Cookie": "pty_token=" + "ab" * 32})
     assert response.status == 401
     response = await client.get(
@@ -202,7 +202,7 @@ async def test_a_bogus_cookie_is_not_a_login(client: TestClient) -> None:
     assert response.headers["Location"] == "/login"
 
 
-async def test_public_routes_work_without_auth(client: TestClient) -> None:
+async def test_public_routes_work_without_auth(client: AppClient) -> None:
     response = await client.get("/api/config")
     assert response.status == 200
     assert await response.json() == {"passwordRequired": True}
@@ -221,7 +221,7 @@ async def test_public_routes_work_without_auth(client: TestClient) -> None:
     assert response.content_type == "text/html"
 
 
-async def test_login_page_redirects_home_when_logged_in(authed: TestClient) -> None:
+async def test_login_page_redirects_home_when_logged_in(authed: AppClient) -> None:
     response = await authed.get("/login", allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == "/"
@@ -241,7 +241,7 @@ async def test_no_password_server_needs_no_auth(
 # --------------------------------------------------------------------------- share tokens
 
 
-async def _share_token(client: TestClient) -> str:
+async def _share_token(client: AppClient) -> str:
     response = await client.get("/api/share-token")
     assert response.status == 200, await response.text()
     url = (await response.json())["url"]
@@ -254,20 +254,20 @@ async def _share_token(client: TestClient) -> str:
     return str(ott)
 
 
-async def test_share_token_url_points_at_this_host(authed: TestClient) -> None:
+async def test_share_token_url_points_at_this_host(authed: AppClient) -> None:
     response = await authed.get("/api/share-token")
     assert response.status == 200
     url = (await response.json())["url"]
     assert url.startswith(f"http://{_host(authed)}/?ott=")
 
 
-async def test_share_token_requires_auth(client: TestClient) -> None:
+async def test_share_token_requires_auth(client: AppClient) -> None:
     response = await client.get("/api/share-token")
     assert response.status == 401
     assert await response.json() == {"error": "unauthorized"}
 
 
-async def test_share_token_logs_in_once(authed: TestClient) -> None:
+async def test_share_token_logs_in_once(authed: AppClient) -> None:
     ott = await _share_token(authed)
     authed.session.cookie_jar.clear()
     assert (await authed.get("/api/sessions")).status == 401
@@ -292,7 +292,7 @@ async def test_share_token_logs_in_once(authed: TestClient) -> None:
     assert not [h for h in response.headers.getall("Set-Cookie", []) if "pty_token" in h]
 
 
-async def test_share_token_on_terminal_page(authed: TestClient) -> None:
+async def test_share_token_on_terminal_page(authed: AppClient) -> None:
     ott = await _share_token(authed)
     authed.session.cookie_jar.clear()
     response = await authed.get(f"/terminal?ott={ott}", allow_redirects=False)
@@ -301,13 +301,13 @@ async def test_share_token_on_terminal_page(authed: TestClient) -> None:
     _cookie_header(response)
 
 
-async def test_unknown_share_token_redirects_to_login(client: TestClient) -> None:
+async def test_unknown_share_token_redirects_to_login(client: AppClient) -> None:
     response = await client.get("/?ott=" + "0" * 64, allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == "/login"
 
 
-async def test_share_token_is_not_a_password(authed: TestClient) -> None:
+async def test_share_token_is_not_a_password(authed: AppClient) -> None:
     ott = await _share_token(authed)
     authed.session.cookie_jar.clear()
     response = await authed.post("/api/auth", json={"password": ott})
@@ -317,11 +317,13 @@ async def test_share_token_is_not_a_password(authed: TestClient) -> None:
 async def test_expired_share_token_redirects_to_login(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
-    client = await aiohttp_client(create_app(make_config(tmp_path, share_token_ttl=0.2)))
+    client = await aiohttp_client(create_app(make_config(tmp_path)))
+    clock = FakeClock()
+    client.app[keys.AUTH].share = ShareTokens(ttl=300, clock=clock)
     await _login(client)
     ott = await _share_token(client)
     client.session.cookie_jar.clear()
-    await asyncio.sleep(0.4)  # wait out the deliberately tiny TTL
+    clock.advance(300)  # the TTL is up: not one second longer is needed
     response = await client.get(f"/?ott={ott}", allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == "/login"
@@ -362,7 +364,7 @@ async def test_login_tokens_survive_a_restart(
 # --------------------------------------------------------------------------- Origin / Host
 
 
-async def test_foreign_origin_cannot_write(authed: TestClient) -> None:
+async def test_foreign_origin_cannot_write(authed: AppClient) -> None:
     response = await authed.post(
         "/api/sessions", json={}, headers={"Origin": "http://evil.example"}
     )
@@ -372,7 +374,7 @@ async def test_foreign_origin_cannot_write(authed: TestClient) -> None:
     assert listed == []
 
 
-async def test_foreign_origin_cannot_log_in(client: TestClient) -> None:
+async def test_foreign_origin_cannot_log_in(client: AppClient) -> None:
     response = await client.post(
         "/api/auth", json={"password": PASSWORD}, headers={"Origin": "http://evil.example"}
     )
@@ -380,7 +382,7 @@ async def test_foreign_origin_cannot_log_in(client: TestClient) -> None:
     assert await response.json() == {"error": "Origin not allowed"}
 
 
-async def test_localhost_origin_is_not_exempt(authed: TestClient) -> None:
+async def test_localhost_origin_is_not_exempt(authed: AppClient) -> None:
     # No localhost exemption: a page on another localhost port is another origin.
     response = await authed.post(
         "/api/sessions", json={}, headers={"Origin": "http://localhost:1"}
@@ -389,7 +391,7 @@ async def test_localhost_origin_is_not_exempt(authed: TestClient) -> None:
     assert await response.json() == {"error": "Origin not allowed"}
 
 
-async def test_same_origin_may_write(authed: TestClient) -> None:
+async def test_same_origin_may_write(authed: AppClient) -> None:
     response = await authed.post(
         "/api/sessions", json={"cols": 80, "rows": 24},
         headers={"Origin": f"http://{_host(authed)}"},
@@ -402,8 +404,8 @@ async def test_same_origin_may_write(authed: TestClient) -> None:
     assert response.status == 204
 
 
-async def test_foreign_origin_cannot_shut_down(authed: TestClient) -> None:
-    stop = authed.server.app[keys.RUNTIME].stop
+async def test_foreign_origin_cannot_shut_down(authed: AppClient) -> None:
+    stop = authed.app[keys.RUNTIME].stop
     response = await authed.post("/api/shutdown", headers={"Origin": "http://evil.example"})
     assert response.status == 403
     assert await response.json() == {"error": "Origin not allowed"}
@@ -414,19 +416,19 @@ async def test_foreign_origin_cannot_shut_down(authed: TestClient) -> None:
     assert stop.is_set()
 
 
-async def test_shutdown_requires_auth(client: TestClient) -> None:
+async def test_shutdown_requires_auth(client: AppClient) -> None:
     response = await client.post("/api/shutdown")
     assert response.status == 401
-    assert not client.server.app[keys.RUNTIME].stop.is_set()
+    assert not client.app[keys.RUNTIME].stop.is_set()
 
 
-async def test_ws_with_foreign_origin_is_refused(authed: TestClient) -> None:
+async def test_ws_with_foreign_origin_is_refused(authed: AppClient) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as info:
         await authed.ws_connect("/ws", headers={"Origin": "http://evil.example"})
     assert info.value.status == 403
 
 
-async def test_ws_with_same_origin_is_accepted(authed: TestClient) -> None:
+async def test_ws_with_same_origin_is_accepted(authed: AppClient) -> None:
     ws = await authed.ws_connect("/ws", headers={"Origin": f"http://{_host(authed)}"})
     await ws.send_json({"type": "auth", "password": PASSWORD})
     assert await _ws_message(ws) == {"type": "auth_ok"}
@@ -443,7 +445,7 @@ async def test_ws_foreign_origin_refused_without_password(
         assert info.value.status == 403, origin
 
 
-async def test_dns_rebinding_host_is_refused(authed: TestClient) -> None:
+async def test_dns_rebinding_host_is_refused(authed: AppClient) -> None:
     response = await authed.get("/api/sessions", headers={"Host": "evil.example:1234"})
     assert response.status == 403
     assert await response.json() == {"error": "Host not allowed"}
@@ -456,7 +458,7 @@ async def test_dns_rebinding_host_is_refused(authed: TestClient) -> None:
 
 
 @pytest.mark.parametrize("name", ["localhost", "127.0.0.1"])
-async def test_loopback_host_names_are_allowed(authed: TestClient, name: str) -> None:
+async def test_loopback_host_names_are_allowed(authed: AppClient, name: str) -> None:
     host = f"{name}:{authed.server.port}"
     response = await authed.get("/api/sessions", headers={"Host": host})
     assert response.status == 200
@@ -470,7 +472,7 @@ async def test_loopback_host_names_are_allowed(authed: TestClient, name: str) ->
 # --------------------------------------------------------------------------- WebSocket auth
 
 
-async def test_ws_auth_with_password(client: TestClient, session_id_unauthed: str) -> None:
+async def test_ws_auth_with_password(client: AppClient, session_id_unauthed: str) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_json({"type": "auth", "password": PASSWORD})
     assert await _ws_message(ws) == {"type": "auth_ok"}
@@ -481,7 +483,7 @@ async def test_ws_auth_with_password(client: TestClient, session_id_unauthed: st
 
 
 @pytest.fixture
-async def session_id_unauthed(client: TestClient) -> str:
+async def session_id_unauthed(client: AppClient) -> str:
     """A session created with Bearer auth, leaving the client's cookie jar empty."""
     response = await client.post(
         "/api/sessions", json={"cols": 80, "rows": 24},
@@ -492,27 +494,27 @@ async def session_id_unauthed(client: TestClient) -> str:
     return str((await response.json())["id"])
 
 
-async def test_ws_wrong_password_is_refused(client: TestClient) -> None:
+async def test_ws_wrong_password_is_refused(client: AppClient) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_json({"type": "auth", "password": "wrong"})
     await _expect_refused(ws, "Unauthorized")
 
 
 async def test_ws_attach_before_auth_is_refused(
-    client: TestClient, session_id_unauthed: str
+    client: AppClient, session_id_unauthed: str
 ) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_json({"type": "attach", "sessionId": session_id_unauthed})
     await _expect_refused(ws, "Unauthorized")
 
 
-async def test_ws_input_before_auth_is_refused(client: TestClient) -> None:
+async def test_ws_input_before_auth_is_refused(client: AppClient) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_json({"type": "input", "data": "echo hi\r"})
     await _expect_refused(ws, "Unauthorized")
 
 
-async def test_ws_auth_failures_are_rate_limited(client: TestClient) -> None:
+async def test_ws_auth_failures_are_rate_limited(client: AppClient) -> None:
     for _ in range(5):
         ws = await client.ws_connect("/ws")
         await ws.send_json({"type": "auth", "password": "wrong"})
@@ -522,7 +524,7 @@ async def test_ws_auth_failures_are_rate_limited(client: TestClient) -> None:
     await _expect_refused(ws, "Too many attempts. Try again later.")
 
 
-async def test_ws_auth_with_cookie_token(client: TestClient) -> None:
+async def test_ws_auth_with_cookie_token(client: AppClient) -> None:
     token = await _login(client)
     client.session.cookie_jar.clear()
     ws = await client.ws_connect("/ws")
@@ -535,7 +537,7 @@ async def test_ws_auth_with_cookie_token(client: TestClient) -> None:
     await _expect_refused(ws, "Unauthorized")
 
 
-async def test_ws_cookie_authenticates_at_connect(authed: TestClient, session_id: str) -> None:
+async def test_ws_cookie_authenticates_at_connect(authed: AppClient, session_id: str) -> None:
     ws = await authed.ws_connect("/ws")
     term = TermWS(ws)
     await term.attach(session_id)
@@ -582,7 +584,7 @@ async def test_password_never_reaches_the_shell(
 # --------------------------------------------------------------------------- HTTP hygiene
 
 
-async def test_security_headers(authed: TestClient) -> None:
+async def test_security_headers(authed: AppClient) -> None:
     for path in ("/api/sessions", "/api/version", "/health", "/login"):
         response = await authed.get(path, allow_redirects=False)
         assert response.headers.get("X-Content-Type-Options") == "nosniff", path
@@ -597,26 +599,26 @@ async def test_security_headers(authed: TestClient) -> None:
     assert response.headers.get("Cache-Control") == "no-store"
 
 
-async def test_security_headers_on_unauthenticated_errors(client: TestClient) -> None:
+async def test_security_headers_on_unauthenticated_errors(client: AppClient) -> None:
     response = await client.get("/api/sessions")
     assert response.status == 401
     assert response.headers.get("X-Frame-Options") == "DENY"
     assert response.headers.get("Cache-Control") == "no-store"
 
 
-async def test_unknown_api_route_is_json_404(authed: TestClient) -> None:
+async def test_unknown_api_route_is_json_404(authed: AppClient) -> None:
     response = await authed.get("/api/nope")
     assert response.status == 404
     assert await response.json() == {"error": "not found"}
 
 
-async def test_wrong_method_on_api_is_json_405(authed: TestClient) -> None:
+async def test_wrong_method_on_api_is_json_405(authed: AppClient) -> None:
     response = await authed.put("/api/sessions", json={})
     assert response.status == 405
     assert await response.json() == {"error": "method not allowed"}
 
 
-async def test_malformed_json_is_400(authed: TestClient) -> None:
+async def test_malformed_json_is_400(authed: AppClient) -> None:
     response = await authed.post(
         "/api/sessions", data=b'{"cols": ', headers={"Content-Type": "application/json"}
     )
@@ -627,13 +629,13 @@ async def test_malformed_json_is_400(authed: TestClient) -> None:
     assert body["error"]
 
 
-async def test_non_object_json_is_400(authed: TestClient) -> None:
+async def test_non_object_json_is_400(authed: AppClient) -> None:
     response = await authed.post("/api/sessions", json=[1, 2])
     assert response.status == 400
     assert isinstance((await response.json()).get("error"), str)
 
 
-async def test_oversized_body_is_413(authed: TestClient) -> None:
+async def test_oversized_body_is_413(authed: AppClient) -> None:
     body = json.dumps({"name": "x" * (101 * 1024)}).encode()
     response = await authed.post(
         "/api/sessions", data=body, headers={"Content-Type": "application/json"}
@@ -644,8 +646,8 @@ async def test_oversized_body_is_413(authed: TestClient) -> None:
     assert await (await authed.get("/api/sessions")).json() == []
 
 
-async def test_oversized_chunked_body_is_413(authed: TestClient) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+async def test_oversized_chunked_body_is_413(authed: AppClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
         yield b'{"name": "'
         for _ in range(11):
             yield b"x" * 10240
@@ -658,7 +660,7 @@ async def test_oversized_chunked_body_is_413(authed: TestClient) -> None:
     assert await response.json() == {"error": "Request body too large"}
 
 
-async def test_oversized_login_body_is_413(client: TestClient) -> None:
+async def test_oversized_login_body_is_413(client: AppClient) -> None:
     body = json.dumps({"password": "x" * (101 * 1024)}).encode()
     response = await client.post(
         "/api/auth", data=body, headers={"Content-Type": "application/json"}
@@ -714,6 +716,19 @@ async def test_signed_in_browsers_are_not_counted(
     assert "X-RateLimit-Limit" not in signed_in.headers
 
 
-async def test_no_rate_limit_headers_when_disabled(authed: TestClient) -> None:
+async def test_rate_limit_headers_on_error_answers(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    """A handler's error (raised, rendered by the error middleware) counts and says so too."""
+    client = await aiohttp_client(create_app(make_config(tmp_path, rate_limit=True)))
+    bearer = {"Authorization": f"Bearer {PASSWORD}"}
+    response = await client.put("/api/preferences", json={"prefs": 1}, headers=bearer)
+    assert response.status == 400
+    assert await response.json() == {"error": "Body must be { prefs: object }"}
+    assert response.headers["X-RateLimit-Limit"] == "120"
+    assert response.headers["X-RateLimit-Remaining"] == "119"
+
+
+async def test_no_rate_limit_headers_when_disabled(authed: AppClient) -> None:
     response = await authed.get("/api/sessions")
     assert "X-RateLimit-Limit" not in response.headers

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 
 from termbeam_py import __version__, keys
@@ -23,13 +23,14 @@ from termbeam_py.netinfo import lan_ipv4
 from termbeam_py.preview.listeners import Listener
 from termbeam_py.ratelimit import MAX_KEYS, SlidingWindow
 from tests.conftest import PASSWORD, ClientFactory, make_config
+from tests.helpers import AppClient
 
 TOO_MANY = {"error": "Too many attempts. Try again later."}
 TOO_MANY_WS = {"type": "error", "message": "Too many attempts. Try again later."}
 WS_TIMEOUT = 10.0
 
 
-def _host(client: TestClient) -> str:
+def _host(client: AppClient) -> str:
     return f"{client.server.host}:{client.server.port}"
 
 
@@ -42,13 +43,13 @@ def _rotating(i: int) -> dict[str, str]:
     return _from(f"10.0.0.{i}, 203.0.113.7")
 
 
-async def _wrong_logins(client: TestClient, headers: Callable[[int], Any], count: int) -> None:
+async def _wrong_logins(client: AppClient, headers: Callable[[int], Any], count: int) -> None:
     for i in range(count):
         response = await client.post("/api/auth", json={"password": "wrong"}, headers=headers(i))
         assert response.status == 401, (i, await response.text())
 
 
-async def _ws_auth(client: TestClient, password: str, headers: dict[str, str]) -> Any:
+async def _ws_auth(client: AppClient, password: str, headers: dict[str, str]) -> Any:
     """The first answer to an `auth` message on a fresh socket."""
     ws = await client.ws_connect("/ws", headers=headers)
     try:
@@ -61,14 +62,14 @@ async def _ws_auth(client: TestClient, password: str, headers: dict[str, str]) -
 # --------------------------------------------------------------------------- 2: X-Forwarded-For
 
 
-async def test_rotating_forwarded_for_still_hits_the_login_limit(client: TestClient) -> None:
+async def test_rotating_forwarded_for_still_hits_the_login_limit(client: AppClient) -> None:
     await _wrong_logins(client, _rotating, 5)
     response = await client.post("/api/auth", json={"password": PASSWORD}, headers=_rotating(5))
     assert response.status == 429
     assert await response.json() == TOO_MANY
 
 
-async def test_rotating_forwarded_for_still_hits_the_bearer_limit(client: TestClient) -> None:
+async def test_rotating_forwarded_for_still_hits_the_bearer_limit(client: AppClient) -> None:
     for i in range(5):
         response = await client.get(
             "/api/sessions", headers={"Authorization": "Bearer nope", **_rotating(i)}
@@ -93,7 +94,7 @@ async def test_rotating_forwarded_for_still_hits_the_bearer_limit(client: TestCl
     # Every address of one IPv6 /64 is one client.
     "2001:db8::{i}",
 ])
-async def test_forwarded_for_forms_give_one_bucket(client: TestClient, forwarded: str) -> None:
+async def test_forwarded_for_forms_give_one_bucket(client: AppClient, forwarded: str) -> None:
     def headers(i: int) -> dict[str, str]:
         return _from(forwarded.format(i=i))
 
@@ -102,7 +103,7 @@ async def test_forwarded_for_forms_give_one_bucket(client: TestClient, forwarded
     assert response.status == 429
 
 
-async def test_a_proxy_adding_its_own_header_line_is_read_too(client: TestClient) -> None:
+async def test_a_proxy_adding_its_own_header_line_is_read_too(client: AppClient) -> None:
     def headers(i: int) -> CIMultiDict[str]:
         # The client's line first, then the one the proxy added.
         return CIMultiDict([("X-Forwarded-For", f"10.0.0.{i}"),
@@ -113,14 +114,14 @@ async def test_a_proxy_adding_its_own_header_line_is_read_too(client: TestClient
     assert response.status == 429
 
 
-async def test_clients_behind_a_tunnel_keep_their_own_limits(client: TestClient) -> None:
+async def test_clients_behind_a_tunnel_keep_their_own_limits(client: AppClient) -> None:
     await _wrong_logins(client, _rotating, 5)
     other = _from("10.0.0.1, 198.51.100.8")
     response = await client.post("/api/auth", json={"password": PASSWORD}, headers=other)
     assert response.status == 200
 
 
-async def test_all_clients_together_get_thirty_attempts_a_minute(client: TestClient) -> None:
+async def test_all_clients_together_get_thirty_attempts_a_minute(client: AppClient) -> None:
     # A tunnel that adds no X-Forwarded-For (ssh to a plain sshd) lets each client name its
     # own address: the budget over everyone still stops guessing.
     for who in range(6):
@@ -135,7 +136,7 @@ async def test_all_clients_together_get_thirty_attempts_a_minute(client: TestCli
     assert await response.json() == TOO_MANY
 
 
-async def test_websocket_auth_limit_is_per_forwarded_client(client: TestClient) -> None:
+async def test_websocket_auth_limit_is_per_forwarded_client(client: AppClient) -> None:
     for i in range(5):
         answer = await _ws_auth(client, "wrong", _rotating(i))
         assert answer == {"type": "error", "message": "Unauthorized"}
@@ -218,6 +219,7 @@ def test_the_total_limit_spans_every_key() -> None:
     assert window.allowed("someone-new")
 
 
+@pytest.mark.blocks_loop(reason="the probes send thousands of client requests from test code")
 async def test_many_forwarded_addresses_do_not_grow_the_limiter(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
@@ -244,7 +246,7 @@ async def test_many_forwarded_addresses_do_not_grow_the_limiter(
     "body", [b"[" * 50_000, b'{"a":' * 20_000, b'{"password":' + b"[" * 40_000]
 )
 async def test_deeply_nested_login_body_is_a_400(
-    client: TestClient, caplog: pytest.LogCaptureFixture, body: bytes
+    client: AppClient, caplog: pytest.LogCaptureFixture, body: bytes
 ) -> None:
     caplog.set_level(logging.INFO)
     response = await client.post(
@@ -257,7 +259,7 @@ async def test_deeply_nested_login_body_is_a_400(
 
 
 async def test_deeply_nested_bodies_are_400_on_every_json_route(
-    authed: TestClient, caplog: pytest.LogCaptureFixture
+    authed: AppClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     nested = b'{"x":' + b"[" * 50_000
     routes = [("POST", "/api/sessions"), ("PUT", "/api/preferences"),
@@ -272,7 +274,7 @@ async def test_deeply_nested_bodies_are_400_on_every_json_route(
 
 
 async def test_a_huge_number_in_a_query_is_not_a_500(
-    authed: TestClient, session_id: str, tmp_path: Path
+    authed: AppClient, session_id: str, tmp_path: Path
 ) -> None:
     work = tmp_path / "work"
     git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@example.com"]
@@ -286,13 +288,13 @@ async def test_a_huge_number_in_a_query_is_not_a_500(
 # --------------------------------------------------------------------------- 10: Origin scheme
 
 
-async def _delete_nothing(client: TestClient, headers: dict[str, str]) -> int:
+async def _delete_nothing(client: AppClient, headers: dict[str, str]) -> int:
     """A state-changing request that does nothing once it passes the guard (404)."""
     response = await client.delete("/api/sessions/nope", headers=headers)
     return response.status
 
 
-async def test_an_https_origin_is_refused_on_http(authed: TestClient) -> None:
+async def test_an_https_origin_is_refused_on_http(authed: AppClient) -> None:
     host = _host(authed)
     assert await _delete_nothing(authed, {"Origin": f"http://{host}"}) == 404
     response = await authed.post(
@@ -306,7 +308,7 @@ async def test_an_https_origin_is_refused_on_http(authed: TestClient) -> None:
     assert info.value.status == 403
 
 
-async def test_an_http_origin_is_refused_behind_https(authed: TestClient) -> None:
+async def test_an_http_origin_is_refused_behind_https(authed: AppClient) -> None:
     host = _host(authed)
     https = {"X-Forwarded-Proto": "https"}
     assert await _delete_nothing(authed, {**https, "Origin": f"http://{host}"}) == 403
@@ -329,7 +331,7 @@ async def test_an_http_origin_is_refused_behind_https(authed: TestClient) -> Non
     ("127.0.0.1:80", "null", "http", 403),
 ])
 async def test_origin_compares_scheme_host_and_port(
-    authed: TestClient, host: str, origin: str, proto: str, status: int
+    authed: AppClient, host: str, origin: str, proto: str, status: int
 ) -> None:
     headers = {"Host": host, "Origin": origin, "X-Forwarded-Proto": proto}
     assert await _delete_nothing(authed, headers) == status
@@ -338,7 +340,7 @@ async def test_origin_compares_scheme_host_and_port(
 # --------------------------------------------------------------------------- 11: Host
 
 
-async def test_hosts_that_only_look_like_ours_are_refused(authed: TestClient) -> None:
+async def test_hosts_that_only_look_like_ours_are_refused(authed: AppClient) -> None:
     for host in ("[::1]evil.example", "[::1]evil.example:80", "203.0.113.9", "203.0.113.9:80",
                  "[2001:db8::9]:80"):
         response = await authed.get("/api/version", headers={"Host": host})
@@ -351,7 +353,7 @@ async def test_hosts_that_only_look_like_ours_are_refused(authed: TestClient) ->
     "::1", "[::1", "[::1]:", "[localhost]", "local host", "localhost.", "evil.example@127.0.0.1",
     "127.1", "0x7f.0.0.1", "2130706433", "127.0.0.01", "", "lоcalhost",
 ])
-async def test_malformed_hosts_are_refused(authed: TestClient, host: str) -> None:
+async def test_malformed_hosts_are_refused(authed: AppClient, host: str) -> None:
     response = await authed.get("/api/version", headers={"Host": host})
     assert response.status == 403, host
 
@@ -360,7 +362,7 @@ async def test_malformed_hosts_are_refused(authed: TestClient, host: str) -> Non
     "localhost", "localhost:{port}", "LOCALHOST:{port}", "127.0.0.1:{port}", "127.0.0.2",
     "[::1]:{port}", "[0:0::1]", "[::ffff:127.0.0.1]:{port}", "app.localhost:{port}",
 ])
-async def test_loopback_hosts_are_allowed(authed: TestClient, host: str) -> None:
+async def test_loopback_hosts_are_allowed(authed: AppClient, host: str) -> None:
     response = await authed.get(
         "/api/version", headers={"Host": host.format(port=authed.server.port)}
     )
@@ -405,7 +407,7 @@ async def test_lan_clients_reach_us_by_the_address_they_dialled(
 
 
 async def test_preview_listener_never_redirects_to_a_foreign_address(
-    authed: TestClient, aiohttp_server: Callable[..., Any]
+    authed: AppClient, aiohttp_server: Callable[..., Any]
 ) -> None:
     authed.app[keys.RUNTIME].port = authed.port or 0
     listener: TestServer = await aiohttp_server(create_preview_app(authed.app, Listener(3000)))
@@ -426,13 +428,13 @@ async def test_preview_listener_never_redirects_to_a_foreign_address(
 # --------------------------------------------------------------------------- 12: /health, Server
 
 
-async def test_health_without_auth_is_minimal(client: TestClient) -> None:
+async def test_health_without_auth_is_minimal(client: AppClient) -> None:
     response = await client.get("/health")
     assert response.status == 200
     assert await response.json() == {"status": "ok"}
 
 
-async def test_health_details_with_a_bearer_password_or_a_cookie(client: TestClient) -> None:
+async def test_health_details_with_a_bearer_password_or_a_cookie(client: AppClient) -> None:
     bearer = {"Authorization": f"Bearer {PASSWORD}"}
     for login in (False, True):
         if login:
@@ -445,7 +447,7 @@ async def test_health_details_with_a_bearer_password_or_a_cookie(client: TestCli
         assert isinstance(health["uptime"], int | float)
 
 
-async def test_health_bearer_guesses_count_against_the_login_limit(client: TestClient) -> None:
+async def test_health_bearer_guesses_count_against_the_login_limit(client: AppClient) -> None:
     for _ in range(5):
         response = await client.get("/health", headers={"Authorization": "Bearer nope"})
         assert response.status == 401
@@ -474,7 +476,7 @@ def _server_header(head: str) -> list[str]:
 
 
 async def test_server_header_names_no_versions(
-    authed: TestClient, aiohttp_server: Callable[..., Any]
+    authed: AppClient, aiohttp_server: Callable[..., Any]
 ) -> None:
     answers = [
         await authed.get("/api/version"), await authed.get("/health"),

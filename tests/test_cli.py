@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from termbeam_py import __version__
 from termbeam_py.cli import serve
+from tests.helpers import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 30
@@ -31,12 +32,9 @@ def base_args(tmp_path: Path) -> list[str]:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "termbeam_py", *args], capture_output=True, text=True,
-        timeout=RUN_TIMEOUT, cwd=cwd, env=env, check=False,
+        timeout=RUN_TIMEOUT, cwd=cwd, env=child_env(), check=False,
     )
 
 

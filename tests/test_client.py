@@ -22,17 +22,13 @@ import pytest
 
 from termbeam_py.client.keys import describe_key, parse_detach_key
 from termbeam_py.client.picking import age, matches
-from tests.helpers import TermWS
-from tests.test_server_process import (
-    PW,
-    STALE_PW,
-    Impostor,
-    Server,
-    _env,
-    write_stale_connection,
-)
+from tests.helpers import PW, SHELL_ENV, Server, TermWS, child_env
+from tests.test_server_process import STALE_PW, Impostor, write_stale_connection
 
 TIMEOUT = 15.0
+# The tests start `termbeam` clients and servers (fork and exec) in their own bodies, which
+# may take a loop step past 0.1 s on a busy machine; the server's callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="children are forked from the test body")
 
 
 class PtyClient:
@@ -109,7 +105,7 @@ class PtyClient:
 
 
 def client_env() -> dict[str, str]:
-    env = _env()
+    env = child_env(**SHELL_ENV)
     env.pop("TERMBEAM_SESSION", None)  # the tests may well run inside a termbeam session
     return env
 

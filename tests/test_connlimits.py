@@ -19,7 +19,7 @@ from termbeam_py.app import create_app
 from tests.conftest import PASSWORD, make_config
 
 if TYPE_CHECKING:
-    from tests.test_server_process import Server
+    from tests.helpers import Server
 
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 #: How long a test waits for something the server must do by itself (a close) before failing.

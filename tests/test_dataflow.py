@@ -7,13 +7,12 @@ import hashlib
 from collections.abc import Awaitable, Callable
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
-from termbeam_py.sessions.client import Client, Output
+from termbeam_py.sessions.client import Client, Output, Phase
 from termbeam_py.sessions.outlog import MAX_BYTES
 from termbeam_py.sessions.session import ACK_WINDOW, HIGH_WATER, LOW_WATER
-from tests.helpers import TermWS
+from tests.helpers import AppClient, TermWS
 
 OpenWS = Callable[..., Awaitable[TermWS]]
 
@@ -81,7 +80,7 @@ async def test_resume_from_an_evicted_position_gets_a_replay(
 
 
 async def test_unacknowledged_viewer_is_held_to_the_ack_window(
-    authed: TestClient, open_ws: OpenWS, term: TermWS, session_id: str
+    authed: AppClient, open_ws: OpenWS, term: TermWS, session_id: str
 ) -> None:
     viewer = await binary_viewer(open_ws, session_id)
     await viewer.expect("attached")
@@ -112,8 +111,9 @@ async def test_unacknowledged_viewer_is_held_to_the_ack_window(
 
 
 @pytest.mark.slow
+@pytest.mark.blocks_loop(reason="the readers check 20 MB of frames in test code")
 async def test_twenty_megabytes_to_five_viewers_one_stalled(
-    authed: TestClient, open_ws: OpenWS, session_id: str
+    authed: AppClient, open_ws: OpenWS, session_id: str
 ) -> None:
     viewers = []
     for _ in range(5):
@@ -173,6 +173,7 @@ async def test_twenty_megabytes_to_five_viewers_one_stalled(
     assert "flood-end" in snapshot
 
 
+@pytest.mark.blocks_loop(reason="the test checks 700,000 numbered lines in its body")
 async def test_a_slower_viewer_that_keeps_reading_loses_nothing(
     open_ws: OpenWS, session_id: str
 ) -> None:
@@ -205,8 +206,9 @@ async def test_a_slower_viewer_that_keeps_reading_loses_nothing(
     assert numbers[0] == "1"
 
 
+@pytest.mark.blocks_loop(reason="the test checks 700,000 numbered lines in its body")
 async def test_a_viewer_parked_between_the_water_marks_does_not_hold_the_others(
-    authed: TestClient, open_ws: OpenWS, session_id: str
+    authed: AppClient, open_ws: OpenWS, session_id: str
 ) -> None:
     """A viewer that stops with its lag between LOW_WATER and HIGH_WATER stops pacing the PTY
     after STALL_SECONDS; reading resumes for the others and it is resynchronised later."""
@@ -253,7 +255,7 @@ async def test_a_viewer_parked_between_the_water_marks_does_not_hold_the_others(
 
 
 async def test_viewers_at_one_position_send_the_same_frames(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     """A viewer following another from the same position gets the other's frame (the same
     bytes, so it is encoded once) even if it could take more, and one allowed less (a binary
@@ -268,8 +270,8 @@ async def test_viewers_at_one_position_send_the_same_frames(
     )
     size = session.log.head - start
     # The leader may take 500 bytes (its ack window ends there); the follower has no limit.
-    leader = Client(binary=True, cursor=start, acked=start + 500 - ACK_WINDOW, active=True)
-    follower = Client(cursor=start, active=True)
+    leader = Client(binary=True, cursor=start, acked=start + 500 - ACK_WINDOW, phase=Phase.LIVE)
+    follower = Client(cursor=start, phase=Phase.LIVE)
     frame = session.next_for(leader)
     assert isinstance(frame, Output)
     assert (frame.seq, len(frame.data)) == (start, 500)
@@ -281,7 +283,7 @@ async def test_viewers_at_one_position_send_the_same_frames(
     assert isinstance(rest, Output)
     assert (rest.seq, len(rest.data)) == (start + 500, size - 500)
     assert frame.data + rest.data == session.log.read(start, size)
-    narrow = Client(binary=True, cursor=start, acked=start + 100 - ACK_WINDOW, active=True)
+    narrow = Client(binary=True, cursor=start, acked=start + 100 - ACK_WINDOW, phase=Phase.LIVE)
     own = session.next_for(narrow)
     assert isinstance(own, Output)
     assert own.data == frame.data[:100]
@@ -302,7 +304,7 @@ async def test_ctrl_c_stops_a_flood(term: TermWS) -> None:
 
 
 async def test_a_paste_does_not_slow_another_session(
-    authed: TestClient, open_ws: OpenWS, term: TermWS
+    authed: AppClient, open_ws: OpenWS, term: TermWS
 ) -> None:
     response = await authed.post("/api/sessions", json={"cols": 80, "rows": 24})
     other_id = (await response.json())["id"]

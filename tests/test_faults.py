@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import os
 import resource
@@ -24,24 +25,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from tests.conftest import PASSWORD, process_exists
 from tests.disk import fill, free, small_tmpfs
-from tests.helpers import TermWS
-from tests.test_server_process import Server
+from tests.helpers import AppClient, Server, TermWS, eventually
 
 WAIT = 20.0
-
-
-async def wait_for(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    """Poll `predicate` until it holds; fail with `what` after `timeout` seconds."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def session_members(sid: int) -> set[int]:
@@ -60,17 +49,19 @@ def session_members(sid: int) -> set[int]:
     return members
 
 
-async def sessions(client: TestClient) -> list[dict[str, Any]]:
+async def sessions(client: AppClient) -> list[dict[str, Any]]:
     response = await client.get("/api/sessions")
     assert response.status == 200
     return list(await response.json())
 
 
-async def wait_clients(client: TestClient, count: int) -> None:
+async def wait_clients(client: AppClient, count: int) -> None:
     """Until GET /api/sessions shows `count` viewers on the (only) session."""
-    async with asyncio.timeout(WAIT):
-        while (await sessions(client))[0]["clients"] != count:
-            await asyncio.sleep(0.05)
+
+    async def shown() -> bool:
+        return bool((await sessions(client))[0]["clients"] == count)
+
+    await eventually(shown, f"{count} viewer(s) in GET /api/sessions", WAIT)
 
 
 class AckingWS(TermWS):
@@ -99,7 +90,7 @@ needs_proc = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the pr
 
 @needs_proc
 async def test_sigkill_of_the_shell_mid_flood(
-    authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]], session_id: str
+    authed: AppClient, open_ws: Callable[..., Awaitable[TermWS]], session_id: str
 ) -> None:
     """Both viewers get `exit`, the session is gone, what the shell started is hung up (a
     background job, the flooding foreground command) except a command that ignores SIGHUP,
@@ -124,8 +115,9 @@ async def test_sigkill_of_the_shell_mid_flood(
             assert (await viewer.expect("exit"))["code"] == 128 + signal.SIGKILL
         assert await sessions(authed) == []
         hung_up = members - nohup
-        await wait_for(lambda: not any(process_exists(pid) for pid in hung_up),
-                       f"every other process of the killed shell's session to end: {hung_up}")
+        await eventually(lambda: not any(process_exists(pid) for pid in hung_up),
+                         f"every other process of the killed shell's session to end: {hung_up}",
+                         WAIT)
         assert all(process_exists(pid) for pid in nohup)
     finally:
         for pid in session_members(shell):  # a failure must not leave sleepers behind
@@ -177,7 +169,7 @@ FLOOD_LINES = 300_000
 
 
 @contextlib.asynccontextmanager
-async def slow_viewer(client: TestClient, session_id: str) -> AsyncIterator[
+async def slow_viewer(client: AppClient, session_id: str) -> AsyncIterator[
         asyncio.subprocess.Process]:
     """The SLOW_VIEWER process, once it is attached to `session_id`."""
     url = str(client.make_url("/ws")).replace("http", "ws", 1)
@@ -197,7 +189,7 @@ async def slow_viewer(client: TestClient, session_id: str) -> AsyncIterator[
 
 
 async def test_sigkill_of_a_viewer_mid_frame(
-    authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]], session_id: str
+    authed: AppClient, open_ws: Callable[..., Awaitable[TermWS]], session_id: str
 ) -> None:
     """The server drops the dead viewer, the PTY is paced by the live one again (the flood
     completes), and the live viewer gets every byte, in order, with no resync."""
@@ -234,17 +226,17 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
 
 
-async def upload(client: TestClient, session_id: str, directory: Path, name: str,
+async def upload(client: AppClient, session_id: str, directory: Path, name: str,
                  body: bytes) -> tuple[int, dict[str, Any]]:
     response = await client.post(
-        f"/api/sessions/{session_id}/upload", data=body,
+        f"/api/sessions/{session_id}/upload", data=io.BytesIO(body),
         headers={"X-Filename": name, "X-Target-Dir": str(directory),
                  "Content-Type": "application/octet-stream"},
     )
     return response.status, dict(await response.json())
 
 
-async def upload_image(client: TestClient, body: bytes) -> tuple[int, dict[str, Any]]:
+async def upload_image(client: AppClient, body: bytes) -> tuple[int, dict[str, Any]]:
     response = await client.post("/api/upload", data=body, headers={"Content-Type": "image/png"})
     return response.status, dict(await response.json())
 
@@ -254,7 +246,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(200_000)
 
 @pytest.mark.parametrize("size", [100_000, 3_000_000], ids=["small", "bigger-than-a-batch"])
 async def test_session_upload_to_a_full_disk(
-    authed: TestClient, session_id: str, disk: Path, size: int
+    authed: AppClient, session_id: str, disk: Path, size: int
 ) -> None:
     """507 with a clear message and no partial file, whether the disk was full before the
     upload began or fills up while it streams; once there is room again, uploads work."""
@@ -272,7 +264,7 @@ async def test_session_upload_to_a_full_disk(
 
 
 async def test_image_upload_to_a_full_disk(
-    authed: TestClient, disk: Path, monkeypatch: pytest.MonkeyPatch
+    authed: AppClient, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pasted images go to a private dir under TMPDIR: on a full disk, 507 and nothing left."""
     monkeypatch.setattr(tempfile, "tempdir", str(disk))  # TMPDIR, as the server reads it
@@ -393,8 +385,9 @@ async def test_sigterm_with_uploads_in_flight(
         await half_upload(server, "/api/upload", {"Content-Type": "image/png"}, PNG[:16]),
     ]
     try:
-        await wait_for(lambda: (server.work / "half.bin").exists()
-                       and any(tmp.rglob("termbeam-*.png")), "both uploads to reach the disk")
+        await eventually(lambda: (server.work / "half.bin").exists()
+                         and any(tmp.rglob("termbeam-*.png")), "both uploads to reach the disk",
+                         WAIT)
         server.signal(signal.SIGTERM)
         assert await server.wait_exit() == 0, server.stderr  # bounded: EXIT_TIMEOUT
     finally:

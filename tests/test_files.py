@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import io
 import os
 import re
 from collections.abc import AsyncIterator
@@ -14,13 +15,15 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from termbeam_py.app import create_app
 from termbeam_py.errors import Forbidden
 from tests.conftest import PASSWORD, ClientFactory, make_config
-from tests.helpers import TermWS
+from tests.helpers import AppClient, TermWS, eventually
 
+# The tests write thousands of files and large bodies in their own bodies, which may take a
+# loop step past 0.1 s; the server's own callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="trees and bodies are built in the test body")
 ISO_MS_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + bytes(32)
 MiB = 1024 * 1024
@@ -53,7 +56,7 @@ def api(session_id: str, endpoint: str) -> str:
     return f"/api/sessions/{session_id}/{endpoint}"
 
 
-async def get_json(client: TestClient, url: str, **params: Any) -> Any:
+async def get_json(client: AppClient, url: str, **params: Any) -> Any:
     response = await client.get(url, params=params)
     assert response.status == 200, await response.text()
     return await response.json()
@@ -63,7 +66,7 @@ async def get_json(client: TestClient, url: str, **params: Any) -> Any:
 
 
 async def test_files_sorting_hidden_and_shape(
-    authed: TestClient, session_id: str, work: Path, outside: Path
+    authed: AppClient, session_id: str, work: Path, outside: Path
 ) -> None:
     for name in ("b_dir", "A_dir"):
         (work / name).mkdir()
@@ -88,7 +91,7 @@ async def test_files_sorting_hidden_and_shape(
     assert all(ISO_MS_Z.fullmatch(e["modified"]) for e in body["entries"])
 
 
-async def test_files_subdirectory(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_files_subdirectory(authed: AppClient, session_id: str, work: Path) -> None:
     (work / "sub" / "deeper").mkdir(parents=True)
     (work / "sub" / "f.bin").write_bytes(b"12345")
     body = await get_json(authed, api(session_id, "files"), dir="sub")
@@ -102,7 +105,7 @@ async def test_files_subdirectory(authed: TestClient, session_id: str, work: Pat
     assert body["base"] == str(work / "sub")
 
 
-async def test_files_truncates_at_1000(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_files_truncates_at_1000(authed: AppClient, session_id: str, work: Path) -> None:
     for i in range(1005):
         (work / f"f{i:04d}").touch()
     body = await get_json(authed, api(session_id, "files"))
@@ -113,7 +116,7 @@ async def test_files_truncates_at_1000(authed: TestClient, session_id: str, work
 
 
 async def test_files_root_follows_the_live_cwd(
-    authed: TestClient, session_id: str, term: TermWS, tmp_path: Path
+    authed: AppClient, session_id: str, term: TermWS, tmp_path: Path
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -143,7 +146,7 @@ async def test_files_root_follows_the_live_cwd(
     ],
 )
 async def test_files_errors(
-    authed: TestClient, session_id: str, work: Path, outside: Path,
+    authed: AppClient, session_id: str, work: Path, outside: Path,
     query: str, status: int, message: str,
 ) -> None:
     (work / "sub").mkdir()
@@ -154,7 +157,7 @@ async def test_files_errors(
     await expect_error(response, status, message)
 
 
-async def test_files_unknown_session_and_no_auth(client: TestClient, authed: TestClient) -> None:
+async def test_files_unknown_session_and_no_auth(client: AppClient, authed: AppClient) -> None:
     for endpoint in ("files", "file-tree", "download?file=a", "file-raw?file=a",
                      "file-content?file=a"):
         response = await authed.get(api("nope", endpoint))
@@ -178,7 +181,7 @@ def count(nodes: list[dict[str, Any]]) -> int:
 
 
 async def test_file_tree_shape_depth_and_symlinks(
-    authed: TestClient, session_id: str, work: Path, outside: Path
+    authed: AppClient, session_id: str, work: Path, outside: Path
 ) -> None:
     (work / "a" / "b" / "c" / "d").mkdir(parents=True)
     (work / "a" / "b" / "c" / "deep.txt").write_text("deep")
@@ -222,7 +225,7 @@ async def test_file_tree_shape_depth_and_symlinks(
 
 
 async def test_file_tree_budget_is_global_and_breadth_first(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     for d in range(4):
         (work / f"d{d}").mkdir()
@@ -252,7 +255,7 @@ async def test_file_tree_budget_is_global_and_breadth_first(
     ],
 )
 async def test_file_tree_errors(
-    authed: TestClient, session_id: str, work: Path, outside: Path,
+    authed: AppClient, session_id: str, work: Path, outside: Path,
     query: str, status: int, message: str,
 ) -> None:
     (work / "file.txt").write_text("x")
@@ -291,7 +294,7 @@ CAPS = {"download": (100, 100 * MiB), "file-raw": (20, 20 * MiB), "file-content"
     ],
 )
 async def test_reader_errors(
-    authed: TestClient, session_id: str, work: Path, outside: Path,
+    authed: AppClient, session_id: str, work: Path, outside: Path,
     endpoint: str, query: str, status: int, message: str,
 ) -> None:
     (work / "a.txt").write_text("a")
@@ -307,7 +310,7 @@ async def test_reader_errors(
 
 @pytest.mark.parametrize("endpoint", READERS)
 async def test_reader_size_caps(
-    authed: TestClient, session_id: str, work: Path, endpoint: str
+    authed: AppClient, session_id: str, work: Path, endpoint: str
 ) -> None:
     mb, cap = CAPS[endpoint]
     with open(work / "at-cap.bin", "wb") as fh:  # sparse: no real disk use
@@ -324,7 +327,7 @@ async def test_reader_size_caps(
 
 @pytest.mark.parametrize("endpoint", READERS)
 async def test_reader_allows_symlinks_that_stay_inside(
-    authed: TestClient, session_id: str, work: Path, endpoint: str
+    authed: AppClient, session_id: str, work: Path, endpoint: str
 ) -> None:
     (work / "real").mkdir()
     (work / "real" / "t.txt").write_text("inside")
@@ -340,7 +343,7 @@ async def test_reader_allows_symlinks_that_stay_inside(
 
 
 async def test_reader_follows_the_live_cwd(
-    authed: TestClient, session_id: str, term: TermWS, outside: Path
+    authed: AppClient, session_id: str, term: TermWS, outside: Path
 ) -> None:
     response = await authed.get(api(session_id, "download"), params={"file": "secret.txt"})
     await expect_error(response, 404, "File not found")
@@ -352,7 +355,7 @@ async def test_reader_follows_the_live_cwd(
 # -- download -------------------------------------------------------------------------------
 
 
-async def test_download_headers_and_body(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_download_headers_and_body(authed: AppClient, session_id: str, work: Path) -> None:
     (work / "sub").mkdir()
     (work / "sub" / "naïve file.txt").write_bytes(b"hello\x00world")
     response = await authed.get(api(session_id, "download"), params={"file": "sub/naïve file.txt"})
@@ -364,7 +367,7 @@ async def test_download_headers_and_body(authed: TestClient, session_id: str, wo
 
 
 async def test_download_never_swaps_in_a_compressed_sibling(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     (work / "data.txt").write_text("the real file")
     (work / "data.txt.gz").write_bytes(b"\x1f\x8b not what was asked for")
@@ -380,7 +383,7 @@ async def test_download_never_swaps_in_a_compressed_sibling(
 
 @pytest.mark.parametrize("name", ["app.js", "theme.css", "page.html", "pic.svg", "mod.mjs"])
 async def test_download_is_never_active_content(
-    authed: TestClient, session_id: str, work: Path, name: str
+    authed: AppClient, session_id: str, work: Path, name: str
 ) -> None:
     """#13 finding 9: with its real type a project's .js could run as a script of our origin."""
     (work / name).write_text("window.__pwned = 1; body { color: red }")
@@ -394,7 +397,7 @@ async def test_download_is_never_active_content(
 
 @pytest.mark.parametrize("endpoint", ["download", "file-raw"])
 async def test_ranges_are_served_from_the_opened_file(
-    authed: TestClient, session_id: str, work: Path, endpoint: str
+    authed: AppClient, session_id: str, work: Path, endpoint: str
 ) -> None:
     """Media seeking needs Range; the open descriptor must honour it like a named file."""
     (work / "clip.mp4").write_bytes(bytes(range(256)) * 4)
@@ -414,7 +417,7 @@ def open_fds() -> int:
 
 
 async def test_served_files_leave_no_descriptor_open(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     (work / "f.bin").write_bytes(b"x" * 1000)
     for endpoint in READERS:  # warm up: the first requests open the loop's own descriptors
@@ -478,7 +481,7 @@ def rss_kib() -> int:
 
 @pytest.mark.slow
 async def test_download_50mb_streams_with_flat_memory(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     expected = hashlib.sha256()
     block = os.urandom(MiB)
@@ -524,7 +527,7 @@ async def test_download_50mb_streams_with_flat_memory(
     ],
 )
 async def test_file_raw_content_types_are_inert(
-    authed: TestClient, session_id: str, work: Path, name: str, content_type: str
+    authed: AppClient, session_id: str, work: Path, name: str, content_type: str
 ) -> None:
     payload = b"<script>alert(document.cookie)</script>"
     (work / name).write_bytes(payload)
@@ -538,7 +541,7 @@ async def test_file_raw_content_types_are_inert(
 
 
 async def test_file_raw_judges_the_target_not_the_link_name(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     (work / "evil.html").write_text("<script>1</script>")
     (work / "innocent.png").symlink_to("evil.html")
@@ -549,7 +552,7 @@ async def test_file_raw_judges_the_target_not_the_link_name(
 # -- file-content ---------------------------------------------------------------------------
 
 
-async def test_file_content(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_file_content(authed: AppClient, session_id: str, work: Path) -> None:
     (work / "docs").mkdir()
     (work / "docs" / "README.md").write_bytes("# Hi ✓\n".encode() + b"\xff\n")
     body = await get_json(authed, api(session_id, "file-content"), file="docs/README.md")
@@ -560,14 +563,14 @@ async def test_file_content(authed: TestClient, session_id: str, work: Path) -> 
 
 
 async def upload(
-    client: TestClient, session_id: str, data: Any, name: str | None = "f.txt", **headers: str
+    client: AppClient, session_id: str, data: Any, name: str | None = "f.txt", **headers: str
 ) -> Any:
     if name is not None:
         headers["X-Filename"] = name
     return await client.post(api(session_id, "upload"), data=data, headers=headers)
 
 
-async def test_upload_writes_the_file(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_upload_writes_the_file(authed: AppClient, session_id: str, work: Path) -> None:
     response = await upload(authed, session_id, b"#!/bin/sh\necho hi\n", "script.sh")
     assert response.status == 201, await response.text()
     assert await response.json() == {
@@ -577,7 +580,7 @@ async def test_upload_writes_the_file(authed: TestClient, session_id: str, work:
 
 
 async def test_upload_renames_instead_of_overwriting(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     (work / "a.tar.gz").write_bytes(b"original")
     got = []
@@ -591,7 +594,7 @@ async def test_upload_renames_instead_of_overwriting(
 
 
 async def test_upload_never_writes_through_a_symlink(
-    authed: TestClient, session_id: str, work: Path, outside: Path
+    authed: AppClient, session_id: str, work: Path, outside: Path
 ) -> None:
     (work / "x.txt").symlink_to(outside / "planted.txt")  # dangling: O_EXCL must not follow
     response = await upload(authed, session_id, b"data", "x.txt")
@@ -600,7 +603,7 @@ async def test_upload_never_writes_through_a_symlink(
 
 
 async def test_upload_gives_up_after_99_suffixes(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     (work / "f.txt").touch()
     for n in range(1, 100):
@@ -620,7 +623,7 @@ async def test_upload_gives_up_after_99_suffixes(
     ],
 )
 async def test_upload_sanitises_the_filename(
-    authed: TestClient, session_id: str, work: Path, raw: str, saved: str
+    authed: AppClient, session_id: str, work: Path, raw: str, saved: str
 ) -> None:
     headers = {"X-Filename": raw}
     response = await authed.post(api(session_id, "upload"), data=b"x", headers=headers)
@@ -641,14 +644,14 @@ async def test_upload_sanitises_the_filename(
     ],
 )
 async def test_upload_refuses_bad_names(
-    authed: TestClient, session_id: str, work: Path, name: str | None, message: str
+    authed: AppClient, session_id: str, work: Path, name: str | None, message: str
 ) -> None:
     response = await upload(authed, session_id, b"x", name)
     await expect_error(response, 400, message)
     assert os.listdir(work) == []
 
 
-async def raw_post(client: TestClient, path: str, headers: bytes, body: bytes) -> bytes:
+async def raw_post(client: AppClient, path: str, headers: bytes, body: bytes) -> bytes:
     """Send bytes aiohttp's client would refuse (control characters in headers)."""
     port = client.server.port
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -664,7 +667,7 @@ async def raw_post(client: TestClient, path: str, headers: bytes, body: bytes) -
 
 
 async def test_upload_header_bytes_never_reach_the_disk_raw(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     path = api(session_id, "upload")
     # aiohttp's parser refuses control characters outright (our stripping is a second line).
@@ -678,7 +681,7 @@ async def test_upload_header_bytes_never_reach_the_disk_raw(
 
 
 async def test_upload_target_dir(
-    authed: TestClient, session_id: str, work: Path, outside: Path
+    authed: AppClient, session_id: str, work: Path, outside: Path
 ) -> None:
     response = await upload(authed, session_id, b"x", "t.txt", **{"X-Target-Dir": str(outside)})
     assert response.status == 201
@@ -693,14 +696,14 @@ async def test_upload_target_dir(
 
 
 async def test_upload_default_target_is_the_live_cwd(
-    authed: TestClient, session_id: str, term: TermWS, outside: Path
+    authed: AppClient, session_id: str, term: TermWS, outside: Path
 ) -> None:
     await term.run(f"cd {outside}")
     response = await upload(authed, session_id, b"x", "here.txt")
     assert (await response.json())["path"] == str(outside / "here.txt")
 
 
-async def test_upload_empty_body(authed: TestClient, session_id: str, work: Path) -> None:
+async def test_upload_empty_body(authed: AppClient, session_id: str, work: Path) -> None:
     response = await upload(authed, session_id, b"")
     await expect_error(response, 400, "Empty file")
 
@@ -714,13 +717,13 @@ async def test_upload_empty_body(authed: TestClient, session_id: str, work: Path
 
 
 async def test_upload_streams_past_client_max_size(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     data = os.urandom(5 * MiB)
-    response = await upload(authed, session_id, data, "big.bin")
+    response = await upload(authed, session_id, io.BytesIO(data), "big.bin")
     assert response.status == 201, await response.text()
     assert (work / "big.bin").read_bytes() == data
-    response = await upload(authed, session_id, b"x" * (10 * MiB), "cap.bin")
+    response = await upload(authed, session_id, io.BytesIO(b"x" * (10 * MiB)), "cap.bin")
     assert response.status == 201, await response.text()
     assert (await response.json())["size"] == 10 * MiB
 
@@ -735,9 +738,9 @@ async def chunked(total: int, piece: int = 256 * 1024) -> AsyncIterator[bytes]:
 
 
 async def test_upload_over_the_cap_leaves_nothing(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
-    response = await upload(authed, session_id, b"x" * (10 * MiB + 1), "declared.bin")
+    response = await upload(authed, session_id, io.BytesIO(b"x" * (10 * MiB + 1)), "declared.bin")
     await expect_error(response, 413, "File too large (max 10 MB)")
     response = await upload(authed, session_id, chunked(11 * MiB), "streamed.bin")
     await expect_error(response, 413, "File too large (max 10 MB)")
@@ -756,14 +759,14 @@ async def disconnect_mid_upload(port: int, session_id: str, directory: Path) -> 
         + b"p" * (2 * MiB)
     )
     await writer.drain()
-    await poll(lambda: os.listdir(directory) == ["partial.bin"])
+    await eventually(lambda: os.listdir(directory) == ["partial.bin"], "the partial upload file")
     writer.close()
     await writer.wait_closed()
-    await poll(lambda: os.listdir(directory) == [])
+    await eventually(lambda: os.listdir(directory) == [], "the partial upload to be removed")
 
 
 async def test_upload_client_disconnect_leaves_no_partial_file(
-    authed: TestClient, session_id: str, work: Path
+    authed: AppClient, session_id: str, work: Path
 ) -> None:
     # The test server cancels the handler when the client goes away.
     assert authed.server.port is not None
@@ -790,15 +793,6 @@ async def test_upload_client_disconnect_without_handler_cancellation(tmp_path: P
         await runner.cleanup()
 
 
-async def poll(condition: Any, tries: int = 500) -> None:
-    """Wait (bounded, ~10 s) for something the server does on its own time."""
-    for _ in range(tries):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition never became true")
-
-
 # -- POST /api/upload and GET /uploads/:id --------------------------------------------------
 
 IMAGES = {
@@ -810,12 +804,12 @@ IMAGES = {
 }
 
 
-async def paste(client: TestClient, data: Any, content_type: str = "image/png") -> Any:
+async def paste(client: AppClient, data: Any, content_type: str = "image/png") -> Any:
     return await client.post("/api/upload", data=data, headers={"Content-Type": content_type})
 
 
 @pytest.mark.parametrize("content_type", list(IMAGES))
-async def test_image_upload_round_trip(authed: TestClient, content_type: str) -> None:
+async def test_image_upload_round_trip(authed: AppClient, content_type: str) -> None:
     data = IMAGES[content_type]
     response = await paste(authed, data, content_type)
     assert response.status == 201, await response.text()
@@ -848,16 +842,16 @@ async def test_image_upload_round_trip(authed: TestClient, content_type: str) ->
     ],
 )
 async def test_image_upload_refusals(
-    authed: TestClient, content_type: str, data: bytes, message: str
+    authed: AppClient, content_type: str, data: bytes, message: str
 ) -> None:
     response = await paste(authed, data, content_type)
     await expect_error(response, 400, message)
 
 
-async def test_image_upload_over_the_cap(authed: TestClient) -> None:
+async def test_image_upload_over_the_cap(authed: AppClient) -> None:
     response = await paste(authed, PNG)
     store_dir = Path((await response.json())["path"]).parent
-    response = await paste(authed, PNG + bytes(10 * MiB))
+    response = await paste(authed, io.BytesIO(PNG + bytes(10 * MiB)))
     await expect_error(response, 413, "File too large")
 
     async def body() -> AsyncIterator[bytes]:
@@ -870,7 +864,7 @@ async def test_image_upload_over_the_cap(authed: TestClient) -> None:
     assert len(os.listdir(store_dir)) == 1
 
 
-async def test_uploads_unknown_or_vanished(authed: TestClient, client: TestClient) -> None:
+async def test_uploads_unknown_or_vanished(authed: AppClient, client: AppClient) -> None:
     response = await authed.get("/uploads/does-not-exist")
     await expect_error(response, 404, "not found")
     body = await (await paste(authed, PNG)).json()
@@ -882,7 +876,7 @@ async def test_uploads_unknown_or_vanished(authed: TestClient, client: TestClien
     await expect_error(response, 404, "not found")
 
 
-async def test_uploads_need_auth(authed: TestClient) -> None:
+async def test_uploads_need_auth(authed: AppClient) -> None:
     body = await (await paste(authed, PNG)).json()
     authed.session.cookie_jar.clear()
     response = await authed.get(body["url"], allow_redirects=False)

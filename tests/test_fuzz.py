@@ -34,6 +34,7 @@ from multidict import CIMultiDict
 
 from termbeam_py import protocol
 from termbeam_py.app import create_app
+from termbeam_py.sessions.manager import MAX_COLS, MAX_ROWS
 from tests.conftest import fuzz_long, make_config
 from tests.fuzz_harness import (
     Answer,
@@ -67,6 +68,9 @@ from tests.fuzz_strategies import (
     weighted,
 )
 
+# Hypothesis draws and checks thousands of cases in the tests' own coroutines, which may take
+# a loop step past 0.1 s; the server's own callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="hypothesis draws and checks cases in test code")
 LONG_FACTOR = 20
 #: Cases per test in CI; --fuzz-long multiplies them by LONG_FACTOR.
 CASES = {"parser": 1000, "rest_logged_in": 1000, "rest_anonymous": 400, "websocket": 350,
@@ -178,8 +182,8 @@ def test_parse_client_message_takes_any_text(long_run: bool) -> None:
             return
         stats.count(type(message).__name__)
         if isinstance(message, protocol.Resize):
-            assert 1 <= message.cols <= protocol.MAX_COLS
-            assert 1 <= message.rows <= protocol.MAX_ROWS
+            assert 1 <= message.cols <= MAX_COLS
+            assert 1 <= message.rows <= MAX_ROWS
         if isinstance(message, protocol.Ack):
             assert isinstance(message.seq, int)
             assert message.seq >= 0

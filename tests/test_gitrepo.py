@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py.gitparse import (
     clean_file,
@@ -24,8 +23,12 @@ from termbeam_py.gitparse import (
 )
 from termbeam_py.gitrepo import GitBadgeCache
 from termbeam_py.gitsafe import config_env, filter_overrides, untrusted_filters
+from tests.helpers import AppClient, eventually
 
 BADGE_TIMEOUT = 15.0
+# The tests build their repositories with git(1) in their own bodies, which may take a loop
+# step past 0.1 s on a busy machine; the server's own callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="git(1) builds the repositories in the test body")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -70,47 +73,47 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-async def open_session(authed: TestClient, cwd: Path) -> str:
+async def open_session(authed: AppClient, cwd: Path) -> str:
     response = await authed.post("/api/sessions", json={"cwd": str(cwd)})
     assert response.status == 201, await response.text()
     return str((await response.json())["id"])
 
 
-async def get_json(authed: TestClient, path: str, status: int = 200) -> Any:
+async def get_json(authed: AppClient, path: str, status: int = 200) -> Any:
     response = await authed.get(path)
     assert response.status == status, await response.text()
     return await response.json()
 
 
-async def git_api(authed: TestClient, sid: str, what: str, status: int = 200, **query: str
+async def git_api(authed: AppClient, sid: str, what: str, *, status: int = 200, **query: str
                   ) -> Any:
     response = await authed.get(f"/api/sessions/{sid}/git/{what}", params=query)
     assert response.status == status, await response.text()
     return await response.json()
 
 
-async def listed_badge(authed: TestClient, sid: str) -> Any:
+async def listed_badge(authed: AppClient, sid: str) -> Any:
     listing = await get_json(authed, "/api/sessions")
     return next(entry for entry in listing if entry["id"] == sid)["git"]
 
 
 async def wait_badge(
-    authed: TestClient, sid: str, ready: Callable[[Any], bool] = lambda b: b is not None
+    authed: AppClient, sid: str, ready: Callable[[Any], bool] = lambda b: b is not None
 ) -> Any:
     """Poll GET /api/sessions until the background refresh has landed."""
-    async with asyncio.timeout(BADGE_TIMEOUT):
-        while True:
-            badge = await listed_badge(authed, sid)
-            if ready(badge):
-                return badge
-            await asyncio.sleep(0.05)
+
+    async def landed() -> list[Any]:
+        badge = await listed_badge(authed, sid)
+        return [badge] if ready(badge) else []
+
+    return (await eventually(landed, "the session's git badge", BADGE_TIMEOUT))[0]
 
 
 # --- status ------------------------------------------------------------------------------
 
 
 async def test_status_lists_staged_modified_untracked_and_renames(
-    authed: TestClient, repo: Path
+    authed: AppClient, repo: Path
 ) -> None:
     commit_file(repo, "a.txt", "a\n", "a")
     commit_file(repo, "b.txt", "b\n", "b")
@@ -138,7 +141,7 @@ async def test_status_lists_staged_modified_untracked_and_renames(
 
 
 async def test_status_from_a_subdirectory_uses_toplevel_paths(
-    authed: TestClient, repo: Path
+    authed: AppClient, repo: Path
 ) -> None:
     commit_file(repo, "src/app.py", "x = 1\n", "app")
     (repo / "src" / "app.py").write_text("x = 2\n")
@@ -152,7 +155,7 @@ async def test_status_from_a_subdirectory_uses_toplevel_paths(
     assert diff["deletions"] == 1
 
 
-async def test_detached_head_shows_the_short_sha(authed: TestClient, repo: Path) -> None:
+async def test_detached_head_shows_the_short_sha(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "more.txt", "more\n", "second")
     git(repo, "checkout", "-q", "--detach", "HEAD~1")
     short = git(repo, "rev-parse", "--short", "HEAD")
@@ -165,7 +168,7 @@ async def test_detached_head_shows_the_short_sha(authed: TestClient, repo: Path)
     assert badge["branch"] == f"({short})"
 
 
-async def test_repo_without_commits(authed: TestClient, tmp_path: Path) -> None:
+async def test_repo_without_commits(authed: AppClient, tmp_path: Path) -> None:
     path = init_repo(tmp_path / "fresh")
     (path / "draft.txt").write_text("draft\n")
     sid = await open_session(authed, path)
@@ -185,7 +188,7 @@ async def test_repo_without_commits(authed: TestClient, tmp_path: Path) -> None:
     assert badge["status"]["summary"] == "1 untracked"
 
 
-async def test_ahead_and_behind_a_local_bare_origin(authed: TestClient, tmp_path: Path) -> None:
+async def test_ahead_and_behind_a_local_bare_origin(authed: AppClient, tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = init_repo(tmp_path / "seed")
@@ -213,7 +216,7 @@ async def test_ahead_and_behind_a_local_bare_origin(authed: TestClient, tmp_path
 
 
 async def test_listing_hides_a_token_in_the_origin_url(
-    authed: TestClient, repo: Path
+    authed: AppClient, repo: Path
 ) -> None:
     git(repo, "remote", "add", "origin", "https://jane:ghp_s3cretT0ken@github.com/owner/repo.git")
     sid = await open_session(authed, repo)
@@ -226,7 +229,7 @@ async def test_listing_hides_a_token_in_the_origin_url(
     assert "jane" not in listing
 
 
-async def test_status_outside_a_repo(authed: TestClient, tmp_path: Path) -> None:
+async def test_status_outside_a_repo(authed: AppClient, tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     sid = await open_session(authed, plain)
@@ -238,7 +241,7 @@ async def test_status_outside_a_repo(authed: TestClient, tmp_path: Path) -> None
     assert await wait_badge(authed, sid, lambda b: b is None) is None
 
 
-async def test_unknown_session_is_404(authed: TestClient) -> None:
+async def test_unknown_session_is_404(authed: AppClient) -> None:
     for what in ("status", "diff", "blame", "log"):
         body = await git_api(authed, "nope", what, status=404, file="a")
         assert body == {"error": "Session not found"}
@@ -247,7 +250,7 @@ async def test_unknown_session_is_404(authed: TestClient) -> None:
 # --- diff --------------------------------------------------------------------------------
 
 
-async def test_diff_unstaged_and_staged(authed: TestClient, repo: Path) -> None:
+async def test_diff_unstaged_and_staged(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "code.py", "".join(f"line {n}\n" for n in range(1, 21)), "code")
     text = (repo / "code.py").read_text().replace("line 10\n", "line ten\n")
     (repo / "code.py").write_text(text)
@@ -275,7 +278,7 @@ async def test_diff_unstaged_and_staged(authed: TestClient, repo: Path) -> None:
                                 "newLine": 7}
 
 
-async def test_diff_context_parameter(authed: TestClient, repo: Path) -> None:
+async def test_diff_context_parameter(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "c.txt", "".join(f"{n}\n" for n in range(1, 11)), "c")
     (repo / "c.txt").write_text("".join(f"{n}\n" for n in range(1, 11)).replace("5\n", "five\n"))
     sid = await open_session(authed, repo)
@@ -290,7 +293,7 @@ async def test_diff_context_parameter(authed: TestClient, repo: Path) -> None:
 
 
 async def test_diff_untracked_file_with_spaces_and_unicode(
-    authed: TestClient, repo: Path
+    authed: AppClient, repo: Path
 ) -> None:
     (repo / "nëw dir").mkdir()
     (repo / "nëw dir" / "fïle one.txt").write_text("alpha\nbeta\n")
@@ -303,7 +306,7 @@ async def test_diff_untracked_file_with_spaces_and_unicode(
     assert [line["content"] for line in diff["hunks"][0]["lines"]] == ["alpha", "beta"]
 
 
-async def test_diff_binary_file(authed: TestClient, repo: Path) -> None:
+async def test_diff_binary_file(authed: AppClient, repo: Path) -> None:
     (repo / "blob.bin").write_bytes(b"\x00\x01\x02binary")
     git(repo, "add", "blob.bin")
     (repo / "text.txt").write_text("Binary files a and b differ\n")
@@ -319,16 +322,16 @@ async def test_diff_binary_file(authed: TestClient, repo: Path) -> None:
     assert quoted["additions"] == 1
 
 
-async def test_diff_of_missing_file_is_empty(authed: TestClient, repo: Path) -> None:
+async def test_diff_of_missing_file_is_empty(authed: AppClient, repo: Path) -> None:
     sid = await open_session(authed, repo)
 
-    for query in ({"file": "ghost.txt"}, {"file": "ghost.txt", "untracked": "true"}):
-        diff = await git_api(authed, sid, "diff", **query)
+    for untracked in ("false", "true"):
+        diff = await git_api(authed, sid, "diff", file="ghost.txt", untracked=untracked)
         assert diff == {"file": "ghost.txt", "hunks": [], "additions": 0, "deletions": 0,
                         "isBinary": False}
 
 
-async def test_diff_pathspec_is_literal(authed: TestClient, repo: Path) -> None:
+async def test_diff_pathspec_is_literal(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "x.txt", "x\n", "x")
     (repo / "x.txt").write_text("y\n")
     (repo / "README.md").write_text("changed\n")
@@ -342,7 +345,7 @@ async def test_diff_pathspec_is_literal(authed: TestClient, repo: Path) -> None:
 @pytest.mark.parametrize(
     "bad", ["", "../x", "/etc/passwd", "a/../../x", "..", ".", "a/../.."]
 )
-async def test_invalid_file_parameters(authed: TestClient, repo: Path, bad: str) -> None:
+async def test_invalid_file_parameters(authed: AppClient, repo: Path, bad: str) -> None:
     sid = await open_session(authed, repo)
 
     for what in ("diff", "blame"):
@@ -353,7 +356,7 @@ async def test_invalid_file_parameters(authed: TestClient, repo: Path, bad: str)
         assert body == {"error": "Invalid file parameter"}
 
 
-async def test_missing_file_parameter(authed: TestClient, repo: Path) -> None:
+async def test_missing_file_parameter(authed: AppClient, repo: Path) -> None:
     sid = await open_session(authed, repo)
 
     body = await git_api(authed, sid, "diff", status=400)
@@ -362,7 +365,7 @@ async def test_missing_file_parameter(authed: TestClient, repo: Path) -> None:
 
 
 async def test_untracked_diff_refuses_symlinked_directories_out_of_the_repo(
-    authed: TestClient, repo: Path, tmp_path: Path
+    authed: AppClient, repo: Path, tmp_path: Path
 ) -> None:
     secret = tmp_path / "outside"
     secret.mkdir()
@@ -379,7 +382,7 @@ async def test_untracked_diff_refuses_symlinked_directories_out_of_the_repo(
 # --- blame and log -----------------------------------------------------------------------
 
 
-async def test_blame_with_an_uncommitted_line(authed: TestClient, repo: Path) -> None:
+async def test_blame_with_an_uncommitted_line(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "poem.txt", "roses\nviolets\n", "First verse")
     commit_file(repo, "poem.txt", "roses\nviolets\nsugar\n", "Second verse")
     (repo / "poem.txt").write_text("roses\nviolets\nsugar\nand you\n")
@@ -403,7 +406,7 @@ async def test_blame_with_an_uncommitted_line(authed: TestClient, repo: Path) ->
                         "summary": "Uncommitted changes"}
 
 
-async def test_log_limit_and_shape(authed: TestClient, repo: Path) -> None:
+async def test_log_limit_and_shape(authed: AppClient, repo: Path) -> None:
     for n in range(1, 5):
         commit_file(repo, "n.txt", f"{n}\n", f"commit {n}")
     git(repo, "commit", "-q", "--allow-empty", "-m", "with body", "-m", "line one\n\nline two")
@@ -426,7 +429,7 @@ async def test_log_limit_and_shape(authed: TestClient, repo: Path) -> None:
     assert len(clamped["commits"]) == 1
 
 
-async def test_log_for_a_file_follows_renames(authed: TestClient, repo: Path) -> None:
+async def test_log_for_a_file_follows_renames(authed: AppClient, repo: Path) -> None:
     commit_file(repo, "before.txt", "content\n" * 5, "create before")
     commit_file(repo, "other.txt", "other\n", "unrelated")
     git(repo, "mv", "before.txt", "after.txt")
@@ -509,7 +512,7 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, Path]:
 
 
 async def test_a_hostile_repository_config_runs_nothing(
-    authed: TestClient, tmp_path: Path
+    authed: AppClient, tmp_path: Path
 ) -> None:
     repo, markers = hostile_repo(tmp_path)
     sid = await open_session(authed, repo)
@@ -540,7 +543,7 @@ async def test_a_hostile_repository_config_runs_nothing(
 
 
 async def test_filters_of_the_users_own_config_still_run(
-    authed: TestClient, tmp_path: Path
+    authed: AppClient, tmp_path: Path
 ) -> None:
     """Only repository-controlled drivers are switched off: a global one (git-lfs) still works."""
     repo = init_repo(tmp_path / "lfs-like")
@@ -599,7 +602,7 @@ def test_config_env_reaches_git_intact(tmp_path: Path) -> None:
 
 
 async def test_badge_is_null_first_then_filled_in_the_background(
-    authed: TestClient, repo: Path
+    authed: AppClient, repo: Path
 ) -> None:
     git(repo, "remote", "add", "origin", "git@github.com:owner/repo.git")
     (repo / "README.md").write_text("changed\n")

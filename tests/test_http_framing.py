@@ -17,6 +17,7 @@ from aiohttp import web
 from termbeam_py import keys
 from termbeam_py.app import create_app
 from tests.conftest import PASSWORD, make_config
+from tests.helpers import eventually
 
 DEADLINE = 10.0
 
@@ -140,9 +141,8 @@ async def test_a_json_body_in_several_packets_is_read_whole(
                  + b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
     await writer.drain()
     limiter = served.app[keys.AUTH].login_limiter
-    async with asyncio.timeout(DEADLINE):
-        while len(limiter) == 0:  # the login route counted the attempt: it reads the body now
-            await asyncio.sleep(0.01)
+    # The login route counted the attempt: it reads the body now.
+    await eventually(lambda: len(limiter) > 0, "the login attempt to be counted", DEADLINE)
     writer.write(body[10:])
     status_line = await asyncio.wait_for(reader.readline(), DEADLINE)
     writer.close()
@@ -157,11 +157,9 @@ async def test_a_client_hanging_up_mid_body_leaves_no_traceback(
                  + b"Content-Length: 100\r\n\r\n{\"pass")
     await writer.drain()
     limiter = served.app[keys.AUTH].login_limiter
-    async with asyncio.timeout(DEADLINE):
-        while len(limiter) == 0:  # the login route counted the attempt: it reads the body now
-            await asyncio.sleep(0.01)
+    # The login route counted the attempt: it reads the body now.
+    await eventually(lambda: len(limiter) > 0, "the login attempt to be counted", DEADLINE)
     writer.close()
-    async with asyncio.timeout(DEADLINE):
-        while not any("mid-request" in r.getMessage() for r in logs.records):
-            await asyncio.sleep(0.01)
+    await eventually(lambda: any("mid-request" in r.getMessage() for r in logs.records),
+                     "the mid-request hang-up to be logged", DEADLINE)
     assert_no_traceback(logs)

@@ -11,11 +11,10 @@ import weakref
 from collections.abc import Awaitable, Callable
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.memory import Allocator, Trimmer, trimming
-from tests.helpers import TermWS, eventually
+from tests.helpers import AppClient, TermWS, eventually
 
 glibc_only = pytest.mark.skipif(not Allocator().available, reason="glibc only")
 
@@ -79,7 +78,7 @@ async def test_trimmer_stays_idle_without_frees() -> None:
     assert trimmer.trims == 0
 
 
-async def test_deleting_a_session_trims_the_heap(authed: TestClient, session_id: str) -> None:
+async def test_deleting_a_session_trims_the_heap(authed: AppClient, session_id: str) -> None:
     trimmer = authed.app[keys.TRIMMER]
     trimmer.interval = 0.05
     assert trimmer.trims == 0
@@ -88,8 +87,9 @@ async def test_deleting_a_session_trims_the_heap(authed: TestClient, session_id:
     await _trims_reach(trimmer, 1)
 
 
+@pytest.mark.blocks_loop(reason="the test runs gc.collect() before it turns the collector off")
 async def test_a_deleted_session_is_freed_without_the_cycle_collector(
-    authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]]
+    authed: AppClient, open_ws: Callable[..., Awaitable[TermWS]]
 ) -> None:
     """Its log's mapping goes back the moment nothing uses the session, not at a collection
     that may come minutes later."""

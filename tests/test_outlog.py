@@ -25,7 +25,7 @@ from termbeam_py.sessions.outlog import (
 from tests.helpers import READ_TIMEOUT, TermWS
 
 if TYPE_CHECKING:
-    from tests.test_server_process import Server
+    from tests.helpers import Server
 
 ENTER, EXIT = b"\x1b[?1049h", b"\x1b[?1049l"
 
@@ -906,3 +906,5 @@ async def test_a_flood_of_alt_screen_enters_does_not_freeze_the_server(
         assert ENTER.decode() + "TBFLOODDONE\r\n" in replay["data"]
         assert len(replay["data"]) < 1000
         await second.expect("attached")
+        await second.ws.close()
+        await first.ws.close()

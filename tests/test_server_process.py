@@ -4,13 +4,11 @@ the one-server-per-config-dir rule and that no shell outlives its session or the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import os
 import re
 import signal
-import socket
 import stat
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -22,148 +20,22 @@ import pytest
 from termbeam_py import __version__
 from termbeam_py import server as server_module
 from tests.conftest import process_exists
-from tests.helpers import TermWS
+from tests.helpers import (
+    EXIT_TIMEOUT,
+    LOCAL,
+    PW,
+    START_TIMEOUT,
+    Server,
+    TermWS,
+    eventually,
+    free_port,
+    proc_strings,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PW = "process-test-pw"
-START_TIMEOUT = 20.0
-EXIT_TIMEOUT = 15.0
-LOCAL = re.compile(r"^\s*Local:\s+http://localhost:(\d+)\s*$")
 QR_CHARS = set("█▀▄ ")
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")}
-    env.update({"PS1": "$ ", "HISTFILE": "/dev/null", "INPUTRC": "/dev/null",
-                "LC_ALL": "C.UTF-8", "PYTHONUNBUFFERED": "1"})
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-async def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll a condition with a bounded deadline."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.05)
-    assert predicate(), what
-
-
-class Server:
-    """One `python -m termbeam_py` child; stdout is collected line by line."""
-
-    def __init__(self, tmp_path: Path, *, password: str | None = PW, qr: bool = False,
-                 extra: tuple[str, ...] = (), cfg: str = "cfg",
-                 env: dict[str, str] | None = None, password_env: bool = False) -> None:
-        self.cfg = tmp_path / cfg
-        self.work = tmp_path / "work"
-        self.cfg.mkdir(exist_ok=True)
-        self.work.mkdir(exist_ok=True)
-        auth = ["--password", password] if password else ["--no-password"]
-        if password and password_env:  # given as TERMBEAM_PASSWORD instead
-            auth, env = [], {**(env or {}), "TERMBEAM_PASSWORD": password}
-        self.args = [
-            sys.executable, "-m", "termbeam_py", "--port", "0", *auth,
-            "--config-dir", str(self.cfg), "--cwd", str(self.work),
-            *([] if qr else ["--no-qr"]), *extra, "/bin/bash", "--norc", "--noprofile",
-        ]
-        self.password = password
-        self.env = {**_env(), **(env or {})}
-        self.stderr_path = tmp_path / f"stderr-{id(self):x}.log"
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self.port = 0
-        self._changed = asyncio.Event()
-        self._eof = False
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        with self.stderr_path.open("wb") as err:
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.args, stdout=asyncio.subprocess.PIPE, stderr=err,
-                stdin=asyncio.subprocess.DEVNULL, env=self.env, cwd=str(self.work),
-            )
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stdout is not None
-        while line := await self.proc.stdout.readline():
-            self.lines.append(line.decode(errors="replace").rstrip("\n"))
-            self._changed.set()
-        self._eof = True
-        self._changed.set()
-
-    async def wait_line(self, pattern: str | re.Pattern[str],
-                        timeout: float = START_TIMEOUT) -> re.Match[str]:
-        regex = re.compile(pattern)
-        async with asyncio.timeout(timeout):
-            while True:
-                for line in self.lines:
-                    if match := regex.search(line):
-                        return match
-                if self._eof:
-                    raise AssertionError(
-                        f"no line matching {regex.pattern!r}; stdout={self.lines!r}; "
-                        f"stderr={self.stderr_path.read_text(errors='replace')!r}"
-                    )
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def started(self) -> int:
-        self.port = int((await self.wait_line(LOCAL)).group(1))
-        return self.port
-
-    async def refused_or_started(self, timeout: float = START_TIMEOUT) -> str:
-        """"started" once a Local: line is printed, "refused" if the process ends first."""
-        assert self.proc is not None
-        async with asyncio.timeout(timeout):
-            while True:
-                if any(LOCAL.search(line) for line in self.lines):
-                    return "started"
-                if self._eof:
-                    await self.proc.wait()
-                    return "refused"
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int:
-        assert self.proc is not None
-        code = await asyncio.wait_for(self.proc.wait(), timeout)
-        if self._reader is not None:
-            await asyncio.wait_for(self._reader, timeout)
-        return code
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.password}"} if self.password else {}
-
-    def signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+# The tests start `termbeam` servers (fork and exec) in their own bodies, which may take a
+# loop step past 0.1 s on a busy machine; the servers run in their own processes.
+pytestmark = pytest.mark.blocks_loop(reason="servers are forked from the test body")
 
 
 @pytest.fixture
@@ -202,11 +74,6 @@ async def _background_sleep(term: TermWS) -> int:
 
 def _proc_gone(pid: int) -> bool:
     return not os.path.exists(f"/proc/{pid}")
-
-
-def proc_strings(pid: int, what: str) -> list[str]:
-    """/proc/PID/cmdline or /proc/PID/environ as a list of strings."""
-    return Path(f"/proc/{pid}/{what}").read_bytes().decode(errors="replace").split("\0")
 
 
 class Impostor:
@@ -424,7 +291,7 @@ async def test_sigterm_closes_sockets_and_kills_every_shell(
     assert await server.wait_exit() == 0
     assert any("Shutting down" in line for line in server.lines)
     assert not (server.cfg / "connection.json").exists()
-    await _wait_for(lambda: not process_exists(sleep_pid), 5, "background job survived")
+    await eventually(lambda: not process_exists(sleep_pid), "the background job to end", 5)
     assert not process_exists(shell_pid)
     assert _proc_gone(shell_pid), "the shell was left as an unreaped zombie"
 
@@ -497,15 +364,9 @@ async def test_second_server_refuses_on_ipv6_loopback(spawn: Callable[..., Serve
     assert first.alive
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_force_stops_a_server_holding_the_port(spawn: Callable[..., Server]) -> None:
     """--force also probes the target port (a stale or missing connection.json)."""
-    port = str(_free_port())
+    port = str(free_port())
     first = spawn(extra=("--port", port), cfg="cfg-a")
     await first.start()
     assert await first.started() == int(port)
@@ -588,9 +449,9 @@ async def test_delete_session_kills_its_processes(
     url = f"{server.base}/api/sessions/{session_id}"
     async with http.delete(url, headers=server.headers) as response:
         assert response.status == 204
-    await _wait_for(lambda: not process_exists(shell_pid), 10, "the shell survived DELETE")
-    await _wait_for(lambda: not process_exists(sleep_pid), 10, "the job survived DELETE")
-    await _wait_for(lambda: _proc_gone(shell_pid), 10, "the shell was not reaped")
+    await eventually(lambda: not process_exists(shell_pid), "the shell to end after DELETE", 10)
+    await eventually(lambda: not process_exists(sleep_pid), "the job to end after DELETE", 10)
+    await eventually(lambda: _proc_gone(shell_pid), "the shell to be reaped", 10)
     assert session_id not in {s["id"] for s in await _sessions(http, server)}
     async with http.delete(url, headers=server.headers) as response:
         assert response.status == 404

@@ -7,16 +7,15 @@ is checked with `systemd-analyze verify`, which needs no running systemd.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import plistlib
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from termbeam_py.service import envfile, runner
 from termbeam_py.service.cli import Host, service_group
 from termbeam_py.service.paths import LAUNCHD_LABEL, UNIT_NAME
 from termbeam_py.service.units import UnitError, exec_arg
+from tests.helpers import child_env, eventually, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("systemctl", "journalctl", "launchctl", "tail")
@@ -292,8 +292,8 @@ def test_status_and_restart_need_an_installed_service(machine: Machine) -> None:
 def test_missing_systemctl_is_one_line_and_writes_nothing(machine: Machine) -> None:
     empty = machine.tmp / "empty"
     empty.mkdir()
-    env = {k: v for k, v in {**os.environ, **machine.env}.items() if v is not None}
-    env.update(PATH=str(empty), PYTHONPATH=str(ROOT))
+    env = child_env({k: v for k, v in {**os.environ, **machine.env}.items() if v is not None},
+                    PATH=str(empty))
     for args in (["install", "--cwd", str(machine.tmp / "work")], ["logs"]):
         done = subprocess.run([sys.executable, "-m", "termbeam_py", "service", *args],
                               capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT,
@@ -376,7 +376,7 @@ def test_runner_execs_the_real_server(tmp_path: Path) -> None:
     env_file = tmp_path / "service.env"
     envfile.write_private(env_file, envfile.render({"PATH": os.environ["PATH"]}))
     run = [sys.executable, "-m", "termbeam_py.service.runner"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = child_env()
     done = subprocess.run([*run, str(env_file), "--version"], capture_output=True, text=True,
                           env=env, timeout=RUN_TIMEOUT, check=False)
     assert (done.returncode, done.stdout.startswith("termbeam v")) == (0, True), done.stderr
@@ -428,12 +428,6 @@ def test_termbeam_service_help_lists_the_subcommands() -> None:
 # ---- end to end: the installed agent's command really serves ------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get_status(url: str, password: str) -> int:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {password}"})  # noqa: S310
     try:
@@ -443,27 +437,27 @@ def _get_status(url: str, password: str) -> int:
         return exc.code
 
 
-def test_installed_agent_serves_with_the_stored_password(machine: Machine) -> None:
-    port = _free_port()
+async def test_installed_agent_serves_with_the_stored_password(machine: Machine) -> None:
+    port = free_port()
     _install(machine, "--port", str(port), "--password", PASSWORD, "--", "/bin/sh",
              platform="darwin")
     agent = plistlib.loads(machine.plist_file.read_bytes())
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TERMBEAM_PASSWORD", "PTY_PASSWORD", "TERMBEAM_CONFIG_DIR", "PORT")}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(agent["ProgramArguments"], cwd=agent["WorkingDirectory"], env=env,
+    proc = subprocess.Popen(agent["ProgramArguments"], cwd=agent["WorkingDirectory"],
+                            env=child_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     connection = machine.state_dir / "connection.json"
     url = f"http://127.0.0.1:{port}/api/sessions"
     try:
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while not connection.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)  # polling the marker file, bounded by the deadline
+        await eventually(lambda: connection.exists() or proc.poll() is not None,
+                         "connection.json, or the agent to exit", RUN_TIMEOUT)
         started = connection.exists()
-        statuses = (_get_status(url, PASSWORD), _get_status(url, "wrong")) if started else ()
+        statuses = (
+            (await asyncio.to_thread(_get_status, url, PASSWORD),
+             await asyncio.to_thread(_get_status, url, "wrong")) if started else ()
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+        _, stderr = await asyncio.to_thread(proc.communicate, timeout=RUN_TIMEOUT)
     assert started, stderr
     assert statuses == (200, 401)
     assert proc.returncode == 0, stderr

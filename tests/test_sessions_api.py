@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.config import Config
 from tests.conftest import SHELL, process_exists
-from tests.helpers import TermWS, eventually
+from tests.helpers import AppClient, TermWS, eventually
 
 OpenWS = Callable[..., Awaitable[TermWS]]
 
@@ -24,13 +23,13 @@ ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 HEX = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
-async def create(client: TestClient, **body: Any) -> str:
+async def create(client: AppClient, **body: Any) -> str:
     response = await client.post("/api/sessions", json=body)
     assert response.status == 201, await response.text()
     return str((await response.json())["id"])
 
 
-async def sessions(client: TestClient) -> dict[str, dict[str, Any]]:
+async def sessions(client: AppClient) -> dict[str, dict[str, Any]]:
     response = await client.get("/api/sessions")
     assert response.status == 200, await response.text()
     listed = await response.json()
@@ -62,7 +61,7 @@ async def attach_first(open_ws: OpenWS, session_id: str, cols: int, rows: int) -
 # -- GET /api/sessions ---------------------------------------------------------------------
 
 
-async def test_list_fields_of_a_created_session(authed: TestClient, config: Config) -> None:
+async def test_list_fields_of_a_created_session(authed: AppClient, config: Config) -> None:
     before = int(time.time() * 1000)
     sid = await create(authed, cols=80, rows=24)
     listed = await sessions(authed)
@@ -99,23 +98,23 @@ async def test_list_fields_of_a_created_session(authed: TestClient, config: Conf
 
 
 async def test_list_counts_attached_clients(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     assert (await sessions(authed))[session_id]["clients"] == 1
 
 
-async def test_list_requires_auth(client: TestClient) -> None:
+async def test_list_requires_auth(client: AppClient) -> None:
     await expect_error(await client.get("/api/sessions"), 401, "unauthorized")
 
 
-async def test_list_empty(authed: TestClient) -> None:
+async def test_list_empty(authed: AppClient) -> None:
     assert await sessions(authed) == {}
 
 
 # -- POST /api/sessions --------------------------------------------------------------------
 
 
-async def test_create_returns_id_and_url(authed: TestClient) -> None:
+async def test_create_returns_id_and_url(authed: AppClient) -> None:
     response = await authed.post("/api/sessions", json={"cols": 80, "rows": 24})
     assert response.status == 201
     body = await response.json()
@@ -124,7 +123,7 @@ async def test_create_returns_id_and_url(authed: TestClient) -> None:
     assert body["id"] in await sessions(authed)
 
 
-async def test_create_with_name_color_and_cwd(authed: TestClient, tmp_path: Path) -> None:
+async def test_create_with_name_color_and_cwd(authed: AppClient, tmp_path: Path) -> None:
     where = tmp_path / "elsewhere"
     where.mkdir()
     sid = await create(authed, name="my-project", color="#123abc", cwd=str(where), cols=90, rows=20)
@@ -132,7 +131,7 @@ async def test_create_with_name_color_and_cwd(authed: TestClient, tmp_path: Path
     assert (s["name"], s["color"], s["cwd"]) == ("my-project", "#123abc", str(where))
 
 
-async def test_empty_body_creates_a_default_session(authed: TestClient, config: Config) -> None:
+async def test_empty_body_creates_a_default_session(authed: AppClient, config: Config) -> None:
     response = await authed.post("/api/sessions", data=b"")
     assert response.status == 201, await response.text()
     sid = (await response.json())["id"]
@@ -142,11 +141,11 @@ async def test_empty_body_creates_a_default_session(authed: TestClient, config: 
     assert s["shell"] == SHELL
 
 
-async def test_empty_object_creates_a_session(authed: TestClient) -> None:
+async def test_empty_object_creates_a_session(authed: AppClient) -> None:
     assert await create(authed) in await sessions(authed)
 
 
-async def test_default_names_count_up(authed: TestClient) -> None:
+async def test_default_names_count_up(authed: AppClient) -> None:
     first = await create(authed)
     second = await create(authed)
     listed = await sessions(authed)
@@ -154,7 +153,7 @@ async def test_default_names_count_up(authed: TestClient) -> None:
     assert listed[second]["name"] == "Session 2"
 
 
-async def test_palette_colours_differ_for_two_live_sessions(authed: TestClient) -> None:
+async def test_palette_colours_differ_for_two_live_sessions(authed: AppClient) -> None:
     first, second = await create(authed), await create(authed)
     listed = await sessions(authed)
     assert listed[first]["color"] in PALETTE
@@ -162,7 +161,7 @@ async def test_palette_colours_differ_for_two_live_sessions(authed: TestClient) 
     assert listed[first]["color"] != listed[second]["color"]
 
 
-async def test_invalid_shell(authed: TestClient) -> None:
+async def test_invalid_shell(authed: AppClient) -> None:
     response = await authed.post("/api/sessions", json={"shell": "/usr/bin/python3"})
     await expect_error(response, 400, "Invalid shell")
     for shell in ("/no/such/shell", 5, ["/bin/bash"]):
@@ -171,19 +170,19 @@ async def test_invalid_shell(authed: TestClient) -> None:
     assert await sessions(authed) == {}
 
 
-async def test_cwd_must_be_absolute(authed: TestClient) -> None:
+async def test_cwd_must_be_absolute(authed: AppClient) -> None:
     response = await authed.post("/api/sessions", json={"cwd": "relative"})
     await expect_error(response, 400, "cwd must be an absolute path")
     response = await authed.post("/api/sessions", json={"cwd": "./work"})
     await expect_error(response, 400, "cwd must be an absolute path")
 
 
-async def test_cwd_must_exist(authed: TestClient, tmp_path: Path) -> None:
+async def test_cwd_must_exist(authed: AppClient, tmp_path: Path) -> None:
     response = await authed.post("/api/sessions", json={"cwd": str(tmp_path / "missing")})
     await expect_error(response, 400, "cwd does not exist")
 
 
-async def test_cwd_must_be_a_directory(authed: TestClient, tmp_path: Path) -> None:
+async def test_cwd_must_be_a_directory(authed: AppClient, tmp_path: Path) -> None:
     file = tmp_path / "a-file"
     file.write_text("x")
     response = await authed.post("/api/sessions", json={"cwd": str(file)})
@@ -191,7 +190,7 @@ async def test_cwd_must_be_a_directory(authed: TestClient, tmp_path: Path) -> No
     assert await sessions(authed) == {}
 
 
-async def test_initial_command_length_limit(authed: TestClient) -> None:
+async def test_initial_command_length_limit(authed: AppClient) -> None:
     response = await authed.post("/api/sessions", json={"initialCommand": "#" + "x" * 8192})
     await expect_error(response, 400, "initialCommand too long")
     assert await sessions(authed) == {}
@@ -213,13 +212,13 @@ async def test_initial_command_length_limit(authed: TestClient) -> None:
         {"initialCommand": 5},
     ],
 )
-async def test_bad_field_types_rejected(authed: TestClient, body: dict[str, Any]) -> None:
+async def test_bad_field_types_rejected(authed: AppClient, body: dict[str, Any]) -> None:
     await expect_error(await authed.post("/api/sessions", json=body), 400)
     assert await sessions(authed) == {}
 
 
 @pytest.mark.parametrize("raw", [b"[1, 2]", b'"name"', b"5", b"null", b"{not json", b"\xff\xfe"])
-async def test_non_object_body_rejected(authed: TestClient, raw: bytes) -> None:
+async def test_non_object_body_rejected(authed: AppClient, raw: bytes) -> None:
     response = await authed.post(
         "/api/sessions", data=raw, headers={"Content-Type": "application/json"}
     )
@@ -227,7 +226,7 @@ async def test_non_object_body_rejected(authed: TestClient, raw: bytes) -> None:
     assert await sessions(authed) == {}
 
 
-async def test_posted_size_is_the_pty_size(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_posted_size_is_the_pty_size(authed: AppClient, open_ws: OpenWS) -> None:
     sid = await create(authed, cols=100, rows=37)
     # The first viewer ever stays silent until it resizes: it never sends a size here,
     # so nothing but the POSTed size can decide the PTY size.
@@ -240,7 +239,7 @@ async def test_posted_size_is_the_pty_size(authed: TestClient, open_ws: OpenWS) 
     assert await viewer.run("stty size") == "37 100"
 
 
-async def test_posted_size_after_first_resize(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_posted_size_after_first_resize(authed: AppClient, open_ws: OpenWS) -> None:
     sid = await create(authed, cols=132, rows=43)
     ws = await attach_first(open_ws, sid, 132, 43)
     await ws.read_until("$ ")
@@ -259,7 +258,7 @@ async def test_posted_size_after_first_resize(authed: TestClient, open_ws: OpenW
     ],
 )
 async def test_out_of_range_size_falls_back_to_default(
-    authed: TestClient, open_ws: OpenWS, size: dict[str, Any], expected: str
+    authed: AppClient, open_ws: OpenWS, size: dict[str, Any], expected: str
 ) -> None:
     # Each of cols/rows is used only when numeric and within 1-500 / 1-200, else 120x30.
     sid = await create(authed, **size)
@@ -272,7 +271,7 @@ async def test_out_of_range_size_falls_back_to_default(
     assert await viewer.run("stty size") == expected
 
 
-async def test_fractional_size_is_floored(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_fractional_size_is_floored(authed: AppClient, open_ws: OpenWS) -> None:
     sid = await create(authed, cols=99.9, rows=33.5)
     first = await open_ws()
     await first.attach(sid)
@@ -283,7 +282,7 @@ async def test_fractional_size_is_floored(authed: TestClient, open_ws: OpenWS) -
     assert await viewer.run("stty size") == "33 99"
 
 
-async def test_initial_command_runs(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_initial_command_runs(authed: AppClient, open_ws: OpenWS) -> None:
     sid = await create(authed, cols=80, rows=24, initialCommand="echo init-$((40+2))")
     ws = await attach_first(open_ws, sid, 80, 24)
     await ws.read_until("init-42")
@@ -293,7 +292,7 @@ async def test_initial_command_runs(authed: TestClient, open_ws: OpenWS) -> None
 
 
 async def test_an_initial_command_with_a_lone_surrogate_runs_with_a_question_mark(
-    authed: TestClient, open_ws: OpenWS, caplog: pytest.LogCaptureFixture,
+    authed: AppClient, open_ws: OpenWS, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Found after the fuzzing's lone surrogates: "\\ud800" in the JSON raised
     UnicodeEncodeError in the timer that types the command, which never ran."""
@@ -304,7 +303,7 @@ async def test_an_initial_command_with_a_lone_surrogate_runs_with_a_question_mar
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
 
 
-async def test_initial_command_runs_without_any_viewer(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_initial_command_runs_without_any_viewer(authed: AppClient, open_ws: OpenWS) -> None:
     sid = await create(
         authed, cols=80, rows=24, initialCommand="echo http://localhost:$((4000+321))/"
     )
@@ -318,7 +317,7 @@ async def test_initial_command_runs_without_any_viewer(authed: TestClient, open_
     assert await response.json() == {"detected": True, "port": 4321}
 
 
-async def test_create_with_listed_shell(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_create_with_listed_shell(authed: AppClient, open_ws: OpenWS) -> None:
     shells = (await (await authed.get("/api/shells")).json())["shells"]
     others = [s for s in shells if s["path"] != SHELL and s["name"] in ("sh", "dash", "bash")]
     chosen = others[0] if others else shells[0]
@@ -333,7 +332,7 @@ async def test_create_with_listed_shell(authed: TestClient, open_ws: OpenWS) -> 
     )
 
 
-async def test_create_with_shell_by_command_name(authed: TestClient) -> None:
+async def test_create_with_shell_by_command_name(authed: AppClient) -> None:
     shells = (await (await authed.get("/api/shells")).json())["shells"]
     assert await create(authed, shell=shells[0]["cmd"]) in await sessions(authed)
 
@@ -341,7 +340,7 @@ async def test_create_with_shell_by_command_name(authed: TestClient) -> None:
 # -- PATCH /api/sessions/:id ---------------------------------------------------------------
 
 
-async def test_patch_name_and_color(authed: TestClient, session_id: str) -> None:
+async def test_patch_name_and_color(authed: AppClient, session_id: str) -> None:
     response = await authed.patch(
         f"/api/sessions/{session_id}", json={"name": "renamed-session", "color": "#f87171"}
     )
@@ -351,7 +350,7 @@ async def test_patch_name_and_color(authed: TestClient, session_id: str) -> None
     assert (s["name"], s["color"]) == ("renamed-session", "#f87171")
 
 
-async def test_patch_one_field_keeps_the_other(authed: TestClient, session_id: str) -> None:
+async def test_patch_one_field_keeps_the_other(authed: AppClient, session_id: str) -> None:
     before = (await sessions(authed))[session_id]
     response = await authed.patch(f"/api/sessions/{session_id}", json={"name": "only-name"})
     assert await response.json() == {"ok": True}
@@ -365,20 +364,20 @@ async def test_patch_one_field_keeps_the_other(authed: TestClient, session_id: s
     assert after["color"] == "#22d3ee"
 
 
-async def test_patch_unknown_id(authed: TestClient) -> None:
+async def test_patch_unknown_id(authed: AppClient) -> None:
     response = await authed.patch("/api/sessions/nope", json={"name": "x"})
     await expect_error(response, 404, "not found")
 
 
 @pytest.mark.parametrize("body", [{"name": 5}, {"color": "red"}, {"color": 7}, {"name": ["a"]}])
-async def test_patch_bad_types(authed: TestClient, session_id: str, body: dict[str, Any]) -> None:
+async def test_patch_bad_types(authed: AppClient, session_id: str, body: dict[str, Any]) -> None:
     before = (await sessions(authed))[session_id]
     await expect_error(await authed.patch(f"/api/sessions/{session_id}", json=body), 400)
     after = (await sessions(authed))[session_id]
     assert (after["name"], after["color"]) == (before["name"], before["color"])
 
 
-async def test_patch_non_object_body(authed: TestClient, session_id: str) -> None:
+async def test_patch_non_object_body(authed: AppClient, session_id: str) -> None:
     response = await authed.patch(
         f"/api/sessions/{session_id}", data=b"[1]", headers={"Content-Type": "application/json"}
     )
@@ -388,7 +387,7 @@ async def test_patch_non_object_body(authed: TestClient, session_id: str) -> Non
 # -- DELETE /api/sessions/:id --------------------------------------------------------------
 
 
-async def test_delete(authed: TestClient, session_id: str) -> None:
+async def test_delete(authed: AppClient, session_id: str) -> None:
     response = await authed.delete(f"/api/sessions/{session_id}")
     assert response.status == 204
     assert await response.read() == b""
@@ -396,11 +395,11 @@ async def test_delete(authed: TestClient, session_id: str) -> None:
     await expect_error(await authed.delete(f"/api/sessions/{session_id}"), 404, "not found")
 
 
-async def test_delete_unknown(authed: TestClient) -> None:
+async def test_delete_unknown(authed: AppClient) -> None:
     await expect_error(await authed.delete("/api/sessions/nope"), 404, "not found")
 
 
-async def test_session_cap(authed: TestClient) -> None:
+async def test_session_cap(authed: AppClient) -> None:
     authed.app[keys.SESSIONS].max_sessions = 3
     listed = await (await authed.get("/api/sessions")).json()
     for _ in range(3 - len(listed)):
@@ -417,14 +416,14 @@ async def test_session_cap(authed: TestClient) -> None:
     assert response.status == 201, await response.text()
 
 
-async def test_delete_only_removes_that_session(authed: TestClient) -> None:
+async def test_delete_only_removes_that_session(authed: AppClient) -> None:
     keep, drop = await create(authed), await create(authed)
     assert (await authed.delete(f"/api/sessions/{drop}")).status == 204
     assert list(await sessions(authed)) == [keep]
 
 
 async def test_delete_tells_the_viewer_and_ends_the_shell(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     pid = (await sessions(authed))[session_id]["pid"]
     assert (await authed.delete(f"/api/sessions/{session_id}")).status == 204
@@ -437,7 +436,7 @@ async def test_delete_tells_the_viewer_and_ends_the_shell(
 # -- detect-port ---------------------------------------------------------------------------
 
 
-async def test_detect_port_last_one_wins(authed: TestClient, term: TermWS, session_id: str) -> None:
+async def test_detect_port_last_one_wins(authed: AppClient, term: TermWS, session_id: str) -> None:
     out = await term.run("echo http://localhost:5173/ and http://127.0.0.1:8000/x")
     assert out == "http://localhost:5173/ and http://127.0.0.1:8000/x"
     response = await authed.get(f"/api/sessions/{session_id}/detect-port")
@@ -445,26 +444,26 @@ async def test_detect_port_last_one_wins(authed: TestClient, term: TermWS, sessi
     assert await response.json() == {"detected": True, "port": 8000}
 
 
-async def test_detect_port_fresh_session(authed: TestClient, session_id: str) -> None:
+async def test_detect_port_fresh_session(authed: AppClient, session_id: str) -> None:
     response = await authed.get(f"/api/sessions/{session_id}/detect-port")
     assert response.status == 200
     assert await response.json() == {"detected": False}
 
 
-async def test_detect_port_unknown_session(authed: TestClient) -> None:
+async def test_detect_port_unknown_session(authed: AppClient) -> None:
     await expect_error(await authed.get("/api/sessions/nope/detect-port"), 404, "not found")
 
 
 # -- live cwd ------------------------------------------------------------------------------
 
 
-async def test_live_cwd_follows_cd(authed: TestClient, term: TermWS, session_id: str) -> None:
+async def test_live_cwd_follows_cd(authed: AppClient, term: TermWS, session_id: str) -> None:
     await term.run("cd /tmp")
     assert (await sessions(authed))[session_id]["cwd"] == "/tmp"
 
 
 async def test_live_cwd_with_spaces_and_unicode(
-    authed: TestClient, term: TermWS, session_id: str, tmp_path: Path
+    authed: AppClient, term: TermWS, session_id: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "dir with spaces — ünïcødé 日本"
     target.mkdir()
@@ -475,7 +474,7 @@ async def test_live_cwd_with_spaces_and_unicode(
 # -- GET /api/shells -----------------------------------------------------------------------
 
 
-async def test_shells(authed: TestClient, config: Config) -> None:
+async def test_shells(authed: AppClient, config: Config) -> None:
     response = await authed.get("/api/shells")
     assert response.status == 200
     body = await response.json()
@@ -493,7 +492,7 @@ async def test_shells(authed: TestClient, config: Config) -> None:
     assert len(names) == len(set(names))
 
 
-async def test_shells_requires_auth(client: TestClient) -> None:
+async def test_shells_requires_auth(client: AppClient) -> None:
     await expect_error(await client.get("/api/shells"), 401, "unauthorized")
 
 
@@ -512,13 +511,13 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-async def dirs(client: TestClient, q: str | None) -> tuple[int, dict[str, Any]]:
+async def dirs(client: AppClient, q: str | None) -> tuple[int, dict[str, Any]]:
     params = {} if q is None else {"q": q}
     response = await client.get("/api/dirs", params=params)
     return response.status, await response.json()
 
 
-async def test_dirs_lists_subdirectories(authed: TestClient, tree: Path) -> None:
+async def test_dirs_lists_subdirectories(authed: AppClient, tree: Path) -> None:
     status, body = await dirs(authed, f"{tree}/")
     assert status == 200
     assert body["exists"] is True
@@ -529,7 +528,7 @@ async def test_dirs_lists_subdirectories(authed: TestClient, tree: Path) -> None
     assert len(body["dirs"]) == len(expected)
 
 
-async def test_dirs_prefix_filter_is_case_insensitive(authed: TestClient, tree: Path) -> None:
+async def test_dirs_prefix_filter_is_case_insensitive(authed: AppClient, tree: Path) -> None:
     expected = {str(tree / "prefix-one"), str(tree / "PreTwo"), str(tree / "pre.dotted")}
     for q in (f"{tree}/pre", f"{tree}/PRE", f"{tree}/Pre"):
         status, body = await dirs(authed, q)
@@ -542,13 +541,13 @@ async def test_dirs_prefix_filter_is_case_insensitive(authed: TestClient, tree: 
     assert (status, body["dirs"], body["exists"]) == (200, [], True)
 
 
-async def test_dirs_dot_prefix_still_hides_dotdirs(authed: TestClient, tree: Path) -> None:
+async def test_dirs_dot_prefix_still_hides_dotdirs(authed: AppClient, tree: Path) -> None:
     status, body = await dirs(authed, f"{tree}/.")
     assert status == 200
     assert str(tree / ".hidden") not in body["dirs"]
 
 
-async def test_dirs_missing_directory(authed: TestClient, tmp_path: Path) -> None:
+async def test_dirs_missing_directory(authed: AppClient, tmp_path: Path) -> None:
     status, body = await dirs(authed, f"{tmp_path}/missing/")
     assert status == 200
     assert body["exists"] is False
@@ -556,7 +555,7 @@ async def test_dirs_missing_directory(authed: TestClient, tmp_path: Path) -> Non
     assert body["truncated"] is False
 
 
-async def test_dirs_of_a_file(authed: TestClient, tree: Path) -> None:
+async def test_dirs_of_a_file(authed: AppClient, tree: Path) -> None:
     status, body = await dirs(authed, f"{tree}/prefile/")
     assert status == 200
     assert body["exists"] is False
@@ -564,13 +563,13 @@ async def test_dirs_of_a_file(authed: TestClient, tree: Path) -> None:
 
 
 @pytest.mark.parametrize("q", ["relative/path", "./x", "~", "tree/"])
-async def test_dirs_relative_query_rejected(authed: TestClient, q: str) -> None:
+async def test_dirs_relative_query_rejected(authed: AppClient, q: str) -> None:
     status, body = await dirs(authed, q)
     assert status == 400
     assert isinstance(body.get("error"), str)
 
 
-async def test_dirs_defaults_to_the_server_cwd(authed: TestClient, config: Config) -> None:
+async def test_dirs_defaults_to_the_server_cwd(authed: AppClient, config: Config) -> None:
     (config.cwd / "project-a").mkdir()
     (config.cwd / "notes.txt").write_text("x")
     status, body = await dirs(authed, None)
@@ -578,7 +577,7 @@ async def test_dirs_defaults_to_the_server_cwd(authed: TestClient, config: Confi
     assert body["dirs"] == [str(config.cwd / "project-a")]
 
 
-async def test_dirs_truncated_past_500(authed: TestClient, tmp_path: Path) -> None:
+async def test_dirs_truncated_past_500(authed: AppClient, tmp_path: Path) -> None:
     many = tmp_path / "many"
     many.mkdir()
     for i in range(501):
@@ -591,7 +590,7 @@ async def test_dirs_truncated_past_500(authed: TestClient, tmp_path: Path) -> No
     assert all(d.startswith(f"{many}/d") for d in body["dirs"])
 
 
-async def test_dirs_exactly_500_not_truncated(authed: TestClient, tmp_path: Path) -> None:
+async def test_dirs_exactly_500_not_truncated(authed: AppClient, tmp_path: Path) -> None:
     many = tmp_path / "five-hundred"
     many.mkdir()
     for i in range(500):
@@ -600,7 +599,7 @@ async def test_dirs_exactly_500_not_truncated(authed: TestClient, tmp_path: Path
     assert (status, body["truncated"], len(body["dirs"])) == (200, False, 500)
 
 
-async def test_dirs_requires_auth(client: TestClient, tmp_path: Path) -> None:
+async def test_dirs_requires_auth(client: AppClient, tmp_path: Path) -> None:
     response = await client.get("/api/dirs", params={"q": f"{tmp_path}/"})
     await expect_error(response, 401, "unauthorized")
 
@@ -609,7 +608,7 @@ async def test_dirs_requires_auth(client: TestClient, tmp_path: Path) -> None:
 
 
 async def test_exit_code_reaches_viewer_and_session_is_removed(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     pid = (await sessions(authed))[session_id]["pid"]
     await term.type("exit 3\r")
@@ -622,7 +621,7 @@ async def test_exit_code_reaches_viewer_and_session_is_removed(
     assert not process_exists(pid)
 
 
-async def test_exit_zero(authed: TestClient, term: TermWS, session_id: str) -> None:
+async def test_exit_zero(authed: AppClient, term: TermWS, session_id: str) -> None:
     await term.type("exit\r")
     assert await term.expect("exit") == {"type": "exit", "code": 0}
     assert session_id not in await sessions(authed)

@@ -8,10 +8,8 @@ clear error and the server keeps running.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import os
 import re
 import signal
 import time
@@ -22,17 +20,19 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 
 from termbeam_py import keys, prefs
 from termbeam_py.app import create_app
 from termbeam_py.push import b64url
 from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.disk import fill, free, small_tmpfs
-from tests.test_server_process import Server
-from tests.test_tunnel import FAKES
+from tests.helpers import AppClient, Fakes, Server, eventually
 
 NOW_MS = int(time.time() * 1000)
+# The tests start servers, fill disks and write state files in their own bodies, which may
+# take a loop step past 0.1 s on a busy machine; the server's callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="servers, full disks and state files set up in tests")
 DIGEST = "ab" * 32
 SUBSCRIPTION = {"endpoint": "http://127.0.0.1:9/push/1",
                 "keys": {"p256dh": b64url(b"\x04" + bytes(range(64))), "auth": b64url(bytes(16))}}
@@ -55,11 +55,11 @@ class Harness:
         self._caplog = caplog
         self.server: Server | None = None
 
-    async def client(self) -> TestClient:
+    async def client(self) -> AppClient:
         """A real server on an ephemeral port, in this process (app start-up has run)."""
         return await self._aiohttp_client(create_app(make_config(self.tmp_path)))
 
-    async def authed(self) -> TestClient:
+    async def authed(self) -> AppClient:
         client = await self.client()
         response = await client.post("/api/auth", json={"password": PASSWORD})
         assert response.status == 200, await response.text()
@@ -106,14 +106,9 @@ async def index(aiohttp_server: Callable[..., Awaitable[TestServer]],
 
 
 @pytest.fixture
-def devtunnel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def devtunnel(fakes: Fakes) -> None:
     """The fake devtunnel CLI (tests/fake_tunnels) on PATH, logged in."""
-    fake_state = tmp_path / "fake-state"
-    fake_state.mkdir()
-    (fake_state / "logged-in").write_text("Microsoft 9:59:00\n")
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TUNNEL_DIR", str(fake_state))
-    monkeypatch.setenv("FAKE_TUNNEL_MODES", "ok")
+    fakes.login("Microsoft", "9:59:00")
 
 
 def stored(harness: Harness, name: str) -> Any:
@@ -161,9 +156,9 @@ async def update_check_works(h: Harness) -> None:
 
 async def update_result_works(h: Harness) -> None:
     server = await h.process()
-    async with asyncio.timeout(20):  # read right after the banner, then removed or moved aside
-        while (h.cfg / "update-result.json").exists():
-            await asyncio.sleep(0.05)
+    # Read right after the banner, then removed or moved aside.
+    await eventually(lambda: not (h.cfg / "update-result.json").exists(),
+                     "update-result.json to be consumed", 20)
     assert not any("Updated from" in line for line in server.lines)
 
 
@@ -378,9 +373,11 @@ async def test_update_result_on_a_full_disk(
     client = await harness.authed()
     fill(full)
     assert (await client.post("/api/update")).status == 200
-    async with asyncio.timeout(30):
-        while (await (await client.get("/api/update/status")).json())["status"] != "complete":
-            await asyncio.sleep(0.05)
+    async def complete() -> bool:
+        return bool((await (await client.get("/api/update/status")).json())["status"]
+                    == "complete")
+
+    await eventually(complete, "the update to complete", 30)
     assert not (full / "update-result.json").exists()
     assert [p.name for p in full.iterdir() if p.name.endswith(".tmp")] == []
     assert len(harness.warnings("update result")) == 1

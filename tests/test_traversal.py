@@ -25,9 +25,13 @@ from urllib.parse import quote, unquote
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 from yarl import URL
 
+from tests.helpers import AppClient
+
+# The tests build directory layouts and check file contents from their own coroutines, which
+# may take a loop step past 0.1 s; the server's own callbacks are still checked.
+pytestmark = pytest.mark.blocks_loop(reason="layouts are built and read in test code")
 CORPUS = Path(__file__).parent / "data" / "traversal.txt"
 #: Characters a corpus line may hold as written; anything else is percent-encoded on the way.
 URL_SAFE = "%/:@!$'()*,;=~.-_"
@@ -161,7 +165,7 @@ class Runner:
     """Sends each case to one route and judges the answer."""
 
     def __init__(
-        self, client: TestClient, layout: Layout, sid: str, structural: bool = True
+        self, client: AppClient, layout: Layout, sid: str, structural: bool = True
     ) -> None:
         self.client, self.layout, self.sid = client, layout, sid
         self.structural = structural
@@ -334,7 +338,7 @@ def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Layout:
     return built
 
 
-async def open_root_session(authed: TestClient, layout: Layout) -> str:
+async def open_root_session(authed: AppClient, layout: Layout) -> str:
     response = await authed.post("/api/sessions", json={"cwd": str(layout.root)})
     assert response.status == 201, await response.text()
     return str((await response.json())["id"])
@@ -347,7 +351,7 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
-async def test_no_case_escapes(authed: TestClient, layout: Layout, route: str) -> None:
+async def test_no_case_escapes(authed: AppClient, layout: Layout, route: str) -> None:
     sid = await open_root_session(authed, layout)
     runner = Runner(authed, layout, sid)
     before = tree_snapshot(layout.tmp, (layout.root, layout.tmp / "cfg"))
@@ -376,7 +380,7 @@ def _swap_forever(root: Path, outside: Path, stop: threading.Event) -> None:
 
 
 async def test_a_symlink_swapped_in_during_requests_never_leaks(
-    authed: TestClient, layout: Layout
+    authed: AppClient, layout: Layout
 ) -> None:
     (layout.root / "race").mkdir()
     (layout.root / "race" / "f.txt").write_text("inside race\n")

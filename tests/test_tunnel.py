@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -22,46 +21,13 @@ from termbeam_py.tunnel.providers.ssh import parse_target
 from termbeam_py.tunnel.status import TunnelStatus
 from termbeam_py.tunnel.supervisor import Supervisor
 from tests.conftest import process_exists
+from tests.helpers import Fakes, eventually
 
-FAKES = Path(__file__).resolve().parent / "fake_tunnels"
 PORT = 3456
 WAIT = 15.0
 #: Fast timings so no test waits for the real 1-30 s backoff.
 FAST = {"backoff": (0.01, 0.02, 0.03), "url_timeout": 10.0, "network_interval": 0.05,
         "check_interval": 0.05, "kill_grace": 1.0}
-
-
-class Fakes:
-    """The fake programs' state directory and what they recorded."""
-
-    def __init__(self, state: Path) -> None:
-        self.state = state
-
-    def runs(self, name: str) -> list[tuple[int, int]]:
-        path = self.state / f"{name}.runs"
-        lines = path.read_text().splitlines() if path.exists() else []
-        return [(int(a), int(b)) for a, b in (line.split() for line in lines)]
-
-    def pids(self, name: str) -> list[int]:
-        return [pid for run in self.runs(name) for pid in run]
-
-    def calls(self, name: str) -> list[list[str]]:
-        path = self.state / "calls"
-        lines = path.read_text().splitlines() if path.exists() else []
-        return [call[1:] for call in map(json.loads, lines) if call[0] == name]
-
-    def login(self, provider: str, lifetime: str) -> None:
-        (self.state / "logged-in").write_text(f"{provider} {lifetime}\n")
-
-
-@pytest.fixture
-def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fakes:
-    state = tmp_path / "fake-state"
-    state.mkdir()
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TUNNEL_DIR", str(state))
-    monkeypatch.setenv("FAKE_TUNNEL_MODES", "ok")
-    return Fakes(state)
 
 
 class Recorder:
@@ -132,10 +98,8 @@ async def make(tmp_path: Path) -> AsyncIterator[Make]:
 async def assert_all_gone(pids: list[int]) -> None:
     """Every recorded pid is gone (reaped or dead) within a short bound."""
     assert pids
-    async with asyncio.timeout(WAIT):
-        while alive := [pid for pid in pids if process_exists(pid)]:
-            await asyncio.sleep(0.05)
-    assert not alive
+    await eventually(lambda: not any(process_exists(pid) for pid in pids),
+                     f"every process of {pids} to be gone", WAIT)
 
 
 # --------------------------------------------------------------------------- URL capture
@@ -213,9 +177,8 @@ async def test_devtunnel_private_is_created_hosted_and_deleted(
     assert ["host", "fake-tunnel-1.usw2"] in calls
     # The login is re-checked while connected; finding nothing new broadcasts nothing.
     checks = calls.count(["user", "show", "-v"])
-    async with asyncio.timeout(WAIT):
-        while fakes.calls("devtunnel").count(["user", "show", "-v"]) < checks + 3:
-            await asyncio.sleep(0.05)
+    await eventually(lambda: fakes.calls("devtunnel").count(["user", "show", "-v"]) >= checks + 3,
+                     "three more login checks", WAIT)
     assert recorder.states() == ["connected"]
     await supervisor.stop()
     assert ["delete", "fake-tunnel-1.usw2", "-f"] in fakes.calls("devtunnel")
@@ -341,9 +304,7 @@ async def test_a_program_ignoring_sigterm_is_killed(
     monkeypatch.setenv("FAKE_TUNNEL_MODES", "stubborn")
     supervisor, _ = make("cloudflared", kill_grace=0.2)
     await supervisor.start()
-    async with asyncio.timeout(WAIT):
-        while not fakes.runs("cloudflared"):
-            await asyncio.sleep(0.05)
+    await eventually(lambda: fakes.runs("cloudflared"), "cloudflared to run", WAIT)
     await supervisor.stop()
     await assert_all_gone(fakes.pids("cloudflared"))
 

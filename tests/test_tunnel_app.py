@@ -16,7 +16,6 @@ from pathlib import Path
 
 import ptyprocess
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
@@ -24,28 +23,17 @@ from termbeam_py.cli import serve
 from termbeam_py.config import TunnelConfig
 from termbeam_py.tunnel.options import tunnel_config
 from tests.conftest import PASSWORD, ClientFactory, make_config
-from tests.helpers import TermWS
+from tests.helpers import FAKES, ROOT, SHELL_ENV, AppClient, Fakes, Server, TermWS, child_env
 from tests.test_cli import one_line_error, run_cli
-from tests.test_server_process import ROOT, Server, _env
-from tests.test_tunnel import FAKES, FAST, WAIT, Fakes, assert_all_gone
+from tests.test_tunnel import FAST, WAIT, assert_all_gone
 
 FIRST = "fake-words-1.trycloudflare.com"
 SECOND = "fake-words-2.trycloudflare.com"
 
 
 @pytest.fixture
-def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fakes:
-    state = tmp_path / "fake-state"
-    state.mkdir()
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TUNNEL_DIR", str(state))
-    monkeypatch.setenv("FAKE_TUNNEL_MODES", "ok")
-    return Fakes(state)
-
-
-@pytest.fixture
 async def tunneled(aiohttp_client: ClientFactory, tmp_path: Path,
-                   fakes: Fakes) -> AsyncIterator[TestClient]:
+                   fakes: Fakes) -> AsyncIterator[AppClient]:
     """A logged-in client of a server whose cloudflared tunnel is not started yet."""
     config = make_config(tmp_path, tunnel=TunnelConfig(provider="cloudflared", **FAST))  # type: ignore[arg-type]
     client = await aiohttp_client(create_app(config))
@@ -56,7 +44,8 @@ async def tunneled(aiohttp_client: ClientFactory, tmp_path: Path,
     await assert_all_gone(fakes.pids("cloudflared"))  # shutdown leaves no process
 
 
-async def start_tunnel(client: TestClient) -> None:
+async def start_tunnel(client: AppClient) -> None:
+    assert client.port is not None
     supervisor = await client.app[keys.TUNNEL].start(client.port)
     assert supervisor is not None
 
@@ -70,7 +59,7 @@ def via(host: str) -> dict[str, str]:
     return {"Host": host, "Origin": f"https://{host}"}
 
 
-async def test_status_without_a_tunnel(authed: TestClient) -> None:
+async def test_status_without_a_tunnel(authed: AppClient) -> None:
     response = await authed.get("/api/tunnel/status")
     assert response.status == 200
     body = await response.json()
@@ -80,13 +69,13 @@ async def test_status_without_a_tunnel(authed: TestClient) -> None:
     assert body["tunnel"] is None
 
 
-async def test_status_needs_a_login(client: TestClient) -> None:
+async def test_status_needs_a_login(client: AppClient) -> None:
     response = await client.get("/api/tunnel/status")
     assert response.status == 401
 
 
 async def test_every_change_is_broadcast_and_the_status_follows(
-    tunneled: TestClient, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+    tunneled: AppClient, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_TUNNEL_MODES", "crash,ok")
     term = TermWS(await tunneled.ws_connect("/ws"))
@@ -107,7 +96,7 @@ async def test_every_change_is_broadcast_and_the_status_follows(
 
 
 async def test_broadcasts_reach_only_logged_in_sockets(
-    tunneled: TestClient, aiohttp_client: ClientFactory
+    tunneled: AppClient, aiohttp_client: ClientFactory
 ) -> None:
     stranger = await aiohttp_client(tunneled.server)  # same server, no cookie
     anonymous = TermWS(await stranger.ws_connect("/ws"))
@@ -123,7 +112,7 @@ async def test_broadcasts_reach_only_logged_in_sockets(
 
 
 async def test_the_tunnel_host_is_allowed_and_follows_restarts(
-    tunneled: TestClient, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+    tunneled: AppClient, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert (await tunneled.get("/api/config", headers={"Host": FIRST})).status == 403
     monkeypatch.setenv("FAKE_TUNNEL_MODES", "ok")
@@ -143,7 +132,7 @@ async def test_the_tunnel_host_is_allowed_and_follows_restarts(
 
 
 async def test_logins_through_an_https_tunnel_get_secure_cookies(
-    tunneled: TestClient, aiohttp_client: ClientFactory
+    tunneled: AppClient, aiohttp_client: ClientFactory
 ) -> None:
     term = TermWS(await tunneled.ws_connect("/ws"))
     await start_tunnel(tunneled)
@@ -158,7 +147,7 @@ async def test_logins_through_an_https_tunnel_get_secure_cookies(
     assert "Secure" not in local.headers["Set-Cookie"]
 
 
-async def test_share_links_use_the_public_url(tunneled: TestClient) -> None:
+async def test_share_links_use_the_public_url(tunneled: AppClient) -> None:
     term = TermWS(await tunneled.ws_connect("/ws"))
     await start_tunnel(tunneled)
     await term.expect("tunnel-status")
@@ -220,8 +209,8 @@ def test_options_imply_their_provider(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _pty(args: list[str], tmp_path: Path) -> ptyprocess.PtyProcess:
-    env = {**_env(), "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
-           "FAKE_TUNNEL_DIR": str(tmp_path)}
+    env = child_env(**SHELL_ENV, PATH=f"{FAKES}{os.pathsep}{os.environ['PATH']}",
+                    FAKE_TUNNEL_DIR=str(tmp_path))
     return ptyprocess.PtyProcess.spawn(
         [sys.executable, "-m", "termbeam_py", "--port", "0", "--password", "pw-for-test",
          "--config-dir", str(tmp_path / "cfg"), "--cwd", str(tmp_path), "--no-qr",

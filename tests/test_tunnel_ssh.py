@@ -10,7 +10,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from termbeam_py.config import ConfigError, TunnelConfig
 from termbeam_py.tunnel.providers import make_provider
 from termbeam_py.tunnel.providers.ssh import parse_target
-from tests.test_server_process import PW, Server
+from tests.helpers import PW, Server, eventually, free_port
 
 WAIT = 20.0
 
@@ -30,12 +29,6 @@ def _sshd() -> str | None:
     # sshd lives in /usr/sbin, which is not on every user's PATH.
     found = shutil.which("sshd") or "/usr/sbin/sshd"
     return found if os.access(found, os.X_OK) else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _accepts(port: int) -> bool:
@@ -55,7 +48,7 @@ class Sshd:
     def __init__(self, root: Path, binary: str) -> None:
         self.root = root
         self.binary = binary
-        self.port = _free_port()
+        self.port = free_port()
         self.client_key = root / "client_key"
         self.known_hosts = root / "known_hosts"
         self.proc: asyncio.subprocess.Process | None = None
@@ -95,10 +88,13 @@ class Sshd:
                 self.binary, "-D", "-e", "-f", str(config), stdout=log, stderr=log,
                 stdin=asyncio.subprocess.DEVNULL,
             )
-        async with asyncio.timeout(WAIT):
-            while not await _accepts(self.port):
-                assert self.proc.returncode is None, self.log.read_text()
-                await asyncio.sleep(0.05)
+        proc = self.proc
+
+        async def listening() -> bool:
+            assert proc.returncode is None, self.log.read_text()
+            return await _accepts(self.port)
+
+        await eventually(listening, f"sshd to listen on {self.port}", WAIT)
 
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -154,9 +150,10 @@ async def test_login_through_a_real_ssh_reverse_tunnel(
     server.signal(signal.SIGTERM)
     assert await server.wait_exit() == 0
     # ssh is gone, so sshd closed the forwarded port.
-    async with asyncio.timeout(WAIT):
-        while await _accepts(remote_port):
-            await asyncio.sleep(0.05)
+    async def closed() -> bool:
+        return not await _accepts(remote_port)
+
+    await eventually(closed, "sshd to close the forwarded port", WAIT)
     assert "Accepted publickey" in sshd.log.read_text()
 
 

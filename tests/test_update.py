@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shlex
@@ -18,12 +17,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 
 import termbeam_py
 from termbeam_py import __version__, keys, update
-from tests.helpers import TermWS
-from tests.test_server_process import LOCAL, PW, Server, proc_strings
+from tests.helpers import LOCAL, PW, AppClient, Server, TermWS, eventually, proc_strings
 
 PROJECT_ROOT = Path(termbeam_py.__file__).resolve().parent.parent
 WAIT = 30.0
@@ -77,18 +75,18 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-async def version_of(client: TestClient) -> str:
+async def version_of(client: AppClient) -> str:
     response = await client.get("/api/version")
     assert response.status == 200
     return str((await response.json())["version"])
 
 
-async def test_version_without_checkout(client: TestClient) -> None:
+async def test_version_without_checkout(client: AppClient) -> None:
     client.app[keys.UPDATER].set_checkout(None)
     assert await version_of(client) == __version__
 
 
-async def test_version_of_a_checkout_per_request(client: TestClient, repo: Path) -> None:
+async def test_version_of_a_checkout_per_request(client: AppClient, repo: Path) -> None:
     updater = client.app[keys.UPDATER]
     updater.set_checkout(repo)
     updater.version_ttl = 0
@@ -104,7 +102,7 @@ async def test_version_of_a_checkout_per_request(client: TestClient, repo: Path)
     assert await version_of(client) == f"1.2.3-dev.1+g{sha}"
 
 
-async def test_version_is_cached_briefly(client: TestClient, repo: Path) -> None:
+async def test_version_is_cached_briefly(client: AppClient, repo: Path) -> None:
     updater = client.app[keys.UPDATER]
     updater.set_checkout(repo)
     git(repo, "tag", "v2.0.0")
@@ -169,7 +167,7 @@ async def index(aiohttp_server: ServerFactory, monkeypatch: pytest.MonkeyPatch) 
     return served
 
 
-async def check(client: TestClient, query: str = "") -> dict[str, Any]:
+async def check(client: AppClient, query: str = "") -> dict[str, Any]:
     client.app[keys.UPDATER].set_checkout(None)
     response = await client.get(f"/api/update-check{query}")
     assert response.status == 200
@@ -177,7 +175,7 @@ async def check(client: TestClient, query: str = "") -> dict[str, Any]:
 
 
 async def test_update_check_newer(
-    authed: TestClient, index: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    authed: AppClient, index: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "pipx")
     monkeypatch.delenv("TERMBEAM_UPDATE_COMMAND", raising=False)
@@ -190,7 +188,7 @@ async def test_update_check_newer(
     assert isinstance(cache["checkedAt"], int)
 
 
-async def test_update_check_same_and_cache(authed: TestClient, index: dict[str, Any]) -> None:
+async def test_update_check_same_and_cache(authed: AppClient, index: dict[str, Any]) -> None:
     index["body"] = {"info": {"version": __version__}}
     body = await check(authed)
     assert (body["latest"], body["updateAvailable"]) == (__version__, False)
@@ -202,14 +200,14 @@ async def test_update_check_same_and_cache(authed: TestClient, index: dict[str, 
 
 
 async def test_update_check_stale_cache_refetched(
-    authed: TestClient, index: dict[str, Any], tmp_path: Path
+    authed: AppClient, index: dict[str, Any], tmp_path: Path
 ) -> None:
     stale = {"latest": "0.0.1", "checkedAt": 1_000}  # 1970: long expired
     (tmp_path / "cfg" / "update-check.json").write_text(json.dumps(stale))
     assert (await check(authed))["latest"] == "9.9.9"
 
 
-async def test_update_check_bad_index_answers(authed: TestClient, index: dict[str, Any]) -> None:
+async def test_update_check_bad_index_answers(authed: AppClient, index: dict[str, Any]) -> None:
     for body in ({"info": {"version": "1.2"}}, {"info": "x"}, [1], {"info": {"version": "9" * 200}},
                  {"info": {"version": "2.0.0"}, "padding": "x" * 200_000}):
         index["body"] = body
@@ -217,7 +215,7 @@ async def test_update_check_bad_index_answers(authed: TestClient, index: dict[st
         assert (result["latest"], result["updateAvailable"]) == (None, False), body
 
 
-async def test_update_check_offline(authed: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_update_check_offline(authed: AppClient, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -244,25 +242,26 @@ def installer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str]
     return use
 
 
-async def status(client: TestClient) -> dict[str, Any]:
+async def status(client: AppClient) -> dict[str, Any]:
     response = await client.get("/api/update/status")
     assert response.status == 200
     return dict(await response.json())
 
 
-async def wait_status(client: TestClient, *wanted: str) -> dict[str, Any]:
-    async with asyncio.timeout(WAIT):
-        while (state := await status(client))["status"] not in wanted:
-            await asyncio.sleep(0.02)
-    return state
+async def wait_status(client: AppClient, *wanted: str) -> dict[str, Any]:
+    async def reached() -> dict[str, Any]:
+        state = await status(client)
+        return state if state["status"] in wanted else {}
+
+    return await eventually(reached, f"update status {' or '.join(wanted)}", WAIT)
 
 
-async def test_status_idle(authed: TestClient) -> None:
+async def test_status_idle(authed: AppClient) -> None:
     assert await status(authed) == update.idle_state()
 
 
 async def test_update_to_complete_with_broadcasts(
-    authed: TestClient, open_ws: Callable[..., Awaitable[TermWS]], installer: Any,
+    authed: AppClient, open_ws: Callable[..., Awaitable[TermWS]], installer: Any,
     tmp_path: Path,
 ) -> None:
     installer("echo Collecting termbeam-py; echo Successfully installed termbeam-py")
@@ -301,7 +300,7 @@ async def test_update_to_complete_with_broadcasts(
 
 
 async def test_conflict_while_running(
-    authed: TestClient, installer: Any, tmp_path: Path
+    authed: AppClient, installer: Any, tmp_path: Path
 ) -> None:
     gate = tmp_path / "go"
     installer(f"echo waiting; while [ ! -e {shlex.quote(str(gate))} ]; do sleep 0.02; done")
@@ -316,7 +315,7 @@ async def test_conflict_while_running(
     assert (await wait_status(authed, "complete", "failed"))["status"] == "complete"
 
 
-async def test_failed_install_then_rate_limited(authed: TestClient, installer: Any) -> None:
+async def test_failed_install_then_rate_limited(authed: AppClient, installer: Any) -> None:
     installer("echo boom >&2; exit 3")
     assert (await authed.post("/api/update")).status == 200
     failed = await wait_status(authed, "failed")
@@ -332,7 +331,7 @@ async def test_failed_install_then_rate_limited(authed: TestClient, installer: A
 
 
 async def test_installer_missing(
-    authed: TestClient, installer: Any, monkeypatch: pytest.MonkeyPatch
+    authed: AppClient, installer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", "/no/such/installer --upgrade")
     assert (await authed.post("/api/update")).status == 200
@@ -340,7 +339,7 @@ async def test_installer_missing(
     assert failed["error"] == "/no/such/installer not found on PATH"
 
 
-async def test_install_timeout(authed: TestClient, installer: Any, tmp_path: Path) -> None:
+async def test_install_timeout(authed: AppClient, installer: Any, tmp_path: Path) -> None:
     installer(f"while [ ! -e {shlex.quote(str(tmp_path / 'never'))} ]; do sleep 0.02; done")
     authed.app[keys.UPDATER].install_timeout = 0.3
     assert (await authed.post("/api/update")).status == 200
@@ -349,7 +348,7 @@ async def test_install_timeout(authed: TestClient, installer: Any, tmp_path: Pat
 
 
 async def test_broken_new_version_is_not_restarted(
-    authed: TestClient, installer: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    authed: AppClient, installer: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken" / "termbeam_py"
     broken.mkdir(parents=True)
@@ -363,7 +362,7 @@ async def test_broken_new_version_is_not_restarted(
 
 
 async def test_source_install_cannot_auto_update(
-    authed: TestClient, monkeypatch: pytest.MonkeyPatch
+    authed: AppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TERMBEAM_INSTALL_METHOD", "source")
     monkeypatch.setenv("TERMBEAM_UPDATE_COMMAND", "true")
@@ -376,7 +375,7 @@ async def test_source_install_cannot_auto_update(
     assert (await status(authed))["status"] == "idle"
 
 
-async def test_update_routes_require_auth(client: TestClient) -> None:
+async def test_update_routes_require_auth(client: AppClient) -> None:
     for method, path in (("GET", "/api/update-check"), ("POST", "/api/update"),
                          ("GET", "/api/update/status"), ("GET", "/api/changelog")):
         response = await client.request(method, path)
@@ -386,7 +385,7 @@ async def test_update_routes_require_auth(client: TestClient) -> None:
 # -- changelog ------------------------------------------------------------------------------
 
 
-async def test_changelog(authed: TestClient, tmp_path: Path) -> None:
+async def test_changelog(authed: AppClient, tmp_path: Path) -> None:
     updater = authed.app[keys.UPDATER]
     updater.set_checkout(None)
     assert updater.changelog_paths == [update.PACKAGE_DIR / "CHANGELOG.md"]  # wheel layout
@@ -404,7 +403,7 @@ async def test_changelog(authed: TestClient, tmp_path: Path) -> None:
     assert await response.json() == {"error": "Changelog not available"}
 
 
-async def test_changelog_of_a_checkout(authed: TestClient, tmp_path: Path) -> None:
+async def test_changelog_of_a_checkout(authed: AppClient, tmp_path: Path) -> None:
     updater = authed.app[keys.UPDATER]
     # The suite always runs from the repository, whose CHANGELOG.md is the one served.
     assert await updater.find_checkout() is not None

@@ -9,16 +9,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.sessions.outlog import MAX_BYTES
-from tests.helpers import TermWS
+from tests.helpers import AppClient, TermWS
 
 OpenWS = Callable[..., Awaitable[TermWS]]
 
 
-async def new_session(authed: TestClient, **body: object) -> str:
+async def new_session(authed: AppClient, **body: object) -> str:
     response = await authed.post("/api/sessions", json={"cols": 80, "rows": 24, **body})
     assert response.status == 201
     return str((await response.json())["id"])
@@ -101,7 +100,7 @@ async def test_two_clients_share_one_shell(open_ws: OpenWS, session_id: str) -> 
     assert await b.run("echo $$") == pid_a
 
 
-async def test_two_sessions_have_different_shells(authed: TestClient, open_ws: OpenWS) -> None:
+async def test_two_sessions_have_different_shells(authed: AppClient, open_ws: OpenWS) -> None:
     a = await attached(open_ws, await new_session(authed))
     b = await attached(open_ws, await new_session(authed))
     assert await a.run("echo $$") != await b.run("echo $$")
@@ -140,7 +139,7 @@ async def test_megabyte_paste_arrives_byte_exact(term: TermWS, tmp_path: Path) -
 
 @pytest.mark.slow
 async def test_fifty_megabytes_arrive_in_order_with_a_bounded_log(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     session = authed.app[keys.SESSIONS].get(session_id)
     await term.type("seq 1 6000000; echo se''q-done\r")
@@ -165,7 +164,7 @@ async def test_fifty_megabytes_arrive_in_order_with_a_bounded_log(
 
 
 async def test_exit_message_when_the_shell_exits(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     await term.type("exit 3\r")
     assert (await term.expect("exit"))["code"] == 3
@@ -174,7 +173,7 @@ async def test_exit_message_when_the_shell_exits(
 
 
 async def test_delete_while_attached_sends_exit(
-    authed: TestClient, term: TermWS, session_id: str
+    authed: AppClient, term: TermWS, session_id: str
 ) -> None:
     pid = int(await term.run("echo $$"))
     response = await authed.delete(f"/api/sessions/{session_id}")
@@ -186,7 +185,7 @@ async def test_delete_while_attached_sends_exit(
 
 
 async def test_attaching_another_session_detaches_the_first(
-    authed: TestClient, open_ws: OpenWS
+    authed: AppClient, open_ws: OpenWS
 ) -> None:
     first, second = await new_session(authed), await new_session(authed)
     ws = await attached(open_ws, first)
@@ -255,7 +254,7 @@ async def test_a_replay_never_ends_inside_a_character(
 
 
 async def test_broadcasts_reach_only_authenticated_sockets(
-    authed: TestClient, open_ws: OpenWS
+    authed: AppClient, open_ws: OpenWS
 ) -> None:
     import aiohttp
 

@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import click
 
+from termbeam_py import protocol
 from termbeam_py.client.connection import Target
 from termbeam_py.client.keys import describe_key
 from termbeam_py.client.terminal import Writer, raw_mode, size
@@ -27,8 +28,6 @@ from termbeam_py.client.terminal import Writer, raw_mode, size
 CONNECT_TIMEOUT = 10.0
 HEARTBEAT = 20.0
 FRAME_HEADER = struct.Struct(">BQ")
-#: Outbox marker (never sent): close the socket once everything before it is out.
-CLOSE = "close"
 #: The replay is an authoritative snapshot: start from a clean screen.
 RESET_SCREEN = b"\x1b[0m\x1b[H\x1b[2J"
 #: Leave whatever modes the remote program turned on (alt screen, mouse, bracketed paste,
@@ -57,7 +56,8 @@ class Attachment:
         self.farewell = ""
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.writer = Writer(stdout_fd, self._ack)
-        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[protocol.ClientMsg | None] = asyncio.Queue()
+        """What to send, in order; None closes the socket (after what was queued before)."""
         #: Set while a socket is attached; keystrokes typed during a reconnect wait for it.
         self._connected = asyncio.Event()
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -91,14 +91,17 @@ class Attachment:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 ws = await http.ws_connect(self.target.ws_url, heartbeat=HEARTBEAT)
                 if self.target.password:
-                    await ws.send_json({"type": "auth", "password": self.target.password})
+                    auth: protocol.AuthMsg = {"type": "auth", "password": self.target.password}
+                    await ws.send_json(auth)
                     reply = await ws.receive_json()
                     if reply.get("type") != "auth_ok":
                         await ws.close()
                         raise ConnectError(str(reply.get("message") or "Authentication failed"))
         except (aiohttp.ClientError, OSError, TimeoutError, TypeError, ValueError) as exc:
             raise ConnectError(str(exc) or type(exc).__name__) from exc
-        attach: dict[str, Any] = {"type": "attach", "sessionId": self.session_id, "binary": True}
+        attach: protocol.AttachMsg = {
+            "type": "attach", "sessionId": self.session_id, "binary": True
+        }
         if since is not None:
             attach["since"] = since
         await ws.send_json(attach)
@@ -196,7 +199,7 @@ class Attachment:
             ws = self.ws
             if ws is None or ws.closed:
                 continue  # the socket dropped under us: this message is lost
-            if message["type"] == CLOSE:
+            if message is None:
                 await self._close()
                 continue
             with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
@@ -225,7 +228,7 @@ class Attachment:
             self.result = 0
             # Closed by the sender after the input before the key went out; that ends the
             # receive loop, which then sees the result.
-            self._outbox.put_nowait({"type": CLOSE})
+            self._outbox.put_nowait(None)
             return
         self._send_input(data)
 

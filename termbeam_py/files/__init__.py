@@ -14,9 +14,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from termbeam_py.files import listing, serving, uploads
-from termbeam_py.files.uploads import UploadStore, setup
+from termbeam_py.files.uploads import UploadStore
 
 __all__ = ["UploadStore", "routes", "setup"]
 
-#: Every route of the package, for `app.router.add_routes` (in the order they used to be added).
+#: Every route of the package (in the order they used to be added).
 routes: tuple[web.AbstractRouteDef, ...] = (*listing.routes, *serving.routes, *uploads.routes)
+
+
+def setup(app: web.Application) -> None:
+    """Register the upload store and every file route on `app` (called by create_app)."""
+    uploads.setup(app)
+    app.router.add_routes(routes)

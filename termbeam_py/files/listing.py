@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 from collections import deque
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +26,7 @@ from termbeam_py.files.paths import (
     session_root,
     single,
 )
+from termbeam_py.timefmt import epoch_iso_ms
 
 LIST_MAX, TREE_MAX, TREE_DEPTH_MAX, TREE_DEPTH_DEFAULT = 1000, 5000, 5, 3
 
@@ -96,14 +96,6 @@ def _scan_quietly(path: str, real_root: str) -> Scan:
         return path, []
 
 
-def _iso(mtime: float) -> str | None:
-    try:
-        when = datetime.fromtimestamp(mtime, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 # -- listing ----------------------------------------------------------------------------------
 
 
@@ -114,7 +106,8 @@ def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
     if st is None:
         return {"name": entry.name, "type": kind, "size": 0, "modified": None}
     size = 0 if is_dir else st.st_size
-    return {"name": entry.name, "type": kind, "size": size, "modified": _iso(st.st_mtime)}
+    modified = epoch_iso_ms(st.st_mtime)
+    return {"name": entry.name, "type": kind, "size": size, "modified": modified}
 
 
 def _listing(root: str, param: str) -> dict[str, Any]:

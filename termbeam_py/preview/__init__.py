@@ -73,8 +73,6 @@ async def proxy(request: web.Request) -> web.StreamResponse:
         sockets = listener.sockets if listener is not None else service.sockets
         return await proxy_websocket(request, service, target, sockets)
     upstream = await open_upstream(request, service, target)
-    if isinstance(upstream, web.Response):
-        return upstream
     try:
         return await relay(request, upstream, target, sandboxed)
     finally:
@@ -113,8 +111,8 @@ def setup(
     app: web.Application, *, timeout: float,
     listener_app: Callable[[web.Application, Listener], web.Application] | None,
 ) -> None:
-    """The preview service of the main app; per-port listeners unless `listener_app` is None
-    (`--no-preview-port`)."""
+    """The preview service and routes of the main app; per-port listeners unless
+    `listener_app` is None (`--no-preview-port`)."""
     service = PreviewService(timeout=timeout)
     config = app[keys.CONFIG]
     if listener_app is not None and config.preview_port is not None:
@@ -126,6 +124,7 @@ def setup(
     app[keys.PREVIEW_SANDBOXED] = True
     app.cleanup_ctx.append(_client_ctx)
     app.on_shutdown.append(close_sockets)
+    app.router.add_routes(routes)
 
 
 def _guarded(app: web.Application) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -17,12 +19,14 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from termbeam_py.auth import is_https, origin_allowed
+from termbeam_py.errors import BadGateway, GatewayTimeout
 from termbeam_py.preview.grants import GRANT_SEGMENT, Grants
 from termbeam_py.preview.headers import downstream_headers, upstream_headers
 from termbeam_py.preview.listeners import ListenerPool
 from termbeam_py.preview.rewrite import rewrite_css, rewrite_html
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INVALID_PORT = "Invalid port: must be an integer between 1 and 65535"
 OWN_PORT = "Invalid port: that is TermBeam's own port"
@@ -73,12 +77,6 @@ class Target:
     granted: bool = False
 
 
-def gateway_error(status: int) -> web.Response:
-    return web.json_response(
-        {"error": GATEWAY_TIMEOUT if status == 504 else BAD_GATEWAY}, status=status
-    )
-
-
 def parse_port(raw: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 5:
         return None
@@ -113,24 +111,46 @@ def upstream_address(request: web.Request, target: Target) -> tuple[URL, CIMulti
     return URL(f"http://127.0.0.1:{target.port}{target.path}", encoded=True), headers
 
 
-async def open_upstream(
-    request: web.Request, service: PreviewService, target: Target
-) -> aiohttp.ClientResponse | web.Response:
-    """Send the request upstream; the response once its headers arrive, or a 502/504."""
+Opener = Callable[[aiohttp.ClientSession, URL, CIMultiDict[str]], Awaitable[T]]
+
+
+async def connect(
+    request: web.Request, service: PreviewService, target: Target, opener: Opener[T]
+) -> T:
+    """Reach the previewed app: `opener(client, url, headers)` (a request or a socket) within
+    the preview timeout.
+
+    Raises:
+        GatewayTimeout: it did not answer in time (504).
+        BadGateway: it could not be reached (502).
+    """
     if service.client is None:
         raise RuntimeError("the preview client starts with the app")
     url, headers = upstream_address(request, target)
     try:
         async with asyncio.timeout(service.timeout):
-            return await service.client.request(
-                request.method, url, headers=headers, allow_redirects=False,
-                data=request.content if request.body_exists else None,
-            )
-    except TimeoutError:
-        return gateway_error(504)
+            return await opener(service.client, url, headers)
+    except TimeoutError:  # first: aiohttp's connect timeout is a ClientError as well
+        raise GatewayTimeout(GATEWAY_TIMEOUT) from None
     except (aiohttp.ClientError, OSError) as exc:
         log.debug("preview of port %d failed: %s", target.port, exc)
-        return gateway_error(502)
+        raise BadGateway(BAD_GATEWAY) from exc
+
+
+async def open_upstream(
+    request: web.Request, service: PreviewService, target: Target
+) -> aiohttp.ClientResponse:
+    """Send the request upstream; the response once its headers arrive (or a 502/504)."""
+
+    def send(
+        client: aiohttp.ClientSession, url: URL, headers: CIMultiDict[str]
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        return client.request(
+            request.method, url, headers=headers, allow_redirects=False,
+            data=request.content if request.body_exists else None,
+        )
+
+    return await connect(request, service, target, send)
 
 
 def _rewriter(upstream: aiohttp.ClientResponse, method: str) -> str | None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
 
-from termbeam_py.preview.proxy import PreviewService, Target, gateway_error, upstream_address
+from termbeam_py.preview.proxy import PreviewService, Target, connect
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +34,18 @@ def _protocols(request: web.Request) -> list[str]:
 
 async def _connect(
     request: web.Request, service: PreviewService, target: Target
-) -> aiohttp.ClientWebSocketResponse | web.Response:
-    if service.client is None:
-        raise RuntimeError("the preview client starts with the app")
-    url, headers = upstream_address(request, target)
-    try:
-        async with asyncio.timeout(service.timeout):
-            return await service.client.ws_connect(
-                url, headers=headers, protocols=_protocols(request), autoclose=False,
-                max_msg_size=MAX_MESSAGE,
-            )
-    except TimeoutError:
-        return gateway_error(504)
-    except (aiohttp.ClientError, OSError) as exc:
-        log.debug("preview socket to port %d failed: %s", target.port, exc)
-        return gateway_error(502)
+) -> aiohttp.ClientWebSocketResponse:
+    """The app's socket (or a 502/504, before the browser's upgrade is answered)."""
+
+    def open_socket(
+        client: aiohttp.ClientSession, url: URL, headers: CIMultiDict[str]
+    ) -> Awaitable[aiohttp.ClientWebSocketResponse]:
+        return client.ws_connect(
+            url, headers=headers, protocols=_protocols(request), autoclose=False,
+            max_msg_size=MAX_MESSAGE,
+        )
+
+    return await connect(request, service, target, open_socket)
 
 
 async def _pump(source: AnySocket, sink: AnySocket) -> tuple[int, bytes]:
@@ -106,8 +106,6 @@ async def proxy_websocket(
 ) -> web.StreamResponse:
     """Bridge the browser's socket to the app's; `sockets` tracks it while it is open."""
     upstream = await _connect(request, service, target)
-    if isinstance(upstream, web.Response):
-        return upstream
     protocols = (upstream.protocol,) if upstream.protocol else ()
     browser = web.WebSocketResponse(protocols=protocols, autoclose=False,
                                     max_msg_size=MAX_MESSAGE)

@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from termbeam_py.config import MAX_PASSWORD_BYTES, generate_password, is_loopback_host
+from termbeam_py.config import MAX_PASSWORD_BYTES, generate_password
+from termbeam_py.hosts import is_loopback
 from termbeam_py.service import envfile
 from termbeam_py.sessions.shells import default_shell
 
@@ -51,7 +52,7 @@ def plan_server(choice: ServerChoice) -> ServerPlan:
             "--no-qr", *(["--no-password"] if choice.no_password else [])]
     params = _parse_serve([*args, *choice.extra], choice.extra)
     host = "0.0.0.0" if params["lan"] else str(params["host"])  # noqa: S104
-    if choice.no_password and not is_loopback_host(host):
+    if choice.no_password and not is_loopback(host):
         raise click.UsageError(f"--no-password is only allowed on a loopback address, not {host}")
     tail = list(choice.extra)
     if not params["command"]:

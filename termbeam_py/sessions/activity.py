@@ -24,9 +24,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from termbeam_py.sessions import procfs
+from termbeam_py.timefmt import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +57,6 @@ class CommandDone:
     exit_code: int | None = None
     duration_ms: int | None = None
 
-    def message(self, session_id: str, session_name: str) -> dict[str, Any]:
-        """The WebSocket `notification`: the documented keys first, then what we know."""
-        message: dict[str, Any] = {
-            "type": "notification",
-            "notificationType": "command-complete",
-            "sessionName": session_name,
-            "timestamp": self.timestamp_ms,
-            "sessionId": session_id,
-        }
-        if self.command is not None:
-            message["command"] = self.command
-        if self.exit_code is not None:
-            message["exitCode"] = self.exit_code
-        if self.duration_ms is not None:
-            message["durationMs"] = self.duration_ms
-        return message
-
 
 def unescape_633(value: str) -> str:
     r"""Undo OSC 633 escaping: `\\` is a backslash, `\xAB` a byte (e.g. `\x3b` for `;`)."""
@@ -97,10 +80,6 @@ def unescape_633(value: str) -> str:
 
 def _is_hex(text: str) -> bool:
     return len(text) == 2 and all(c in "0123456789abcdefABCDEF" for c in text)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _ignore(_done: CommandDone) -> None:
@@ -198,7 +177,7 @@ class SessionActivity:
             return
         code = rest.split(";", 1)[0]
         exit_code = int(code) if code.lstrip("-").isdigit() else None
-        self._emit(CommandDone(_now_ms(), command, exit_code, round(duration * 1000)))
+        self._emit(CommandDone(now_ms(), command, exit_code, round(duration * 1000)))
 
     # -- heuristics (driven by ActivityMonitor) -------------------------------------------
 
@@ -238,7 +217,7 @@ class SessionActivity:
             return
         self._cooldown_until = now + COOLDOWN_SECONDS
         duration_ms = None if duration is None else round(duration * 1000)
-        self._emit(CommandDone(_now_ms(), duration_ms=duration_ms))
+        self._emit(CommandDone(now_ms(), duration_ms=duration_ms))
 
 
 def _open_osc(buf: bytes, start: int) -> bytes:

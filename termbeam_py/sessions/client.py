@@ -7,21 +7,34 @@ import codecs
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
 
-Message = dict[str, Any]
+from termbeam_py.sessions.events import Event
 
 
 @dataclass(eq=False)
 class Output:
     """A slice of the output log: `data` starts at sequence number `seq`.
 
-    Senders that several viewers share may encode a slice once (`Session.encoded`) and
-    reuse it for every viewer sending the same range.
+    Viewers at the same position get the same slice object; the transport encodes it once
+    for all of them (ws.FrameCache).
     """
 
     seq: int
     data: bytes
+
+
+class Phase(Enum):
+    """Where a viewer is in its first moments; every viewer ends up LIVE."""
+
+    NEW = "new"
+    """Not attached yet."""
+    FIRST_RESIZE = "first-resize"
+    """The very first viewer of a session, shown nothing until its first resize: the
+    prompt drawn for the spawn size would otherwise appear twice."""
+    REDRAW = "redraw"
+    """Attached while a full-screen program runs: its first resize makes the program repaint."""
+    LIVE = "live"
 
 
 @dataclass(eq=False)
@@ -42,17 +55,24 @@ class Client:
     last_active: float = field(default_factory=time.monotonic)
     progress_at: float = field(default_factory=time.monotonic)
     """When `flow_position` last moved: a viewer that stops moving stops pacing the PTY."""
-    active: bool = False
-    """False while the very first client of a session waits for its first resize."""
-    awaiting_first_resize: bool = False
-    needs_redraw: bool = False
+    phase: Phase = Phase.NEW
     closed: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    control: deque[tuple[int, Message]] = field(default_factory=deque)
-    """Messages to send once the cursor reaches the sequence number they were queued at."""
+    control: deque[tuple[int, Event]] = field(default_factory=deque)
+    """Events to send once the cursor reaches the sequence number they were queued at."""
     decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
     )
+
+    @property
+    def active(self) -> bool:
+        """Gets output and paces the PTY (not before attaching or its first resize)."""
+        return self.phase in (Phase.REDRAW, Phase.LIVE)
+
+    @property
+    def sized(self) -> bool:
+        """Its window size counts toward the PTY's."""
+        return self.phase is not Phase.FIRST_RESIZE
 
     @property
     def flow_position(self) -> int:
@@ -65,8 +85,8 @@ class Client:
     def touch(self) -> None:
         self.last_active = time.monotonic()
 
-    def enqueue(self, barrier: int, message: Message) -> None:
-        self.control.append((barrier, message))
+    def enqueue(self, barrier: int, event: Event) -> None:
+        self.control.append((barrier, event))
         self.wake.set()
 
     def close(self) -> None:

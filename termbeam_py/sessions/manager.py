@@ -13,14 +13,15 @@ from typing import Any
 from termbeam_py.errors import BadRequest, Conflict, NotFound
 from termbeam_py.sessions import integration, procfs
 from termbeam_py.sessions.activity import ActivityMonitor
-from termbeam_py.sessions.client import Message
-from termbeam_py.sessions.session import Session
+from termbeam_py.sessions.events import Notification
+from termbeam_py.sessions.session import Session, SessionSpec
 from termbeam_py.sessions.shells import Shell, detect_shells
 
 log = logging.getLogger(__name__)
 
 PALETTE = ("#4a9eff", "#4ade80", "#fbbf24", "#c084fc", "#f87171", "#22d3ee", "#fb923c", "#f472b6")
 DEFAULT_COLS, DEFAULT_ROWS = 120, 30
+#: The largest terminal, for REST and WebSocket sizes alike.
 MAX_COLS, MAX_ROWS = 500, 200
 #: Environment variables that must never reach a child shell.
 SECRET_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
@@ -84,7 +85,7 @@ class SessionManager:
         self.max_sessions = MAX_SESSIONS
         self.activity = ActivityMonitor()
         """Process-table polling for the command-complete heuristics."""
-        self.notify_listeners: list[Callable[[Session, Message], None]] = []
+        self.notify_listeners: list[Callable[[Session, Notification], None]] = []
         """Called with every command-complete notification (Web Push listens here)."""
 
     async def start(self) -> None:
@@ -142,22 +143,13 @@ class SessionManager:
         if self.shell_integration:
             launch = integration.prepare(shell, argv, self._env)
         try:
-            session = Session(
-                session_id=session_id,
-                name=name or self._pick_name(),
-                shell=shell,
-                args=launch.args,
-                cwd=cwd or self.default_cwd,
-                color=color or self._pick_color(),
-                env=launch.env,
-                cols=cols,
-                rows=rows,
-                initial_command=initial_command,
-                on_exit=self._on_exit,
-                on_notify=self._notify,
-                notify_min_seconds=self.notify_min_seconds,
-                shell_nonce=launch.nonce,
+            spec = SessionSpec(
+                id=session_id, name=name or self._pick_name(), shell=shell, args=launch.args,
+                cwd=cwd or self.default_cwd, color=color or self._pick_color(),
+                env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
+                notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
             )
+            session = Session(spec, on_exit=self._on_exit, on_notify=self._notify)
         except (OSError, ValueError) as exc:
             log.warning("could not start %s: %s", shell, exc)
             raise BadRequest("Failed to create session") from exc
@@ -166,9 +158,9 @@ class SessionManager:
         log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
         return session
 
-    def _notify(self, session: Session, message: Message) -> None:
+    def _notify(self, session: Session, event: Notification) -> None:
         for listener in self.notify_listeners:
-            listener(session, message)
+            listener(session, event)
 
     def _on_exit(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
@@ -203,20 +195,3 @@ class SessionManager:
         if cwd is not None:
             session.cwd = cwd
         return session.cwd
-
-    @staticmethod
-    def describe(session: Session) -> dict[str, Any]:
-        return {
-            "id": session.id,
-            "name": session.name,
-            "cwd": session.cwd,
-            "shell": session.shell,
-            "pid": session.pid,
-            "clients": len(session.clients),
-            "createdAt": session.created_at,
-            "color": session.color,
-            "lastActivity": session.last_activity,
-            "type": "terminal",
-            "hidden": False,
-            "git": None,
-        }

@@ -7,13 +7,17 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from termbeam_py.sessions.activity import CommandDone, SessionActivity
-from termbeam_py.sessions.client import Client, Message, Output
+from termbeam_py.sessions.client import Client, Output, Phase
+from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
+from termbeam_py.sessions.initial import InitialCommand
 from termbeam_py.sessions.outlog import OutputLog
-from termbeam_py.sessions.terminal import Terminal
+from termbeam_py.sessions.sizing import Sizer
+from termbeam_py.sessions.terminal import INPUT_HIGH_WATER, Terminal
+from termbeam_py.timefmt import now_iso_ms, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +30,6 @@ FRAME_MAX = 64 * 1024
 COALESCE_AFTER = 4000
 COALESCE_TARGET = 64 * 1024
 COALESCE_DELAY = 0.001
-#: Encoded frames kept per session for viewers sending the same range.
-ENCODED_CACHE = 8
 #: PTY reading pauses when a viewer that is still moving is this far behind (or every viewer
 #: is), and resumes once they are all under LOW_WATER. HIGH_WATER + terminal.READ_BUDGET
 #: stays well under outlog.TRIM_TO, so a viewer that keeps up never falls off the log.
@@ -41,19 +43,8 @@ SHARED_FRAMES = HIGH_WATER // FRAME_MAX
 STALL_SECONDS = 1.0
 #: Most unacknowledged bytes in flight to a binary client.
 ACK_WINDOW = 512 * 1024
-#: Viewers that attached, typed or resized this recently decide the PTY size.
-ACTIVE_WINDOW = 60.0
-#: initialCommand goes out after this much output silence, or after the fallback at most.
-INITIAL_QUIET = 0.6
-INITIAL_FALLBACK = 3.5
-#: A TUI repaints on SIGWINCH only when the size changes: shrink by one column this long.
-BOUNCE_SECONDS = 0.05
 #: Notifications kept for the next viewer when nobody was attached (the newest win).
 PENDING_NOTIFICATIONS = 5
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _unfinished_utf8(tail: bytes) -> int:
@@ -68,63 +59,65 @@ def _unfinished_utf8(tail: bytes) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class SessionSpec:
+    """What a session is started with (validated by the caller)."""
+
+    id: str
+    name: str
+    shell: str
+    args: list[str]
+    cwd: Path
+    color: str
+    env: Mapping[str, str]
+    cols: int
+    rows: int
+    initial_command: str | None = None
+    notify_min_seconds: float = 10.0
+    shell_nonce: str | None = None
+    """Marks the shell-integration sequences of this shell (activity.py)."""
+
+
 class Session:
     """A PTY session shared by any number of viewers, each with its own cursor."""
 
     def __init__(
         self,
+        spec: SessionSpec,
         *,
-        session_id: str,
-        name: str,
-        shell: str,
-        args: list[str],
-        cwd: Path,
-        color: str,
-        env: Mapping[str, str],
-        cols: int,
-        rows: int,
-        initial_command: str | None,
         on_exit: Callable[[Session], None],
-        on_notify: Callable[[Session, Message], None] | None = None,
-        notify_min_seconds: float = 10.0,
-        shell_nonce: str | None = None,
+        on_notify: Callable[[Session, Notification], None] | None = None,
     ) -> None:
-        self.id = session_id
-        self.name = name
-        self.shell = shell
-        self.args = args
-        self.cwd = str(cwd)
-        self.color = color
-        self.created_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace(
-            "+00:00", "Z"
-        )
-        self.last_activity = _now_ms()
+        self.id = spec.id
+        self.name = spec.name
+        self.shell = spec.shell
+        self.args = spec.args
+        self.cwd = str(spec.cwd)
+        self.color = spec.color
+        self.created_at = now_iso_ms()
+        self.last_activity = now_ms()
         self.log = OutputLog()
         self.clients: set[Client] = set()
-        self.encoded: OrderedDict[tuple[object, ...], object] = OrderedDict()
-        """Frames already encoded by the transport, keyed by range and encoding."""
         self._slices: OrderedDict[int, bytes] = OrderedDict()
         """Recent output frames by their first sequence number, shared by every viewer."""
-        self.had_client = False
+        self.ever_attached = False
+        """A viewer has attached before: only the very first one waits for its resize."""
         self._on_exit_cb = on_exit
         self._on_notify = on_notify
         self.activity = SessionActivity(
-            self._command_done, min_seconds=notify_min_seconds, nonce=shell_nonce
+            self._command_done, min_seconds=spec.notify_min_seconds, nonce=spec.shell_nonce
         )
-        self.pending_notifications: deque[Message] = deque(maxlen=PENDING_NOTIFICATIONS)
+        self.pending_notifications: deque[Notification] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
-        self._bounce: asyncio.TimerHandle | None = None
         self._flow_check: asyncio.TimerHandle | None = None
-        self._initial_command = initial_command
-        self._initial_timers: list[asyncio.TimerHandle] = []
         self.terminal = Terminal(
-            [shell, *args], cwd=cwd, env=env, cols=cols, rows=rows,
-            on_data=self._on_data, on_exit=self._on_exit,
+            [spec.shell, *spec.args], cwd=spec.cwd, env=spec.env, cols=spec.cols,
+            rows=spec.rows, on_data=self._on_data, on_exit=self._on_exit,
         )
-        if initial_command:
-            self._initial_timers.append(
-                self._loop.call_later(INITIAL_FALLBACK, self._send_initial_command)
-            )
+        self.sizer = Sizer(self.terminal, self.clients)
+        self._initial: InitialCommand | None = None
+        if spec.initial_command:
+            self._initial = InitialCommand(spec.initial_command, self.terminal.write)
 
     @property
     def pid(self) -> int:
@@ -134,9 +127,9 @@ class Session:
 
     def _on_data(self, data: bytes) -> None:
         self.log.append(data)
-        self.last_activity = _now_ms()
-        if self._initial_command:
-            self._restart_quiet_timer()
+        self.last_activity = now_ms()
+        if self._initial is not None:
+            self._initial.output_seen()
         for client in self.clients:
             if client.active:
                 client.wake.set()
@@ -183,21 +176,38 @@ class Session:
             self._flow_check.cancel()
             self._flow_check = None
 
-    def next_for(self, client: Client) -> Message | Output | None:
-        """The next thing to send to `client`, or None when it is up to date."""
-        barrier = self.log.head
+    def next_for(self, client: Client) -> Event | Output | None:
+        """The next thing to send to `client`, or None when it is up to date.
+
+        A queued event whose turn has come goes first (it waits for the output before
+        it); then output, within the client's window, or a fresh replay when the client
+        fell behind the oldest byte the log still holds.
+        """
+        message = self._due_message(client)
+        if message is not None or not client.active:
+            return message
+        window_end = self._window_end(client)
+        if window_end <= client.cursor:
+            return None  # a full window in flight: resume (or resync) once the client acks
+        if client.cursor < self.log.start:
+            return self._resync(client)
+        return self._next_output(client, window_end)
+
+    def _due_message(self, client: Client) -> Event | None:
+        """The first queued event, if the cursor reached it (or output is on hold)."""
         if client.control:
             barrier, message = client.control[0]
             if client.cursor >= barrier or not client.active:
                 client.control.popleft()
                 return message
-        if not client.active:
-            return None
-        window_end = client.acked + ACK_WINDOW if client.binary else self.log.head
-        if window_end <= client.cursor:
-            return None  # a full window in flight: resume (or resync) once the client acks
-        if client.cursor < self.log.start:
-            return self._resync(client)
+        return None
+
+    def _window_end(self, client: Client) -> int:
+        """How far output may go: a binary client's acknowledgement window, else the head."""
+        return client.acked + ACK_WINDOW if client.binary else self.log.head
+
+    def _next_output(self, client: Client, window_end: int) -> Output | None:
+        barrier = client.control[0][0] if client.control else self.log.head
         end = min(barrier, self.log.head, client.cursor + FRAME_MAX, window_end)
         if end <= client.cursor:
             return None
@@ -224,7 +234,7 @@ class Session:
             self._slices.popitem(last=False)
         return data
 
-    def replay_message(self, client: Client) -> Message:
+    def replay(self, client: Client) -> Replay:
         """A fresh snapshot for `client`, which from now on follows the head of the log.
 
         The snapshot stops before a character the program has only half written (the log
@@ -243,33 +253,27 @@ class Session:
         # Not `advanced()`: a resync is the server jumping ahead, not the viewer reading.
         client.cursor = client.acked = head - held
         client.decoder.reset()
-        message: Message = {"type": "replay", "data": snapshot.decode(errors="replace")}
-        if client.binary:
-            message["seq"] = client.cursor
-        return message
+        return Replay(snapshot.decode(errors="replace"), client.cursor, client.binary)
 
-    def _resync(self, client: Client) -> Message:
+    def _resync(self, client: Client) -> Replay:
         # The viewer fell behind the oldest byte we still hold: start it again from a snapshot.
-        message = self.replay_message(client)
+        replay = self.replay(client)
         self.update_flow()
-        return message
+        return replay
 
     def backlog(self, client: Client) -> int:
         """Bytes of output `client` has yet to be sent."""
         return self.log.head - client.cursor
 
-    def should_coalesce(self, client: Client, last_frame: int) -> bool:
-        """True when output is streaming and waiting briefly would fill a bigger frame."""
-        return (
+    def coalesce_delay(self, client: Client, last_frame: int) -> float:
+        """Seconds to wait before the next frame: while output streams (the last frame was
+        big) and little is pending, a moment's wait fills a bigger frame. Else 0."""
+        streaming = (
             last_frame >= COALESCE_AFTER
             and not client.control
             and self.backlog(client) < COALESCE_TARGET
         )
-
-    def remember_encoded(self, key: tuple[object, ...], value: object) -> None:
-        self.encoded[key] = value
-        while len(self.encoded) > ENCODED_CACHE:
-            self.encoded.popitem(last=False)
+        return COALESCE_DELAY if streaming else 0.0
 
     def ack(self, client: Client, seq: int) -> None:
         if client.binary and client.acked < seq <= client.cursor:
@@ -285,34 +289,29 @@ class Session:
         self.clients.add(client)
         client.touch()
         head = self.log.head
-        if not self.had_client:
+        if not self.ever_attached:
             # The first viewer ever sees nothing until its first resize (see `resize`), so
             # the prompt drawn for the spawn size is not shown twice.
-            self.had_client = True
-            client.awaiting_first_resize = True
+            self.ever_attached = True
+            client.phase = Phase.FIRST_RESIZE
             client.cursor = client.acked = head
             client.enqueue(head, self._attached(client, resumed=False))
             self._flush_notifications(client)
             return
-        client.active = True
-        client.needs_redraw = self.log.alt_mode is not None
+        client.phase = Phase.LIVE if self.log.alt_mode is None else Phase.REDRAW
         if client.binary and since is not None and self.log.start <= since <= head:
             client.cursor = client.acked = since
             client.advanced()
             client.enqueue(since, self._attached(client, resumed=True))
         else:
-            replay = self.replay_message(client)
+            replay = self.replay(client)
             client.enqueue(client.cursor, replay)
             client.enqueue(client.cursor, self._attached(client, resumed=False))
         self._flush_notifications(client)
         self.update_flow()
 
-    def _attached(self, client: Client, *, resumed: bool) -> Message:
-        message: Message = {"type": "attached", "sessionId": self.id}
-        if client.binary:
-            message["seq"] = client.cursor
-            message["resumed"] = resumed
-        return message
+    def _attached(self, client: Client, *, resumed: bool) -> Attached:
+        return Attached(self.id, client.cursor, client.binary, resumed)
 
     def _flush_notifications(self, client: Client) -> None:
         while self.pending_notifications:
@@ -320,127 +319,72 @@ class Session:
 
     def _command_done(self, done: CommandDone) -> None:
         """Tell the viewers (in order with the output), or keep it for the next one."""
-        message = done.message(self.id, self.name)
+        event = Notification(self.id, self.name, done)
         receivers = [c for c in self.clients if not c.closed]
         for client in receivers:
-            client.enqueue(self.log.head, message)
+            client.enqueue(self.log.head, event)
         if not receivers:
-            self.pending_notifications.append(message)
+            self.pending_notifications.append(event)
         if self._on_notify is not None:
             try:
-                self._on_notify(self, message)
+                self._on_notify(self, event)
             except Exception:  # a listener's bug must not break the output path
                 log.exception("notification listener failed")
 
     def detach(self, client: Client) -> None:
         client.close()
         self.clients.discard(client)
-        self._cancel_bounce()
-        self.recalc_size()
+        self.sizer.apply()
         self.update_flow()
 
-    def input(self, client: Client, data: bytes) -> None:
+    async def input(self, client: Client, data: bytes) -> None:
+        """Type `data`; returns once the PTY has room for more (a big paste waits here, and
+        the socket it came from is not read meanwhile: nothing is dropped)."""
         client.touch()
         self.terminal.write(data)
+        if self.terminal.pending_input > INPUT_HIGH_WATER:
+            await self.terminal.wait_writable()
 
     def resize(self, client: Client, cols: int, rows: int) -> None:
         client.dims = (cols, rows)
         client.touch()
-        if client.awaiting_first_resize:
+        if client.phase is Phase.FIRST_RESIZE:
             self._first_resize(client, cols, rows)
-            return
-        if client.needs_redraw:
-            client.needs_redraw = False
-            self._redraw()
-            return
-        self._cancel_bounce()
-        self.recalc_size()
+        elif client.phase is Phase.REDRAW:
+            client.phase = Phase.LIVE
+            self.sizer.redraw()
+        else:
+            self.sizer.apply()
 
     def _first_resize(self, client: Client, cols: int, rows: int) -> None:
-        client.awaiting_first_resize = False
-        client.active = True
-        same_size = (cols, rows) == (self.terminal.cols, self.terminal.rows)
-        if not same_size and self._initial_command:
+        client.phase = Phase.LIVE
+        same_size = (cols, rows) == self.sizer.current
+        if not same_size and self._initial is not None and self._initial.pending:
             # The shell redraws its prompt on SIGWINCH; the old one would be a duplicate.
             self.log.clear()
             client.cursor = client.acked = self.log.head
         else:
-            replay = self.replay_message(client)
+            replay = self.replay(client)
             client.enqueue(client.cursor, replay)
         if same_size and self.log.alt_mode is not None:
-            self._redraw()
+            self.sizer.redraw()
         else:
-            self.recalc_size()
+            self.sizer.apply()
         self.update_flow()
 
-    def target_size(self) -> tuple[int, int] | None:
-        """Element-wise minimum over viewers active lately, else over all with a size."""
-        sized = [c for c in self.clients if c.dims is not None and not c.awaiting_first_resize]
-        cutoff = time.monotonic() - ACTIVE_WINDOW
-        recent = [c for c in sized if c.last_active >= cutoff] or sized
-        if not recent:
-            return None
-        return min(c.dims[0] for c in recent if c.dims), min(c.dims[1] for c in recent if c.dims)
-
-    def recalc_size(self) -> None:
-        size = self.target_size()
-        if size is not None:
-            self.terminal.resize(*size)
-
-    def _redraw(self) -> None:
-        size = self.target_size() or (self.terminal.cols, self.terminal.rows)
-        if size != (self.terminal.cols, self.terminal.rows):
-            self.terminal.resize(*size)
-            return
-        cols, rows = size
-        self._cancel_bounce()
-        self.terminal.resize(cols - 1 if cols > 1 else 2, rows)
-        self._bounce = self._loop.call_later(BOUNCE_SECONDS, self._end_bounce, cols, rows)
-
-    def _end_bounce(self, cols: int, rows: int) -> None:
-        self._bounce = None
-        self.terminal.resize(cols, rows)
-
-    def _cancel_bounce(self) -> None:
-        if self._bounce is not None:
-            self._bounce.cancel()
-            self._bounce = None
-            self.recalc_size()
-
-    # -- initial command and exit ---------------------------------------------------------
-
-    def _restart_quiet_timer(self) -> None:
-        if len(self._initial_timers) > 1:
-            self._initial_timers.pop().cancel()
-        self._initial_timers.append(
-            self._loop.call_later(INITIAL_QUIET, self._send_initial_command)
-        )
-
-    def _send_initial_command(self) -> None:
-        command, self._initial_command = self._initial_command, None
-        for timer in self._initial_timers:
-            timer.cancel()
-        self._initial_timers.clear()
-        if command:
-            # As typed input: a lone surrogate (JSON's "\ud800") becomes "?" instead of
-            # raising in this timer callback.
-            self.terminal.write(command.encode("utf-8", "replace") + b"\r")
-
     def _on_exit(self, code: int) -> None:
-        self._initial_command = None
-        # Timers and the activity tracker point back at this session: dropping them leaves no
-        # cycle, so the session and its log's mapping are freed the moment the manager and the
-        # last viewer let go, not at some later garbage collection.
-        for timer in self._initial_timers:
-            timer.cancel()
-        self._initial_timers.clear()
-        self._cancel_bounce()
+        # The timers and the activity tracker point back at this session: dropping them
+        # leaves no cycle, so the session and its log's mapping are freed the moment the
+        # manager and the last viewer let go, not at some later garbage collection.
+        if self._initial is not None:
+            self._initial.cancel()
+            self._initial = None
+        self.sizer.close()
         self._cancel_flow_check()
         self.activity.close()
         for client in self.clients:
-            client.active = True
-            client.awaiting_first_resize = False
-            client.enqueue(self.log.head, {"type": "exit", "code": code})
+            client.phase = Phase.LIVE
+            client.enqueue(self.log.head, Exited(code))
         self._on_exit_cb(self)
 
     async def kill(self) -> None:

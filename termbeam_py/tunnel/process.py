@@ -7,11 +7,12 @@ group is signalled, never just the direct child.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+
+from termbeam_py.child import GroupStop, run_child, signal_group, stop_group
 
 #: Longer output lines are cut here: a provider must not make us buffer without bound.
 MAX_LINE = 4096
@@ -103,26 +104,16 @@ def _decode(line: bytes) -> str:
     return line[:MAX_LINE].decode(errors="replace").rstrip("\r")
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)  # start_new_session made the child its group's leader
-
-
 def terminate(proc: asyncio.subprocess.Process) -> None:
     """Ask the program's group to exit; its output stream then ends (see `output`)."""
-    _signal_group(proc.pid, signal.SIGTERM)
+    signal_group(proc.pid, signal.SIGTERM)  # start_new_session made it its group's leader
 
 
 async def kill_group(proc: asyncio.subprocess.Process, grace: float) -> None:
     """SIGTERM the process group, SIGKILL it after `grace` seconds, and reap the child."""
     if proc.stdin is not None:
         proc.stdin.close()
-    _signal_group(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), grace)
-    # Helpers in the group may outlive a leader that honoured SIGTERM: always finish them.
-    _signal_group(proc.pid, signal.SIGKILL)
-    await proc.wait()
+    await stop_group(proc, GroupStop(signal.SIGTERM, grace))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,18 +127,11 @@ async def run(argv: list[str], limit: float = 10.0) -> Result:
 
     A missing program or a timeout gives returncode 127 or 124 with a note in `output`.
     """
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=_environment(),
-        )
-    except OSError as exc:
-        return Result(127, str(exc))
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), limit)
-    except TimeoutError:
+    done = await run_child(
+        argv, limit, env=_environment(), merge_stderr=True, group=GroupStop(signal.SIGTERM, 0.5)
+    )
+    if done.start_error is not None:
+        return Result(127, str(done.start_error))
+    if done.returncode is None:
         return Result(124, f"{argv[0]} timed out after {limit:g}s")
-    finally:
-        if proc.returncode is None:  # timed out, or we are being cancelled (shutdown)
-            await kill_group(proc, 0.5)
-    return Result(proc.returncode or 0, out[:65536].decode(errors="replace"))
+    return Result(done.returncode, done.output[:65536].decode(errors="replace"))

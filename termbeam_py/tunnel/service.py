@@ -94,8 +94,10 @@ async def tunnel_status(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application, probe: Probe | None = None) -> None:
+    """Register the tunnel service and its status route on `app` (called by create_app)."""
     app[keys.TUNNEL] = TunnelService(app, probe)
     app.on_shutdown.append(_stop)
+    app.router.add_routes(routes)
 
 
 async def _stop(app: web.Application) -> None:

@@ -3,14 +3,13 @@ timeout) and a fresh interpreter that imports the installed package to verify it
 
 from __future__ import annotations
 
-import asyncio
 import codecs
-import contextlib
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 
+from termbeam_py.child import GroupStop, run_child
 from termbeam_py.sessions.manager import SECRET_ENV
 from termbeam_py.version import run_quiet
 
@@ -39,44 +38,27 @@ async def run_installer(
         UpdateFailed: it could not start, timed out or exited non-zero.
     """
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-    try:
-        # Its own process group: stopping it reaches whatever it started (builds, downloads).
-        proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=env, start_new_session=True,
-        )
-    except OSError as exc:
-        raise UpdateFailed(f"Could not start {argv[0]}: {exc.strerror or exc}") from exc
-    if proc.stdout is None:  # cannot happen with stdout=PIPE; keeps the types honest
-        raise UpdateFailed("no installer output")
     decoder, tail = codecs.getincrementaldecoder("utf-8")("replace"), ""
-    try:
-        async with asyncio.timeout(time_limit):
-            while chunk := await proc.stdout.read(4096):
-                tail = (tail + decoder.decode(chunk))[-OUTPUT_TAIL:]
-                await on_output(tail)
-            code = await proc.wait()
-    except TimeoutError:
-        raise UpdateFailed(f"Install timed out after {time_limit:g} s") from None
-    finally:
-        if proc.returncode is None:  # timed out or cancelled at shutdown: no orphan
-            await asyncio.shield(_stop(proc))
-    if code != 0:
-        raise UpdateFailed(f"Install command failed with exit code {code}")
 
+    async def output(chunk: bytes) -> None:
+        nonlocal tail
+        tail = (tail + decoder.decode(chunk))[-OUTPUT_TAIL:]
+        await on_output(tail)
 
-async def _stop(proc: asyncio.subprocess.Process) -> None:
-    """Interrupt the installer's group as Ctrl+C would, then kill what is left after the grace.
-
-    A SIGKILL straight away would leave pip's temp dirs behind, or a package half replaced.
-    """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGINT)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), STOP_GRACE)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # the leader or stragglers that ignored SIGINT
-    await proc.wait()
+    # Its own process group, stopped as Ctrl+C would: it reaches whatever the installer
+    # started (builds, downloads), and a SIGKILL straight away would leave pip's temp dirs
+    # behind, or a package half replaced.
+    done = await run_child(
+        argv, time_limit, env=env, merge_stderr=True, on_output=output,
+        group=GroupStop(signal.SIGINT, STOP_GRACE),
+    )
+    if done.start_error is not None:
+        exc = done.start_error
+        raise UpdateFailed(f"Could not start {argv[0]}: {exc.strerror or exc}") from exc
+    if done.timed_out:
+        raise UpdateFailed(f"Install timed out after {time_limit:g} s")
+    if done.returncode != 0:
+        raise UpdateFailed(f"Install command failed with exit code {done.returncode}")
 
 
 async def verify_import() -> str:

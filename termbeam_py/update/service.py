@@ -7,11 +7,11 @@ import asyncio
 import logging
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from termbeam_py import keys
-from termbeam_py.errors import NotFound, TermbeamError, TooManyRequests
-from termbeam_py.update.updater import Updater
+from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, TooManyRequests
+from termbeam_py.update.updater import ServerHooks, Updater
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -31,18 +31,15 @@ async def trigger_update(request: web.Request) -> web.Response:
     install, current = await updater.install(), await updater.version()
     # From here on nothing awaits, so two requests cannot both start an update.
     if updater.busy:
-        return web.json_response(
-            {"error": "Update already in progress", "state": updater.state}, status=409
-        )
+        raise Conflict("Update already in progress", extra={"state": updater.state})
     if not install.can_auto_update:
-        return web.json_response({
-            "error": "Auto-update not available for this installation method",
+        raise BadRequest("Auto-update not available for this installation method", extra={
             "method": install.method, "command": install.command, "canAutoUpdate": False,
-        }, status=400)
+        })
     if not updater.limiter.allowed("update"):
         raise TooManyRequests(TOO_SOON, retry_after=updater.limiter.reset_in("update"))
     updater.limiter.hit("update")
-    updater.start(request.app, install, current)
+    updater.start(install, current)
     return web.json_response({"status": "updating", "method": install.method})
 
 
@@ -75,7 +72,18 @@ async def _close(app: web.Application) -> None:
     await app[keys.UPDATER].close()
 
 
+def _server_hooks(app: web.Application) -> ServerHooks:
+    hub, runtime = app[keys.HUB], app[keys.RUNTIME]
+
+    async def close_sockets() -> None:
+        await hub.close_all(WSCloseCode.SERVICE_RESTART, b"Server updated")
+
+    return ServerHooks(broadcast=hub.broadcast, close_sockets=close_sockets,
+                       stop=runtime.stop.set)
+
+
 def setup(app: web.Application) -> None:
-    """Register this package's services on `app` (called by create_app)."""
-    app[keys.UPDATER] = Updater(app[keys.CONFIG].config_dir)
+    """Put an `Updater` on `app` and add this package's routes (called by create_app)."""
+    app[keys.UPDATER] = Updater(app[keys.CONFIG].config_dir, _server_hooks(app))
     app.on_cleanup.append(_close)
+    app.router.add_routes(routes)

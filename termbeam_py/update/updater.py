@@ -8,14 +8,14 @@ import contextlib
 import logging
 import os
 import time
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSCloseCode, web
-
-from termbeam_py import keys, state
+from termbeam_py import state
 from termbeam_py.ratelimit import SlidingWindow
+from termbeam_py.timefmt import now_iso_ms
 from termbeam_py.update.method import Install, detect_install, permission_problem
 from termbeam_py.update.release import DEFAULT_INDEX, clean_release, fetch_latest, is_newer
 from termbeam_py.update.runner import UpdateFailed, run_installer, verify_import
@@ -28,10 +28,6 @@ CHECK_TTL = 24 * 3600.0
 INSTALL_TIMEOUT = 120.0
 PROGRESS_INTERVAL = 0.5
 UPDATE_WINDOW = 300.0
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _check_shape(data: Any) -> dict[str, Any]:
@@ -62,11 +58,24 @@ def idle_state() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class ServerHooks:
+    """What an update needs of the running server, and nothing more."""
+
+    broadcast: Callable[[dict[str, Any]], Awaitable[None]]
+    """Send a message to every signed-in client (`update-progress`)."""
+    close_sockets: Callable[[], Awaitable[None]]
+    """Close every client socket, saying the server restarts (1012)."""
+    stop: Callable[[], None]
+    """Ask the server to stop; server.py then re-executes the new version."""
+
+
 class Updater:
     """Version cache, update-check cache and the one in-app update of this server."""
 
-    def __init__(self, config_dir: Path) -> None:
+    def __init__(self, config_dir: Path, server: ServerHooks) -> None:
         self.config_dir = config_dir
+        self.server = server
         self.version_ttl = VERSION_TTL
         self.install_timeout = INSTALL_TIMEOUT
         self.changelog_paths = [PACKAGE_DIR / "CHANGELOG.md"]
@@ -128,40 +137,40 @@ class Updater:
     def busy(self) -> bool:
         return self.state["status"] not in ("idle", "failed")
 
-    def start(self, app: web.Application, install: Install, current: str) -> None:
+    def start(self, install: Install, current: str) -> None:
         """Begin an update in the background (the caller checked `busy` and the limits)."""
         self.state = {
             **idle_state(), "status": "checking-permissions", "phase": "Checking permissions...",
-            "fromVersion": current, "startedAt": _now_iso(),
+            "fromVersion": current, "startedAt": now_iso_ms(),
             "restartStrategy": install.restart_strategy,
         }
-        self._task = asyncio.create_task(self._run(app, install))
+        self._task = asyncio.create_task(self._run(install))
 
-    async def _set(self, app: web.Application, **changes: Any) -> None:
+    async def _set(self, **changes: Any) -> None:
         self.state.update(changes)
-        await app[keys.HUB].broadcast({"type": "update-progress", **self.state})
+        await self.server.broadcast({"type": "update-progress", **self.state})
 
-    async def _run(self, app: web.Application, install: Install) -> None:
+    async def _run(self, install: Install) -> None:
         try:
-            await self._set(app)
+            await self._set()
             problem = await asyncio.to_thread(permission_problem, install)
             if problem:
                 raise UpdateFailed(problem)
-            await self._set(app, status="installing", phase="Installing update...")
-            await self._install(app, install.argv)
-            await self._set(app, status="verifying", phase="Verifying installation...")
+            await self._set(status="installing", phase="Installing update...")
+            await self._install(install.argv)
+            await self._set(status="verifying", phase="Verifying installation...")
             new_version = await verify_import()
-            await self._set(app, status="restarting", phase="Restarting server...",
+            await self._set(status="restarting", phase="Restarting server...",
                             toVersion=new_version)
-            await self._restart(app)
+            await self._restart()
         except UpdateFailed as exc:
             log.warning("update failed: %s", exc)
-            await self._set(app, status="failed", phase="Update failed", error=str(exc))
+            await self._set(status="failed", phase="Update failed", error=str(exc))
         except Exception:
             log.exception("update crashed")
-            await self._set(app, status="failed", phase="Update failed", error="internal error")
+            await self._set(status="failed", phase="Update failed", error="internal error")
 
-    async def _install(self, app: web.Application, argv: tuple[str, ...]) -> None:
+    async def _install(self, argv: tuple[str, ...]) -> None:
         sent = 0.0
 
         async def progress(tail: str) -> None:
@@ -169,21 +178,21 @@ class Updater:
             self.state["progress"] = tail
             if time.monotonic() - sent >= PROGRESS_INTERVAL:  # throttle: pip can print a lot
                 sent = time.monotonic()
-                await self._set(app)
+                await self._set()
 
         await run_installer(argv, self.install_timeout, progress)
 
-    async def _restart(self, app: web.Application) -> None:
+    async def _restart(self) -> None:
         result = {"fromVersion": self.state["fromVersion"], "toVersion": self.state["toVersion"],
                   "updatedAt": int(time.time() * 1000)}
         try:
             await asyncio.to_thread(state.write_json, self.config_dir / RESULT_FILE, result)
         except OSError as exc:  # only the next banner misses it: not worth failing over
             log.warning("could not record the update result: %s", exc)
-        await self._set(app, status="complete", phase="Update complete. Restarting...")
+        await self._set(status="complete", phase="Update complete. Restarting...")
         self.restart_requested = True
-        await app[keys.HUB].close_all(WSCloseCode.SERVICE_RESTART, b"Server updated")
-        app[keys.RUNTIME].stop.set()
+        await self.server.close_sockets()
+        self.server.stop()
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import child_env
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -108,6 +110,7 @@ def start_server(
     ready.wait(STARTUP_TIMEOUT_S)
     if "port" not in found:
         _stop(proc)
+        _close_output(proc, reader)
         pytest.fail(
             f"server did not print its URL within {STARTUP_TIMEOUT_S:.0f}s "
             f"(exit code {proc.poll()}). Output:\n{''.join(output)}"
@@ -117,20 +120,20 @@ def start_server(
         yield srv
     finally:
         _stop(proc)
-        reader.join(timeout=5)
+        _close_output(proc, reader)
+
+
+def _close_output(proc: subprocess.Popen[str], reader: threading.Thread) -> None:
+    """Close the stdout pipe once the reader has seen its end (a pipe left to the garbage
+    collector is a ResourceWarning, an error under filterwarnings)."""
+    reader.join(timeout=5)
+    if proc.stdout is not None and not reader.is_alive():
+        proc.stdout.close()
 
 
 def _server_env(config_dir: Path, extra: Mapping[str, str]) -> dict[str, str]:
-    env = {**os.environ, **extra}
-    env.update(
-        TERMBEAM_CONFIG_DIR=str(config_dir),
-        PS1="$ ",
-        TERM="xterm-256color",
-        PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
-    )
-    env.pop("TERMBEAM_PASSWORD", None)
-    return env
+    return child_env({**os.environ, **extra}, TERMBEAM_CONFIG_DIR=str(config_dir), PS1="$ ",
+                     TERM="xterm-256color")
 
 
 def _server_command(password: str, config_dir: Path, work_dir: Path) -> list[str]:
@@ -144,6 +147,12 @@ def _server_command(password: str, config_dir: Path, work_dir: Path) -> list[str
         "--no-qr",
         "--", *_shell_command(),
     ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_slow_callbacks() -> None:
+    """Overrides tests/conftest.py's check: a browser test's only event loop in this process
+    is Playwright's (its sync API runs one), and the server runs in a child process."""
 
 
 @pytest.fixture(scope="module")

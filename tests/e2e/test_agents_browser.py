@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_common import BROWSER_MARKS, TERMINAL_URL, expect
-from conftest import ROOT, ServerProcess, start_server
+
+from tests.e2e.browser_common import BROWSER_MARKS, TERMINAL_URL, expect
+from tests.e2e.conftest import ROOT, ServerProcess, start_server
 
 pytestmark = BROWSER_MARKS
 

@@ -13,9 +13,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
-from browser_common import (
+from tests.e2e.browser_common import (
     BROWSER_MARKS,
     ROW_EQUALS,
     ROWS_CONTAIN,

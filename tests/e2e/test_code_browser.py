@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
+
+from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
 pytestmark = BROWSER_MARKS
 

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser_common import BROWSER_MARKS
+
+from tests.e2e.browser_common import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
 

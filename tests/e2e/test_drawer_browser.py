@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     pass
 
-from browser_common import BROWSER_MARKS, expect
+from tests.e2e.browser_common import BROWSER_MARKS, expect
 
 pytestmark = BROWSER_MARKS
 

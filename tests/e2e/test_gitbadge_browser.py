@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_common import BROWSER_MARKS, expect
+
+from tests.e2e.browser_common import BROWSER_MARKS, expect
 
 pytestmark = BROWSER_MARKS
 

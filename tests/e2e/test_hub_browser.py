@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
-from browser_common import BROWSER_MARKS, ROWS_CONTAIN, TERMINAL_URL, expect
+from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, TERMINAL_URL, expect
 
 pytestmark = BROWSER_MARKS
 

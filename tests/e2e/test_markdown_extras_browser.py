@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
+
+from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
 
 pytestmark = BROWSER_MARKS
 

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from browser_common import BROWSER_MARKS, expect
+from tests.e2e.browser_common import BROWSER_MARKS, expect
 
 pytestmark = BROWSER_MARKS
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
 pytestmark = [
     pytest.mark.e2e,

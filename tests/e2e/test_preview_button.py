@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
-from browser_common import (
+from tests.e2e.browser_common import (
     BROWSER_MARKS,
     ROW_EQUALS,
     ROWS_CONTAIN,
@@ -66,7 +66,12 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
 
 def console_errors(page: Any) -> list[str]:
     errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+
+    def collect(msg: Any) -> None:
+        if msg.type == "error":
+            errors.append(msg.text)
+
+    page.on("console", collect)
     return errors
 
 

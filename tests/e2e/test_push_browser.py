@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import ServerProcess
+    from tests.e2e.conftest import ServerProcess
 
 STATIC = Path(__file__).resolve().parents[2] / "termbeam_py" / "static"
 

@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from browser_common import BROWSER_MARKS, STATIC_INDEX, expect
+from tests.e2e.browser_common import BROWSER_MARKS, STATIC_INDEX, expect
 
 pytestmark = BROWSER_MARKS
 

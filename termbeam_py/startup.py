@@ -1,0 +1,75 @@
+"""The sessions a server starts with: the default workspace's (workspace autoboot), as the
+stored preferences describe it, or one default session."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from termbeam_py.config import Config
+from termbeam_py.errors import TermbeamError
+from termbeam_py.prefs import PrefsStore
+from termbeam_py.sessions import SessionManager
+
+log = logging.getLogger(__name__)
+
+
+def autoboot_entries(prefs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The session entries to start, by precedence; [] means "one default session"."""
+    workspaces = prefs["workspaces"]
+    for workspace in workspaces:
+        if workspace.get("default") and workspace["sessions"]:
+            return list(workspace["sessions"])
+    if len(workspaces) == 1 and workspaces[0]["sessions"]:
+        return list(workspaces[0]["sessions"])
+    startup = prefs["startupWorkspace"]
+    if startup["enabled"] and startup["sessions"]:
+        return list(startup["sessions"])
+    return []
+
+
+def _usable_dir(cwd: Any) -> bool:
+    return isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd)
+
+
+async def _spawn_entry(manager: SessionManager, config: Config, entry: dict[str, Any]) -> str:
+    cwd = entry.get("cwd")
+    usable = await asyncio.to_thread(_usable_dir, cwd)
+    shell = manager.allowed_shell(entry["shell"]) if entry.get("shell") else None
+    initial = (entry.get("initialCommand") or "").strip() or None
+    session = manager.create(
+        name=entry["name"],
+        shell=shell.path if shell else None,
+        args=list(config.shell_args),
+        cwd=Path(cwd) if usable and isinstance(cwd, str) else config.cwd,
+        color=entry.get("color"),
+        initial_command=initial,
+    )
+    return session.id
+
+
+def _default_session(manager: SessionManager, config: Config) -> str:
+    return manager.create(name=config.cwd.name or "home").id
+
+
+async def start_sessions(store: PrefsStore, manager: SessionManager, config: Config) -> list[str]:
+    """Spawn the start-up sessions (after app start-up); their ids.
+
+    An entry that fails to start (a shell gone, the session cap) is logged and skipped; when
+    none starts, one default session does.
+    """
+    prefs, _ = await store.load()
+    entries = autoboot_entries(prefs)
+    if not entries:
+        return [_default_session(manager, config)]
+    ids: list[str] = []
+    for entry in entries:
+        try:
+            ids.append(await _spawn_entry(manager, config, entry))
+        except TermbeamError as exc:
+            log.warning("workspace session %r failed to start: %s", entry["name"], exc.message)
+    log.info("Spawned %d/%d workspace sessions", len(ids), len(entries))
+    return ids or [_default_session(manager, config)]

@@ -1,0 +1,85 @@
+"""The test infrastructure itself: `eventually` and the slow-callback check can fail."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from tests.conftest import SLOW_CALLBACK_SECONDS, TEST_CODE, SlowCallbacks
+from tests.helpers import FakeClock, child_env, eventually
+
+
+async def test_eventually_returns_the_first_truthy_result() -> None:
+    seen = iter([0, [], "ready"])
+    assert await eventually(lambda: next(seen), "a value", interval=0) == "ready"
+
+
+async def test_eventually_awaits_an_async_check() -> None:
+    async def check() -> int:
+        return 7
+
+    assert await eventually(check, "seven") == 7
+
+
+async def test_eventually_fails_naming_what_it_waited_for() -> None:
+    with pytest.raises(AssertionError, match=r"timed out after 0\.05 s waiting for the moon"):
+        await eventually(lambda: False, "the moon", timeout=0.05)
+
+
+async def test_a_timeout_raised_by_the_check_is_not_renamed() -> None:
+    async def check() -> bool:
+        raise TimeoutError("the check's own")
+
+    with pytest.raises(TimeoutError, match="the check's own"):
+        await eventually(check, "anything")
+
+
+async def test_the_test_loop_threshold_is_set() -> None:
+    assert asyncio.get_running_loop().slow_callback_duration == SLOW_CALLBACK_SECONDS
+
+
+def _record(handle: str, took: float) -> logging.LogRecord:
+    return logging.LogRecord("asyncio", logging.WARNING, __file__, 1,
+                             "Executing %s took %.3f seconds", (handle, took), None)
+
+
+def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
+    handler = SlowCallbacks()
+    handler.emit(_record("<Handle fast()>", 0.05))
+    handler.emit(_record("<Handle slow()>", 0.25))
+    handler.emit(logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "other", (), None))
+    assert handler.messages == ["Executing <Handle slow()> took 0.250 seconds"]
+
+
+def test_time_spent_collecting_garbage_is_not_the_callback_s() -> None:
+    handler = SlowCallbacks()
+    record = _record("<Handle alloc()>", 0.25)
+    handler.pauses.append((record.created - 0.2, record.created - 0.01))
+    handler.emit(record)
+    assert handler.messages == []
+
+
+def test_test_code_is_told_from_server_code() -> None:
+    here = f"coro=<test_x.<locals>.probe() running at {__file__}:3>"
+    assert TEST_CODE.search(f"Executing <Task pending name='Task-1' {here}> took 0.2 seconds")
+    server = "coro=<RequestHandler._handle_request() running at /x/aiohttp/web_protocol.py:5>"
+    assert not TEST_CODE.search(f"Executing <Task pending name='Task-2' {server}>")
+
+
+def test_child_env_scrubs_the_password_and_puts_the_checkout_first() -> None:
+    env = child_env({"TERMBEAM_PASSWORD": "x", "PORT": "1", "PYTHONPATH": "/elsewhere"}, A="b")
+    assert "TERMBEAM_PASSWORD" not in env
+    assert "PORT" not in env
+    assert env["PYTHONPATH"].endswith("/elsewhere")
+    assert env["PYTHONPATH"] != "/elsewhere"
+    assert env["A"] == "b"
+
+
+def test_fake_clock_moves_only_when_told() -> None:
+    clock = FakeClock()
+    before = clock()
+    assert clock() == before
+    clock.advance(2.5)
+    assert clock() == before + 2.5
