@@ -322,11 +322,16 @@ class Server:
         self.proc.send_signal(sig)
 
     async def kill(self) -> None:
+        """Stop the server: SIGTERM first, so it ends what it started in sessions of their
+        own (a tunnel program survives a SIGKILLed server), then SIGKILL."""
         if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+            for stop in (self.proc.terminate, self.proc.kill):
+                with contextlib.suppress(ProcessLookupError):
+                    stop()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+                if self.proc.returncode is not None:
+                    break
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
