@@ -16,9 +16,10 @@ import struct
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeAlias, TypeVar, overload
+from typing import Any, NoReturn, TypeAlias, TypeVar, overload
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -44,6 +45,14 @@ AppClient: TypeAlias = TestClient[web.Request, web.Application]
 FAKES = Path(__file__).resolve().parent / "fake_tunnels"
 
 T = TypeVar("T")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A tool a test needs is missing: skip on a developer's machine, fail under CI (`CI` set,
+    as .ci/run does), where .ci/run installs every such tool and a skip would hide a gap."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @overload

@@ -30,7 +30,7 @@ from termbeam_py.service import envfile, runner
 from termbeam_py.service.cli import Host, service_group
 from termbeam_py.service.paths import LAUNCHD_LABEL, UNIT_NAME
 from termbeam_py.service.units import UnitError, exec_arg
-from tests.helpers import child_env, eventually, free_port
+from tests.helpers import child_env, eventually, free_port, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("systemctl", "journalctl", "launchctl", "tail")
@@ -124,7 +124,8 @@ def _install(machine: Machine, *args: str, platform: str = "linux") -> Result:
 def test_install_writes_a_unit_systemd_analyze_verify_accepts(machine: Machine) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        pytest.skip("systemd-analyze is not installed: cannot verify the unit")
+        unavailable("systemd-analyze is not installed (apt-get install systemd): cannot "
+                    "verify the unit")
     # A working directory with a space and a specifier character: both must survive quoting.
     work = machine.tmp / "my work %h"
     work.mkdir()

@@ -20,7 +20,7 @@ import pytest
 from termbeam_py.config import ConfigError, TunnelConfig
 from termbeam_py.tunnel.providers import make_provider
 from termbeam_py.tunnel.providers.ssh import parse_target
-from tests.helpers import PW, Server, eventually, free_port
+from tests.helpers import PW, Server, eventually, free_port, unavailable
 
 WAIT = 20.0
 
@@ -112,7 +112,7 @@ class Sshd:
 async def sshd(tmp_path: Path) -> AsyncIterator[Sshd]:
     binary = _sshd()
     if binary is None or not shutil.which("ssh") or not shutil.which("ssh-keygen"):
-        pytest.skip("OpenSSH (sshd, ssh, ssh-keygen) is not installed: "
+        unavailable("OpenSSH (sshd, ssh, ssh-keygen) is not installed: "
                     "apt-get install openssh-server")
     root = tmp_path / "sshd"
     root.mkdir()
