@@ -229,10 +229,12 @@ def test_payload_titles() -> None:
 # -- delivery ----------------------------------------------------------------------------
 
 
-async def test_command_reaches_the_push_service_encrypted_and_signed(
+async def _watched_session(
     aiohttp_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    fake: tuple[FakePushService, str],
-) -> None:
+    fake: tuple[FakePushService, str], name: str,
+) -> tuple[str, TermWS]:
+    """A logged-in server subscribed to `fake`, notifying on every command, and a viewer
+    attached to a new session called `name` (its shell's prompt from a clean HOME)."""
     service, endpoint = fake
     home = tmp_path / "home"
     home.mkdir()
@@ -240,10 +242,19 @@ async def test_command_reaches_the_push_service_encrypted_and_signed(
     monkeypatch.setenv("HOME", str(home))
     client = await logged_in(aiohttp_client, make_config(tmp_path, notify_min_seconds=0))
     await subscribe(client, service, endpoint)
-    session_id = await new_session(client, **INJECTED, name="api")
+    session_id = await new_session(client, **INJECTED, name=name)
     ws = TermWS(await client.ws_connect("/ws"))
     await ws.attach(session_id)
     await ws.expect("attached")
+    return session_id, ws
+
+
+async def test_command_reaches_the_push_service_encrypted_and_signed(
+    aiohttp_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake: tuple[FakePushService, str],
+) -> None:
+    service, _ = fake
+    session_id, ws = await _watched_session(aiohttp_client, tmp_path, monkeypatch, fake, "api")
     await ws.resize(80, 24)
     await ws.type("sleep 1; (exit 3)\r")
     await ws.expect("notification")
@@ -267,17 +278,10 @@ async def test_a_session_name_that_cannot_be_utf8_is_pushed_escaped(
 ) -> None:
     """Found after the fuzzing's lone surrogates: one in the name (sent as "\\ud800") made
     encoding the payload raise, in a task nobody awaited: no push."""
-    service, endpoint = fake
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".bashrc").write_text("PS1='$ '\n")
-    monkeypatch.setenv("HOME", str(home))
-    client = await logged_in(aiohttp_client, make_config(tmp_path, notify_min_seconds=0))
-    await subscribe(client, service, endpoint)
-    session_id = await new_session(client, **INJECTED, name="x" + chr(0xD800))
-    ws = TermWS(await client.ws_connect("/ws"))
-    await ws.attach(session_id)
-    await ws.expect("attached")
+    service, _ = fake
+    _, ws = await _watched_session(
+        aiohttp_client, tmp_path, monkeypatch, fake, "x" + chr(0xD800)
+    )
     await ws.type("sleep 0.2\r")
     await ws.expect("notification")
     async with asyncio.timeout(10):
