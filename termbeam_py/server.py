@@ -14,6 +14,7 @@ from aiohttp import web
 
 from termbeam_py import (
     __version__,
+    childsignals,
     connlimits,
     eventloop,
     keys,
@@ -49,6 +50,7 @@ def run(config: Config) -> int:
     # Before create_app: the connection cap is derived from the limit in effect.
     connlimits.raise_nofile_limit()
     memory.Allocator().fix_mmap_threshold()  # process-wide: before buffers are allocated
+    childsignals.restore_for_children()  # before the first shell, git or tunnel program
     app = create_app(config)
     with asyncio.Runner(loop_factory=factory) as runner:
         status = runner.run(_serve(config, app))

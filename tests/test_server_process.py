@@ -462,6 +462,59 @@ async def test_delete_session_kills_its_processes(
     await term.ws.close()
 
 
+#: Starts the rest of its arguments with SIGHUP, SIGINT and SIGQUIT ignored, as `nohup cmd &`
+#: from a script does.
+IGNORING_LAUNCHER = (
+    "import os, signal, sys\n"
+    "for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):\n"
+    "    signal.signal(sig, signal.SIG_IGN)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def _signal_mask(status: str, field: str) -> int:
+    match = re.search(rf"{field}:\s*([0-9a-f]+)", status)
+    assert match, status
+    return int(match.group(1), 16)
+
+
+async def test_a_server_started_ignoring_signals_gives_shells_the_defaults(
+    spawn: Callable[..., Server], http: aiohttp.ClientSession
+) -> None:
+    server = spawn()
+    server.args = [sys.executable, "-c", IGNORING_LAUNCHER, *server.args]
+    await server.start()
+    await server.started()
+    (session,) = await _sessions(http, server)
+    term = await _attach(http, server, str(session["id"]))
+
+    # What a command run from the shell inherits.
+    status = await term.run("grep ^Sig /proc/self/status")
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+        bit = 1 << (sig - 1)
+        assert not _signal_mask(status, "SigIgn") & bit, (sig.name, status)
+        assert not _signal_mask(status, "SigBlk") & bit, (sig.name, status)
+
+    # Ctrl-C stops a foreground command (ignored, the prompt would wait for the sleep).
+    await term.type("sleep 120\r")
+    await term.read_until("sleep 120\r\n")
+    await term.type("\x03")
+    assert "back-42" in await term.run("echo back-$((6*7))", timeout=30)
+
+    # A deleted session's background job gets its SIGHUP and ends.
+    sleep_pid = await _background_sleep(term)
+    url = f"{server.base}/api/sessions/{session['id']}"
+    async with http.delete(url, headers=server.headers) as response:
+        assert response.status == 204
+    await eventually(lambda: not process_exists(sleep_pid), "the job to end after DELETE", 10)
+    await term.ws.close()
+
+    # The server itself still ignores SIGHUP, as it was started to.
+    server.signal(signal.SIGHUP)  # delivered before the server reads the next request
+    async with http.get(server.base + "/api/sessions", headers=server.headers) as response:
+        assert response.status == 200
+
+
 async def test_shutdown_endpoint(spawn: Callable[..., Server],
                                  http: aiohttp.ClientSession) -> None:
     server = spawn()
