@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from aiohttp import web
 
@@ -78,6 +78,32 @@ RESUME = {
 _BY_ID = {agent.id: agent for agent in KNOWN_AGENTS}
 
 
+class AgentInfo(TypedDict):
+    """One agent of `GET /api/agents`: an agent CLI found on PATH."""
+
+    id: str
+    name: str
+    cmd: str
+    args: list[str]
+    icon: str
+    version: str
+
+
+class AgentSession(TypedDict):
+    """One past session of `GET /api/agent-sessions`."""
+
+    id: str
+    agent: str
+    agentName: str
+    agentIcon: str
+    summary: str
+    cwd: str | None
+    repo: str | None
+    branch: str | None
+    updatedAt: str | None
+    turnCount: int
+
+
 def _version_of(output: str) -> str:
     match = _VERSION.search(output)
     if match:
@@ -102,11 +128,11 @@ class AgentCatalog:
 
     def __init__(self, ttl: float = CATALOG_TTL) -> None:
         self.ttl = ttl
-        self._cached: list[dict[str, Any]] | None = None
+        self._cached: list[AgentInfo] | None = None
         self._at = 0.0
         self._lock = asyncio.Lock()
 
-    async def agents(self) -> list[dict[str, Any]]:
+    async def agents(self) -> list[AgentInfo]:
         # One probe round at a time: concurrent callers share its result.
         async with self._lock:
             if self._cached is None or time.monotonic() - self._at >= self.ttl:
@@ -115,7 +141,7 @@ class AgentCatalog:
             return self._cached
 
     @staticmethod
-    async def _detect() -> list[dict[str, Any]]:
+    async def _detect() -> list[AgentInfo]:
         versions = await asyncio.gather(*(probe(a) for a in KNOWN_AGENTS))
         found = {a.id: v for a, v in zip(KNOWN_AGENTS, versions, strict=True) if v is not None}
         if "copilot" in found:
@@ -129,7 +155,7 @@ class AgentCatalog:
 
 # -- session history ------------------------------------------------------------------------
 
-def _iso(value: Any) -> str | None:
+def _iso(value: object) -> str | None:
     """An ISO 8601 UTC timestamp from epoch seconds/ms or an ISO string."""
     if isinstance(value, bool):
         return None
@@ -142,13 +168,22 @@ def _iso(value: Any) -> str | None:
     return None
 
 
-def _row(agent_id: str, **fields: Any) -> dict[str, Any]:
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _row(
+    agent_id: str, session_id: object, *, summary: object, cwd: object, repo: object = None,
+    branch: object = None, updated_at: str | None, turns: int,
+) -> AgentSession:
+    """One session as the API lists it. Values come from another tool's store, where SQLite
+    holds whatever was written: one that is not text reads as null (the summary as "")."""
     agent = _BY_ID[agent_id]
     return {
-        "id": str(fields["id"]), "agent": agent_id, "agentName": agent.name,
-        "agentIcon": agent.icon, "summary": fields.get("summary") or "",
-        "cwd": fields.get("cwd"), "repo": fields.get("repo"), "branch": fields.get("branch"),
-        "updatedAt": fields.get("updatedAt"), "turnCount": int(fields.get("turnCount") or 0),
+        "id": str(session_id), "agent": agent_id, "agentName": agent.name,
+        "agentIcon": agent.icon, "summary": _text(summary) or "",
+        "cwd": _text(cwd), "repo": _text(repo), "branch": _text(branch),
+        "updatedAt": updated_at, "turnCount": turns,
     }
 
 
@@ -173,7 +208,7 @@ def _pick(columns: set[str], *names: str) -> str:
     return next((n for n in names if n in columns), "NULL")
 
 
-def copilot_sessions(home: Path) -> list[dict[str, Any]]:
+def copilot_sessions(home: Path) -> list[AgentSession]:
     path = home / ".copilot" / "session-store.db"
     if not path.is_file():
         return []
@@ -194,13 +229,13 @@ def copilot_sessions(home: Path) -> list[dict[str, Any]]:
         )
         rows = db.execute(query).fetchall()
     return [
-        _row("copilot", id=r[0], cwd=r[1], repo=r[2], branch=r[3], summary=r[4],
-             updatedAt=_iso(r[5]), turnCount=r[6])
+        _row("copilot", r[0], cwd=r[1], repo=r[2], branch=r[3], summary=r[4],
+             updated_at=_iso(r[5]), turns=r[6])
         for r in rows if isinstance(r[6], int) and r[6] > 0
     ]
 
 
-def opencode_sessions(home: Path) -> list[dict[str, Any]]:
+def opencode_sessions(home: Path) -> list[AgentSession]:
     path = home / ".local" / "share" / "opencode" / "opencode.db"
     if not path.is_file():
         return []
@@ -221,12 +256,12 @@ def opencode_sessions(home: Path) -> list[dict[str, Any]]:
         )
         rows = db.execute(query).fetchall()
     return [
-        _row("opencode", id=r[0], cwd=r[1], summary=r[2], updatedAt=_iso(r[3]), turnCount=r[4])
+        _row("opencode", r[0], cwd=r[1], summary=r[2], updated_at=_iso(r[3]), turns=r[4])
         for r in rows if isinstance(r[4], int) and r[4] > 0
     ]
 
 
-def _user_text(entry: dict[str, Any]) -> str | None:
+def _user_text(entry: dict[str, object]) -> str | None:
     """The typed text of a user turn; None for tool results and meta lines."""
     if entry.get("type") != "user" or entry.get("isMeta"):
         return None
@@ -241,12 +276,12 @@ def _user_text(entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _str(entry: dict[str, Any], key: str) -> str | None:
+def _str(entry: dict[str, object], key: str) -> str | None:
     value = entry.get(key)
     return value if isinstance(value, str) and value else None
 
 
-def _claude_file(path: Path) -> dict[str, Any] | None:
+def _claude_file(path: Path) -> AgentSession | None:
     """One Claude Code transcript: only its first 100 KB is read (transcripts grow large)."""
     with path.open("rb") as fh:
         head = fh.read(CLAUDE_READ_BYTES)
@@ -270,15 +305,15 @@ def _claude_file(path: Path) -> dict[str, Any] | None:
             summary = stripped.splitlines()[0][:MAX_SUMMARY]
     if turns == 0:
         return None
-    return _row("claude", id=path.stem, summary=summary, cwd=cwd, branch=branch,
-                updatedAt=_iso(path.stat().st_mtime), turnCount=turns)
+    return _row("claude", path.stem, summary=summary, cwd=cwd, branch=branch,
+                updated_at=_iso(path.stat().st_mtime), turns=turns)
 
 
-def claude_sessions(home: Path) -> list[dict[str, Any]]:
+def claude_sessions(home: Path) -> list[AgentSession]:
     root = home / ".claude" / "projects"
     if not root.is_dir():
         return []
-    out: list[dict[str, Any]] = []
+    out: list[AgentSession] = []
     for project in root.iterdir():
         if not project.is_dir():
             continue
@@ -297,11 +332,11 @@ def claude_sessions(home: Path) -> list[dict[str, Any]]:
 SOURCES = {"copilot": copilot_sessions, "claude": claude_sessions, "opencode": opencode_sessions}
 
 
-def read_sessions(home: Path, agent: str | None) -> list[dict[str, Any]]:
+def read_sessions(home: Path, agent: str | None) -> list[AgentSession]:
     """Every readable past session, newest first; a broken store is logged and skipped."""
     import sqlite3  # on first use: an idle server need not carry it
 
-    rows: list[dict[str, Any]] = []
+    rows: list[AgentSession] = []
     for name, source in SOURCES.items():
         if agent is not None and name != agent:
             continue
@@ -313,7 +348,7 @@ def read_sessions(home: Path, agent: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _matches(row: dict[str, Any], needle: str) -> bool:
+def _matches(row: AgentSession, needle: str) -> bool:
     fields = (row["summary"], row["cwd"], row["repo"], row["branch"])
     return any(isinstance(f, str) and needle in f.lower() for f in fields)
 

@@ -12,7 +12,7 @@ import asyncio
 import os
 import re
 from collections import deque
-from typing import Any
+from typing import Literal, TypedDict
 
 from aiohttp import web
 
@@ -31,6 +31,47 @@ from termbeam_py.timefmt import epoch_iso_ms
 LIST_MAX, TREE_MAX, TREE_DEPTH_MAX, TREE_DEPTH_DEFAULT = 1000, 5000, 5, 3
 
 routes = web.RouteTableDef()
+
+
+class ListEntry(TypedDict):
+    name: str
+    type: Literal["directory", "file"]
+    size: int
+    modified: str | None
+    """null when the entry vanished or cannot be stat'ed."""
+
+
+class Listing(TypedDict):
+    """`GET /api/sessions/:id/files`."""
+
+    base: str
+    rootDir: str
+    entries: list[ListEntry]
+    truncated: bool
+
+
+class FileNode(TypedDict):
+    name: str
+    type: Literal["file"]
+    path: str
+    size: int
+
+
+class DirNode(TypedDict):
+    name: str
+    type: Literal["directory"]
+    path: str
+    children: list[TreeNode]
+
+
+TreeNode = FileNode | DirNode
+
+
+class Tree(TypedDict):
+    """`GET /api/sessions/:id/file-tree`."""
+
+    root: str
+    tree: list[TreeNode]
 
 
 # -- scanning (blocking) ----------------------------------------------------------------------
@@ -99,9 +140,9 @@ def _scan_quietly(path: str, real_root: str) -> Scan:
 # -- listing ----------------------------------------------------------------------------------
 
 
-def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
+def _list_entry(entry: os.DirEntry[str]) -> ListEntry:
     is_dir = _is_dir(entry)
-    kind = "directory" if is_dir else "file"
+    kind: Literal["directory", "file"] = "directory" if is_dir else "file"
     st = _lstat(entry)
     if st is None:
         return {"name": entry.name, "type": kind, "size": 0, "modified": None}
@@ -110,7 +151,7 @@ def _list_entry(entry: os.DirEntry[str]) -> dict[str, Any]:
     return {"name": entry.name, "type": kind, "size": size, "modified": modified}
 
 
-def _listing(root: str, param: str) -> dict[str, Any]:
+def _listing(root: str, param: str) -> Listing:
     base, real = resolve(root, param, OUTSIDE, "Directory not found")
     _, entries = _scan(
         real, os.path.realpath(root), "Directory not found", "Failed to read directory"
@@ -127,7 +168,7 @@ def _listing(root: str, param: str) -> dict[str, Any]:
 # -- tree -------------------------------------------------------------------------------------
 
 
-def _tree_node(entry: os.DirEntry[str], rel: str) -> dict[str, Any]:
+def _tree_node(entry: os.DirEntry[str], rel: str) -> TreeNode:
     # Symlinks are leaves, never followed: a link to an ancestor would loop forever.
     if _is_dir(entry):
         return {"name": entry.name, "type": "directory", "path": rel, "children": []}
@@ -135,12 +176,12 @@ def _tree_node(entry: os.DirEntry[str], rel: str) -> dict[str, Any]:
     return {"name": entry.name, "type": "file", "path": rel, "size": st.st_size if st else 0}
 
 
-def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
+def _tree(root: str, param: str, depth: int) -> Tree:
     """Breadth-first, so one huge directory cannot starve its siblings of the budget."""
     lexical, real = resolve(root, param, OUTSIDE, "Directory not found")
     real_root = os.path.realpath(root)
     start_rel = os.path.relpath(lexical, os.path.abspath(root))
-    tree: list[dict[str, Any]] = []
+    tree: list[TreeNode] = []
     queue = deque([(real, "" if start_rel == "." else start_rel, tree, 1)])
     budget = TREE_MAX
     while queue and budget > 0:
@@ -154,7 +195,7 @@ def _tree(root: str, param: str, depth: int) -> dict[str, Any]:
         for entry in entries[:budget]:
             node = _tree_node(entry, f"{rel}/{entry.name}" if rel else entry.name)
             children.append(node)
-            if "children" in node and level < depth:
+            if node["type"] == "directory" and level < depth:
                 queue.append((os.path.join(path, entry.name), node["path"], node["children"],
                               level + 1))
         budget -= min(len(entries), budget)

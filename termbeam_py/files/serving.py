@@ -23,7 +23,7 @@ import os
 import pathlib
 import weakref
 from mimetypes import guess_type
-from typing import Any
+from typing import TypedDict
 from urllib.parse import quote
 
 from aiohttp import hdrs, web
@@ -92,7 +92,15 @@ def _disposition(kind: str, name: str) -> str:
     return f"{kind}; filename*=UTF-8''{quote(name, safe='', errors='replace')}"
 
 
-def _read_text(root: str, param: str) -> dict[str, Any]:
+class FileContent(TypedDict):
+    """`GET /api/sessions/:id/file-content`."""
+
+    content: str
+    name: str
+    size: int
+
+
+def _read_text(root: str, param: str) -> FileContent:
     """The file as (lossily decoded) UTF-8 text, with its name and size (blocking)."""
     opened = regular_file(root, param, CONTENT_MAX)
     with os.fdopen(opened.fd, "rb") as fh:
