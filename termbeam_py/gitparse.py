@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, NotRequired, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from termbeam_py.timefmt import epoch_iso_ms
@@ -111,6 +111,28 @@ def parse_remote(url: str) -> tuple[str | None, str | None]:
 # --- status -------------------------------------------------------------------------------
 
 
+class FileChange(TypedDict):
+    """A staged or modified file of `GET …/git/status`."""
+
+    path: str
+    status: str
+    """git's one-letter code (M, A, D, R, C, U, T)."""
+    oldPath: str | None
+    """The source of a rename or copy."""
+
+
+class BadgeStatus(TypedDict):
+    """The counts of a session's git badge (`GET /api/sessions` → `git.status`)."""
+
+    clean: bool
+    modified: int
+    staged: int
+    untracked: int
+    ahead: int
+    behind: int
+    summary: str
+
+
 def format_summary(staged: int, modified: int, untracked: int, ahead: int, behind: int) -> str:
     """The badge summary: `1 staged, 2 modified, 3 untracked, 4↑, 5↓`, or `clean`."""
     parts = [
@@ -130,11 +152,11 @@ class StatusReport:
     detached: bool = False
     ahead: int = 0
     behind: int = 0
-    staged: list[dict[str, Any]] = field(default_factory=list)
-    modified: list[dict[str, Any]] = field(default_factory=list)
+    staged: list[FileChange] = field(default_factory=list)
+    modified: list[FileChange] = field(default_factory=list)
     untracked: list[str] = field(default_factory=list)
 
-    def badge_status(self) -> dict[str, Any]:
+    def badge_status(self) -> BadgeStatus:
         counts = (len(self.staged), len(self.modified), len(self.untracked))
         summary = format_summary(*counts, self.ahead, self.behind)
         return {
@@ -193,11 +215,39 @@ def parse_status(raw: str) -> StatusReport:
 # --- diff ------------------------------------------------------------------------------
 
 
-def empty_diff(file: str) -> dict[str, Any]:
+class DiffLine(TypedDict):
+    type: Literal["add", "remove", "context"]
+    content: str
+    oldLine: int | None
+    newLine: int | None
+
+
+class Hunk(TypedDict):
+    header: str
+    oldStart: int
+    oldLines: int
+    newStart: int
+    newLines: int
+    lines: list[DiffLine]
+
+
+class FileDiff(TypedDict):
+    """`GET …/git/diff`: one file's hunks."""
+
+    file: str
+    hunks: list[Hunk]
+    additions: int
+    deletions: int
+    isBinary: bool
+    truncated: NotRequired[bool]
+    """Present (true) when git's output was cut at MAX_OUTPUT."""
+
+
+def empty_diff(file: str) -> FileDiff:
     return {"file": file, "hunks": [], "additions": 0, "deletions": 0, "isBinary": False}
 
 
-def _new_hunk(match: re.Match[str]) -> dict[str, Any]:
+def _new_hunk(match: re.Match[str]) -> Hunk:
     old_lines, new_lines = match[2], match[4]
     return {
         "header": match[0],
@@ -219,14 +269,14 @@ def _is_binary_header(lines: list[str]) -> bool:
     return False
 
 
-def parse_diff(raw: str, file: str) -> dict[str, Any]:
+def parse_diff(raw: str, file: str) -> FileDiff:
     """A unified diff of one file → hunks with numbered lines and add/remove counts."""
     result = empty_diff(file)
     lines = raw.split("\n")
     if _is_binary_header(lines):
         result["isBinary"] = True
         return result
-    hunk: dict[str, Any] | None = None
+    hunk: Hunk | None = None
     old = new = old_left = new_left = 0
     for line in lines:
         match = _HUNK.match(line)
@@ -259,6 +309,29 @@ def parse_diff(raw: str, file: str) -> dict[str, Any]:
 # --- blame and log -----------------------------------------------------------------------
 
 
+class BlameLine(TypedDict):
+    """One line of `GET …/git/blame`; `commit` and `date` are null for uncommitted lines."""
+
+    line: int
+    content: str
+    commit: str | None
+    author: str
+    date: str | None
+    summary: str
+
+
+class Commit(TypedDict):
+    """One entry of `GET …/git/log`."""
+
+    hash: str
+    shortHash: str
+    author: str
+    email: str
+    date: str | None
+    subject: str
+    body: str
+
+
 def iso_utc(timestamp: str | int) -> str | None:
     """git's Unix seconds → `2025-01-15T10:30:00.000Z` (the API's date format); None if
     unparsable."""
@@ -269,7 +342,7 @@ def iso_utc(timestamp: str | int) -> str | None:
     return epoch_iso_ms(seconds)
 
 
-def _blame_line(number: int, content: str, sha: str, meta: dict[str, str]) -> dict[str, Any]:
+def _blame_line(number: int, content: str, sha: str, meta: dict[str, str]) -> BlameLine:
     if set(sha) == {"0"}:  # git's all-zero hash: the line is not committed yet
         return {"line": number, "content": content, "commit": None,
                 "author": "Not Committed Yet", "date": None, "summary": "Uncommitted changes"}
@@ -283,10 +356,10 @@ def _blame_line(number: int, content: str, sha: str, meta: dict[str, str]) -> di
     }
 
 
-def parse_blame(raw: str) -> list[dict[str, Any]]:
+def parse_blame(raw: str) -> list[BlameLine]:
     """`git blame --porcelain`: metadata comes only on a commit's first line, so keep it."""
     commits: dict[str, dict[str, str]] = {}
-    result: list[dict[str, Any]] = []
+    result: list[BlameLine] = []
     sha: str | None = None
     number = 0
     for line in raw.split("\n"):
@@ -304,9 +377,9 @@ def parse_blame(raw: str) -> list[dict[str, Any]]:
     return result
 
 
-def parse_log(raw: str) -> list[dict[str, Any]]:
-    """`git log -z --format=LOG_FORMAT` → commit dicts; malformed records are skipped."""
-    commits = []
+def parse_log(raw: str) -> list[Commit]:
+    """`git log -z --format=LOG_FORMAT` → commits; malformed records are skipped."""
+    commits: list[Commit] = []
     for record in raw.split("\0"):
         fields = record.strip("\n").split(LOG_FIELD, 6)
         if len(fields) < 6:

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Literal, TypedDict
 
 from aiohttp import web
 
@@ -24,6 +24,11 @@ from termbeam_py import keys
 from termbeam_py.errors import BadRequest, TermbeamError
 from termbeam_py.gitparse import (
     LOG_FORMAT,
+    BadgeStatus,
+    BlameLine,
+    Commit,
+    FileChange,
+    FileDiff,
     StatusReport,
     clean_file,
     empty_diff,
@@ -160,7 +165,16 @@ def read_origin(repo: Repo) -> str | None:
         return None
 
 
-def read_badge(cwd: str) -> dict[str, Any] | None:
+class GitBadge(TypedDict):
+    """`git` of a session in `GET /api/sessions` (null outside a repository)."""
+
+    branch: str
+    repoName: str | None
+    provider: str | None
+    status: BadgeStatus
+
+
+def read_badge(cwd: str) -> GitBadge | None:
     """The session badge for `cwd`: branch, repo name, provider and status counts."""
     repo = open_repo(cwd)
     if repo is None:
@@ -187,7 +201,7 @@ def read_badge(cwd: str) -> dict[str, Any] | None:
 
 @dataclass
 class _Entry:
-    value: dict[str, Any] | None
+    value: GitBadge | None
     expires: float
 
 
@@ -204,7 +218,7 @@ class GitBadgeCache:
         self._limit = asyncio.Semaphore(concurrency)
         self._closed = False
 
-    def badge(self, cwd: str) -> dict[str, Any] | None:
+    def badge(self, cwd: str) -> GitBadge | None:
         """Cached badge (None until the first refresh lands); schedules a refresh if stale."""
         entry = self._entries.get(cwd)
         if entry is None or entry.expires <= time.monotonic():
@@ -249,7 +263,7 @@ class GitBadgeCache:
         old = self._entries.get(cwd)
         self._store(cwd, old.value if old else None, self.ttl * 6)
 
-    def _store(self, cwd: str, value: dict[str, Any] | None, ttl: float) -> None:
+    def _store(self, cwd: str, value: GitBadge | None, ttl: float) -> None:
         self._entries[cwd] = _Entry(value, time.monotonic() + ttl)
         self._entries.move_to_end(cwd)
         while len(self._entries) > self.max_entries:
@@ -274,7 +288,33 @@ def _repo_or_raise(cwd: str) -> Repo:
     return repo
 
 
-def status_payload(cwd: str) -> dict[str, Any]:
+class NotARepo(TypedDict):
+    isGitRepo: Literal[False]
+
+
+class GitStatus(TypedDict):
+    """`GET …/git/status` in a repository."""
+
+    repoRoot: str
+    branch: str
+    ahead: int
+    behind: int
+    staged: list[FileChange]
+    modified: list[FileChange]
+    untracked: list[str]
+    isGitRepo: Literal[True]
+
+
+class GitBlame(TypedDict):
+    file: str
+    lines: list[BlameLine]
+
+
+class GitLog(TypedDict):
+    commits: list[Commit]
+
+
+def status_payload(cwd: str) -> GitStatus | NotARepo:
     repo = open_repo(cwd)
     if repo is None:
         return {"isGitRepo": False}
@@ -313,7 +353,7 @@ def _diff(repo: Repo, file: str, staged: bool, untracked: bool, context: int) ->
 
 
 def diff_payload(cwd: str, file: str, *, staged: bool, untracked: bool, context: int
-                 ) -> dict[str, Any]:
+                 ) -> FileDiff:
     """One file's diff; a git failure is an empty diff, as in the reference."""
     with _repo_or_raise(cwd) as repo:
         try:
@@ -327,7 +367,7 @@ def diff_payload(cwd: str, file: str, *, staged: bool, untracked: bool, context:
     return payload
 
 
-def blame_payload(cwd: str, file: str) -> dict[str, Any]:
+def blame_payload(cwd: str, file: str) -> GitBlame:
     """Per-line blame; a git failure (untracked file, no commits) gives no lines."""
     with _repo_or_raise(cwd) as repo:
         try:
@@ -338,7 +378,7 @@ def blame_payload(cwd: str, file: str) -> dict[str, Any]:
     return {"file": file, "lines": parse_blame(result.output)}
 
 
-def log_payload(cwd: str, limit: int, file: str | None) -> dict[str, Any]:
+def log_payload(cwd: str, limit: int, file: str | None) -> GitLog:
     """Recent commits, following renames for one file; no commits yet → an empty list."""
     args = ["log", "-z", "--no-color", "--no-show-signature", "--no-textconv", "--no-ext-diff",
             f"--format={LOG_FORMAT}", f"-n{limit}"]

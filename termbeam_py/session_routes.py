@@ -7,12 +7,13 @@ import asyncio
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.errors import BadRequest
+from termbeam_py.gitrepo import GitBadge
 from termbeam_py.httputil import json_body, ok
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.manager import (
@@ -41,10 +42,10 @@ class SessionInfo(TypedDict):
     lastActivity: int
     type: Literal["terminal"]
     hidden: bool
-    git: dict[str, Any] | None
+    git: GitBadge | None
 
 
-def session_info(session: Session, git: dict[str, Any] | None) -> SessionInfo:
+def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
     return {
         "id": session.id,
         "name": session.name,
@@ -66,7 +67,7 @@ MAX_DIRS = 500
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
-def _name(value: Any) -> str | None:
+def _name(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -77,7 +78,7 @@ def _name(value: Any) -> str | None:
     return value or None
 
 
-def _color(value: Any) -> str | None:
+def _color(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _COLOR.fullmatch(value):
@@ -85,7 +86,7 @@ def _color(value: Any) -> str | None:
     return value
 
 
-def _args(value: Any) -> list[str] | None:
+def _args(value: object) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
@@ -93,7 +94,7 @@ def _args(value: Any) -> list[str] | None:
     return value
 
 
-def _initial_command(value: Any) -> str | None:
+def _initial_command(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -179,7 +180,16 @@ async def list_shells(request: web.Request) -> web.Response:
     })
 
 
-def list_dirs(query: str) -> dict[str, Any]:
+class DirList(TypedDict):
+    """`GET /api/dirs`: the folder picker's subdirectories of `base`."""
+
+    base: str
+    dirs: list[str]
+    truncated: bool
+    exists: bool
+
+
+def list_dirs(query: str) -> DirList:
     """Subdirectories for the folder picker (blocking: run in a thread)."""
     if query.endswith(("/", os.sep)):
         base, prefix = query, ""
