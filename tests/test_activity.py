@@ -14,7 +14,7 @@ from termbeam_py.app import create_app
 from termbeam_py.sessions import activity, integration
 from termbeam_py.sessions.activity import CommandDone, SessionActivity, unescape_633
 from tests.conftest import PASSWORD, make_config
-from tests.helpers import AppClient, TermWS, eventually
+from tests.helpers import AppClient, FakeClock, TermWS, eventually
 
 ClientFactory = Callable[..., Awaitable[AppClient]]
 #: A session created like this gets shell integration (no --norc).
@@ -25,11 +25,14 @@ DOCUMENTED = {"type", "notificationType", "sessionName", "timestamp"}
 # -- the mark parser and the heuristics, without a shell -----------------------------------
 
 
-def tracker(min_seconds: float = 0.0, nonce: str | None = None) -> tuple[
-    SessionActivity, list[CommandDone]
-]:
+def tracker(
+    min_seconds: float = 0.0, nonce: str | None = None, clock: FakeClock | None = None
+) -> tuple[SessionActivity, list[CommandDone]]:
     done: list[CommandDone] = []
-    return SessionActivity(done.append, min_seconds=min_seconds, nonce=nonce), done
+    track = SessionActivity(
+        done.append, min_seconds=min_seconds, nonce=nonce, clock=clock or FakeClock()
+    )
+    return track, done
 
 
 def test_unescape_633() -> None:
@@ -97,16 +100,22 @@ def test_short_lived_children_do_not_notify() -> None:
 
 
 def test_burst_then_silence_with_a_child_notifies() -> None:
-    track, done = tracker()
+    clock = FakeClock(10.0)
+    track, done = tracker(clock=clock)
     for _ in range(activity.WARMUP + 1):
         track.on_children({30: 0.0}, 0.0)
-    track._burst_start, track._burst_bytes = 10.0, 500
-    track._last_output = 12.0
-    track.check_silence(16.0)  # only 4 s of silence
+    track.feed(b"x" * 500)  # 500 bytes at once: too short a burst to count
+    track.check_silence(16.0)
     assert done == []
-    track.check_silence(17.5)
+    clock.advance(10.0)
+    track.feed(b"x" * 250)  # a burst from 20 s to 22 s, 500 bytes
+    clock.advance(2.0)
+    track.feed(b"x" * 250)
+    track.check_silence(26.0)  # only 4 s of silence
+    assert done == []
+    track.check_silence(27.5)
     assert len(done) == 1
-    track.check_silence(30.0)  # the burst was used up
+    track.check_silence(40.0)  # the burst was used up
     assert len(done) == 1
 
 
@@ -319,7 +328,7 @@ async def test_nobody_attached_queues_five_and_flushes_after_attached(
     session = fast.app[keys.SESSIONS].get(session_id)
     await eventually(lambda: session.pending_notifications, "a queued notification", 15)
     for i in range(6):
-        session._command_done(CommandDone(i, command=f"c{i}", exit_code=0, duration_ms=1))
+        session.command_done(CommandDone(i, command=f"c{i}", exit_code=0, duration_ms=1))
     assert len(session.pending_notifications) == 5
     ws = TermWS(await fast.ws_connect("/ws"))
     await ws.attach(session_id)
@@ -328,7 +337,7 @@ async def test_nobody_attached_queues_five_and_flushes_after_attached(
     assert [n["command"] for n in notes] == ["c1", "c2", "c3", "c4", "c5"]
     assert not session.pending_notifications
     # A viewer received the next one: nothing is queued.
-    session._command_done(CommandDone(9, command="live"))
+    session.command_done(CommandDone(9, command="live"))
     assert (await ws.expect("notification"))["command"] == "live"
     assert not session.pending_notifications
     await ws.ws.close()

@@ -144,7 +144,7 @@ async def new_session(client: AppClient, **body: Any) -> str:
 def finish(client: AppClient, session_id: str, **fields: Any) -> None:
     """Make the session report a finished command, as its activity tracker would."""
     session = client.app[keys.SESSIONS].get(session_id)
-    session._command_done(CommandDone(int(time.time() * 1000), **fields))
+    session.command_done(CommandDone(int(time.time() * 1000), **fields))
 
 
 # -- the REST API --------------------------------------------------------------------------

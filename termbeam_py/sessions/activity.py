@@ -87,13 +87,18 @@ def _ignore(_done: CommandDone) -> None:
 
 
 class SessionActivity:
-    """Command tracking for one session; `emit` gets each `CommandDone` worth notifying."""
+    """Command tracking for one session; `emit` gets each `CommandDone` worth notifying.
+
+    `clock` times output bursts and commands; the `now` given to `on_children` and
+    `check_silence` must be a reading of the same clock (ActivityMonitor uses time.monotonic).
+    """
 
     def __init__(
         self, emit: Callable[[CommandDone], None], *, min_seconds: float = 10.0,
-        nonce: str | None = None,
+        nonce: str | None = None, clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._emit = emit
+        self._clock = clock
         self.min_seconds = min_seconds
         self._nonce = nonce
         self.integrated = False
@@ -118,7 +123,7 @@ class SessionActivity:
     def feed(self, data: bytes) -> None:
         """Account for one chunk of PTY output."""
         if not self.integrated:
-            now = time.monotonic()
+            now = self._clock()
             if now - self._last_output >= SILENCE_SECONDS:
                 self._burst_start, self._burst_bytes = now, 0
             self._burst_bytes += len(data)
@@ -153,7 +158,7 @@ class SessionActivity:
         self.integrated = True
         kind, _, rest = payload.partition(";")
         if kind == "C":
-            self._started = time.monotonic()
+            self._started = self._clock()
         elif kind == "D":
             self._finished(rest)
         elif kind == "E" and vscode:
@@ -172,7 +177,7 @@ class SessionActivity:
         self._started = self._command = None
         if started is None:
             return  # D without C: an empty command line, or Ctrl+C at the prompt
-        duration = time.monotonic() - started
+        duration = self._clock() - started
         if duration < self.min_seconds:
             return
         code = rest.split(";", 1)[0]

@@ -105,7 +105,7 @@ class Session:
         self._on_exit_cb = on_exit
         self._on_notify = on_notify
         self.activity = SessionActivity(
-            self._command_done, min_seconds=spec.notify_min_seconds, nonce=spec.shell_nonce
+            self.command_done, min_seconds=spec.notify_min_seconds, nonce=spec.shell_nonce
         )
         self.pending_notifications: deque[Notification] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
@@ -317,8 +317,10 @@ class Session:
         while self.pending_notifications:
             client.enqueue(self.log.head, self.pending_notifications.popleft())
 
-    def _command_done(self, done: CommandDone) -> None:
-        """Tell the viewers (in order with the output), or keep it for the next one."""
+    def command_done(self, done: CommandDone) -> None:
+        """Report a finished command: its viewers get a notification (in order with the
+        output), or the next viewer does if nobody is attached; the session's listeners
+        (push) hear of it too. The session's activity tracker calls this."""
         event = Notification(self.id, self.name, done)
         receivers = [c for c in self.clients if not c.closed]
         for client in receivers:
