@@ -228,6 +228,23 @@ class GitBadgeCache:
         self._entries.move_to_end(cwd)
         return entry.value
 
+    def __contains__(self, cwd: object) -> bool:
+        """Whether a badge (or a known "no repository") is cached for `cwd`, fresh or stale."""
+        return cwd in self._entries
+
+    def __len__(self) -> int:
+        """How many cwds are cached (at most `max_entries`)."""
+        return len(self._entries)
+
+    @property
+    def in_flight(self) -> frozenset[str]:
+        """The cwds whose refresh is running or queued (at most one refresh per cwd)."""
+        return frozenset(self._tasks)
+
+    async def settle(self) -> None:
+        """Wait for the refreshes in flight to land (a failed one keeps the stale badge)."""
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
     def _schedule(self, cwd: str) -> None:
         if self._closed or cwd in self._tasks:
             return
@@ -272,10 +289,9 @@ class GitBadgeCache:
     async def close(self) -> None:
         """Cancel refreshes in flight (their git processes end at the timeout at worst)."""
         self._closed = True
-        tasks = list(self._tasks.values())
-        for task in tasks:
+        for task in list(self._tasks.values()):
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.settle()
 
 
 # --- code-viewer queries (sync; run in a worker thread) ----------------------------------

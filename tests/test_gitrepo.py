@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 from collections.abc import Callable
@@ -628,20 +627,24 @@ async def test_badge_cache_refreshes_once_per_cwd_and_stays_bounded(tmp_path: Pa
 
     assert cache.badge(str(repos[0])) is None
     assert cache.badge(str(repos[0])) is None
-    assert len(cache._tasks) == 1  # at most one refresh in flight per cwd
-    await asyncio.gather(*cache._tasks.values())
+    assert cache.in_flight == {str(repos[0])}  # at most one refresh in flight per cwd
+    await cache.settle()
+    assert cache.in_flight == set()
     assert cache.badge(str(repos[0])) is not None
     for path in repos[1:]:
         cache.badge(str(path))
-        await asyncio.gather(*cache._tasks.values())
-    assert str(repos[0]) not in cache._entries  # the least recently used entry went
-    assert len(cache._entries) == 2
+        await cache.settle()
+    assert str(repos[0]) not in cache  # the least recently used entry went
+    assert str(repos[2]) in cache
+    assert len(cache) == 2
 
     cache.badge(str(tmp_path))
+    assert cache.in_flight == {str(tmp_path)}
     await cache.close()
-    assert cache._tasks == {}
+    assert cache.in_flight == set()
     assert cache.badge(str(tmp_path / "later")) is None  # closed: nothing new is scheduled
-    assert cache._tasks == {}
+    assert cache.in_flight == set()
+    assert str(tmp_path) not in cache  # cancelled: nothing landed
 
 
 # --- parsers -----------------------------------------------------------------------------
