@@ -20,10 +20,10 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -68,6 +68,42 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+class SubscriptionKeys(TypedDict):
+    p256dh: str
+    auth: str
+
+
+class SubscriptionJSON(TypedDict):
+    """A subscription as the browser's `PushSubscription.toJSON()` sends it, and as stored."""
+
+    endpoint: str
+    keys: SubscriptionKeys
+
+
+class StoredSubscriptions(TypedDict):
+    """The content of SUBSCRIPTIONS_FILE."""
+
+    subscriptions: list[SubscriptionJSON]
+
+
+class VapidKeys(TypedDict):
+    """The content of VAPID_FILE (base64url, see the module docstring)."""
+
+    publicKey: str
+    privateKey: str
+
+
+class PushPayload(TypedDict):
+    """What the service worker receives (frontend/public/sw.js shows it)."""
+
+    title: str
+    body: str
+    tag: str
+    url: str
+    type: str
+    sessionId: str
+
+
 @dataclass(slots=True)
 class Subscription:
     """One browser's push subscription; `failures` counts consecutive failed sends."""
@@ -77,11 +113,11 @@ class Subscription:
     auth: str
     failures: int = 0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SubscriptionJSON:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
-def parse_subscription(value: Any) -> Subscription:
+def parse_subscription(value: object) -> Subscription:
     """Validate `{endpoint, keys: {p256dh, auth}}`; BadRequest(INVALID) for anything else.
 
     The endpoint must be https (http only on a loopback host: local push services in tests),
@@ -122,7 +158,7 @@ def format_duration(ms: int) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-def payload_for(message: NotificationMsg) -> dict[str, Any]:
+def payload_for(message: NotificationMsg) -> PushPayload:
     """The push payload for a WebSocket `notification` message."""
     name, session_id = message["sessionName"], message.get("sessionId", "")
     command, code = message.get("command"), message.get("exitCode")
@@ -152,12 +188,15 @@ def payload_for(message: NotificationMsg) -> dict[str, Any]:
 # -- blocking helpers (worker threads) ----------------------------------------------------
 
 
-def _vapid_shape(data: Any) -> dict[str, str]:
-    data = state.obj(data)
-    return {name: state.field(data, name, str) for name in ("publicKey", "privateKey")}
+def _vapid_shape(data: object) -> VapidKeys:
+    fields = state.obj(data)
+    return {
+        "publicKey": state.field(fields, "publicKey", str),
+        "privateKey": state.field(fields, "privateKey", str),
+    }
 
 
-def _subscriptions_shape(data: Any) -> list[dict[str, Any]]:
+def _subscriptions_shape(data: object) -> list[SubscriptionJSON]:
     """`{"subscriptions": [{endpoint, keys: {p256dh, auth}}]}`, with every field a string.
 
     Only the types are checked here: a well-typed entry that `parse_subscription` refuses
@@ -173,7 +212,7 @@ def _subscriptions_shape(data: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def load_or_create_vapid(path: Path) -> dict[str, str]:
+def load_or_create_vapid(path: Path) -> VapidKeys:
     """The stored key pair, or a new one written to `path` (0600).
 
     Raises:
@@ -190,7 +229,7 @@ def load_or_create_vapid(path: Path) -> dict[str, str]:
     public = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
-    pair = {
+    pair: VapidKeys = {
         "publicKey": b64url(public),
         "privateKey": b64url(key.private_numbers().private_value.to_bytes(32, "big")),
     }
@@ -231,7 +270,7 @@ class PushService:
     def __init__(self, config_dir: Path) -> None:
         self._vapid_path = config_dir / VAPID_FILE
         self._subs_path = config_dir / SUBSCRIPTIONS_FILE
-        self._vapid: dict[str, str] | None = None
+        self._vapid: VapidKeys | None = None
         self._vapid_lock = asyncio.Lock()
         self._save_lock = asyncio.Lock()
         self.subscriptions: dict[str, Subscription] = {}
@@ -250,14 +289,25 @@ class PushService:
             self.subscriptions[sub.endpoint] = sub
 
     async def close(self) -> None:
+        """Stop: deliveries under way are cancelled (and awaited), new ones not started."""
         self._closed = True
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.drain()
         if self._http is not None:
             await self._http.close()
 
-    async def keys(self) -> dict[str, str] | None:
+    @property
+    def sending(self) -> int:
+        """Notifications whose delivery (to every subscription) is still under way."""
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        """Wait until no delivery is under way; a failed one was logged, nothing is raised."""
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def keys(self) -> VapidKeys | None:
         """The VAPID key pair (made once), or None when it cannot be read or created."""
         async with self._vapid_lock:
             if self._vapid is None:
@@ -295,7 +345,9 @@ class PushService:
         """Write the subscriptions (OSError when that fails; the file is then unchanged)."""
         # One writer at a time, each with the newest snapshot: writes never land out of order.
         async with self._save_lock:
-            data = {"subscriptions": [s.to_json() for s in self.subscriptions.values()]}
+            data: StoredSubscriptions = {
+                "subscriptions": [s.to_json() for s in self.subscriptions.values()]
+            }
             try:
                 await asyncio.to_thread(state.write_json, self._subs_path, data)
             except OSError as exc:
@@ -308,12 +360,12 @@ class PushService:
             return
         self._spawn(self._send_all(payload_for(notification_message(event))))
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send_all(self, payload: dict[str, Any]) -> None:
+    async def _send_all(self, payload: PushPayload) -> None:
         vapid = await self.keys()
         if vapid is None:
             return

@@ -10,7 +10,6 @@ import stat
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -161,13 +160,9 @@ async def test_vapid_key_is_made_once_and_kept_private(authed: AppClient, config
     assert json.loads(path.read_text())["publicKey"] == first["publicKey"]
 
 
-async def test_vapid_key_unavailable_is_503(
-    authed: AppClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(path: Path) -> dict[str, str]:
-        raise OSError("read-only file system")
-
-    monkeypatch.setattr(push, "load_or_create_vapid", broken)
+async def test_vapid_key_unavailable_is_503(authed: AppClient, config: Config) -> None:
+    # A directory where the key file goes: it can be neither read nor written, even by root.
+    (config.config_dir / "vapid.json").mkdir(parents=True)
     response = await authed.get("/api/push/vapid-key")
     assert response.status == 503
     assert await response.json() == {"error": "Push notifications not configured"}
@@ -312,14 +307,12 @@ async def test_other_failures_prune_after_five_in_a_row(
     await subscribe(authed, service, endpoint)
     session_id = await new_session(authed)
     pushes = authed.app[keys.PUSH]
-
-    def settled(attempt: int) -> bool:
-        # PushService has no public way yet to tell that a send has finished.
-        return len(service.received) >= attempt and not pushes._tasks
-
     for attempt in range(1, 6):
         finish(authed, session_id)
-        await eventually(partial(settled, attempt), f"push attempt {attempt} to finish", 10)
+        assert pushes.sending == 1
+        await asyncio.wait_for(pushes.drain(), 10)
+        assert pushes.sending == 0
+        assert len(service.received) == attempt
         assert bool(pushes.subscriptions) == (attempt < 5)
 
 
