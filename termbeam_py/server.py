@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import io
 import logging
 import os
 import signal
@@ -19,12 +18,12 @@ from termbeam_py import (
     eventloop,
     keys,
     memory,
+    qr,
     running,
     startup,
     update,
 )
 from termbeam_py.app import create_app
-from termbeam_py.child import run_child
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError
 from termbeam_py.hosts import is_loopback
@@ -82,41 +81,6 @@ def _bound_port(runner: web.AppRunner, fallback: int) -> int:
     return fallback
 
 
-#: The URL goes in on stdin: it holds a one-time login token, and a command line is readable
-#: by every user of the machine (/proc/<pid>/cmdline).
-QR_SCRIPT = "import segno, sys; segno.make(sys.stdin.read(), error='L').terminal(compact=True)"
-QR_TIMEOUT = 10.0
-
-
-def _qr_here(url: str) -> str:
-    import segno
-
-    out = io.StringIO()
-    segno.make(url, error="L").terminal(out=out, compact=True)
-    return out.getvalue()
-
-
-async def _qr(url: str) -> str:
-    """The QR code as terminal text, drawn by a short-lived child process.
-
-    Imported here, segno would stay in the server's memory for good (0.85 MB, about 2% of its
-    idle RSS) to be used once; the child costs ~50 ms at start-up. Drawn in-process if the
-    child cannot run.
-    """
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    done = await run_child(
-        [sys.executable, "-c", QR_SCRIPT], QR_TIMEOUT, stdin=url.encode(), env=env
-    )
-    if done.start_error is not None:
-        log.debug("QR child did not start (%s); drawing it here", done.start_error)
-        return _qr_here(url)
-    if not done.ok or not done.output.strip():
-        log.debug("QR child failed (status %s); drawing it here",
-                  "timed out" if done.timed_out else done.returncode)
-        return _qr_here(url)
-    return done.output.decode("utf-8", "replace")
-
-
 async def banner(config: Config, app: web.Application, session_id: str | None) -> str:
     runtime = app[keys.RUNTIME]
     reach = "localhost only" if is_loopback(config.host) else "LAN accessible"
@@ -140,8 +104,8 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
         share = url + "/"
         if config.auth_enabled:
             share += f"?ott={app[keys.AUTH].share.issue()}"
-        qr = await _qr(share)
-        lines += ["", qr.rstrip("\n"), "  (the QR code logs in once, within 5 minutes)"]
+        drawn = await qr.draw(share)
+        lines += ["", drawn.rstrip("\n"), "  (the QR code logs in once, within 5 minutes)"]
     lines += ["", f"  Scan the QR code or open: {url}"]
     if config.password:
         lines.append(f"  Password: {config.password}")

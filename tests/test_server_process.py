@@ -17,8 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from termbeam_py import __version__
-from termbeam_py import server as server_module
+from termbeam_py import __version__, qr
 from tests.conftest import process_exists
 from tests.helpers import (
     EXIT_TIMEOUT,
@@ -203,35 +202,25 @@ async def test_unknown_event_loop_is_a_usage_error(spawn: Callable[..., Server])
     assert "invalid event loop 'trio'" in server.stderr
 
 
-async def test_qr_code_is_drawn_by_a_child_and_matches_segno(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_qr_code_is_drawn_by_a_child_and_matches_segno(tmp_path: Path) -> None:
     url = "http://localhost:3456/?ott=0123456789abcdef"
-    draw_here = server_module._qr_here
-    expected = draw_here(url)
+    expected = qr.draw_here(url)
     assert set(expected.strip()) <= QR_CHARS | {"\n"}
-
-    def not_here(url: str) -> str:
-        raise AssertionError("drawn in the server process")
-
-    monkeypatch.setattr(server_module, "_qr_here", not_here)
-    assert await server_module._qr(url) == expected
-    # A child that fails (or prints nothing) falls back to drawing in-process.
-    monkeypatch.setattr(server_module, "_qr_here", draw_here)
-    monkeypatch.setattr(server_module, "QR_SCRIPT", "import sys; sys.exit(3)")
-    assert await server_module._qr(url) == expected
+    assert await qr.draw_in_child(url) == expected
+    assert await qr.draw(url) == expected
+    # A child that fails (or cannot start) falls back to drawing in-process.
+    for python in ("/bin/false", str(tmp_path / "missing")):
+        assert await qr.draw_in_child(url, python=python) is None
+        assert await qr.draw(url, python=python) == expected
 
 
-async def test_qr_child_that_hangs_is_killed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_qr_child_that_hangs_is_killed(tmp_path: Path) -> None:
     url = "http://localhost:3456/"
     pid_file = tmp_path / "qr.pid"
-    monkeypatch.setattr(server_module, "QR_TIMEOUT", 0.5)
-    monkeypatch.setattr(server_module, "QR_SCRIPT", (
-        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    ))
-    assert await server_module._qr(url) == server_module._qr_here(url)
+    hangs = tmp_path / "python"
+    hangs.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+    hangs.chmod(0o755)
+    assert await qr.draw(url, python=str(hangs), time_limit=0.5) == qr.draw_here(url)
     assert not process_exists(int(pid_file.read_text()))
 
 
