@@ -22,9 +22,13 @@ PASSWORD_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
 PASSWORD_OPTIONS = ("--password", "--generate-password")
 
 
-def _password(password: str | None, generate: bool, no_password: bool) -> str | None:
-    """The password, read once; the environment variables are then removed from ours, so no
-    child (shell, git, tunnel, installer, QR drawer) can inherit them."""
+def resolve_password(password: str | None, generate: bool, no_password: bool) -> str | None:
+    """`serve`'s password from its --password, --generate-password and --no-password options
+    and PASSWORD_ENV; None for no password.
+
+    The environment is read once: the variables are then removed from ours, so no child
+    (shell, git, tunnel, installer, QR drawer) can inherit them.
+    """
     values = [os.environ.pop(name, None) for name in PASSWORD_ENV]
     env = next((value for value in values if value), None)
     if sum((password is not None, generate, no_password)) > 1:
@@ -133,7 +137,7 @@ def serve(
     **tunnel: Any,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
-    secret = _password(password, generate_password, no_password)
+    secret = resolve_password(password, generate_password, no_password)
     shell, args = _shell(command)
     tunnel_cfg = tunnel_config(tunnel)
     try:
@@ -187,8 +191,9 @@ CLIENT_COMMANDS = ("list", "attach", "resume")
 SERVICE_COMMAND = "service"
 
 
-def _command(argv: list[str]) -> tuple[click.Command, list[str], str]:
-    """The click command for this argv, its own arguments and its program name."""
+def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
+    """The click command for a `termbeam` command line (without the program name), its own
+    arguments and its program name: `serve` unless the first word names another command."""
     if argv and argv[0] == SERVICE_COMMAND:
         from termbeam_py.service.cli import service_group
 
@@ -202,7 +207,7 @@ def _command(argv: list[str]) -> tuple[click.Command, list[str], str]:
 
 
 def main() -> None:
-    command, args, prog_name = _command(sys.argv[1:])
+    command, args, prog_name = route_command(sys.argv[1:])
     try:
         status = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.UsageError as exc:

@@ -230,13 +230,13 @@ def test_restart_command_moves_the_password_to_the_environment(
 
 def test_environment_password_is_read_then_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read once, then gone from our environment: no child process can inherit it."""
-    from termbeam_py.cli import _password
+    from termbeam_py.cli import resolve_password
 
     monkeypatch.setenv("TERMBEAM_PASSWORD", "from-env")
     monkeypatch.setenv("PTY_PASSWORD", "legacy")
-    assert _password(None, False, False) == "from-env"
+    assert resolve_password(None, False, False) == "from-env"
     assert "TERMBEAM_PASSWORD" not in os.environ
     assert "PTY_PASSWORD" not in os.environ
     monkeypatch.setenv("PTY_PASSWORD", "legacy")
-    assert _password(None, False, False) == "legacy"
+    assert resolve_password(None, False, False) == "legacy"
     assert "PTY_PASSWORD" not in os.environ

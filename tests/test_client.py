@@ -443,14 +443,14 @@ async def test_dropped_connection_resumes_exactly(
 
 
 def test_client_words_route_to_client_commands() -> None:
-    from termbeam_py.cli import _command, serve
+    from termbeam_py.cli import route_command, serve
     from termbeam_py.client.commands import attach_command, list_command
 
-    assert _command(["list", "--json"]) == (list_command, ["--json"], "termbeam list")
-    assert _command(["resume", "x"]) == (attach_command, ["x"], "termbeam resume")
-    assert _command(["attach"])[0] is attach_command
-    assert _command(["bash", "--login"]) == (serve, ["bash", "--login"], "termbeam")
-    assert _command([]) == (serve, [], "termbeam")
+    assert route_command(["list", "--json"]) == (list_command, ["--json"], "termbeam list")
+    assert route_command(["resume", "x"]) == (attach_command, ["x"], "termbeam resume")
+    assert route_command(["attach"])[0] is attach_command
+    assert route_command(["bash", "--login"]) == (serve, ["bash", "--login"], "termbeam")
+    assert route_command([]) == (serve, [], "termbeam")
 
 
 async def test_password_prompt_and_chooser_on_a_tty(

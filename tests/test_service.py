@@ -25,7 +25,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from termbeam_py.cli import _command
+from termbeam_py.cli import route_command
 from termbeam_py.service import envfile, runner
 from termbeam_py.service.cli import Host, service_group
 from termbeam_py.service.paths import LAUNCHD_LABEL, UNIT_NAME
@@ -417,7 +417,7 @@ def test_exec_args_are_quoted_for_systemd() -> None:
 
 
 def test_termbeam_service_help_lists_the_subcommands() -> None:
-    command, args, prog = _command(["service", "--help"])
+    command, args, prog = route_command(["service", "--help"])
     assert prog == "termbeam service"
     assert args == ["--help"]
     assert isinstance(command, click.Group)
