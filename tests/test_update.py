@@ -124,16 +124,16 @@ def test_install_methods(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert (source.method, source.command, source.can_auto_update, source.restart_strategy) == (
         "source", "git pull && pip install -e .", False, "none")
 
-    # An editable dev install (as in CI) would read as "source": pretend a regular install.
-    monkeypatch.setattr(update.method, "_editable", lambda: False)
+    # An editable dev install (as in CI) reads as "source": these describe a regular install.
+    assert update.detect_install(None, editable=True).method == "source"
     monkeypatch.setattr(sys, "prefix", str(tmp_path / ".local/share/pipx/venvs/termbeam-py"))
-    pipx = update.detect_install(None)
+    pipx = update.detect_install(None, editable=False)
     assert (pipx.method, pipx.command, pipx.argv) == (
         "pipx", "pipx upgrade termbeam-py", ("pipx", "upgrade", "termbeam-py"))
     monkeypatch.setattr(sys, "prefix", str(tmp_path / ".local/share/uv/tools/termbeam-py"))
-    assert update.detect_install(None).command == "uv tool upgrade termbeam-py"
+    assert update.detect_install(None, editable=False).command == "uv tool upgrade termbeam-py"
     monkeypatch.setenv("UV_TOOL_DIR", str(tmp_path / "elsewhere"))
-    pip = update.detect_install(None)
+    pip = update.detect_install(None, editable=False)
     assert (pip.method, pip.can_auto_update, pip.restart_strategy) == ("pip", True, "exec")
     assert pip.argv == (sys.executable, "-m", "pip", "install", "-U", "termbeam-py")
 

@@ -53,11 +53,11 @@ def _is_tool_venv(prefix: Path, env_dir: str, parent: str, grandparents: tuple[s
     return prefix.parent.name == parent and prefix.parent.parent.name in grandparents
 
 
-def _method(checkout: Path | None) -> str:
+def _method(checkout: Path | None, editable: bool | None) -> str:
     forced = os.environ.get("TERMBEAM_INSTALL_METHOD", "")
     if forced in ("pip", "pipx", "uv", "source"):
         return forced
-    if checkout is not None or _editable():
+    if checkout is not None or (_editable() if editable is None else editable):
         return "source"
     prefix = Path(sys.prefix).resolve()
     if _is_tool_venv(prefix, "PIPX_HOME", "venvs", ("pipx", ".pipx")):
@@ -67,9 +67,14 @@ def _method(checkout: Path | None) -> str:
     return "pip"
 
 
-def detect_install(checkout: Path | None) -> Install:
-    """The install method and its update command (blocking: run in a thread)."""
-    method = _method(checkout)
+def detect_install(checkout: Path | None, *, editable: bool | None = None) -> Install:
+    """The install method and its update command (blocking: run in a thread).
+
+    `checkout` is the source checkout this copy runs from, if any. `editable` says whether
+    the installed distribution is an editable one (a source install too); None reads it
+    from the distribution's metadata.
+    """
+    method = _method(checkout, editable)
     argv = {
         "pipx": ("pipx", "upgrade", PACKAGE),
         "uv": ("uv", "tool", "upgrade", PACKAGE),
