@@ -7,9 +7,8 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict, TypeVar
 
 from aiohttp import web
 
@@ -35,7 +34,68 @@ SESSION_KINDS = frozenset({"agent", "shell"})
 TERMINAL_FONTS = frozenset({"bundled", "system"})
 
 
-def defaults() -> dict[str, Any]:
+class TouchKey(TypedDict):
+    """A custom key of the touch bar; only `id` is required."""
+
+    id: str
+    label: NotRequired[str]
+    send: NotRequired[str]
+    modifier: NotRequired[str]
+    action: NotRequired[str]
+    size: NotRequired[float]
+    row: NotRequired[int]
+    col: NotRequired[int]
+    bg: NotRequired[str]
+    color: NotRequired[str]
+    style: NotRequired[str]
+
+
+class SessionEntry(TypedDict):
+    """A session a workspace starts; `agentId` only on `kind: "agent"` entries."""
+
+    id: str
+    name: str
+    kind: NotRequired[str]
+    cwd: NotRequired[str]
+    initialCommand: NotRequired[str]
+    agentId: NotRequired[str]
+    shell: NotRequired[str]
+    color: NotRequired[str]
+
+
+class StartupWorkspace(TypedDict):
+    enabled: bool
+    sessions: list[SessionEntry]
+
+
+class Workspace(TypedDict):
+    id: str
+    name: str
+    sessions: list[SessionEntry]
+    default: NotRequired[bool]
+    """Only on the first workspace flagged default, which autoboot starts."""
+
+
+class Prefs(TypedDict):
+    """The preferences as stored and served: always every key, each of its type."""
+
+    themeId: str
+    fontSize: int
+    terminalFont: str
+    notifications: bool
+    haptics: bool
+    showSplash: bool
+    particleDissolve: bool
+    touchBarCollapsed: bool
+    defaultFolder: str
+    defaultInitialCommand: str
+    touchBarKeys: list[TouchKey] | None
+    """null: the built-in layout."""
+    startupWorkspace: StartupWorkspace
+    workspaces: list[Workspace]
+
+
+def defaults() -> Prefs:
     """A fresh copy of the default preferences (callers may mutate it)."""
     return {
         "themeId": "dark",
@@ -54,40 +114,52 @@ def defaults() -> dict[str, Any]:
     }
 
 
-# -- field checkers: each returns the clean value, or None when the value is unusable -------
+# -- field checkers: each takes a value of the client's JSON and returns it clean, or None
+# when it is unusable ------------------------------------------------------------------------
 
-def _text(value: Any, limit: int) -> str | None:
+T = TypeVar("T")
+
+
+def _or(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _text(value: object, limit: int) -> str | None:
     """A string truncated to `limit` characters (too long is trimmed, not refused)."""
     return value[:limit] if isinstance(value, str) else None
 
 
-def _required_text(value: Any, limit: int) -> str | None:
+def _required_text(value: object, limit: int) -> str | None:
     text = _text(value, limit)
     return text or None
 
 
-def _number(value: Any) -> float | None:
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
 
 
-def _int_in(value: Any, low: int, high: int) -> int | None:
+def _int_in(value: object, low: int, high: int) -> int | None:
     number = _number(value)
     if number is None or not number.is_integer() or not low <= number <= high:
         return None
     return int(number)
 
 
-def _choice(value: Any, allowed: frozenset[str]) -> str | None:
+def _choice(value: object, allowed: frozenset[str]) -> str | None:
     return value if isinstance(value, str) and value in allowed else None
 
 
-def _color(value: Any) -> str | None:
+def _color(value: object) -> str | None:
     return value if isinstance(value, str) and _HEX_COLOR.fullmatch(value) else None
 
 
-def _font_size(value: Any) -> int | None:
+def _font_size(value: object) -> int | None:
     number = _number(value)
     if number is None:
         return None
@@ -95,82 +167,81 @@ def _font_size(value: Any) -> int | None:
     return max(2, min(32, math.floor(number + 0.5)))
 
 
-def _size(value: Any) -> float | int | None:
+def _size(value: object) -> float | int | None:
     number = _number(value)
     if number is None or not 1 <= number <= 8:
         return None
     return int(number) if number.is_integer() else number
 
 
-def _optional_fields(
-    raw: dict[str, Any], checks: dict[str, Callable[[Any], Any]]
-) -> dict[str, Any]:
-    """The fields of `raw` that pass their check; bad or missing ones are left out."""
-    out: dict[str, Any] = {}
-    for name, check in checks.items():
-        if name in raw:
-            value = check(raw[name])
-            if value is not None:
-                out[name] = value
-    return out
+# Each optional field is set only when its value passes, in the order the keys are written.
 
 
-_KEY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "label": lambda v: _text(v, 16),
-    "send": lambda v: _text(v, 64),
-    "modifier": lambda v: _choice(v, MODIFIERS),
-    "action": lambda v: _choice(v, ACTIONS),
-    "size": _size,
-    "row": lambda v: _int_in(v, 1, 3),
-    "col": lambda v: _int_in(v, 1, 8),
-    "bg": _color,
-    "color": _color,
-    "style": lambda v: _choice(v, KEY_STYLES),
-}
-
-_SESSION_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "kind": lambda v: _choice(v, SESSION_KINDS),
-    "cwd": lambda v: _text(v, 1024),
-    "initialCommand": lambda v: _text(v, 1024),
-    "agentId": lambda v: _text(v, 128),
-    "shell": lambda v: _text(v, 256),
-    "color": _color,
-}
-
-
-def _touch_key(raw: Any) -> dict[str, Any] | None:
+def _touch_key(raw: object) -> TouchKey | None:
     if not isinstance(raw, dict) or (key_id := _required_text(raw.get("id"), 64)) is None:
         return None
-    return {"id": key_id, **_optional_fields(raw, _KEY_FIELDS)}
+    key: TouchKey = {"id": key_id}
+    if (label := _text(raw.get("label"), 16)) is not None:
+        key["label"] = label
+    if (send := _text(raw.get("send"), 64)) is not None:
+        key["send"] = send
+    if (modifier := _choice(raw.get("modifier"), MODIFIERS)) is not None:
+        key["modifier"] = modifier
+    if (action := _choice(raw.get("action"), ACTIONS)) is not None:
+        key["action"] = action
+    if (size := _size(raw.get("size"))) is not None:
+        key["size"] = size
+    if (row := _int_in(raw.get("row"), 1, 3)) is not None:
+        key["row"] = row
+    if (col := _int_in(raw.get("col"), 1, 8)) is not None:
+        key["col"] = col
+    if (bg := _color(raw.get("bg"))) is not None:
+        key["bg"] = bg
+    if (color := _color(raw.get("color"))) is not None:
+        key["color"] = color
+    if (style := _choice(raw.get("style"), KEY_STYLES)) is not None:
+        key["style"] = style
+    return key
 
 
-def _touch_keys(raw: Any) -> list[dict[str, Any]] | None:
+def _touch_keys(raw: object) -> list[TouchKey] | None:
     if not isinstance(raw, list):
         return None
     keys_ = [key for key in map(_touch_key, raw) if key is not None]
     return keys_[:MAX_TOUCH_KEYS]
 
 
-def _session_entry(raw: Any) -> dict[str, Any] | None:
+def _session_entry(raw: object) -> SessionEntry | None:
     if not isinstance(raw, dict):
         return None
     entry_id, name = _required_text(raw.get("id"), 64), _required_text(raw.get("name"), 128)
     if entry_id is None or name is None:
         return None
-    entry = {"id": entry_id, "name": name, **_optional_fields(raw, _SESSION_FIELDS)}
-    if entry.get("kind") != "agent":
-        entry.pop("agentId", None)  # an agent id means nothing on a shell entry
+    entry: SessionEntry = {"id": entry_id, "name": name}
+    if (kind := _choice(raw.get("kind"), SESSION_KINDS)) is not None:
+        entry["kind"] = kind
+    if (cwd := _text(raw.get("cwd"), 1024)) is not None:
+        entry["cwd"] = cwd
+    if (initial := _text(raw.get("initialCommand"), 1024)) is not None:
+        entry["initialCommand"] = initial
+    # An agent id means nothing on a shell entry.
+    if kind == "agent" and (agent_id := _text(raw.get("agentId"), 128)) is not None:
+        entry["agentId"] = agent_id
+    if (shell := _text(raw.get("shell"), 256)) is not None:
+        entry["shell"] = shell
+    if (color := _color(raw.get("color"))) is not None:
+        entry["color"] = color
     return entry
 
 
-def _session_list(raw: Any) -> list[dict[str, Any]]:
+def _session_list(raw: object) -> list[SessionEntry]:
     if not isinstance(raw, list):
         return []
     entries = [entry for entry in map(_session_entry, raw) if entry is not None]
     return entries[:MAX_WORKSPACE_SESSIONS]
 
 
-def _startup_workspace(raw: Any) -> dict[str, Any]:
+def _startup_workspace(raw: object) -> StartupWorkspace:
     if not isinstance(raw, dict):
         return {"enabled": False, "sessions": []}
     enabled = raw.get("enabled")
@@ -180,10 +251,10 @@ def _startup_workspace(raw: Any) -> dict[str, Any]:
     }
 
 
-def _workspaces(raw: Any) -> list[dict[str, Any]]:
+def _workspaces(raw: object) -> list[Workspace]:
     if not isinstance(raw, list):
         return []
-    out: list[dict[str, Any]] = []
+    out: list[Workspace] = []
     seen_default = False
     for item in raw:
         if not isinstance(item, dict):
@@ -191,7 +262,7 @@ def _workspaces(raw: Any) -> list[dict[str, Any]]:
         ws_id, name = _required_text(item.get("id"), 64), _required_text(item.get("name"), 128)
         if ws_id is None or name is None:
             continue
-        workspace: dict[str, Any] = {
+        workspace: Workspace = {
             "id": ws_id, "name": name, "sessions": _session_list(item.get("sessions")),
         }
         # Only the first workspace flagged default keeps the flag: autoboot needs one answer.
@@ -203,37 +274,35 @@ def _workspaces(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-_TOP_LEVEL: dict[str, Callable[[Any], Any]] = {
-    "themeId": lambda v: _required_text(v, 64),
-    "fontSize": _font_size,
-    "terminalFont": lambda v: v if isinstance(v, str) and v in TERMINAL_FONTS else None,
-    "notifications": lambda v: v if isinstance(v, bool) else None,
-    "haptics": lambda v: v if isinstance(v, bool) else None,
-    "showSplash": lambda v: v if isinstance(v, bool) else None,
-    "particleDissolve": lambda v: v if isinstance(v, bool) else None,
-    "touchBarCollapsed": lambda v: v if isinstance(v, bool) else None,
-    "defaultFolder": lambda v: _text(v, 1024),
-    "defaultInitialCommand": lambda v: _text(v, 1024),
-    "startupWorkspace": _startup_workspace,
-    "workspaces": _workspaces,
-}
-
-
-def sanitize(raw: Any) -> dict[str, Any]:
+def sanitize(raw: object) -> Prefs:
     """Clean preferences: unknown keys dropped, bad values replaced by their defaults."""
-    prefs = defaults()
+    base = defaults()
     if not isinstance(raw, dict):
-        return prefs
-    prefs.update(_optional_fields(raw, _TOP_LEVEL))
-    # touchBarKeys: null means "the built-in layout", so a bad value falls back to null too.
-    prefs["touchBarKeys"] = _touch_keys(raw.get("touchBarKeys"))
-    return prefs
+        return base
+    get = raw.get
+    return {
+        "themeId": _or(_required_text(get("themeId"), 64), base["themeId"]),
+        "fontSize": _or(_font_size(get("fontSize")), base["fontSize"]),
+        "terminalFont": _or(_choice(get("terminalFont"), TERMINAL_FONTS), base["terminalFont"]),
+        "notifications": _or(_flag(get("notifications")), base["notifications"]),
+        "haptics": _or(_flag(get("haptics")), base["haptics"]),
+        "showSplash": _or(_flag(get("showSplash")), base["showSplash"]),
+        "particleDissolve": _or(_flag(get("particleDissolve")), base["particleDissolve"]),
+        "touchBarCollapsed": _or(_flag(get("touchBarCollapsed")), base["touchBarCollapsed"]),
+        "defaultFolder": _or(_text(get("defaultFolder"), 1024), base["defaultFolder"]),
+        "defaultInitialCommand": _or(_text(get("defaultInitialCommand"), 1024),
+                                     base["defaultInitialCommand"]),
+        # null means "the built-in layout", so a bad value falls back to null too.
+        "touchBarKeys": _touch_keys(get("touchBarKeys")),
+        "startupWorkspace": _startup_workspace(get("startupWorkspace")),
+        "workspaces": _workspaces(get("workspaces")),
+    }
 
 
 # -- the store ------------------------------------------------------------------------------
 
 
-def _stored(data: Any) -> tuple[dict[str, Any], int]:
+def _stored(data: object) -> tuple[Prefs, int]:
     """`{"prefs": {...}, "version": N}`. Inside `prefs`, values are sanitised one by one (a
     newer or older client may store what this version does not know); the frame must hold."""
     data = state.obj(data)
@@ -250,13 +319,13 @@ class PrefsStore:
         self.path = config_dir / PREFS_FILE
         self._lock = asyncio.Lock()
 
-    def _read(self) -> tuple[dict[str, Any], int]:
+    def _read(self) -> tuple[Prefs, int]:
         return state.read_json(self.path, _stored) or (defaults(), 0)
 
-    async def load(self) -> tuple[dict[str, Any], int]:
+    async def load(self) -> tuple[Prefs, int]:
         return await asyncio.to_thread(self._read)
 
-    async def save(self, raw: Any) -> tuple[dict[str, Any], int]:
+    async def save(self, raw: object) -> tuple[Prefs, int]:
         """Sanitise and store `raw`; the stored preferences and their new version."""
         prefs = sanitize(raw)
         # The lock makes read-version/write atomic, so concurrent PUTs never share a version.

@@ -7,17 +7,16 @@ import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError
-from termbeam_py.prefs import PrefsStore
+from termbeam_py.prefs import Prefs, PrefsStore, SessionEntry
 from termbeam_py.sessions import SessionManager
 
 log = logging.getLogger(__name__)
 
 
-def autoboot_entries(prefs: dict[str, Any]) -> list[dict[str, Any]]:
+def autoboot_entries(prefs: Prefs) -> list[SessionEntry]:
     """The session entries to start, by precedence; [] means "one default session"."""
     workspaces = prefs["workspaces"]
     for workspace in workspaces:
@@ -31,20 +30,21 @@ def autoboot_entries(prefs: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _usable_dir(cwd: Any) -> bool:
-    return isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd)
+def _usable_dir(cwd: str | None) -> bool:
+    return cwd is not None and os.path.isabs(cwd) and os.path.isdir(cwd)
 
 
-async def _spawn_entry(manager: SessionManager, config: Config, entry: dict[str, Any]) -> str:
+async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEntry) -> str:
     cwd = entry.get("cwd")
     usable = await asyncio.to_thread(_usable_dir, cwd)
-    shell = manager.allowed_shell(entry["shell"]) if entry.get("shell") else None
+    shell_name = entry.get("shell")
+    shell = manager.allowed_shell(shell_name) if shell_name else None
     initial = (entry.get("initialCommand") or "").strip() or None
     session = manager.create(
         name=entry["name"],
         shell=shell.path if shell else None,
         args=list(config.shell_args),
-        cwd=Path(cwd) if usable and isinstance(cwd, str) else config.cwd,
+        cwd=Path(cwd) if usable and cwd is not None else config.cwd,
         color=entry.get("color"),
         initial_command=initial,
     )
