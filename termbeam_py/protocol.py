@@ -12,10 +12,14 @@ import json
 import math
 import struct
 from dataclasses import dataclass
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Literal, NotRequired, TypeAlias, TypedDict
 
 from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
 from termbeam_py.sessions.manager import MAX_COLS, MAX_ROWS
+
+if TYPE_CHECKING:
+    from termbeam_py.tunnel.status import TunnelStatusMsg
+    from termbeam_py.update.updater import UpdateProgressMsg
 
 MAX_ID = 64
 #: First byte of a binary server frame carrying output; 8 bytes of sequence number follow.
@@ -64,11 +68,11 @@ class InvalidMessage(ValueError):
 ClientMessage = Auth | Attach | Input | Resize | Ack | Ignored
 
 
-def _str_or_none(value: Any) -> str | None:
+def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _count(value: Any) -> int | None:
+def _count(value: object) -> int | None:
     """A non-negative whole number, or None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -79,7 +83,7 @@ def _count(value: Any) -> int | None:
     return int(value) if value >= 0 else None
 
 
-def _parse_attach(msg: dict[str, Any]) -> Attach:
+def _parse_attach(msg: dict[str, object]) -> Attach:
     session_id = msg.get("sessionId")
     if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_ID:
         raise InvalidMessage("attach needs a sessionId")
@@ -87,7 +91,7 @@ def _parse_attach(msg: dict[str, Any]) -> Attach:
     return Attach(session_id, binary=msg.get("binary") is True, since=since)
 
 
-def _parse_resize(msg: dict[str, Any]) -> Resize | Ignored:
+def _parse_resize(msg: dict[str, object]) -> Resize | Ignored:
     cols, rows = _count(msg.get("cols")), _count(msg.get("rows"))
     if cols is None or rows is None or not (1 <= cols <= MAX_COLS and 1 <= rows <= MAX_ROWS):
         return Ignored()  # the reference: sizes outside the bounds are ignored
@@ -198,6 +202,11 @@ class NotificationMsg(TypedDict):
 
 SessionMsg = AttachedMsg | ReplayMsg | ExitMsg | NotificationMsg
 ServerMsg = AuthOkMsg | ErrorMsg | SessionMsg
+
+if TYPE_CHECKING:
+    #: Sent to every signed-in socket, attached or not (`Hub.broadcast`; the frontend reads
+    #: them in state/events.ts). Their shapes live beside the code that builds them.
+    BroadcastMsg: TypeAlias = UpdateProgressMsg | TunnelStatusMsg
 
 AUTH_OK: AuthOkMsg = {"type": "auth_ok"}
 

@@ -8,7 +8,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -89,7 +89,7 @@ class Hub:
             cache = self._frames[session] = FrameCache()
         return cache
 
-    async def broadcast(self, message: dict[str, Any]) -> None:
+    async def broadcast(self, message: protocol.BroadcastMsg) -> None:
         """Send `message` to every authenticated socket (update progress, tunnel state)."""
         text = _dumps(message)
         await asyncio.gather(

@@ -170,6 +170,7 @@ async def test_devtunnel_private_is_created_hosted_and_deleted(
     assert connected.auth_provider == "microsoft"
     assert not connected.public
     lifetime = connected.as_api()["tokenLifetimeSeconds"]
+    assert lifetime is not None
     assert 9 * 3600 < lifetime <= 10 * 3600
     calls = fakes.calls("devtunnel")
     assert ["create", "--expiration", "1d", "--json"] in calls

@@ -12,6 +12,7 @@ import pytest
 
 from termbeam_py import keys
 from termbeam_py.sessions.outlog import MAX_BYTES
+from termbeam_py.update.updater import UpdateProgressMsg, idle_state
 from tests.helpers import AppClient, TermWS
 
 OpenWS = Callable[..., Awaitable[TermWS]]
@@ -262,7 +263,10 @@ async def test_broadcasts_reach_only_authenticated_sockets(
     async with aiohttp.ClientSession() as anonymous, anonymous.ws_connect(
         authed.make_url("/ws")
     ) as stranger:
-        await authed.app[keys.HUB].broadcast({"type": "update-progress", "status": "installing"})
+        progress: UpdateProgressMsg = {
+            "type": "update-progress", **idle_state(), "status": "installing",
+        }
+        await authed.app[keys.HUB].broadcast(progress)
         assert (await logged_in.expect("update-progress"))["status"] == "installing"
         with pytest.raises(TimeoutError):
             await stranger.receive(timeout=0.5)

@@ -4,13 +4,43 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict
 
 State = Literal[
     "disconnected", "connected", "expiring", "auth-expired", "reconnecting", "failed"
 ]
 #: `connected` turns into `expiring` when the provider's login token has less left than this.
 EXPIRING_SECONDS = 3600.0
+
+
+class TunnelApiStatus(TypedDict):
+    """`GET /api/tunnel/status`: the reference's three fields, then ours."""
+
+    state: State
+    provider: str | None
+    tokenLifetimeSeconds: int | None
+    tunnel: str | None
+    url: str | None
+    public: bool
+    attempt: int
+    retryIn: float | None
+    reason: str | None
+    message: str | None
+
+
+class TunnelStatusMsg(TypedDict):
+    """The `tunnel-status` broadcast: the optional fields only when they mean something."""
+
+    type: Literal["tunnel-status"]
+    state: State
+    expiresIn: NotRequired[int]
+    provider: NotRequired[str]
+    tunnel: NotRequired[str]
+    url: NotRequired[str]
+    reason: NotRequired[str]
+    message: NotRequired[str]
+    attempt: NotRequired[int]
+    retryIn: NotRequired[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +68,7 @@ class TunnelStatus:
             return None
         return max(0, int(self.token_expires_at - time.monotonic()))
 
-    def as_api(self) -> dict[str, Any]:
-        """`GET /api/tunnel/status`: the reference's three fields, then ours."""
+    def as_api(self) -> TunnelApiStatus:
         return {
             "state": self.state,
             "provider": self.auth_provider,
@@ -53,16 +82,23 @@ class TunnelStatus:
             "message": self.message,
         }
 
-    def as_message(self) -> dict[str, Any]:
-        """The `tunnel-status` broadcast: optional fields only when they mean something."""
-        message: dict[str, Any] = {"type": "tunnel-status", "state": self.state}
+    def as_message(self) -> TunnelStatusMsg:
+        message: TunnelStatusMsg = {"type": "tunnel-status", "state": self.state}
         expires = self.expires_in()
         if expires is not None and self.state in ("connected", "expiring"):
             message["expiresIn"] = expires
-        optional = {
-            "provider": self.auth_provider, "tunnel": self.tunnel, "url": self.url,
-            "reason": self.reason, "message": self.message,
-            "attempt": self.attempt or None, "retryIn": self.retry_in,
-        }
-        message.update({k: v for k, v in optional.items() if v is not None})
+        if self.auth_provider is not None:
+            message["provider"] = self.auth_provider
+        if self.tunnel is not None:
+            message["tunnel"] = self.tunnel
+        if self.url is not None:
+            message["url"] = self.url
+        if self.reason is not None:
+            message["reason"] = self.reason
+        if self.message is not None:
+            message["message"] = self.message
+        if self.attempt:
+            message["attempt"] = self.attempt
+        if self.retry_in is not None:
+            message["retryIn"] = self.retry_in
         return message

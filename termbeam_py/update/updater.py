@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from termbeam_py import state
 from termbeam_py.ratelimit import SlidingWindow
@@ -30,28 +30,78 @@ PROGRESS_INTERVAL = 0.5
 UPDATE_WINDOW = 300.0
 
 
-def _check_shape(data: Any) -> dict[str, Any]:
-    """`update-check.json`: `{"latest": "1.2.3" | null, "checkedAt": epoch ms}`."""
+UpdateStatus = Literal[
+    "idle", "checking-permissions", "installing", "verifying", "restarting", "complete", "failed"
+]
+
+
+class UpdateState(TypedDict):
+    """`GET /api/update/status`: the update running or last run (null: not reached yet)."""
+
+    status: UpdateStatus
+    phase: str | None
+    progress: str | None
+    """The installer's last output line."""
+    error: str | None
+    fromVersion: str | None
+    toVersion: str | None
+    startedAt: str | None
+    restartStrategy: str | None
+
+
+class UpdateProgressMsg(UpdateState):
+    """The `update-progress` broadcast: the state after each step, `type` first."""
+
+    type: Literal["update-progress"]
+
+
+class UpdateCheck(TypedDict):
+    """`GET /api/update-check`."""
+
+    current: str
+    latest: str | None
+    updateAvailable: bool
+    method: str
+    command: str
+    canAutoUpdate: bool
+    restartStrategy: str
+
+
+class CheckRecord(TypedDict):
+    """`update-check.json`: the latest release seen and when (epoch ms)."""
+
+    latest: str | None
+    checkedAt: float
+
+
+class UpdateResult(TypedDict):
+    """`update-result.json`: the last in-app update, for the next start's banner."""
+
+    fromVersion: str | None
+    toVersion: str | None
+    updatedAt: float
+    """Epoch ms."""
+
+
+def _check_shape(data: Any) -> CheckRecord:
     data = state.obj(data)
     return {"latest": state.optional(data, "latest", str),
             "checkedAt": state.field(data, "checkedAt", float)}
 
 
-def _result_shape(data: Any) -> dict[str, Any]:
-    """`update-result.json`: `{"fromVersion", "toVersion", "updatedAt": epoch ms}`."""
+def _result_shape(data: Any) -> UpdateResult:
     data = state.obj(data)
     return {"fromVersion": state.optional(data, "fromVersion", str),
             "toVersion": state.optional(data, "toVersion", str),
             "updatedAt": state.field(data, "updatedAt", float)}
 
 
-def _fresh(cached: dict[str, Any]) -> bool:
+def _fresh(cached: CheckRecord) -> bool:
     """A cache record younger than 24 h (a clock jump backwards makes it stale)."""
-    checked: float = cached["checkedAt"]
-    return 0 <= time.time() * 1000 - checked < CHECK_TTL * 1000
+    return 0 <= time.time() * 1000 - cached["checkedAt"] < CHECK_TTL * 1000
 
 
-def idle_state() -> dict[str, Any]:
+def idle_state() -> UpdateState:
     return {
         "status": "idle", "phase": None, "progress": None, "error": None,
         "fromVersion": None, "toVersion": None, "startedAt": None, "restartStrategy": None,
@@ -62,7 +112,7 @@ def idle_state() -> dict[str, Any]:
 class ServerHooks:
     """What an update needs of the running server, and nothing more."""
 
-    broadcast: Callable[[dict[str, Any]], Awaitable[None]]
+    broadcast: Callable[[UpdateProgressMsg], Awaitable[None]]
     """Send a message to every signed-in client (`update-progress`)."""
     close_sockets: Callable[[], Awaitable[None]]
     """Close every client socket, saying the server restarts (1012)."""
@@ -116,14 +166,14 @@ class Updater:
                 return clean_release(cached["latest"])
             latest = await fetch_latest(os.environ.get("TERMBEAM_INDEX_URL") or DEFAULT_INDEX)
             if latest is not None:  # a failed check is retried next time, not cached
-                record = {"latest": latest, "checkedAt": int(time.time() * 1000)}
+                record: CheckRecord = {"latest": latest, "checkedAt": int(time.time() * 1000)}
                 try:
                     await asyncio.to_thread(state.write_json, path, record)
                 except OSError as exc:  # checked again next time: not worth failing over
                     log.warning("could not cache the update check in %s: %s", path, exc)
             return latest
 
-    async def check(self, force: bool) -> dict[str, Any]:
+    async def check(self, force: bool) -> UpdateCheck:
         install, current = await self.install(), await self.version()
         latest = await self.latest(force)
         return {
@@ -146,29 +196,35 @@ class Updater:
         }
         self._task = asyncio.create_task(self._run(install))
 
-    async def _set(self, **changes: Any) -> None:
-        self.state.update(changes)
+    async def _broadcast(self) -> None:
         await self.server.broadcast({"type": "update-progress", **self.state})
+
+    async def _step(self, status: UpdateStatus, phase: str) -> None:
+        self.state["status"], self.state["phase"] = status, phase
+        await self._broadcast()
+
+    async def _fail(self, error: str) -> None:
+        self.state["error"] = error
+        await self._step("failed", "Update failed")
 
     async def _run(self, install: Install) -> None:
         try:
-            await self._set()
+            await self._broadcast()
             problem = await asyncio.to_thread(permission_problem, install)
             if problem:
                 raise UpdateFailed(problem)
-            await self._set(status="installing", phase="Installing update...")
+            await self._step("installing", "Installing update...")
             await self._install(install.argv)
-            await self._set(status="verifying", phase="Verifying installation...")
-            new_version = await verify_import()
-            await self._set(status="restarting", phase="Restarting server...",
-                            toVersion=new_version)
+            await self._step("verifying", "Verifying installation...")
+            self.state["toVersion"] = await verify_import()
+            await self._step("restarting", "Restarting server...")
             await self._restart()
         except UpdateFailed as exc:
             log.warning("update failed: %s", exc)
-            await self._set(status="failed", phase="Update failed", error=str(exc))
+            await self._fail(str(exc))
         except Exception:
             log.exception("update crashed")
-            await self._set(status="failed", phase="Update failed", error="internal error")
+            await self._fail("internal error")
 
     async def _install(self, argv: tuple[str, ...]) -> None:
         sent = 0.0
@@ -178,18 +234,20 @@ class Updater:
             self.state["progress"] = tail
             if time.monotonic() - sent >= PROGRESS_INTERVAL:  # throttle: pip can print a lot
                 sent = time.monotonic()
-                await self._set()
+                await self._broadcast()
 
         await run_installer(argv, self.install_timeout, progress)
 
     async def _restart(self) -> None:
-        result = {"fromVersion": self.state["fromVersion"], "toVersion": self.state["toVersion"],
-                  "updatedAt": int(time.time() * 1000)}
+        result: UpdateResult = {
+            "fromVersion": self.state["fromVersion"], "toVersion": self.state["toVersion"],
+            "updatedAt": int(time.time() * 1000),
+        }
         try:
             await asyncio.to_thread(state.write_json, self.config_dir / RESULT_FILE, result)
         except OSError as exc:  # only the next banner misses it: not worth failing over
             log.warning("could not record the update result: %s", exc)
-        await self._set(status="complete", phase="Update complete. Restarting...")
+        await self._step("complete", "Update complete. Restarting...")
         self.restart_requested = True
         await self.server.close_sockets()
         self.server.stop()
@@ -201,7 +259,7 @@ class Updater:
                 await self._task
 
 
-def take_update_result(config_dir: Path) -> dict[str, Any] | None:
+def take_update_result(config_dir: Path) -> UpdateResult | None:
     """The last in-app update's result, removed once read (blocking; for the banner)."""
     path = config_dir / RESULT_FILE
     result = state.read_json(path, _result_shape)  # a bad file is moved aside
