@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from termbeam_py.state import field, obj, optional, read_json, write_json
 
@@ -34,33 +34,37 @@ def connection_host(host: str) -> str:
     return "localhost" if host in ("0.0.0.0", "127.0.0.1", "") else host  # noqa: S104
 
 
+class Connection(TypedDict):
+    """connection.json: where the server of this config dir listens, and its password."""
+
+    port: int
+    host: str
+    password: str | None
+    pid: int
+
+
 def write_connection(path: Path, host: str, port: int, password: str | None) -> None:
-    write_json(path, {"port": port, "host": connection_host(host), "password": password,
-                      "pid": os.getpid()})
+    conn: Connection = {"port": port, "host": connection_host(host), "password": password,
+                        "pid": os.getpid()}
+    write_json(path, conn)
 
 
-def _connection_shape(data: Any) -> dict[str, Any]:
+def _connection_shape(data: object) -> Connection:
     """What `write_connection` writes; anything else is moved aside by read_json."""
     conn = obj(data)
-    field(conn, "port", int)
-    field(conn, "pid", int)
-    field(conn, "host", str)
-    optional(conn, "password", str)
-    return conn
+    return {"port": field(conn, "port", int), "host": field(conn, "host", str),
+            "password": optional(conn, "password", str), "pid": field(conn, "pid", int)}
 
 
 def remove_connection(path: Path) -> None:
     """Remove the file if it is still ours (a newer server may have replaced it)."""
     data = read_json(path, _connection_shape)
-    if isinstance(data, dict) and data.get("pid") == os.getpid():
+    if data is not None and data["pid"] == os.getpid():
         path.unlink(missing_ok=True)
 
 
-def read_connection(path: Path) -> dict[str, Any] | None:
-    data = read_json(path, _connection_shape)
-    if not isinstance(data, dict) or not isinstance(data.get("port"), int):
-        return None
-    return data
+def read_connection(path: Path) -> Connection | None:
+    return read_json(path, _connection_shape)
 
 
 def _listening_row(row: str, port: int) -> tuple[int, int] | None:
@@ -167,17 +171,17 @@ def alive(pid: int) -> bool:
     return True
 
 
-def is_running(conn: dict[str, Any]) -> bool:
+def is_running(conn: Connection) -> bool:
     """Whether the server that wrote `conn` still serves on its port.
 
     Checked on the process, never by asking the port: if the server is gone, whatever listens
     there now (any user's program) would be handed the password.
     """
-    pid = conn.get("pid")
+    pid = conn["pid"]
     # Our own PID: a file left behind by the process we re-executed from, not a server.
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
+    if pid <= 0 or pid == os.getpid():
         return False
-    return alive(pid) and owns_port(pid, int(conn["port"])) and is_termbeam(pid)
+    return alive(pid) and owns_port(pid, conn["port"]) and is_termbeam(pid)
 
 
 def port_holder(port: int) -> int | None:

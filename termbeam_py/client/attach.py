@@ -15,7 +15,6 @@ import os
 import signal
 import struct
 import sys
-from typing import Any
 
 import aiohttp
 import click
@@ -23,6 +22,7 @@ import click
 from termbeam_py import protocol
 from termbeam_py.client.connection import Target
 from termbeam_py.client.keys import describe_key
+from termbeam_py.client.picking import Session
 from termbeam_py.client.terminal import Writer, raw_mode, size
 
 CONNECT_TIMEOUT = 10.0
@@ -43,7 +43,7 @@ class ConnectError(Exception):
 class Attachment:
     """One attach: local terminal ⇄ WebSocket, until detach, exit or a lost server."""
 
-    def __init__(self, target: Target, session: dict[str, Any], detach_key: bytes,
+    def __init__(self, target: Target, session: Session, detach_key: bytes,
                  stdin_fd: int = 0, stdout_fd: int = 1) -> None:
         self.target = target
         self.session_id = str(session["id"])
@@ -146,7 +146,7 @@ class Attachment:
 
     # -- server → terminal -----------------------------------------------------------
 
-    def _on_message(self, message: Any) -> None:
+    def _on_message(self, message: object) -> None:
         if not isinstance(message, dict):
             return
         kind = message.get("type")
@@ -250,7 +250,7 @@ class Attachment:
             loop.remove_signal_handler(signal.SIGWINCH)
 
 
-def attach(target: Target, session: dict[str, Any], detach_key: bytes) -> int:
+def attach(target: Target, session: Session, detach_key: bytes) -> int:
     """Run an attachment on this process's terminal; the exit status for the CLI."""
     try:
         return asyncio.run(Attachment(target, session, detach_key,

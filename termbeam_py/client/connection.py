@@ -12,11 +12,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import click
 
 from termbeam_py import running
+from termbeam_py.client.picking import Session
 from termbeam_py.config import DEFAULT_PORT
 
 REQUEST_TIMEOUT = 10.0
@@ -60,13 +60,13 @@ def resolve_target(host: str | None, port: int | None, password: str | None,
     that saved it is the one listening there: never to another --host or --port, nor to
     whatever took the port after that server ended.
     """
-    conn = running.read_connection(config_dir / "connection.json") or {}
-    saved_host = str(conn.get("host") or "localhost")
-    saved_port = int(conn.get("port") or DEFAULT_PORT)
+    conn = running.read_connection(config_dir / "connection.json")
+    # An empty host or port 0 (a hand-edited file) counts as missing.
+    saved_host = (conn["host"] if conn else "") or "localhost"
+    saved_port = (conn["port"] if conn else 0) or DEFAULT_PORT
     target = Target(host=host or saved_host, port=port or saved_port, password=password,
                     explicit_password=password is not None)
-    saved_password = conn.get("password")
-    if password is not None or not isinstance(saved_password, str) or not saved_password:
+    if password is not None or conn is None or not conn["password"]:
         return target
     saved = f"{saved_host}:{saved_port}"
     if _place(target.host, target.port) != _place(saved_host, saved_port):
@@ -76,7 +76,7 @@ def resolve_target(host: str | None, port: int | None, password: str | None,
         why = (f"{saved} is not held by the server that wrote connection.json, so its "
                "password was not sent")
     else:
-        return replace(target, password=saved_password)
+        return replace(target, password=conn["password"])
     return replace(target, withheld=f"{why}; pass --password (or set TERMBEAM_PASSWORD)")
 
 
@@ -84,7 +84,7 @@ class Unauthorized(Exception):
     """The server answered 401."""
 
 
-def _get_json(target: Target, path: str) -> Any:
+def _get_json(target: Target, path: str) -> object:
     request = urllib.request.Request(target.base + path)  # noqa: S310 - our own server
     if target.password:
         request.add_header("Authorization", f"Bearer {target.password}")
@@ -103,7 +103,7 @@ def _get_json(target: Target, path: str) -> Any:
         raise click.ClickException(f"Cannot reach {target.base}: {exc}") from exc
 
 
-def fetch_sessions(target: Target) -> tuple[Target, list[dict[str, Any]]]:
+def fetch_sessions(target: Target) -> tuple[Target, list[Session]]:
     """The session list, prompting once for the password on 401 (interactive only).
 
     Returns the target with the password that worked, for the WebSocket that follows.
@@ -125,7 +125,7 @@ def fetch_sessions(target: Target) -> tuple[Target, list[dict[str, Any]]]:
         raise click.ClickException("Authentication failed") from None
 
 
-def _as_list(data: Any) -> list[dict[str, Any]]:
+def _as_list(data: object) -> list[Session]:
     if not isinstance(data, list):
         raise click.ClickException("Unexpected answer from the server")
     return [entry for entry in data if isinstance(entry, dict)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-Session = dict[str, Any]
+#: A session as the server listed it: JSON not validated here (`list --json` prints it as it
+#: came), so every field is read defensively.
+Session = Mapping[str, object]
 
 
 def matches(sessions: Sequence[Session], query: str) -> list[Session]:
