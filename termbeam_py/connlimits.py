@@ -312,7 +312,8 @@ class ClientErrorHandler(RequestHandler):
 def _handler(server: web.Server, error_headers: Mapping[str, str]) -> RequestHandler:
     """What `web.Server()` makes for a connection, as our handler class: the same options
     (the runner's keep-alive timeout, no access log…)."""
-    options: dict[str, Any] = server._kwargs  # aiohttp keeps them only there
+    # aiohttp keeps them only there, as the untyped **kwargs of RequestHandler.
+    options: dict[str, Any] = server._kwargs
     return ClientErrorHandler(server, loop=asyncio.get_running_loop(),
                               error_headers=error_headers, **options)
 

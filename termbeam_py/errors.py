@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping
-from typing import Any
 
 
 class TermbeamError(Exception):
@@ -31,16 +30,16 @@ class TermbeamError(Exception):
     status = 500
 
     def __init__(
-        self, message: str = "internal error", *, extra: Mapping[str, Any] | None = None
+        self, message: str = "internal error", *, extra: Mapping[str, object] | None = None
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.extra: dict[str, Any] = dict(extra or {})
+        self.extra: dict[str, object] = dict(extra or {})
         """More fields for the JSON body, after `error`."""
         self.headers: dict[str, str] = {}
         """Response headers: set by the error itself or by a middleware it passes through."""
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, object]:
         """The JSON body the API answers with."""
         return {"error": self.message, **self.extra}
 

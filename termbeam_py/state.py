@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import platformdirs
 
@@ -38,7 +38,7 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir("termbeam", appauthor=False))
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: object) -> None:
     """Write `data` as JSON through a 0600 temp file and an atomic rename.
 
     A failed write (a full disk, a file size limit) raises OSError and leaves the previous
@@ -60,7 +60,7 @@ def write_json(path: Path, data: Any) -> None:
         raise
 
 
-def read_json(path: Path, shape: Callable[[Any], T]) -> T | None:
+def read_json(path: Path, shape: Callable[[object], T]) -> T | None:
     """The file's JSON checked by `shape`; None when the file is missing or bad.
 
     Blocking: run it in a worker thread once the event loop runs.
@@ -114,14 +114,14 @@ def _move_aside(path: Path, why: str) -> None:
 # -- shape helpers ----------------------------------------------------------------------------
 
 
-def obj(data: Any, what: str = "the file") -> dict[str, Any]:
+def obj(data: object, what: str = "the file") -> dict[str, object]:
     """`data` when it is a JSON object, else BadShape."""
     if not isinstance(data, dict):
         raise BadShape(f"{what} is {_kind(data)}, not an object")
     return data
 
 
-def field(data: Mapping[str, Any], key: str, kind: type[T]) -> T:
+def field(data: Mapping[str, object], key: str, kind: type[T]) -> T:
     """`data[key]`, which must be of `kind` (an int is a float too; a bool is neither)."""
     value = data.get(key)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -131,7 +131,7 @@ def field(data: Mapping[str, Any], key: str, kind: type[T]) -> T:
     return value
 
 
-def optional(data: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
+def optional(data: Mapping[str, object], key: str, kind: type[T]) -> T | None:
     """Like `field`, but null or absent gives None."""
     return None if data.get(key) is None else field(data, key, kind)
 
@@ -144,5 +144,5 @@ def _kind_name(kind: type) -> str:
     return _NAMES.get(kind, kind.__name__)
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     return _kind_name(type(value))

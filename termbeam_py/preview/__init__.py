@@ -17,13 +17,19 @@ The upstream is always 127.0.0.1 and never one of our own ports; TermBeam's cook
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TypedDict
 
 from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.errors import Forbidden
-from termbeam_py.preview.listeners import Listener, ListenerPool, track_middleware
+from termbeam_py.preview.listeners import (
+    Listener,
+    ListenerPool,
+    RunnerOptions,
+    SiteFactory,
+    track_middleware,
+)
 from termbeam_py.preview.opening import checked_port, open_preview, preview_info
 from termbeam_py.preview.proxy import (
     PreviewService,
@@ -127,7 +133,12 @@ def setup(
     app.router.add_routes(routes)
 
 
-def _guarded(app: web.Application) -> dict[str, Any]:
+class _Guarded(TypedDict, total=False):
+    site: SiteFactory
+    runner_options: RunnerOptions
+
+
+def _guarded(app: web.Application) -> _Guarded:
     """Listeners count against the server's connection caps, as the main listener does."""
     guard = app.get(keys.CONNECTIONS)
     if guard is None:

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from aiohttp import web
 
@@ -54,6 +54,12 @@ AppFactory = Callable[[Listener], web.Application]
 SiteFactory = Callable[[web.AppRunner, str, int], web.BaseSite]
 
 
+class RunnerOptions(TypedDict, total=False):
+    """Extra `web.AppRunner` arguments for every listener."""
+
+    keepalive_timeout: float
+
+
 def _tcp_site(runner: web.AppRunner, host: str, port: int) -> web.BaseSite:
     return web.TCPSite(runner, host, port)
 
@@ -86,7 +92,7 @@ class ListenerPool:
     def __init__(
         self, make_app: AppFactory, host: str, first_port: int, *, cap: int = MAX_LISTENERS,
         idle: float = IDLE_CLOSE, site: SiteFactory = _tcp_site,
-        runner_options: dict[str, Any] | None = None,
+        runner_options: RunnerOptions | None = None,
     ) -> None:
         self.cap = cap
         self._idle = idle

@@ -63,6 +63,10 @@ def tunnel_options(command: F) -> F:
     return command
 
 
+# `opts` below is what click parsed for `_OPTIONS` (the `**tunnel` of `serve`): each value has
+# the type its click.option gives it, which click's kwargs cannot tell mypy.
+
+
 def _provider(opts: dict[str, Any]) -> str | None:
     """The provider named, or implied by a provider-specific option."""
     implied = {
