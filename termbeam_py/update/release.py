@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
 
 import aiohttp
 
@@ -36,7 +35,7 @@ def is_newer(latest: str, current: str) -> bool:
     return new[0] > cur[0] or (new[0] == cur[0] and cur[1])
 
 
-def clean_release(value: Any) -> str | None:
+def clean_release(value: object) -> str | None:
     """A strict `X.Y.Z` from untrusted index data, else None."""
     if not isinstance(value, str):
         return None

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from termbeam_py import state
 from termbeam_py.ratelimit import SlidingWindow
@@ -83,13 +83,13 @@ class UpdateResult(TypedDict):
     """Epoch ms."""
 
 
-def _check_shape(data: Any) -> CheckRecord:
+def _check_shape(data: object) -> CheckRecord:
     data = state.obj(data)
     return {"latest": state.optional(data, "latest", str),
             "checkedAt": state.field(data, "checkedAt", float)}
 
 
-def _result_shape(data: Any) -> UpdateResult:
+def _result_shape(data: object) -> UpdateResult:
     data = state.obj(data)
     return {"fromVersion": state.optional(data, "fromVersion", str),
             "toVersion": state.optional(data, "toVersion", str),

@@ -9,7 +9,6 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 from termbeam_py import state
 from termbeam_py.tunnel import process
@@ -25,7 +24,7 @@ _HOSTS = re.compile(r"Host connections\s*:\s*(\d+)", re.IGNORECASE)
 _TUNNEL_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-def _saved_shape(data: Any) -> str:
+def _saved_shape(data: object) -> str:
     """`tunnel.json`: `{"tunnelId": "...", "createdAt": epoch s}`; the id."""
     data = state.obj(data)
     tunnel_id = state.field(data, "tunnelId", str)
