@@ -248,6 +248,26 @@ async def test_copilot_store_with_other_columns(authed: AppClient, home: Path) -
     }]
 
 
+async def test_store_values_that_are_not_text_read_as_null(
+    authed: AppClient, home: Path
+) -> None:
+    # Columns without a declared type keep whatever was written (a TEXT column turns a
+    # number into text, but not a blob). A blob where a path belongs could not be sent as
+    # JSON: the whole listing was a 500.
+    (home / ".copilot").mkdir()
+    db = sqlite3.connect(home / ".copilot" / "session-store.db")
+    db.execute("CREATE TABLE sessions (id, cwd, repository, branch, summary, turn_count)")
+    db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+               ("abcdefgh-2", b"/home/\xff", 42, "main", 7, 2))
+    db.commit()
+    db.close()
+    assert await sessions(authed) == [{
+        "id": "abcdefgh-2", "agent": "copilot", "agentName": "GitHub Copilot",
+        "agentIcon": "copilot", "summary": "", "cwd": None, "repo": None,
+        "branch": "main", "updatedAt": None, "turnCount": 2,
+    }]
+
+
 # -- resume commands ------------------------------------------------------------------------
 
 async def test_resume_commands(authed: AppClient) -> None:
