@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.config import Config
 from termbeam_py.tunnel.providers import make_provider
-from termbeam_py.tunnel.status import TunnelStatus
+from termbeam_py.tunnel.status import TunnelStatus, TunnelStatusMsg
 from termbeam_py.tunnel.supervisor import Probe, Supervisor
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,22 @@ def target_host(bound: str) -> str:
     return f"[{bound}]" if ":" in bound else bound
 
 
-class TunnelService:
-    """Starts the configured supervisor and mirrors its status into the rest of the app."""
+#: Where the tunnel's public URL goes (None while there is none): share links, the Host
+#: allow-list and Secure cookies.
+UrlListener = Callable[[str | None], None]
+#: How a status message reaches every signed-in viewer (`Hub.broadcast`).
+Broadcast = Callable[[TunnelStatusMsg], Awaitable[None]]
 
-    def __init__(self, app: web.Application, probe: Probe | None = None) -> None:
-        self._app = app
+
+class TunnelService:
+    """Starts the configured supervisor and mirrors its status into the rest of the app:
+    the public URL to `on_url`, every change to the viewers through `broadcast`."""
+
+    def __init__(self, config: Config, *, on_url: UrlListener, broadcast: Broadcast,
+                 probe: Probe | None = None) -> None:
+        self._config = config
+        self._on_url = on_url
+        self._broadcast = broadcast
         self._probe = probe
         self.supervisor: Supervisor | None = None
         self._queue: asyncio.Queue[TunnelStatus] = asyncio.Queue()
@@ -43,7 +55,7 @@ class TunnelService:
 
     async def start(self, port: int) -> Supervisor | None:
         """Start the tunnel towards our bound `port`; None when no tunnel is configured."""
-        config: Config = self._app[keys.CONFIG]
+        config = self._config
         if config.tunnel is None or self.supervisor is not None:
             return self.supervisor
         provider = make_provider(
@@ -67,9 +79,7 @@ class TunnelService:
                 await sender
 
     def _changed(self, status: TunnelStatus) -> None:
-        config: Config = self._app[keys.CONFIG]
-        self._app[keys.RUNTIME].public_url = status.url or config.public_url
-        self._app[keys.AUTH].set_public_urls(config.public_url, status.url)
+        self._on_url(status.url)
         if status.state in ("connected", "expiring") and status.url:
             log.info("tunnel %s: %s (%s)", status.tunnel, status.state, status.url)
         elif status.message and status.reason != "missing-binary":  # the banner says it
@@ -78,10 +88,9 @@ class TunnelService:
 
     async def _send_updates(self) -> None:
         """Broadcast every change in order, so a slow socket never stalls the supervisor."""
-        hub = self._app[keys.HUB]
         while True:
             status = await self._queue.get()
-            await hub.broadcast(status.as_message())
+            await self._broadcast(status.as_message())
 
 
 routes = web.RouteTableDef()
@@ -95,7 +104,14 @@ async def tunnel_status(request: web.Request) -> web.Response:
 
 def setup(app: web.Application, probe: Probe | None = None) -> None:
     """Register the tunnel service and its status route on `app` (called by create_app)."""
-    app[keys.TUNNEL] = TunnelService(app, probe)
+    config, runtime, auth = app[keys.CONFIG], app[keys.RUNTIME], app[keys.AUTH]
+
+    def on_url(url: str | None) -> None:
+        runtime.public_url = url or config.public_url
+        auth.set_public_urls(config.public_url, url)
+
+    app[keys.TUNNEL] = TunnelService(config, on_url=on_url, broadcast=app[keys.HUB].broadcast,
+                                     probe=probe)
     app.on_shutdown.append(_stop)
     app.router.add_routes(routes)
 
