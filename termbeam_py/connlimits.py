@@ -273,6 +273,15 @@ class ClientErrorHandler(RequestHandler):
         super().__init__(manager, **kwargs)
         self._error_headers = error_headers
 
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)
+        # aiohttp keeps a WebSocket's data callback (a bound method of its WebSocketResponse)
+        # after the connection is gone, and the response holds its request, which holds this
+        # handler: a reference cycle. Every closed WebSocket, with its request, buffers and
+        # transport, then waited for a full garbage collection, which a server with long-lived
+        # objects runs rarely (the soak held ~30,000 such objects, 9 MB; tests/test_memory.py).
+        self._data_received_cb = None
+
     def _client_fault(self, exc: object) -> str | None:
         """What the client did wrong, for the log line; None if `exc` is not its doing."""
         if isinstance(exc, HttpProcessingError | RequestPayloadError):

@@ -16,6 +16,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from termbeam_py import keys, protocol
 from termbeam_py.auth import client_ip
 from termbeam_py.hosts import limit_key
+from termbeam_py.memory import forget_error_frames
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.client import Client, Output
 from termbeam_py.sessions.events import Exited
@@ -293,7 +294,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     finally:
         connection.detach()
         hub.connections.discard(connection)
+        forget_error_frames(ws.exception())
     return ws
+
 
 
 def setup(app: web.Application) -> None:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import socket
 import subprocess
 import sys
 import weakref
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.app import create_app
 from termbeam_py.memory import Allocator, Trimmer, trimming
+from tests.conftest import PASSWORD, make_config
 from tests.helpers import AppClient, TermWS, eventually
 
 glibc_only = pytest.mark.skipif(not Allocator().available, reason="glibc only")
@@ -110,3 +116,36 @@ async def test_a_deleted_session_is_freed_without_the_cycle_collector(
         await eventually(lambda: session() is None, "the session to be freed")
     finally:
         gc.enable()
+
+
+def _websocket_responses() -> int:
+    return sum(isinstance(obj, web.WebSocketResponse) for obj in gc.get_objects())
+
+
+@pytest.mark.blocks_loop(reason="gc.get_objects() walks every object of the test process")
+async def test_a_closed_websocket_is_freed_without_the_cycle_collector(tmp_path: Path) -> None:
+    """Served as `termbeam` serves it (the connection guard's handler), a WebSocket's
+    response, request and buffers go when its connection does, however it ended: not at a
+    full collection, which a server with many long-lived objects runs rarely."""
+    app = create_app(make_config(tmp_path))
+    runner = await app[keys.CONNECTIONS].serve(app, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/ws"
+    gc.collect()
+    gc.disable()
+    try:
+        before = _websocket_responses()
+        for ending in ("close", "abort", "close", "abort"):
+            http = aiohttp.ClientSession()
+            ws = await http.ws_connect(url, origin=url.replace("/ws", ""))
+            await ws.send_json({"type": "auth", "password": PASSWORD})
+            assert (await ws.receive_json(timeout=10))["type"] == "auth_ok"
+            if ending == "abort":  # the TCP connection ends with no close frame
+                ws.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+            await ws.close()
+            await http.close()
+        await eventually(lambda: not app[keys.HUB].connections, "the server to drop them")
+        await eventually(lambda: _websocket_responses() == before,
+                         "every closed WebSocket to be freed", interval=0.1)
+    finally:
+        gc.enable()
+        await runner.cleanup()

@@ -16,6 +16,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
+from termbeam_py.memory import forget_error_frames
 from termbeam_py.preview.proxy import PreviewService, Target, connect
 
 log = logging.getLogger(__name__)
@@ -120,4 +121,6 @@ async def proxy_websocket(
         # answer: there is no socket to close, and close() would raise over it.
         if browser.prepared and not browser.closed:
             await browser.close(code=aiohttp.WSCloseCode.GOING_AWAY)
+        forget_error_frames(browser.exception())
+        forget_error_frames(upstream.exception())
     return browser
