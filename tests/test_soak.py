@@ -83,11 +83,5 @@ def test_soak_loses_nothing_and_leaves_nothing_behind(
     assert soak.failures(summary, rss=False) == [], _report(summary)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,
-    reason="allocator fragmentation still adds ~1.7 MB a minute under the soak's load, with "
-    "live memory flat (#13; benchmarks/README.md, Soak: RSS growth, still open)",
-)
 def test_soak_rss_stays_flat_after_warm_up(soak: ModuleType, summary: dict[str, Any]) -> None:
     assert soak.rss_failures(summary) == [], _report(summary)
