@@ -91,7 +91,7 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.command(
     context_settings={"allow_interspersed_args": False, "help_option_names": ["-h", "--help"]},
     epilog="Everything after SHELL is passed to the shell, e.g. `termbeam bash --login`.\n\n"
-           "Other commands (each has --help): termbeam list | attach | resume | service.",
+           "Other commands (each has --help): termbeam list | attach | resume | stop | service.",
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[SHELL [ARGS...]]")
 @click.option("--port", type=click.IntRange(0, 65535), envvar="PORT", default=DEFAULT_PORT,
@@ -189,6 +189,8 @@ def _check_running(config: Config, force: bool) -> None:
 CLIENT_COMMANDS = ("list", "attach", "resume")
 #: First word that selects `termbeam service ...` (install and manage the user service).
 SERVICE_COMMAND = "service"
+#: First word that selects `termbeam stop` (stop the running server from another terminal).
+STOP_COMMAND = "stop"
 
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
@@ -198,6 +200,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.service.cli import service_group
 
         return service_group, argv[1:], "termbeam service"
+    if argv and argv[0] == STOP_COMMAND:
+        from termbeam_py.client.stopping import stop_command
+
+        return stop_command, argv[1:], "termbeam stop"
     if argv and argv[0] in CLIENT_COMMANDS:
         from termbeam_py.client.commands import attach_command, list_command
 
