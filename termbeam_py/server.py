@@ -170,7 +170,7 @@ async def _serve(config: Config, app: web.Application) -> int:
         sys.stdout.flush()
         _settle_heap()
         await runtime.stop.wait()
-        sys.stdout.write("[termbeam] Shutting down...\n")
+        sys.stdout.write(f"[termbeam] Shutting down{_ending(len(app[keys.SESSIONS]))}...\n")
         sys.stdout.flush()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -179,6 +179,13 @@ async def _serve(config: Config, app: web.Application) -> int:
         await app[keys.TUNNEL].stop()  # kills the provider's process group, deletes its tunnel
         await runner.cleanup()
     return 0
+
+
+def _ending(sessions: int) -> str:
+    """What a stop takes with it, for the shutdown line: each session's shell and jobs."""
+    if sessions == 0:
+        return ""
+    return f", ending {sessions} session{'' if sessions == 1 else 's'}"
 
 
 async def _start_sessions(app: web.Application) -> str | None:

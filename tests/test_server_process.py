@@ -278,7 +278,7 @@ async def test_sigterm_closes_sockets_and_kills_every_shell(
     assert term.ws.close_code == 1001
 
     assert await server.wait_exit() == 0
-    assert any("Shutting down" in line for line in server.lines)
+    assert "[termbeam] Shutting down, ending 1 session..." in server.lines
     assert not (server.cfg / "connection.json").exists()
     await eventually(lambda: not process_exists(sleep_pid), "the background job to end", 5)
     assert not process_exists(shell_pid)
@@ -292,8 +292,12 @@ async def test_sigint_also_shuts_down(spawn: Callable[..., Server],
     await server.started()
     (session,) = await _sessions(http, server)
     shell_pid = int(session["pid"])  # type: ignore[call-overload]
+    async with http.delete(f"{server.base}/api/sessions/{session['id']}",
+                           headers=server.headers) as response:
+        assert response.status == 204
     server.signal(signal.SIGINT)
     assert await server.wait_exit() == 0
+    assert "[termbeam] Shutting down..." in server.lines  # no session left to end
     assert not (server.cfg / "connection.json").exists()
     assert _proc_gone(shell_pid)
 
@@ -516,9 +520,13 @@ async def test_shutdown_endpoint(spawn: Callable[..., Server],
         assert response.status == 401
     assert server.alive
 
+    async with http.post(server.base + "/api/sessions", json={},
+                         headers=server.headers) as response:
+        assert response.status == 201
     async with http.post(server.base + "/api/shutdown", headers=server.headers) as response:
         assert response.status == 200
         assert await response.json() == {"ok": True}
     assert await server.wait_exit() == 0
+    assert "[termbeam] Shutting down, ending 2 sessions..." in server.lines
     assert not (server.cfg / "connection.json").exists()
     assert _proc_gone(shell_pid)
