@@ -13,6 +13,7 @@ from termbeam_py import (
     agents,
     auth,
     files,
+    gitbadge,
     gitrepo,
     keys,
     meta,
@@ -143,8 +144,9 @@ def _preview(app: web.Application) -> None:
 #: are added, so this is also the route order: the static pages' root patterns after every
 #: API route, the preview proxy last.
 FEATURES: tuple[Callable[[web.Application], None], ...] = (
-    ws.setup, auth.setup, meta.setup, session_routes.setup, files.setup, gitrepo.setup,
-    prefs.setup, agents.setup, update.setup, push.setup, setup_tunnel, static.setup, _preview,
+    ws.setup, auth.setup, meta.setup, session_routes.setup, files.setup, gitbadge.setup,
+    gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, setup_tunnel,
+    static.setup, _preview,
 )
 
 

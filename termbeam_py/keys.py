@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from termbeam_py.config import Config
     from termbeam_py.connlimits import ConnectionGuard
     from termbeam_py.files import UploadStore
-    from termbeam_py.gitrepo import GitBadgeCache
+    from termbeam_py.gitbadge import GitBadgeCache
     from termbeam_py.memory import Trimmer
     from termbeam_py.prefs import PrefsStore
     from termbeam_py.preview import PreviewService

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.errors import BadRequest
-from termbeam_py.gitrepo import GitBadge
+from termbeam_py.gitbadge import GitBadge
 from termbeam_py.httputil import json_body, ok
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.manager import (

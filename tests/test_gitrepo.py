@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from termbeam_py.gitbadge import GitBadgeCache
 from termbeam_py.gitparse import (
     clean_file,
     format_summary,
@@ -20,7 +21,6 @@ from termbeam_py.gitparse import (
     parse_remote,
     parse_status,
 )
-from termbeam_py.gitrepo import GitBadgeCache
 from termbeam_py.gitsafe import config_env, filter_overrides, untrusted_filters
 from tests.helpers import AppClient, eventually
 
