@@ -80,7 +80,7 @@ class Sshd:
                                text=True, timeout=30, check=False)
         if "privilege separation directory" in check.stderr:
             if os.geteuid() != 0:
-                pytest.skip(f"sshd cannot run here: {check.stderr.strip()}")
+                unavailable(f"sshd cannot run here: {check.stderr.strip()}")
             # Debian creates /run/sshd when its service starts; a test-run sshd needs it too.
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         with self.log.open("wb") as log:

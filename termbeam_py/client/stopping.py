@@ -12,10 +12,9 @@ from pathlib import Path
 import click
 
 from termbeam_py import running
+from termbeam_py.client.commands import CONTEXT
 from termbeam_py.client.connection import NOT_RUNNING
 from termbeam_py.state import default_config_dir
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def find_server(config_dir: Path, port: int | None) -> tuple[int, str] | None:
