@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from aiohttp.http import SERVER_SOFTWARE
 
 from termbeam_py import (
@@ -189,4 +189,10 @@ async def _sessions_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    await app[keys.HUB].close_all()
+    hub = app[keys.HUB]
+    if app[keys.RUNTIME].keep_sessions:
+        # The shells live on in the session holder: 1012 tells the web app the server is
+        # restarting (not gone), so it says so and reconnects to the same sessions.
+        await hub.close_all(WSCloseCode.SERVICE_RESTART, ws.RESTARTING)
+    else:
+        await hub.close_all()

@@ -176,6 +176,7 @@ class AttachedMsg(TypedDict):
     sessionId: str
     seq: NotRequired[int]
     resumed: NotRequired[bool]
+    boot: NotRequired[str]
 
 
 class ReplayMsg(TypedDict):
@@ -215,8 +216,9 @@ def error_message(message: str) -> ErrorMsg:
     return {"type": "error", "message": message}
 
 
-def event_message(event: Event) -> SessionMsg:
-    """The WebSocket message for a session event (binary viewers also get sequence numbers)."""
+def event_message(event: Event, boot: str = "") -> SessionMsg:
+    """The WebSocket message for a session event (binary viewers also get sequence numbers,
+    and in `attached` the server's `boot` id, which tells them a restart happened under them)."""
     match event:
         case Replay(data=data, seq=seq, binary=binary):
             replay: ReplayMsg = {"type": "replay", "data": data}
@@ -228,6 +230,8 @@ def event_message(event: Event) -> SessionMsg:
             if binary:
                 attached["seq"] = seq
                 attached["resumed"] = resumed
+                if boot:
+                    attached["boot"] = boot
             return attached
         case Exited(code=code):
             return {"type": "exit", "code": code}

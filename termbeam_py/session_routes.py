@@ -43,6 +43,8 @@ class SessionInfo(TypedDict):
     type: Literal["terminal"]
     hidden: bool
     git: GitBadge | None
+    restored: bool
+    """Adopted by this server from the session holder: it outlived a server restart."""
 
 
 def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
@@ -59,6 +61,7 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "type": "terminal",
         "hidden": False,
         "git": git,
+        "restored": session.restored,
     }
 
 MAX_INITIAL_COMMAND = 8192

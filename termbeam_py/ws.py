@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT = 15.0
 MAX_MESSAGE = 1024 * 1024
 UNAUTHORIZED = "Unauthorized"
+#: The close reason (with 1012) when the server stops but its sessions live on.
+RESTARTING = b"server restarting"
 #: Encoded frames kept per session and kind for viewers sending the same range.
 FRAME_CACHE = 8
 
@@ -219,6 +221,7 @@ class Connection:
     async def _send_loop(self, session: Session, client: Client) -> None:
         last_frame = 0
         frames = self.app[keys.HUB].frames(session)
+        boot = self.app[keys.RUNTIME].boot_id
         try:
             while not client.closed:
                 client.wake.clear()
@@ -233,7 +236,7 @@ class Connection:
                     last_frame = len(item.data)
                     await self._send_output(frames, client, item)
                 else:
-                    await self.ws.send_str(_dumps(protocol.event_message(item)))
+                    await self.ws.send_str(_dumps(protocol.event_message(item, boot)))
                     if isinstance(item, Exited):
                         break
         except (ConnectionError, RuntimeError) as exc:

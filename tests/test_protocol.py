@@ -363,6 +363,11 @@ def test_replay_and_attached_carry_sequence_numbers_only_for_binary_viewers() ->
         "type": "attached", "sessionId": "abc"}
     assert event_message(Attached("abc", 7, binary=True, resumed=True)) == {
         "type": "attached", "sessionId": "abc", "seq": 7, "resumed": True}
+    # The boot id is extension-only too: JSON viewers see exactly the documented message.
+    assert event_message(Attached("abc", 7, binary=False), "b00t") == {
+        "type": "attached", "sessionId": "abc"}
+    assert event_message(Attached("abc", 7, binary=True), "b00t") == {
+        "type": "attached", "sessionId": "abc", "seq": 7, "resumed": False, "boot": "b00t"}
 
 
 def test_exit_message() -> None:

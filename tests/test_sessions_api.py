@@ -78,6 +78,7 @@ async def test_list_fields_of_a_created_session(authed: AppClient, config: Confi
         "color",
         "lastActivity",
         "git",
+        "restored",
     } <= set(s)
     assert re.fullmatch(r"[0-9a-f]{32}", s["id"])
     assert s["name"] == "Session 1"
@@ -95,6 +96,16 @@ async def test_list_fields_of_a_created_session(authed: AppClient, config: Confi
     assert not isinstance(s["lastActivity"], bool)
     assert before - 1000 <= s["lastActivity"] <= int(time.time() * 1000) + 1000
     assert s["git"] is None
+    assert s["restored"] is False
+
+
+async def test_list_marks_a_session_adopted_after_a_restart(authed: AppClient) -> None:
+    kept, fresh = await create(authed), await create(authed)
+    # What adopting it from the session holder sets; the hub shows the mark from this field.
+    authed.app[keys.SESSIONS].get(kept).restored = True
+    listed = await sessions(authed)
+    assert listed[kept]["restored"] is True
+    assert listed[fresh]["restored"] is False
 
 
 async def test_list_counts_attached_clients(

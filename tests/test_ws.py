@@ -8,9 +8,11 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from termbeam_py import keys
+from termbeam_py.app import create_app
 from termbeam_py.sessions.outlog import MAX_BYTES
 from termbeam_py.update.updater import UpdateProgressMsg, idle_state
 from tests.helpers import AppClient, TermWS
@@ -290,3 +292,38 @@ async def test_json_client_sees_only_documented_messages(
     }
     for message in viewer.messages:
         assert set(message) == documented[message["type"]], message.keys()
+
+
+async def test_binary_attach_carries_the_server_boot_id(
+    authed: AppClient, open_ws: OpenWS, session_id: str
+) -> None:
+    boot = authed.app[keys.RUNTIME].boot_id
+    assert boot
+    for since in (None, 0):  # a first attach and a resume both say which server answered
+        viewer = await open_ws()
+        await viewer.attach(session_id, binary=True, **({} if since is None else {"since": since}))
+        assert (await viewer.expect("attached"))["boot"] == boot
+    other = create_app(authed.app[keys.CONFIG])[keys.RUNTIME].boot_id
+    assert other != boot  # every server process has its own
+
+
+async def close_frame(ws: TermWS) -> tuple[int, str]:
+    """Read past any output to the server's close frame: (code, reason)."""
+    while True:
+        msg = await ws.ws.receive(timeout=10)
+        if msg.type == aiohttp.WSMsgType.CLOSE:
+            return int(msg.data), str(msg.extra)
+        assert msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY), msg
+
+
+@pytest.mark.parametrize(("keep_sessions", "code", "reason"), [
+    (False, 1001, "Server shutting down"),
+    (True, 1012, "server restarting"),
+])
+async def test_shutdown_tells_viewers_whether_their_sessions_live_on(
+    authed: AppClient, term: TermWS, keep_sessions: bool, code: int, reason: str
+) -> None:
+    authed.app[keys.RUNTIME].keep_sessions = keep_sessions
+    closing = asyncio.create_task(close_frame(term))
+    await authed.server.close()
+    assert await closing == (code, reason)
