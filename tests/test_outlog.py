@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -15,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from termbeam_py.sessions import ring
 from termbeam_py.sessions.outlog import (
     MAX_BYTES,
     NEWLINE_SLACK,
@@ -25,6 +32,8 @@ from termbeam_py.sessions.outlog import (
 from tests.helpers import READ_TIMEOUT, TermWS
 
 if TYPE_CHECKING:
+    from _typeshed import TraceFunction
+
     from tests.helpers import Server
 
 ENTER, EXIT = b"\x1b[?1049h", b"\x1b[?1049l"
@@ -858,6 +867,280 @@ def test_last_local_port_after_a_port_with_thousands_of_digits() -> None:
     # int() refuses more than 4300 digits: this was a 500 from detect-port.
     assert _port("http://localhost:3000/ http://localhost:" + "1" * 5000) == 3000
     assert _port("http://localhost:" + "0" * 5000 + "8080/") == 8080
+
+
+# -- a log in a file -----------------------------------------------------------------------
+#
+# A server killed with `kill -9` leaves its logs in their files; the next one continues them.
+
+
+@dataclass(frozen=True)
+class _State:
+    start: int
+    head: int
+    alt_mode: int | None
+    held: bytes
+
+    @classmethod
+    def of(cls, log: OutputLog) -> _State:
+        return cls(log.start, log.head, log.alt_mode, log.read(log.start, len(log)))
+
+
+def _run_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+
+
+_KILLED_AFTER_WRITING = """
+import os, signal, sys
+from pathlib import Path
+from termbeam_py.sessions.outlog import OutputLog
+log = OutputLog(max_bytes=1000, trim_to=500, path=Path(sys.argv[1]))
+for i in range(60):
+    log.append(b"line %d http://localhost:%d/\\r\\n" % (i, 3000 + i) + b"x" * (i * 7 % 50))
+log.append(b"$ vim\\r\\n\\x1b[?1049h\\x1b[Hdrawn")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_log_file_left_by_a_killed_process_is_continued_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    done = _run_python(_KILLED_AFTER_WRITING, str(path))
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    expected = OutputLog(max_bytes=1000, trim_to=500)
+    for i in range(60):
+        expected.append(b"line %d http://localhost:%d/\r\n" % (i, 3000 + i) + b"x" * (i * 7 % 50))
+    expected.append(b"$ vim\r\n\x1b[?1049h\x1b[Hdrawn")
+    assert expected.start > 0  # it was trimmed, and wrapped in the file
+
+    log = OutputLog.open(path, max_bytes=1000, trim_to=500)
+    assert log.note is None
+    assert _State.of(log) == _State.of(expected)
+    assert log.alt_mode == 1049
+    assert log.snapshot() == expected.snapshot()
+    assert log.last_local_port() == 3059
+    for more in (b" more\x1b[?10", b"49l$ ", b"y" * 700):  # a leave split across appends
+        log.append(more)
+        expected.append(more)
+        assert _State.of(log) == _State.of(expected)
+    assert log.alt_mode is None
+    log.close()
+    assert _State.of(OutputLog.open(path, max_bytes=1000, trim_to=500)) == _State.of(expected)
+
+
+def test_a_toggle_split_across_a_restart_is_seen(tmp_path: Path) -> None:
+    log = OutputLog(path=tmp_path / "log")
+    log.append(b"$ vim\r\n\x1b[?10")
+    log.close()
+    again = OutputLog.open(tmp_path / "log")
+    again.append(b"49hdrawn")
+    assert again.alt_mode == 1049
+    again.close(unlink=True)
+    assert not (tmp_path / "log").exists()
+
+
+def _chunk(i: int) -> bytes:
+    """Chunk `i` of the stream the killed writer below appends (source sent to it)."""
+    toggle = b"\x1b[?1049h" if i % 7 == 0 else b"\x1b[?1049l" if i % 11 == 0 else b""
+    return b"%d:" % i + bytes([97 + i % 26]) * (i * 37 % 300) + toggle + b"\n" * (i % 3 == 0)
+
+
+_STREAMING_UNTIL_KILLED = (
+    inspect.getsource(_chunk)
+    + """
+import sys
+from pathlib import Path
+from termbeam_py.sessions.outlog import OutputLog
+log = OutputLog(max_bytes=4096, trim_to=2048, path=Path(sys.argv[1]))
+for i in range(10_000_000):
+    log.append(_chunk(i))
+    if i == int(sys.argv[2]):
+        print("ready", flush=True)
+sys.exit(3)
+"""
+)
+
+
+@pytest.mark.parametrize("ready_after", [500, 1000, 1500, 2000, 2500])
+def test_a_writer_killed_at_any_moment_leaves_a_window_of_its_stream(
+    tmp_path: Path, ready_after: int
+) -> None:
+    path = tmp_path / "log"
+    with subprocess.Popen(
+        [sys.executable, "-c", _STREAMING_UNTIL_KILLED, str(path), str(ready_after)],
+        stdout=subprocess.PIPE, text=True,
+    ) as writer:
+        try:
+            assert writer.stdout is not None
+            assert writer.stdout.readline() == "ready\n"
+        finally:
+            writer.kill()  # lands wherever the writer is, mid-append or not
+    assert writer.returncode == -signal.SIGKILL
+    log = OutputLog.open(path, max_bytes=4096, trim_to=2048)
+    assert log.note is None
+    found = _State.of(log)
+    log.close()
+    expected = OutputLog(max_bytes=4096, trim_to=2048)
+    appended = 0
+    while expected.head < found.head:
+        expected.append(_chunk(appended))
+        appended += 1
+    assert appended > ready_after
+    before = _State.of(expected)
+    expected.append(_chunk(appended))
+    _assert_between(found, before, _State.of(expected))
+
+
+def _assert_between(found: _State, before: _State, after: _State) -> None:
+    """`found`, read back from a file, is the log before or after one operation, or the one
+    before with only its start moved on (a kill between the two header writes of an append),
+    and holds the stream's bytes."""
+    assert before.start <= found.start <= after.start
+    assert (found.head, found.alt_mode) in {
+        (before.head, before.alt_mode),
+        (after.head, after.alt_mode),
+    }
+    stream_end = before if found.head == before.head else after
+    assert found.held == stream_end.held[found.start - stream_end.start :]
+
+
+_OPS = st.lists(
+    st.one_of(
+        # Sizes drawn evenly (hypothesis favours short binaries): most runs wrap and trim.
+        st.integers(0, 700).flatmap(lambda size: st.binary(min_size=size, max_size=size)),
+        st.text(alphabet="ab\né\n", max_size=400).map(str.encode),
+        _ALT_TOKENS,
+        st.just(b"clear"),
+    ),
+    max_size=20,
+)
+
+
+def _apply(log: OutputLog, op: bytes) -> None:
+    if op == b"clear":
+        log.clear()
+    else:
+        log.append(op)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_SMALL_LOGS, _OPS)
+def test_property_a_log_in_a_file_behaves_as_one_in_memory(
+    tmp_path_factory: pytest.TempPathFactory, caps: tuple[int, int], ops: list[bytes]
+) -> None:
+    path = tmp_path_factory.mktemp("log") / "log"
+    memory = OutputLog(*caps)
+    file = OutputLog(*caps, path=path)
+    try:
+        for op in ops:
+            _apply(memory, op)
+            _apply(file, op)
+            assert _State.of(file) == _State.of(memory)
+            assert file.snapshot() == memory.snapshot()
+            assert file.last_local_port() == memory.last_local_port()
+    finally:
+        file.close()
+    again = OutputLog.open(path, *caps)
+    assert again.note is None
+    assert _State.of(again) == _State.of(memory)
+    again.close()
+
+
+def _file_at_every_store(path: Path, caps: tuple[int, int], ops: list[bytes]) -> list[
+    tuple[int, bytes]
+]:
+    """Run `ops` on a log in `path` and copy the file before every line ring.py runs and at
+    every return from it: what a `kill -9` at that point would leave (the page cache is what
+    the next process maps). Returns (index of the operation running, file bytes)."""
+    log = OutputLog(*caps, path=path)
+    copies: list[tuple[int, bytes]] = []
+    running = 0
+
+    def in_ring(frame: FrameType, event: str, arg: object) -> TraceFunction:
+        if event in ("line", "return"):
+            copies.append((running, path.read_bytes()))
+        return in_ring
+
+    def calls(frame: FrameType, event: str, arg: object) -> TraceFunction | None:
+        return in_ring if frame.f_code.co_filename == ring.__file__ else None
+
+    sys.settrace(calls)
+    try:
+        for running, op in enumerate(ops):  # noqa: B007 - read by in_ring
+            _apply(log, op)
+    finally:
+        sys.settrace(None)
+        log.close()
+    return copies
+
+
+def _assert_window_after_a_kill_anywhere(
+    folder: Path, caps: tuple[int, int], ops: list[bytes]
+) -> None:
+    copies = _file_at_every_store(folder / "log", caps, ops)
+    memory = OutputLog(*caps)
+    states = [_State.of(memory)]
+    for op in ops:
+        _apply(memory, op)
+        states.append(_State.of(memory))
+    assert len(copies) >= 2 * len(ops)
+    for running, raw in copies:
+        (folder / "crashed").write_bytes(raw)
+        log = OutputLog.open(folder / "crashed", *caps)
+        try:
+            assert log.note is None
+            _assert_between(_State.of(log), states[running], states[running + 1])
+        finally:
+            log.close()
+
+
+def test_a_kill_at_any_store_of_a_wrapping_log_leaves_a_window_of_the_stream(
+    tmp_path: Path,
+) -> None:
+    ops = [
+        b"a" * 50,
+        b"b" * 30 + ENTER,  # trims, and overwrites bytes held until then
+        b"c\n" * 20,
+        bytes(range(200)),  # larger than the log
+        b"clear",
+        b"d" * 10 + EXIT,
+        b"e" * 63,
+    ]
+    _assert_window_after_a_kill_anywhere(tmp_path, (64, 32), ops)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_SMALL_LOGS, _OPS)
+def test_property_a_kill_at_any_store_leaves_a_window_of_the_stream(
+    tmp_path_factory: pytest.TempPathFactory, caps: tuple[int, int], ops: list[bytes]
+) -> None:
+    _assert_window_after_a_kill_anywhere(tmp_path_factory.mktemp("log"), caps, ops)
+
+
+def test_a_damaged_log_file_gives_an_empty_log_and_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    path.write_bytes(b"\x1b[?1049h" * 1000)
+    log = OutputLog.open(path)
+    assert log.note is not None
+    assert "scrollback starts empty" in log.note
+    assert (log.start, log.head, len(log), log.alt_mode) == (0, 0, 0, None)
+    assert log.snapshot() == b""
+    log.append(b"fine")
+    assert log.read(0, 10) == b"fine"
+    log.close()
+
+
+def test_an_append_larger_than_a_file_log_keeps_its_newest_bytes(tmp_path: Path) -> None:
+    log = OutputLog(max_bytes=1000, trim_to=500, path=tmp_path / "log")
+    log.append(b"old\n")
+    data = bytes(i % 251 for i in range(10_000)).replace(b"\n", b"-")
+    log.append(data)
+    assert (log.start, log.head) == (4 + 10_000 - 500, 10_004)
+    assert log.read(log.start, 1000) == data[-500:]
+    log.close()
+    assert (tmp_path / "log").stat().st_size == 4096 + 1000
 
 
 # -- end to end ----------------------------------------------------------------------------

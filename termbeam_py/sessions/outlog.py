@@ -2,15 +2,18 @@
 
 A session's output is one byte log. Byte `n` ever produced has sequence number `n`, so a
 client is just a cursor into the log; the log drops its oldest half when it passes its cap.
-Every scan of the log here runs on the event loop (attach, resync, detect-port), so each is
-one linear pass at C speed, whatever the bytes: output is whatever a program printed.
+Its bytes are in a ring (ring.py), in memory or in a file that a later server continues after
+this one is killed. Every scan of the log here runs on the event loop (attach, resync,
+detect-port), so each is one linear pass at C speed, whatever the bytes: output is whatever a
+program printed.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from termbeam_py.sessions.mapped import MappedBuffer
+from termbeam_py.sessions.ring import Ring
 
 #: Caps from the API reference: the replay holds up to ~1,000,000 characters and is
 #: trimmed back to ~500,000 when it grows past that. We count bytes, which bounds memory.
@@ -150,52 +153,91 @@ def sanitize_for_replay(data: bytes, alt_mode: int | None) -> bytes:
 
 
 class OutputLog:
-    """Bytes of recent output addressed by absolute sequence numbers."""
+    """Bytes of recent output addressed by absolute sequence numbers.
 
-    def __init__(self, max_bytes: int = MAX_BYTES, trim_to: int = TRIM_TO) -> None:
-        self._buf = MappedBuffer(max_bytes)
-        self._start = 0
-        self._max = max_bytes
-        self._trim_to = trim_to
-        self._carry = b""
-        self.alt_mode: int | None = None
+    Args:
+        max_bytes: the cap; an append past it drops the oldest bytes down to `trim_to`.
+        trim_to: bytes kept by a trim (at most `max_bytes`).
+        path: None to keep the bytes in memory; else a file for them, made anew (its
+            directory must exist). `OutputLog.open` continues an existing one.
+
+    Raises:
+        OSError: the file could not be made (see `Ring`).
+    """
+
+    def __init__(
+        self, max_bytes: int = MAX_BYTES, trim_to: int = TRIM_TO, path: Path | None = None
+    ) -> None:
+        self._setup(Ring(max_bytes, path), trim_to)
+
+    @classmethod
+    def open(cls, path: Path, max_bytes: int = MAX_BYTES, trim_to: int = TRIM_TO) -> OutputLog:
+        """The log a previous process left in `path`, continued at its start, head and
+        alt-screen mode. A missing or damaged file gives an empty log (at the old head when
+        the header could still be read) and says why in `note`; bad contents never raise.
+
+        Raises:
+            OSError: the file could not be opened, locked (another process has it), sized
+                or mapped.
+        """
+        log = cls.__new__(cls)
+        log._setup(Ring(max_bytes, path, adopt=True), trim_to)
+        return log
+
+    def _setup(self, ring: Ring, trim_to: int) -> None:
+        self._ring = ring
+        self._max = ring.capacity
+        # A trim leaves at most the cap, so the ring always has room for what it keeps.
+        self._trim_to = min(trim_to, ring.capacity)
+        self.note = ring.note
+        """Why `open` could not continue the file (for the caller to log), or None."""
+        self.alt_mode: int | None = ring.mode if ring.mode in _ALT_MODES else None
         """The alt-screen mode (1049, 1047 or 47) the session is in, or None."""
+        # The tail held, so that a toggle split across a restart is still seen.
+        self._carry = ring.read(max(ring.start, ring.head - ALT_CARRY), ring.head)
+
+    @property
+    def path(self) -> Path | None:
+        """The file holding the log, or None when it is in memory."""
+        return self._ring.path
 
     @property
     def start(self) -> int:
         """Sequence number of the oldest byte still held."""
-        return self._start
+        return self._ring.start
 
     @property
     def head(self) -> int:
         """Sequence number the next byte will get (total bytes ever appended)."""
-        return self._start + len(self._buf)
+        return self._ring.head
 
     def __len__(self) -> int:
-        return len(self._buf)
+        return len(self._ring)
 
     def append(self, data: bytes) -> None:
         self._track_alt_screen(data)
-        self._buf.extend(data)
-        if len(self._buf) > self._max:
-            self._trim()
+        ring = self._ring
+        start = ring.start
+        if len(ring) + len(data) > self._max:
+            start = self._trimmed_start(data)
+        ring.append(data, start, self.alt_mode or 0)
 
     def read(self, since: int, limit: int) -> bytes:
         """Up to `limit` bytes from sequence `since`; `since` must be within [start, head]."""
-        offset = since - self._start
-        if offset < 0 or since > self.head:
-            raise ValueError(f"sequence {since} is outside the log [{self._start}, {self.head}]")
-        return self._buf.slice(offset, offset + limit)
+        ring = self._ring
+        if since < ring.start or since > ring.head:
+            raise ValueError(f"sequence {since} is outside the log [{ring.start}, {ring.head}]")
+        return ring.read(since, min(since + limit, ring.head))
 
     def clear(self) -> None:
-        """Forget everything held (its memory goes back to the system); sequence numbers keep
-        counting from the head."""
-        self._start = self.head
-        self._buf.release()
+        """Forget everything held (in memory, its pages go back to the system); sequence
+        numbers keep counting from the head."""
+        self._ring.clear(self.alt_mode or 0)
 
     def snapshot(self) -> bytes:
         """The sanitised replay of everything held (see `sanitize_for_replay`)."""
-        return sanitize_for_replay(self._buf.slice(0, len(self._buf)), self.alt_mode)
+        ring = self._ring
+        return sanitize_for_replay(ring.read(ring.start, ring.head), self.alt_mode)
 
     def last_local_port(self) -> int | None:
         """The port of the last `http(s)://localhost:<port>` (or 127.0.0.1) URL in the log.
@@ -203,8 +245,13 @@ class OutputLog:
         One anchored pass over the log, no list of matches: a URL whose port is outside
         1-65535 (or 6+ significant digits) is passed over for an earlier one.
         """
-        match = self._buf.match(_LAST_URL_PORT)
+        match = self._ring.match(_LAST_URL_PORT)
         return int(match.group(1)) if match else None
+
+    def close(self, *, unlink: bool = False) -> None:
+        """Let go of the log's memory (and file); with `unlink`, delete the file: its session
+        has ended. The log is unusable afterwards."""
+        self._ring.close(unlink=unlink)
 
     def _track_alt_screen(self, data: bytes) -> None:
         # A toggle is in this chunk or straddles the previous one; only then is the carry
@@ -216,12 +263,24 @@ class OutputLog:
                 self.alt_mode = int(last.group(1)) if last.group(2) == b"h" else None
         self._carry = data[-ALT_CARRY:] if len(data) >= ALT_CARRY else edge[-ALT_CARRY:]
 
-    def _trim(self) -> None:
-        cut = len(self._buf) - self._trim_to
-        newline = self._buf.find(b"\n", cut, cut + NEWLINE_SLACK)
+    def _trimmed_start(self, data: bytes) -> int:
+        """Where the log starts once `data` is appended and the log trimmed: the newest
+        `trim_to` bytes, cut just after a newline NEWLINE_SLACK bytes on at most, or else
+        never inside a UTF-8 character. Worked out before anything is written, so the bytes
+        it drops are never stored."""
+        cut = self._ring.head + len(data) - self._trim_to
+        window = self._joined(data, cut, cut + NEWLINE_SLACK)
+        newline = window.find(b"\n")
         if newline >= 0:
-            cut = newline + 1
-        else:
-            cut += _skip_partial_utf8(self._buf.slice(cut, cut + 3), 0)
-        self._buf.drop_front(cut)
-        self._start += cut
+            return cut + newline + 1
+        return cut + _skip_partial_utf8(window[:3], 0)
+
+    def _joined(self, data: bytes, since: int, stop: int) -> bytes:
+        """Bytes [since, stop) of the log as it will be with `data` appended (a few hundred)."""
+        head = self._ring.head
+        stop = min(stop, head + len(data))
+        if since >= head:
+            return data[since - head : stop - head]
+        if stop <= head:
+            return self._ring.read(since, stop)
+        return self._ring.read(since, head) + data[: stop - head]
