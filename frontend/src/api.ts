@@ -32,6 +32,8 @@ export interface SessionInfo {
   color?: string;
   lastActivity?: number | string;
   git?: GitInfo | null;
+  /** Adopted by this server after a restart: the session outlived the server process. */
+  restored?: boolean;
 }
 
 export interface ShellInfo {

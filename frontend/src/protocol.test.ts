@@ -34,6 +34,12 @@ describe('parseServerText', () => {
       type: 'attached', sessionId: 'a1', seq: 10, resumed: true,
     });
     expect(parseServerText('{"type":"attached","sessionId":"a1"}')).toEqual({ type: 'attached', sessionId: 'a1' });
+    expect(parseServerText('{"type":"attached","sessionId":"a1","seq":0,"resumed":false,"boot":"9f2c"}')).toEqual({
+      type: 'attached', sessionId: 'a1', seq: 0, resumed: false, boot: '9f2c',
+    });
+    // A boot id that is not a non-empty string is left out, never compared.
+    expect(parseServerText('{"type":"attached","sessionId":"a1","boot":7}')).toEqual({ type: 'attached', sessionId: 'a1' });
+    expect(parseServerText('{"type":"attached","sessionId":"a1","boot":""}')).toEqual({ type: 'attached', sessionId: 'a1' });
     expect(parseServerText('{"type":"replay","data":"hi","seq":5}')).toEqual({ type: 'replay', data: 'hi', seq: 5 });
     expect(parseServerText('{"type":"output","data":"x"}')).toEqual({ type: 'output', data: 'x' });
     expect(parseServerText('{"type":"exit","code":3}')).toEqual({ type: 'exit', code: 3 });

@@ -89,7 +89,7 @@ export interface NotificationMsg {
 }
 
 export type ServerMsg =
-  | { type: 'attached'; sessionId: string; seq?: number; resumed?: boolean }
+  | { type: 'attached'; sessionId: string; seq?: number; resumed?: boolean; boot?: string }
   | { type: 'replay'; data: string; seq?: number }
   | { type: 'output'; data: string }
   | { type: 'exit'; code: number | null }
@@ -118,6 +118,7 @@ export function parseServerText(text: string): ServerMsg | null {
       const seq = optSeq(o.seq);
       if (seq !== undefined) m.seq = seq;
       if (typeof o.resumed === 'boolean') m.resumed = o.resumed;
+      if (typeof o.boot === 'string' && o.boot) m.boot = o.boot;
       return m;
     }
     case 'replay': {

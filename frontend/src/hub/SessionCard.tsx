@@ -1,7 +1,7 @@
 /**
- * One session on the hub: colour stripe, name, unread dot, shell, PID, live cwd, git badge
- * (provider, repository, branch, status),
- * activity age and connected clients. On touch screens a left swipe slides the card open to
+ * One session on the hub: colour stripe, name, unread dot, a "restored" mark when the session
+ * outlived a server restart, shell, PID, live cwd, git badge (provider, repository, branch,
+ * status), activity age and connected clients. On touch screens a left swipe slides the card open to
  * reveal Delete; the ✕ button does the same for keyboards and mice.
  */
 import { useSignal } from '@preact/signals';
@@ -14,6 +14,8 @@ import { formatAge, shellName, shortenPath, toMillis } from './format';
 export function terminalUrl(id: string): string {
   return `/terminal?id=${encodeURIComponent(id)}`;
 }
+
+export const RESTORED_LABEL = 'Restored after a server restart';
 
 /** How far the card slides to uncover the Delete button, and how far a swipe must go to stay open. */
 const REVEAL_PX = 96;
@@ -117,7 +119,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
           class="card-main"
           href={terminalUrl(s.id)}
           aria-label={`Open session ${s.name}`}
-          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd${hasGit ? ` ${detailsId}-git` : ''}`}
+          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${s.restored ? `${detailsId}-restored ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd${hasGit ? ` ${detailsId}-git` : ''}`}
           onClick={onCardClick}
           draggable={false}
         >
@@ -126,6 +128,11 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
             <span class="card-name">{s.name}</span>
             {unread && (
               <span class="unread-dot" id={`${detailsId}-new`} role="img" aria-label="New output" title="New output since you last looked" />
+            )}
+            {s.restored && (
+              <span class="card-restored" id={`${detailsId}-restored`} role="img" aria-label={RESTORED_LABEL} title={RESTORED_LABEL}>
+                restored
+              </span>
             )}
             {at !== null && (
               <time class="card-age" id={`${detailsId}-age`} dateTime={new Date(at).toISOString()} title={new Date(at).toLocaleString()}>

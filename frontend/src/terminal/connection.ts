@@ -7,6 +7,7 @@ import { handleBroadcast } from '../state/events';
 import { OutputPipeline, type Sink } from '../output';
 import { PING, ackMsg, attachMsg, encode, inputMsg, parseBinaryFrame, parseServerText, resizeMsg, type ClientMsg, type NotificationMsg, type ServerMsg } from '../protocol';
 import { ReconnectController, ResizeThrottle } from '../reconnect';
+import { RestartWatch } from '../restart';
 import { InputSender } from './input';
 
 export const PING_INTERVAL_MS = 15_000;
@@ -24,6 +25,10 @@ export interface ConnectionEvents {
   attached(): void;
   /** A command finished in this session (queued ones arrive right after `attached`). */
   notification?(msg: NotificationMsg): void;
+  /** The server closed the socket saying it restarts (1012): true until attached again. */
+  serverRestarting?(active: boolean): void;
+  /** Show or hide the short "session kept" notice after reattaching to a restarted server. */
+  restartNotice?(visible: boolean): void;
 }
 
 export function wsUrl(loc: Location = location): string {
@@ -39,6 +44,7 @@ export class TerminalConnection {
   private hiddenAt: number | null = null;
   private readonly pipeline: OutputPipeline;
   private readonly reconnect: ReconnectController;
+  private readonly restart: RestartWatch;
   private readonly resize: ResizeThrottle;
   private lastDims: { cols: number; rows: number } | null = null;
   private readonly inputs: InputSender;
@@ -53,6 +59,10 @@ export class TerminalConnection {
       connect: () => this.open(),
       showReconnecting: (v) => this.events.reconnecting(v),
       showOverlay: (v) => this.events.overlay?.(v),
+    });
+    this.restart = new RestartWatch({
+      restarting: (v) => this.events.serverRestarting?.(v),
+      notice: (v) => this.events.restartNotice?.(v),
     });
     this.inputs = new InputSender({
       ready: () => this.isAttached && this.ws !== null && this.ws.readyState === WebSocket.OPEN,
@@ -75,6 +85,7 @@ export class TerminalConnection {
     document.removeEventListener('visibilitychange', this.onVisibility);
     window.removeEventListener('online', this.onOnline);
     this.reconnect.stop();
+    this.restart.dispose();
     this.resize.dispose();
     this.inputs.dispose();
     this.pipeline.dispose();
@@ -144,12 +155,13 @@ export class TerminalConnection {
         if (frame) this.pipeline.frame(frame);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       if (ws !== this.ws) return;
       this.clearPing();
       this.clearConnectTimer();
       this.ws = null;
       this.isAttached = false;
+      this.restart.closed(ev.code);
       this.reconnect.closed();
     };
   }
@@ -161,6 +173,7 @@ export class TerminalConnection {
         if (!msg.resumed && msg.seq !== undefined && !this.replayedThisSocket) this.pipeline.resetSeq(msg.seq);
         this.isAttached = true;
         this.reconnect.attached();
+        this.restart.attached(msg.boot);
         this.resize.forceNext();
         if (this.lastDims) this.resize.request(this.lastDims.cols, this.lastDims.rows);
         this.inputs.flush(); // the rest of a paste cut off by the reconnect

@@ -63,6 +63,10 @@ export class TerminalView {
   readonly conn: TerminalConnection;
   readonly reconnecting = signal(false);
   readonly overlay = signal(false);
+  /** The server said it restarts (close 1012): the reconnect UI says so until attached again. */
+  readonly serverRestarting = signal(false);
+  /** Reattached to a restarted server that kept the session: a notice that hides itself. */
+  readonly restartNotice = signal(false);
   readonly ended = signal<Ended>(null);
   readonly notice = signal<string | null>(null);
   readonly scrolledUp = signal(false);
@@ -118,6 +122,8 @@ export class TerminalView {
       {
         reconnecting: (v) => (this.reconnecting.value = v),
         overlay: (v) => (this.overlay.value = v),
+        serverRestarting: (v) => (this.serverRestarting.value = v),
+        restartNotice: (v) => (this.restartNotice.value = v),
         exited: (code) => {
           this.spinner.settle();
           this.ended.value = { kind: 'exit', code };

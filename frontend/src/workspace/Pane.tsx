@@ -1,7 +1,8 @@
 /**
  * One terminal pane: hosts a TerminalView's xterm, and draws its status on top — the small
- * "Reconnecting…" bar, the connection-lost overlay with a countdown, the "Session ended"
- * overlay and the scroll-to-bottom button.
+ * "Reconnecting…" bar, the connection-lost overlay with a countdown (both say "Server
+ * restarted" when the server closed saying so), the short "session kept" notice after a
+ * reattach to a restarted server, the "Session ended" overlay and the scroll-to-bottom button.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
@@ -59,6 +60,7 @@ export function Pane({ view, name, visible, slot, focused, background, onFocus, 
 
   const end = view.ended.value;
   const lost = view.overlay.value && !end;
+  const restarting = view.serverRestarting.value;
   return (
     <section
       class={`ws-pane${visible ? '' : ' hidden'}${focused ? ' focused' : ''}`}
@@ -70,7 +72,12 @@ export function Pane({ view, name, visible, slot, focused, background, onFocus, 
     >
       {view.reconnecting.value && !end && !lost && (
         <div class="ws-reconnect-bar" role="status">
-          Reconnecting…
+          {restarting ? 'Server restarted — reconnecting…' : 'Reconnecting…'}
+        </div>
+      )}
+      {view.restartNotice.value && !end && !lost && !view.reconnecting.value && (
+        <div class="ws-restart-notice" role="status">
+          Server restarted — session kept
         </div>
       )}
       {view.starting.value && !end && !lost && !view.reconnecting.value && <StartingSpinner />}
@@ -102,7 +109,7 @@ export function Pane({ view, name, visible, slot, focused, background, onFocus, 
       {lost && (
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby={`lost-${view.sessionId}`}>
           <div class="overlay-card">
-            <h2 id={`lost-${view.sessionId}`}>Connection lost</h2>
+            <h2 id={`lost-${view.sessionId}`}>{restarting ? 'Server restarted' : 'Connection lost'}</h2>
             <Countdown view={view} />
             <button type="button" class="btn primary" onClick={() => view.conn.retryNow()}>
               Retry now
