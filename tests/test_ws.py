@@ -321,9 +321,13 @@ async def close_frame(ws: TermWS) -> tuple[int, str]:
     (True, 1012, "server restarting"),
 ])
 async def test_shutdown_tells_viewers_whether_their_sessions_live_on(
-    authed: AppClient, term: TermWS, keep_sessions: bool, code: int, reason: str
+    authed: AppClient, open_ws: OpenWS, keep_sessions: bool, code: int, reason: str
 ) -> None:
+    # No session, so none is left to a session holder: the close is the hub's alone.
+    viewer = await open_ws()
+    await viewer.attach("no-such-session")
+    await viewer.expect("error")  # the server now handles this socket: it is in the hub
     authed.app[keys.RUNTIME].keep_sessions = keep_sessions
-    closing = asyncio.create_task(close_frame(term))
+    closing = asyncio.create_task(close_frame(viewer))
     await authed.server.close()
     assert await closing == (code, reason)
