@@ -254,7 +254,11 @@ def test_a_torn_newest_slot_leaves_the_previous_state(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("start", "head", "why"),
-    [(5, 4, "start after head"), (0, 17, "more than the capacity held")],
+    [
+        (5, 4, "start after head"),
+        (0, 17, "more than the capacity held"),
+        (2**64 - 2, 2**64 - 1, "no room left to count"),
+    ],
 )
 def test_a_header_with_a_valid_crc_but_impossible_values_is_damage(
     tmp_path: Path, start: int, head: int, why: str

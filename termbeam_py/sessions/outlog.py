@@ -218,7 +218,7 @@ class OutputLog:
         self._track_alt_screen(data)
         ring = self._ring
         start = ring.start
-        if len(ring) + len(data) > self._max:
+        if ring.head - start + len(data) > self._max:
             start = self._trimmed_start(data)
         ring.append(data, start, self.alt_mode or 0)
 

@@ -45,6 +45,7 @@ MAGIC = b"TBOUTLOG"
 VERSION = 1
 _FIELDS = struct.Struct("<8sIIQQQQ")  # magic, version, mode, capacity, generation, start, head
 _CRC = struct.Struct("<I")
+_FAR = 1 << 62
 #: Private, not mmap's default shared: shared anonymous memory is shmem, which MADV_DONTNEED
 #: does not free.
 _ANONYMOUS = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
@@ -68,7 +69,8 @@ def _parse_slot(raw: bytes) -> _Slot | None:
     if zlib.crc32(fields) != crc:
         return None
     magic, version, mode, capacity, generation, start, head = _FIELDS.unpack(fields)
-    if magic != MAGIC or version != VERSION or not 0 <= start <= head <= start + capacity:
+    # A head this far on is no log's (4 EiB written): it would overflow the field soon.
+    if magic != MAGIC or version != VERSION or not start <= head <= start + capacity < _FAR:
         return None
     return _Slot(mode, capacity, generation, start, head)
 
@@ -133,7 +135,11 @@ class Ring:
         """Why an adopted file's contents were not continued (for the caller to log)."""
         self.mode = 0
         """The caller's small integer, kept in the header (the alt-screen mode)."""
-        self._start = self._head = self._generation = 0
+        self.start = 0
+        """Sequence number of the oldest byte held (read-only for callers)."""
+        self.head = 0
+        """Sequence number of the next byte appended (read-only for callers)."""
+        self._generation = 0
         self._close_fd: Callable[[], object] | None = None
         if path is None:
             self._base = 0
@@ -148,23 +154,8 @@ class Ring:
             close_fd()
             raise
 
-    @property
-    def start(self) -> int:
-        """Sequence number of the oldest byte held."""
-        return self._start
-
-    @property
-    def head(self) -> int:
-        """Sequence number of the next byte appended."""
-        return self._head
-
-    @property
-    def durable(self) -> bool:
-        """The ring is a file that outlives the process."""
-        return self._close_fd is not None
-
     def __len__(self) -> int:
-        return self._head - self._start
+        return self.head - self.start
 
     def append(self, data: bytes, start: int, mode: int) -> None:
         """Add `data` at the head and hold from sequence `start` on, with `mode`.
@@ -172,19 +163,26 @@ class Ring:
         `start` is in [self.start, head + len(data)] and leaves at most `capacity` bytes
         held; bytes of `data` before it are not written at all.
         """
-        old_head = self._head
+        # On the output path for every PTY read: attributes, no property or helper calls.
+        old_head = self.head
         head = old_head + len(data)
-        if self._close_fd is not None and head - self._start > self.capacity and len(self):
+        durable = self._close_fd is not None
+        if durable and head - self.start > self.capacity and old_head > self.start:
             # The new bytes land on some the header still holds: let go of them first.
-            self._start = min(start, old_head)
+            self.start = min(start, old_head)
             self._publish()
-        skip = start - old_head
-        if skip > 0:
-            self._store(start, memoryview(data)[skip:])
+        stored: bytes | memoryview = data
+        seq = old_head
+        if start > old_head:  # the bytes before `start` would be dropped at once
+            stored, seq = memoryview(data)[start - old_head :], start
+        at = self._base + seq % self.capacity
+        end = at + len(stored)
+        if end <= self._base + self.capacity:
+            self._map[at:end] = stored
         else:
-            self._store(old_head, data)
-        self._start, self._head, self.mode = start, head, mode
-        if self._close_fd is not None:
+            self._store_wrapped(at, stored)
+        self.start, self.head, self.mode = start, head, mode
+        if durable:
             self._publish()
 
     def read(self, since: int, stop: int) -> bytes:
@@ -200,15 +198,15 @@ class Ring:
 
     def match(self, pattern: re.Pattern[bytes]) -> re.Match[bytes] | None:
         """`pattern.match` over the held bytes: in place when they do not wrap."""
-        at = self._base + self._start % self.capacity
+        at = self._base + self.start % self.capacity
         end = at + len(self)
         if end <= self._base + self.capacity:
             return pattern.match(self._map, at, end)
-        return pattern.match(self.read(self._start, self._head))
+        return pattern.match(self.read(self.start, self.head))
 
     def clear(self, mode: int) -> None:
         """Hold nothing from now on; the head stays."""
-        self._start, self.mode = self._head, mode
+        self.start, self.mode = self.head, mode
         if self._close_fd is not None:
             # The file's pages stay allocated (see `_allocate`); only anonymous ones go back.
             self._publish()
@@ -224,22 +222,18 @@ class Ring:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 
-    def _store(self, seq: int, data: bytes | memoryview) -> None:
-        size = len(data)
-        at = self._base + seq % self.capacity
-        limit = self._base + self.capacity
-        if at + size <= limit:
-            self._map[at : at + size] = data
-        else:
-            view = memoryview(data)
-            self._map[at:limit] = view[: limit - at]
-            self._map[self._base : self._base + size - (limit - at)] = view[limit - at :]
+    def _store_wrapped(self, at: int, data: bytes | memoryview) -> None:
+        """Store `data` from mapping offset `at` on, going on at the start of the data."""
+        view = memoryview(data)
+        first = self._base + self.capacity - at
+        self._map[at : at + first] = view[:first]
+        self._map[self._base : self._base + len(view) - first] = view[first:]
 
     def _publish(self) -> None:
         """Write the header into the slot not holding the newest generation."""
         self._generation += 1
         fields = _FIELDS.pack(
-            MAGIC, VERSION, self.mode, self.capacity, self._generation, self._start, self._head
+            MAGIC, VERSION, self.mode, self.capacity, self._generation, self.start, self.head
         )
         at = (self._generation % 2) * SLOT_SIZE
         self._map[at : at + _FIELDS.size] = fields
@@ -255,10 +249,10 @@ class Ring:
             _allocate(fd, size)
             ring = mmap.mmap(fd, size, mmap.MAP_SHARED)
             self.mode, self._generation = slot.mode, slot.generation
-            self._start, self._head = slot.start, slot.head
+            self.start, self.head = slot.start, slot.head
             return ring
         # Made anew: a head whose slot was whole goes on, as an empty ring.
-        self._start = self._head = slot.head if slot is not None else 0
+        self.start = self.head = slot.head if slot is not None else 0
         os.ftruncate(fd, 0)
         os.ftruncate(fd, size)
         _allocate(fd, size)
