@@ -2,7 +2,9 @@
 service-manager commands it runs, recorded by fake systemctl/journalctl/launchctl/tail.
 
 Nothing here starts a real service: the fakes stand in for the service managers, and the unit
-is checked with `systemd-analyze verify`, which needs no running systemd.
+is checked with `systemd-analyze verify`, which needs no running systemd. `stop` and
+`uninstall` end real sessions that a real server (stopped as the service manager stops it)
+left in its session holder.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +29,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from termbeam_py.cli import route_command
+from termbeam_py.holder import control
+from termbeam_py.holder.paths import holder_dir
 from termbeam_py.service import envfile, runner
 from termbeam_py.service.cli import Host, service_group
 from termbeam_py.service.paths import LAUNCHD_LABEL, UNIT_NAME
 from termbeam_py.service.units import UnitError, exec_arg
-from tests.helpers import child_env, eventually, free_port, unavailable
+from tests.conftest import process_exists
+from tests.helpers import Server, child_env, eventually, free_port, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("systemctl", "journalctl", "launchctl", "tail")
@@ -41,7 +47,20 @@ import json, os, sys
 name = os.path.basename(sys.argv[0])
 with open(os.environ["FAKE_LOG"], "a", encoding="utf-8") as fh:
     fh.write(json.dumps([name, *sys.argv[1:]]) + "\\n")
-sys.exit(int(os.environ.get("FAKE_RC_" + name.upper(), "0")))
+rc = os.environ.get("FAKE_RC_" + name.upper())
+if rc is None and name == "launchctl":
+    # launchd's one bit of state: bootstrap loads the agent, bootout unloads it, and print,
+    # kickstart and bootout fail while it is not loaded.
+    loaded = os.environ["FAKE_LOG"] + ".loaded"
+    verb = sys.argv[1] if len(sys.argv) > 1 else ""
+    if verb == "bootstrap":
+        open(loaded, "w").close()
+    elif verb in ("bootout", "print", "kickstart"):
+        if not os.path.exists(loaded):
+            sys.exit(113 if verb == "print" else 3)
+        if verb == "bootout":
+            os.unlink(loaded)
+sys.exit(int(rc or "0"))
 """
 
 
@@ -161,19 +180,24 @@ def test_install_keeps_the_password_in_a_private_env_file_only(machine: Machine)
     assert [p.name for p in machine.state_dir.iterdir()] == ["service.env"]
 
 
-def test_install_runs_the_server_with_this_python_and_no_qr(machine: Machine) -> None:
+def test_install_runs_the_server_with_this_python_no_qr_and_kept_sessions(
+    machine: Machine
+) -> None:
     _install(machine, "--port", "4567", "--host", "127.0.0.2", "--log-level", "debug")
     exec_start = next(line for line in machine.unit_file.read_text().splitlines()
                       if line.startswith("ExecStart="))
     words = exec_start.removeprefix("ExecStart=").split(" ")
     assert words[:3] == [os.path.abspath(sys.executable), "-m", "termbeam_py"]
     for option in (["--port", "4567"], ["--host", "127.0.0.2"], ["--log-level", "debug"],
-                   ["--config-dir", str(machine.state_dir)], ["--no-qr"],
+                   ["--config-dir", str(machine.state_dir)], ["--no-qr"], ["--keep-sessions"],
                    ["--cwd", str(machine.tmp / "work")]):
         index = words.index(option[0])
         assert words[index:index + len(option)] == option
     assert Path(words[-1]).is_absolute()  # the shell, pinned at install time
-    assert "KillMode=mixed\n" in machine.unit_file.read_text()
+    # A restart stops the server only: the session holder and its shells stay for the next.
+    unit = machine.unit_file.read_text()
+    assert "\nKillMode=process\n" in unit
+    assert unit.count("KillMode=") == 1
 
 
 def test_install_reloads_enables_and_restarts_the_unit(machine: Machine) -> None:
@@ -255,12 +279,26 @@ def test_status_logs_restart_run_the_right_commands(machine: Machine) -> None:
     assert status.exit_code == 3  # systemctl's "not running" status comes through
     _ok(machine.invoke("logs", "-n", "50", "-f"))
     _ok(machine.invoke("restart"))
+    stopped = _ok(machine.invoke("stop")).output
+    _ok(machine.invoke("start"))
     assert machine.calls() == [
         ["systemctl", "--user", "status", "--no-pager", UNIT_NAME],
         ["journalctl", "--user-unit", UNIT_NAME, "--no-pager", "--lines", "50", "--follow"],
         ["systemctl", "--user", "reset-failed", UNIT_NAME],
         ["systemctl", "--user", "restart", UNIT_NAME],
+        ["systemctl", "--user", "stop", UNIT_NAME],
+        ["systemctl", "--user", "reset-failed", UNIT_NAME],
+        ["systemctl", "--user", "start", UNIT_NAME],
     ]
+    assert stopped == "Stopped the TermBeam service.\nNo sessions were kept.\n"
+
+
+def test_a_failed_stop_ends_no_sessions(machine: Machine) -> None:
+    _install(machine, "--no-start")
+    result = machine.invoke("stop", FAKE_RC_SYSTEMCTL="1")
+    assert result.exit_code == 1
+    assert "`systemctl --user stop termbeam.service` failed (exit 1)" in result.output
+    assert "sessions" not in result.output
 
 
 def test_restart_failure_is_one_clear_error(machine: Machine) -> None:
@@ -273,7 +311,8 @@ def test_restart_failure_is_one_clear_error(machine: Machine) -> None:
 def test_uninstall_stops_and_removes_unit_and_env_file(machine: Machine) -> None:
     _install(machine)
     machine.log.unlink()
-    assert _ok(machine.invoke("uninstall")).output == "Removed the TermBeam service.\n"
+    assert _ok(machine.invoke("uninstall")).output == ("Removed the TermBeam service.\n"
+                                                       "No sessions were kept.\n")
     assert not machine.unit_file.exists()
     assert not machine.env_file.exists()
     assert machine.calls() == [["systemctl", "--user", "disable", "--now", UNIT_NAME],
@@ -282,8 +321,8 @@ def test_uninstall_stops_and_removes_unit_and_env_file(machine: Machine) -> None
     assert again.output == "The TermBeam service is not installed.\n"
 
 
-def test_status_and_restart_need_an_installed_service(machine: Machine) -> None:
-    for command in ("status", "restart"):
+def test_status_restart_start_stop_need_an_installed_service(machine: Machine) -> None:
+    for command in ("status", "restart", "start", "stop"):
         result = machine.invoke(command)
         assert result.exit_code == 1
         assert "not installed" in result.output
@@ -329,6 +368,9 @@ def test_launchd_install_writes_a_plist_without_the_password(machine: Machine) -
     assert agent["WorkingDirectory"] == str(machine.tmp / "work")
     assert agent["KeepAlive"] == {"SuccessfulExit": False}
     assert agent["RunAtLoad"] is True
+    # The session holder and its shells outlive a restart of the server.
+    assert agent["AbandonProcessGroup"] is True
+    assert "--keep-sessions" in program
     log = machine.home / "Library" / "Logs" / "termbeam" / "termbeam.log"
     assert agent["StandardErrorPath"] == str(log)
     assert agent["StandardOutPath"] == "/dev/null"  # the banner prints the password
@@ -349,11 +391,103 @@ def test_launchd_status_logs_restart_uninstall(machine: Machine) -> None:
     log = machine.home / "Library" / "Logs" / "termbeam" / "termbeam.log"
     assert machine.calls() == [["launchctl", "print", target],
                                ["tail", "-n", "20", str(log)],
+                               ["launchctl", "print", target],  # loaded: kickstart it
                                ["launchctl", "kickstart", "-k", target],
-                               ["launchctl", "bootout", target]]
+                               ["launchctl", "print", target],
+                               ["launchctl", "bootout", target],
+                               ["launchctl", "print", target]]  # gone: the server has exited
     assert not machine.plist_file.exists()
     assert not machine.env_file.exists()
     assert log.exists()  # logs stay after uninstall
+
+
+def test_launchd_stop_boots_out_and_start_or_restart_bootstrap_again(machine: Machine) -> None:
+    _install(machine, platform="darwin")
+    machine.log.unlink()
+    target = f"gui/501/{LAUNCHD_LABEL}"
+    bootstrap = ["launchctl", "bootstrap", "gui/501", str(machine.plist_file)]
+    for args, calls in (
+        (["stop"], [["launchctl", "print", target], ["launchctl", "bootout", target],
+                    ["launchctl", "print", target]]),
+        (["stop"], [["launchctl", "print", target]]),  # already stopped: nothing to boot out
+        (["start"], [["launchctl", "print", target], bootstrap]),
+        (["start"], [["launchctl", "print", target], ["launchctl", "kickstart", target]]),
+        (["stop"], [["launchctl", "print", target], ["launchctl", "bootout", target],
+                    ["launchctl", "print", target]]),
+        (["restart"], [["launchctl", "print", target], bootstrap]),  # kickstart cannot
+    ):
+        _ok(machine.invoke(*args, platform="darwin"))
+        assert machine.calls() == calls, args
+        machine.log.unlink()
+    assert machine.plist_file.exists()  # stop keeps the agent installed
+
+
+# ---- stop and uninstall end the sessions the service's server kept ------------------------
+
+
+async def _kept_session(spawn: Callable[..., Server], machine: Machine) -> tuple[int, int]:
+    """A real server on the service's state directory with one session, stopped with SIGTERM
+    as the service manager stops it: (the shell's PID, the holder's PID) it leaves behind."""
+    server = spawn(cfg=machine.state_dir.name, password=None, extra=("--keep-sessions",))
+    assert server.cfg == machine.state_dir
+    await server.start()
+    await server.started()
+    server.signal(signal.SIGTERM)
+    assert await server.wait_exit() == 0
+    folder = holder_dir(machine.state_dir)
+    (kept,) = await asyncio.to_thread(control.kept_sessions, folder)
+    conn = await asyncio.to_thread(control.connect, folder)
+    assert conn is not None
+    conn.close()
+    assert conn.holder_pid is not None
+    assert process_exists(kept.pid)
+    return kept.pid, conn.holder_pid
+
+
+@pytest.mark.blocks_loop(reason="a server is forked from the test body")
+@pytest.mark.parametrize(("command", "platform", "said", "calls"), [
+    ("stop", "linux", "Stopped the TermBeam service.",
+     [["systemctl", "--user", "stop", UNIT_NAME]]),
+    ("uninstall", "linux", "Removed the TermBeam service.",
+     [["systemctl", "--user", "disable", "--now", UNIT_NAME],
+      ["systemctl", "--user", "daemon-reload"]]),
+    ("stop", "darwin", "Stopped the TermBeam service.",
+     [["launchctl", "print", f"gui/501/{LAUNCHD_LABEL}"],
+      ["launchctl", "bootout", f"gui/501/{LAUNCHD_LABEL}"],
+      ["launchctl", "print", f"gui/501/{LAUNCHD_LABEL}"]]),
+])
+async def test_stop_and_uninstall_end_the_kept_sessions(
+    machine: Machine, spawn: Callable[..., Server], command: str, platform: str, said: str,
+    calls: list[list[str]],
+) -> None:
+    await asyncio.to_thread(_install, machine, "--no-password", platform=platform)
+    shell, holder = await _kept_session(spawn, machine)
+    machine.log.unlink()
+
+    result = _ok(await asyncio.to_thread(machine.invoke, command, platform=platform))
+    assert result.output == f"{said}\nEnded 1 kept session.\n"
+    assert machine.calls() == calls
+    await eventually(lambda: not process_exists(shell) and not process_exists(holder),
+                     "the kept shell and its holder to end", 10)
+    assert await asyncio.to_thread(control.kept_sessions, holder_dir(machine.state_dir)) == []
+
+
+@pytest.mark.blocks_loop(reason="a server is forked from the test body")
+async def test_stop_leaves_a_server_started_by_hand_alone(
+    machine: Machine, spawn: Callable[..., Server]
+) -> None:
+    await asyncio.to_thread(_install, machine, "--no-password")
+    server = spawn(cfg=machine.state_dir.name, password=None)
+    await server.start()
+    await server.started()
+    (live,) = await asyncio.to_thread(control.kept_sessions, holder_dir(machine.state_dir))
+
+    # The fake systemctl stops nothing, as the real one would not stop this server.
+    result = _ok(await asyncio.to_thread(machine.invoke, "stop"))
+    assert "not run by the service" in result.output
+    assert "its sessions are left alone" in result.output
+    assert server.alive
+    assert process_exists(live.pid)
 
 
 # ---- the launchd runner -----------------------------------------------------------------
@@ -422,7 +556,7 @@ def test_termbeam_service_help_lists_the_subcommands() -> None:
     assert args == ["--help"]
     assert isinstance(command, click.Group)
     out = CliRunner().invoke(command, args, prog_name=prog).output
-    for sub in ("install", "uninstall", "status", "logs", "restart"):
+    for sub in ("install", "uninstall", "status", "logs", "restart", "start", "stop"):
         assert f"  {sub} " in out
 
 
@@ -440,8 +574,9 @@ def _get_status(url: str, password: str) -> int:
 
 async def test_installed_agent_serves_with_the_stored_password(machine: Machine) -> None:
     port = free_port()
-    _install(machine, "--port", str(port), "--password", PASSWORD, "--", "/bin/sh",
-             platform="darwin")
+    # In a thread: install runs the fake launchctl three times, too long for the event loop.
+    await asyncio.to_thread(_install, machine, "--port", str(port), "--password", PASSWORD,
+                            "--", "/bin/sh", platform="darwin")
     agent = plistlib.loads(machine.plist_file.read_bytes())
     proc = subprocess.Popen(agent["ProgramArguments"], cwd=agent["WorkingDirectory"],
                             env=child_env(),
@@ -459,7 +594,10 @@ async def test_installed_agent_serves_with_the_stored_password(machine: Machine)
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.to_thread(proc.communicate, timeout=RUN_TIMEOUT)
+        # The agent's server keeps its sessions (--keep-sessions) when stopped.
+        ended = await asyncio.to_thread(control.end_sessions, holder_dir(machine.state_dir))
     assert started, stderr
+    assert ended == 1
     assert statuses == (200, 401)
     assert proc.returncode == 0, stderr
     assert PASSWORD not in stderr

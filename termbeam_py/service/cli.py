@@ -1,4 +1,8 @@
-"""The click group `termbeam service install|uninstall|status|logs|restart`."""
+"""The click group `termbeam service install|uninstall|start|stop|restart|status|logs`.
+
+The service's server keeps its sessions when it stops (`--keep-sessions`), so that a restart
+(a stop, then a start) does not end them; `stop` and `uninstall` end them afterwards.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import click
 
 from termbeam_py import running
 from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS
+from termbeam_py.holder import control
+from termbeam_py.holder.paths import holder_dir
 from termbeam_py.netinfo import lan_url
 from termbeam_py.service import envfile, install
 from termbeam_py.service.backend import Backend
@@ -137,6 +143,7 @@ def _report(backend: Backend, spec: ServiceSpec, plan: install.ServerPlan,
     note = _PASSWORD_NOTES[secret.how].format(password=secret.password)
     click.echo(f"  Password:  {note}")
     click.echo(f"  Env file:  {spec.env_file} (0600; holds the password)")
+    click.echo("  Sessions:  kept across restarts; `termbeam service stop` ends them")
     for line in hints:
         click.echo(f"  {line}")
 
@@ -145,7 +152,7 @@ def _report(backend: Backend, spec: ServiceSpec, plan: install.ServerPlan,
 @config_dir_option
 @click.pass_context
 def uninstall_command(ctx: click.Context, config_dir: Path | None) -> int:
-    """Stop and remove the service and its env file; state and logs stay."""
+    """Remove the service and end its sessions. Its env file goes too; state and logs stay."""
     paths = _paths(config_dir)
     backend = _backend(ctx, paths)
     env_file = paths.env_file
@@ -155,7 +162,25 @@ def uninstall_command(ctx: click.Context, config_dir: Path | None) -> int:
     backend.uninstall()
     env_file.unlink(missing_ok=True)
     click.echo("Removed the TermBeam service.")
+    _end_kept_sessions(paths)
     return 0
+
+
+def _end_kept_sessions(paths: ServicePaths) -> None:
+    """After the service's server has stopped: end the sessions it left in the session holder
+    (their shells and jobs, and so the holder), and say how many."""
+    conn = running.read_connection(paths.state_dir / "connection.json")
+    if conn is not None and running.is_running(conn):
+        # The service manager has stopped its server, so this one was started by hand on the
+        # same state directory: its sessions are in use, not kept.
+        click.echo(f"A TermBeam server not run by the service (pid {conn['pid']}) uses "
+                   f"{paths.state_dir}: its sessions are left alone.")
+        return
+    ended = control.end_sessions(holder_dir(paths.state_dir))
+    if ended == 0:
+        click.echo("No sessions were kept.")
+    else:
+        click.echo(f"Ended {ended} kept session{'' if ended == 1 else 's'}.")
 
 
 @service_group.command("status", context_settings=CONTEXT)
@@ -182,9 +207,37 @@ def logs_command(ctx: click.Context, lines: int, follow: bool, config_dir: Path 
 @config_dir_option
 @click.pass_context
 def restart_command(ctx: click.Context, config_dir: Path | None) -> int:
-    """Restart the service (to apply an edited env file)."""
+    """Restart the service, keeping its sessions. The new server adopts them. Use it to apply
+    an edited env file."""
     backend = _backend(ctx, _paths(config_dir))
     _installed(backend)
     backend.restart()
     click.echo("Restarted the TermBeam service.")
+    return 0
+
+
+@service_group.command("start", context_settings=CONTEXT)
+@config_dir_option
+@click.pass_context
+def start_command(ctx: click.Context, config_dir: Path | None) -> int:
+    """Start the service after `stop`. It also starts when you log in."""
+    backend = _backend(ctx, _paths(config_dir))
+    _installed(backend)
+    backend.start()
+    click.echo("Started the TermBeam service.")
+    return 0
+
+
+@service_group.command("stop", context_settings=CONTEXT)
+@config_dir_option
+@click.pass_context
+def stop_command(ctx: click.Context, config_dir: Path | None) -> int:
+    """Stop the service and end its sessions. (`restart` keeps them.) It starts again with
+    `start`, or when you log in."""
+    paths = _paths(config_dir)
+    backend = _backend(ctx, paths)
+    _installed(backend)
+    backend.stop()
+    click.echo("Stopped the TermBeam service.")
+    _end_kept_sessions(paths)
     return 0

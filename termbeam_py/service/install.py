@@ -47,9 +47,11 @@ class ServerPlan:
 
 
 def plan_server(choice: ServerChoice) -> ServerPlan:
+    # --keep-sessions: a service restart (a stop, then a start) must not end the sessions; the
+    # next server adopts them. `termbeam service stop|uninstall` end them instead.
     args = ["--config-dir", str(choice.state_dir), "--port", str(choice.port),
             "--host", choice.host, "--cwd", str(choice.cwd), "--log-level", choice.log_level,
-            "--no-qr", *(["--no-password"] if choice.no_password else [])]
+            "--no-qr", "--keep-sessions", *(["--no-password"] if choice.no_password else [])]
     params = _parse_serve([*args, *choice.extra], choice.extra)
     host = "0.0.0.0" if params["lan"] else str(params["host"])  # noqa: S104
     if choice.no_password and not is_loopback(host):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from termbeam_py.service.units import ServiceSpec, render_launchd_plist
 
 _NEEDS = "the macOS service needs launchd"
 _SEE = " (see its message above, and `termbeam service status`)"
+#: launchd sends SIGKILL 20 s (its default ExitTimeOut) after SIGTERM: a stop ends by then.
+STOP_TIMEOUT = 30.0
+STOP_POLL = 0.1
 
 
 class LaunchdBackend:
@@ -71,9 +75,9 @@ class LaunchdBackend:
                 "It starts when you log in."]
 
     def uninstall(self) -> None:
-        if tools.run([self._ctl(), "bootout", self._target]) != 0:
-            click.echo("warning: could not unload the agent (was it running?); "
-                       "removing it anyway", err=True)
+        problem = self._bootout(self._ctl())
+        if problem is not None:
+            click.echo(f"warning: {problem}; removing the agent anyway", err=True)
         self.definition.unlink(missing_ok=True)
 
     def status(self) -> int:
@@ -87,5 +91,40 @@ class LaunchdBackend:
         argv = [tail, "-n", str(lines), *(["-f"] if follow else []), str(log)]
         return tools.run(argv)
 
+    def _loaded(self, ctl: str) -> bool:
+        return tools.run([ctl, "print", self._target], quiet=True) == 0
+
     def restart(self) -> None:
-        tools.run_or_fail([self._ctl(), "kickstart", "-k", self._target], _SEE)
+        self._start(kill=True)
+
+    def start(self) -> None:
+        self._start(kill=False)
+
+    def _start(self, *, kill: bool) -> None:
+        ctl = self._ctl()
+        if self._loaded(ctl):
+            tools.run_or_fail([ctl, "kickstart", *(["-k"] if kill else []), self._target], _SEE)
+        else:  # after `termbeam service stop` (bootout) until the next login
+            tools.run_or_fail([ctl, "bootstrap", self._domain, str(self.definition)], _SEE)
+
+    def stop(self) -> None:
+        problem = self._bootout(self._ctl())
+        if problem is not None:
+            raise click.ClickException(problem + _SEE)
+
+    def _bootout(self, ctl: str) -> str | None:
+        """Unload the agent and wait until launchd no longer lists it (the server has exited);
+        what went wrong, or None. Booting out an agent that is not loaded fails, so an
+        already stopped one is left as it is."""
+        if not self._loaded(ctl):
+            return None
+        status = tools.run([ctl, "bootout", self._target])
+        if status != 0:
+            return f"`launchctl bootout {self._target}` failed (exit {status})"
+        # bootout can return while the server is still shutting down.
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while self._loaded(ctl):
+            if time.monotonic() > deadline:
+                return f"the agent did not stop within {STOP_TIMEOUT:g} s"
+            time.sleep(STOP_POLL)  # the CLI has no event loop; bounded by STOP_TIMEOUT
+        return None

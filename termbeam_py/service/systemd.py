@@ -73,6 +73,16 @@ class SystemdBackend:
     def restart(self) -> None:
         self._restart(self._ctl())
 
+    def start(self) -> None:
+        ctl = self._ctl()
+        tools.run([*ctl, "reset-failed", UNIT_NAME], quiet=True)  # as for restart, below
+        tools.run_or_fail([*ctl, "start", UNIT_NAME], _NO_MANAGER)
+
+    def stop(self) -> None:
+        # systemctl waits for the stop job, so the server has exited when this returns; a
+        # unit that is not running stops successfully.
+        tools.run_or_fail([*self._ctl(), "stop", UNIT_NAME], _NO_MANAGER)
+
     @staticmethod
     def _restart(ctl: list[str]) -> None:
         # After StartLimitBurst failures systemd refuses even a manual start until the

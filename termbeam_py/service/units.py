@@ -84,9 +84,11 @@ StandardOutput=null
 SyslogIdentifier=termbeam
 Restart=on-failure
 RestartSec=5
-# SIGTERM to the server only: it hangs up its own sessions (SIGHUP, then SIGKILL after a
-# grace period); whatever is left in the cgroup is killed once the server has exited.
-KillMode=mixed
+# SIGTERM to the server only, and nothing else is killed when it exits: the shells live in
+# the session holder (a process of its own session, in this unit's cgroup), which must
+# outlive a restart (a stop, then a start) for the next server to adopt them. The server runs
+# with --keep-sessions; `termbeam service stop|uninstall` end the kept sessions themselves.
+KillMode=process
 TimeoutStopSec=30
 
 [Install]
@@ -110,5 +112,9 @@ def render_launchd_plist(spec: ServiceSpec, log_file: Path) -> bytes:
         "StandardOutPath": "/dev/null",
         "StandardErrorPath": str(log_file),
         "ProcessType": "Interactive",
+        # Leave the rest of the job's process group alone when the server exits: the session
+        # holder and its shells must outlive a restart (the server runs with --keep-sessions;
+        # `termbeam service stop|uninstall` end the kept sessions themselves).
+        "AbandonProcessGroup": True,
     }
     return plistlib.dumps(agent, fmt=plistlib.FMT_XML, sort_keys=False)
