@@ -28,6 +28,9 @@ from termbeam_py.auth import Auth, Handler
 from termbeam_py.config import Config
 from termbeam_py.connlimits import ConnectionGuard, Limits
 from termbeam_py.errors import TermbeamError
+from termbeam_py.holder.client import HolderClient, holder_supported
+from termbeam_py.holder.paths import SESSIONS as SESSIONS_DIR
+from termbeam_py.holder.paths import holder_dir
 from termbeam_py.memory import Allocator, Trimmer, trimming
 from termbeam_py.preview import close_sockets as close_preview_sockets
 from termbeam_py.preview import listener_headers as preview_listener_headers
@@ -37,6 +40,7 @@ from termbeam_py.preview import track_middleware as track_preview_listener
 from termbeam_py.preview.listeners import Listener
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
+from termbeam_py.sessions.children import HolderSpawner, LocalSpawner, Spawner
 from termbeam_py.tunnel.service import setup as setup_tunnel
 from termbeam_py.ws import Hub
 
@@ -121,11 +125,7 @@ def create_app(config: Config) -> web.Application:
         Limits.from_config(config),
         error_headers={"Server": SERVER_NAME, **SECURITY_HEADERS, "Cache-Control": "no-store"},
     )
-    app[keys.SESSIONS] = SessionManager(
-        default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
-        shell_env=config.shell_env, shell_integration=config.shell_integration,
-        notify_min_seconds=config.notify_min_seconds,
-    )
+    app[keys.SESSIONS] = _session_manager(config)
     app[keys.TRIMMER] = Trimmer(Allocator())
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
@@ -177,6 +177,21 @@ def create_preview_app(main: web.Application, listener: Listener) -> web.Applica
     return app
 
 
+def _session_manager(config: Config) -> SessionManager:
+    """Sessions live in the state directory's session holder, so they outlive this server,
+    where the holder can run; else they are this process's children (docs/architecture.md)."""
+    spawner: Spawner = LocalSpawner()
+    store = None
+    if holder_supported():
+        directory = holder_dir(config.config_dir)
+        spawner, store = HolderSpawner(HolderClient(directory)), directory / SESSIONS_DIR
+    return SessionManager(
+        default_shell=config.shell, default_args=config.shell_args, default_cwd=config.cwd,
+        shell_env=config.shell_env, shell_integration=config.shell_integration,
+        notify_min_seconds=config.notify_min_seconds, spawner=spawner, store=store,
+    )
+
+
 async def _sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     manager = app[keys.SESSIONS]
     await app[keys.AUTH].tokens.load()
@@ -185,7 +200,10 @@ async def _sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     manager.exit_listeners.append(lambda _session: trimmer.note_freed())
     async with trimming(trimmer):
         yield
-    await manager.kill_all()
+    if app[keys.RUNTIME].keep_sessions and manager.durable:
+        await manager.keep_all()
+    else:
+        await manager.kill_all()
 
 
 async def _close_sockets(app: web.Application) -> None:

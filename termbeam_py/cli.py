@@ -18,6 +18,7 @@ from termbeam_py.tunnel.options import confirm_public, tunnel_config, tunnel_opt
 
 #: Where `serve` takes the password from the environment (the first set wins).
 PASSWORD_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
+PORT_OPTIONS = ("--port",)
 #: `serve` options that give or choose the password: a restart drops them (restart_command).
 PASSWORD_OPTIONS = ("--password", "--generate-password")
 
@@ -53,12 +54,15 @@ def _takes_value(option: str) -> bool:
     )
 
 
-def restart_command(argv: list[str], password: str | None) -> tuple[list[str], dict[str, str]]:
+def restart_command(argv: list[str], password: str | None,
+                    port: int | None = None) -> tuple[list[str], dict[str, str]]:
     """`serve`'s arguments and environment for re-running it after an update.
 
     The password moves from the command line (readable by every user in `ps` and
-    /proc/PID/cmdline) to the environment (readable by this user only). The shell's own
-    arguments, after the first positional one, are left alone.
+    /proc/PID/cmdline) to the environment (readable by this user only). A `--port` becomes
+    the `port` the server was bound to (`--port 0` picked a free one), so the open browser
+    tabs reconnect to their kept sessions on the same address. The shell's own arguments,
+    after the first positional one, are left alone.
     """
     kept: list[str] = []
     rest = iter(argv)
@@ -70,6 +74,11 @@ def restart_command(argv: list[str], password: str | None) -> tuple[list[str], d
         if name in PASSWORD_OPTIONS:
             if "=" not in arg and _takes_value(name):
                 next(rest, None)
+            continue
+        if port is not None and name in PORT_OPTIONS:
+            if "=" not in arg:
+                next(rest, None)
+            kept += [name, str(port)]
             continue
         kept.append(arg)
         if "=" not in arg and _takes_value(arg):
@@ -124,7 +133,11 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
                    "and duration.")
 @click.option("--notify-min-seconds", type=click.FloatRange(0), default=10.0,
               show_default=True, help="Commands shorter than this do not notify.")
-@click.option("--force", is_flag=True, help="Stop a server already running, then start.")
+@click.option("--force", is_flag=True,
+              help="Replace a server already running (its sessions carry over).")
+@click.option("--keep-sessions", is_flag=True, envvar="TERMBEAM_KEEP_SESSIONS",
+              help="When stopped (Ctrl+C, SIGTERM, `termbeam stop`), leave the sessions "
+                   "running for the next `termbeam` to adopt. Env: TERMBEAM_KEEP_SESSIONS.")
 @tunnel_options
 @click.version_option(__version__, "-v", "--version", prog_name="termbeam",
                       message="termbeam v%(version)s")
@@ -133,8 +146,8 @@ def serve(
     no_preview_port: bool, password: str | None,
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
     config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
-    notify_min_seconds: float, force: bool, public_url: str | None, assume_yes: bool,
-    **tunnel: Any,
+    notify_min_seconds: float, force: bool, keep_sessions: bool, public_url: str | None,
+    assume_yes: bool, **tunnel: Any,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
     secret = resolve_password(password, generate_password, no_password)
@@ -149,6 +162,7 @@ def serve(
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,
             notify_min_seconds=notify_min_seconds, tunnel=tunnel_cfg, public_url=public_url,
+            keep_sessions=keep_sessions,
             event_loop=os.environ.get("TERMBEAM_EVENT_LOOP", "auto").strip().lower() or "auto",
         )
     except ConfigError as exc:
@@ -173,14 +187,16 @@ def _check_running(config: Config, force: bool) -> None:
             raise click.ClickException(
                 f"TermBeam is already running on {where} (use --force to replace it)"
             )
-        click.echo(f"Stopping the server running on {where}...")
-        if not running.stop(int(conn["pid"])):
+        click.echo(f"Stopping the server running on {where} (its sessions carry over)...")
+        if not running.stop(int(conn["pid"]), running.KEEP_SIGNAL):
             raise click.ClickException("Cannot stop the existing server")
     if force and config.port:
         # Also a server of ours holding the port we want (a stale or missing connection.json).
         holder = running.port_holder(config.port)
         if holder is not None:
             click.echo(f"Stopping the server holding port {config.port} (pid {holder})...")
+            # Its state directory is not ours, so nobody would adopt its sessions: it stops
+            # as its own settings say.
             if not running.stop(holder):
                 raise click.ClickException("Cannot stop the server holding the port")
 

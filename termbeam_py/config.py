@@ -109,6 +109,9 @@ class Config:
     """Inject OSC 133 shell integration into bash/zsh sessions (never touching rc files)."""
     notify_min_seconds: float = 10.0
     """Commands shorter than this do not notify when they complete."""
+    keep_sessions: bool = False
+    """A deliberate stop (Ctrl+C, SIGTERM, `termbeam stop`) leaves the sessions running in
+    the session holder for the next server, instead of ending them."""
     shell_env: dict[str, str] = field(default_factory=dict)
     """Extra environment for spawned shells (tests set a fixed prompt)."""
     tunnel: TunnelConfig | None = None

@@ -85,6 +85,8 @@ class Prefs(TypedDict):
     notifications: bool
     haptics: bool
     showSplash: bool
+    keepSessions: bool
+    """Sessions survive a deliberate stop of the server (as --keep-sessions)."""
     particleDissolve: bool
     touchBarCollapsed: bool
     defaultFolder: str
@@ -104,6 +106,7 @@ def defaults() -> Prefs:
         "notifications": False,
         "haptics": True,
         "showSplash": True,
+        "keepSessions": False,
         "particleDissolve": True,
         "touchBarCollapsed": False,
         "defaultFolder": "",
@@ -287,6 +290,7 @@ def sanitize(raw: object) -> Prefs:
         "notifications": _or(_flag(get("notifications")), base["notifications"]),
         "haptics": _or(_flag(get("haptics")), base["haptics"]),
         "showSplash": _or(_flag(get("showSplash")), base["showSplash"]),
+        "keepSessions": _or(_flag(get("keepSessions")), base["keepSessions"]),
         "particleDissolve": _or(_flag(get("particleDissolve")), base["particleDissolve"]),
         "touchBarCollapsed": _or(_flag(get("touchBarCollapsed")), base["touchBarCollapsed"]),
         "defaultFolder": _or(_text(get("defaultFolder"), 1024), base["defaultFolder"]),

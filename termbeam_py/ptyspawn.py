@@ -37,6 +37,14 @@ class Child(Protocol):
     def release(self, exit_code: int) -> None:
         """The child was reaped by the caller: close the master, forget the process."""
 
+    def close(self) -> None:
+        """Let go of the master without waiting for the child (the server stops; a held shell
+        lives on in the holder, a local one gets its hangup)."""
+
+    def detach(self) -> None:
+        """The caller reaps the child itself (the holder): the process object must never wait
+        for it, and the master stays open until the caller closes `fd`."""
+
 
 @functools.cache
 def _setsid_path() -> str | None:
@@ -45,8 +53,14 @@ def _setsid_path() -> str | None:
     return shutil.which("setsid")
 
 
-def _winsize(rows: int, cols: int) -> bytes:
+def winsize(rows: int, cols: int) -> bytes:
     return struct.pack("HHHH", rows, cols, 0, 0)
+
+
+def terminal_size(fd: int) -> tuple[int, int]:
+    """(rows, cols) of the PTY whose master (or slave) is `fd`."""
+    rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8)))
+    return rows, cols
 
 
 class _SetsidChild:
@@ -56,7 +70,7 @@ class _SetsidChild:
             raise FileNotFoundError(f"{argv[0]}: not found or not executable")
         master, slave = os.openpty()
         try:
-            fcntl.ioctl(slave, termios.TIOCSWINSZ, _winsize(rows, cols))
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, winsize(rows, cols))
             # restore_signals (the default) resets SIGPIPE/SIGXFSZ, which Python ignores.
             self._proc = subprocess.Popen(
                 [setsid, "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave,
@@ -71,13 +85,22 @@ class _SetsidChild:
         self.fd = master
 
     def set_size(self, rows: int, cols: int) -> None:
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, _winsize(rows, cols))
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, winsize(rows, cols))
 
     def release(self, exit_code: int) -> None:
         # Tell Popen the status is known, so it never waits for (or warns about) the child.
         self._proc.returncode = exit_code
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def detach(self) -> None:
+        # A returncode makes Popen skip the child in its reaping of forgotten processes
+        # (subprocess._cleanup), which would otherwise take the exit status from the holder.
+        self._proc.returncode = 0
 
 
 def _child_setup() -> None:
@@ -104,6 +127,17 @@ class _PtyprocessChild:
         # Close the master ourselves: ptyprocess's close() sleeps, which must not happen here.
         with contextlib.suppress(OSError):
             self._proc.fileobj.close()
+        self._proc.closed = True
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._proc.fileobj.close()
+
+    def detach(self) -> None:
+        # The master is the holder's from now on: ptyprocess must not close it (its file
+        # object would when collected) or kill the child.
+        self.fd = os.dup(self._proc.fd)
+        self._proc.fileobj.close()
         self._proc.closed = True
 
 

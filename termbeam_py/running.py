@@ -199,10 +199,17 @@ def port_holder(port: int) -> int | None:
     return pid if pid is not None and is_termbeam(pid) else None
 
 
-def stop(pid: int) -> bool:
-    """SIGTERM a server (handled like POST /api/shutdown); True once it has exited."""
+KEEP_SIGNAL = signal.SIGUSR1
+"""Asks a server to stop and leave its sessions running in the session holder."""
+END_SIGNAL = signal.SIGUSR2
+"""Asks a server to stop and end its sessions, even one running with --keep-sessions."""
+
+
+def stop(pid: int, sig: signal.Signals = signal.SIGTERM) -> bool:
+    """Stop a server with `sig`: SIGTERM (handled like Ctrl+C: its sessions end unless it
+    runs with --keep-sessions), KEEP_SIGNAL or END_SIGNAL. True once it has exited."""
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, sig)
     except ProcessLookupError:
         return True
     except PermissionError:

@@ -29,6 +29,8 @@ from termbeam_py.errors import TermbeamError
 from termbeam_py.hosts import is_loopback
 from termbeam_py.netinfo import lan_url
 from termbeam_py.preview.listeners import MAX_LISTENERS
+from termbeam_py.runtime import Runtime
+from termbeam_py.sessions.manager import Adoption
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def run(config: Config) -> int:
         sys.stdout.flush()
         from termbeam_py.cli import restart_command  # the options `serve` was started with
 
-        args, env = restart_command(sys.argv[1:], config.password)
+        args, env = restart_command(sys.argv[1:], config.password, app[keys.RUNTIME].port)
         os.execve(sys.executable, [sys.executable, "-m", "termbeam_py", *args], env)  # noqa: S606
     return status
 
@@ -158,11 +160,15 @@ async def _serve(config: Config, app: web.Application) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop.set)
+    loop.add_signal_handler(running.KEEP_SIGNAL, _stop_deciding, runtime, True)
+    loop.add_signal_handler(running.END_SIGNAL, _stop_deciding, runtime, False)
     try:
         await app[keys.TUNNEL].start(runtime.port)
-        session_id = await _start_sessions(app)
+        adoption = await app[keys.SESSIONS].adopt()
+        session_id = await _start_sessions(app, adoption)
         await _tunnel_ready(config, app)
         sys.stdout.write(await banner(config, app, session_id))
+        sys.stdout.write(_adoption_lines(adoption))
         updated = await asyncio.to_thread(update.take_update_result, config.config_dir)
         if updated:
             sys.stdout.write(f"  ✓ Updated from v{updated.get('fromVersion')} "
@@ -170,10 +176,11 @@ async def _serve(config: Config, app: web.Application) -> int:
         sys.stdout.flush()
         _settle_heap()
         await runtime.stop.wait()
-        sys.stdout.write(f"[termbeam] Shutting down{_ending(len(app[keys.SESSIONS]))}...\n")
+        await _decide_keep(app)
+        sys.stdout.write(f"[termbeam] Shutting down{_farewell(app)}...\n")
         sys.stdout.flush()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, running.KEEP_SIGNAL, running.END_SIGNAL):
             loop.remove_signal_handler(sig)
         await asyncio.to_thread(running.remove_connection, conn_file)
         await app[keys.TUNNEL].stop()  # kills the provider's process group, deletes its tunnel
@@ -181,14 +188,59 @@ async def _serve(config: Config, app: web.Application) -> int:
     return 0
 
 
-def _ending(sessions: int) -> str:
-    """What a stop takes with it, for the shutdown line: each session's shell and jobs."""
-    if sessions == 0:
+def _stop_deciding(runtime: Runtime, keep: bool) -> None:
+    """KEEP_SIGNAL (`termbeam stop --keep-sessions`, `termbeam --force`) or END_SIGNAL
+    (`termbeam stop`): stop, and keep or end the sessions whatever the settings say."""
+    runtime.keep_sessions = keep
+    runtime.sessions_decided = True
+    runtime.stop.set()
+
+
+async def _decide_keep(app: web.Application) -> None:
+    """Whether this stop keeps the sessions: an update restarting us, a replacing server, or
+    the user's choice (--keep-sessions, its setting); a plain stop ends them."""
+    runtime, manager = app[keys.RUNTIME], app[keys.SESSIONS]
+    if not runtime.sessions_decided:
+        prefs, _ = await app[keys.PREFS].load()
+        runtime.keep_sessions = (
+            app[keys.UPDATER].restart_requested or app[keys.CONFIG].keep_sessions
+            or prefs["keepSessions"]
+        )
+    if runtime.keep_sessions and not manager.durable:
+        log.warning("this server cannot keep sessions (no session holder): ending them")
+        runtime.keep_sessions = False
+
+
+def _plural(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'}"
+
+
+def _farewell(app: web.Application) -> str:
+    """What a stop does to the sessions, for the shutdown line."""
+    count = len(app[keys.SESSIONS])
+    if count == 0:
         return ""
-    return f", ending {sessions} session{'' if sessions == 1 else 's'}"
+    if app[keys.RUNTIME].keep_sessions:
+        return f", keeping {_plural(count)} for the next `termbeam` (`termbeam list` shows them)"
+    return f", ending {_plural(count)}"
 
 
-async def _start_sessions(app: web.Application) -> str | None:
+def _adoption_lines(adoption: Adoption) -> str:
+    lines: list[str] = []
+    if adoption.restored:
+        lines.append(f"  ✓ {_plural(len(adoption.restored))} restored")
+    for name, code in adoption.exited:
+        lines.append(f"  • Session {name!r} exited with code {code} while no server ran")
+    if adoption.lost:
+        lines.append(f"  ! {_plural(adoption.lost)} lost: the session holder had ended")
+    if adoption.error:
+        lines.append(f"  ! Kept sessions could not be adopted: {adoption.error}")
+    return "".join(line + "\n" for line in lines)
+
+
+async def _start_sessions(app: web.Application, adoption: Adoption) -> str | None:
+    if adoption.restored:
+        return adoption.restored[0].id  # the sessions a restart kept, not new ones
     try:
         ids = await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG])
     except TermbeamError as exc:

@@ -132,7 +132,7 @@ async def create_session(request: web.Request) -> web.Response:
     cwd = None
     if body.get("cwd") is not None:
         cwd = await asyncio.to_thread(check_cwd, body["cwd"])
-    session = manager.create(
+    session = await manager.create(
         name=_name(body.get("name")),
         shell=shell,
         args=args if args is not None else ([] if shell else None),

@@ -40,7 +40,7 @@ async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEn
     shell_name = entry.get("shell")
     shell = manager.allowed_shell(shell_name) if shell_name else None
     initial = (entry.get("initialCommand") or "").strip() or None
-    session = manager.create(
+    session = await manager.create(
         name=entry["name"],
         shell=shell.path if shell else None,
         args=list(config.shell_args),
@@ -51,8 +51,8 @@ async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEn
     return session.id
 
 
-def _default_session(manager: SessionManager, config: Config) -> str:
-    return manager.create(name=config.cwd.name or "home").id
+async def _default_session(manager: SessionManager, config: Config) -> str:
+    return (await manager.create(name=config.cwd.name or "home")).id
 
 
 async def start_sessions(store: PrefsStore, manager: SessionManager, config: Config) -> list[str]:
@@ -64,7 +64,7 @@ async def start_sessions(store: PrefsStore, manager: SessionManager, config: Con
     prefs, _ = await store.load()
     entries = autoboot_entries(prefs)
     if not entries:
-        return [_default_session(manager, config)]
+        return [await _default_session(manager, config)]
     ids: list[str] = []
     for entry in entries:
         try:
@@ -72,4 +72,4 @@ async def start_sessions(store: PrefsStore, manager: SessionManager, config: Con
         except TermbeamError as exc:
             log.warning("workspace session %r failed to start: %s", entry["name"], exc.message)
     log.info("Spawned %d/%d workspace sessions", len(ids), len(entries))
-    return ids or [_default_session(manager, config)]
+    return ids or [await _default_session(manager, config)]

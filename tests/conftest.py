@@ -7,6 +7,8 @@ import gc
 import logging
 import os
 import re
+import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
+from termbeam_py.holder import control
+from termbeam_py.holder.paths import holder_dir
 from tests.helpers import FAKES, SHELL_ENV, AppClient, Fakes, Server, TermWS
 
 PASSWORD = "correct horse battery"
@@ -35,10 +39,28 @@ def fuzz_long(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Session holders of the run's servers live in a folder of the run's own, not in the
+    # user's runtime directory; sessionfinish checks that none is left.
+    os.environ.setdefault("TERMBEAM_RUNTIME_DIR", tempfile.mkdtemp(prefix="termbeam-run-"))
     # pytest-asyncio builds each test's loop with its own `asyncio_debug` setting (off by
     # default), which overrides PYTHONASYNCIODEBUG: follow the variable, as .ci/run sets it.
     if os.environ.get("PYTHONASYNCIODEBUG") and config.getoption("asyncio_debug") is None:
         config.option.asyncio_debug = True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a session holder outlived its test: something left shells running."""
+    root = Path(os.environ["TERMBEAM_RUNTIME_DIR"])
+    left = []
+    for folder in root.glob("*"):
+        found = control.connect(folder)
+        if found is not None:
+            found.close()
+            control.end_sessions(folder)
+            left.append(folder.name)
+    if left:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        sys.stderr.write(f"\nsession holders left running (ended now): {left}\n")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -247,3 +269,6 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Callable[..., Server]]:
     finally:
         for server in servers:
             await server.kill()
+        # A test that kept sessions (or killed a server with -9) leaves them in the holder.
+        for folder in {holder_dir(server.cfg) for server in servers}:
+            await asyncio.to_thread(control.end_sessions, folder)

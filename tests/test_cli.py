@@ -224,6 +224,10 @@ def test_restart_command_moves_the_password_to_the_environment(
     assert env["KEEP_ME"] == "1"
     args, env = restart_command(["--no-password", "--", "--password", "z"], None)
     assert args == ["--no-password", "--", "--password", "z"]
+    # The bound port replaces a --port (0 picked a free one), in either spelling; the shell's
+    # own --port is the shell's.
+    args, _ = restart_command(["--port", "0", "--port=0", "zsh", "--port", "1"], None, 4711)
+    assert args == ["--port", "4711", "--port", "4711", "zsh", "--port", "1"]
     assert "TERMBEAM_PASSWORD" not in env
     assert "PTY_PASSWORD" not in env
 

@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from termbeam_py.client.connection import Target, fetch_sessions, resolve_target
+from termbeam_py.client.connection import NOT_RUNNING, Target, fetch_sessions, resolve_target
+from termbeam_py.client.kept import kept_sessions
+from termbeam_py.client.kept import print_kept as _print_kept
 from termbeam_py.client.keys import DEFAULT_DETACH_KEY, parse_detach_key
 from termbeam_py.client.picking import choose, table
 from termbeam_py.state import default_config_dir
@@ -49,8 +51,17 @@ def _target(host: str | None, port: int | None, password: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print the raw JSON array.")
 def list_command(host: str | None, port: int | None, password: str | None,
                  config_dir: Path | None, as_json: bool) -> int:
-    """List the sessions of the running server."""
-    _, sessions = fetch_sessions(_target(host, port, password, config_dir))
+    """List the sessions of the running server, or those kept for the next one."""
+    try:
+        _, sessions = fetch_sessions(_target(host, port, password, config_dir))
+    except click.ClickException as exc:
+        if exc.message != NOT_RUNNING or host is not None or port is not None:
+            raise
+        kept = kept_sessions((config_dir or default_config_dir()).expanduser())
+        if not kept:
+            raise
+        _print_kept(kept, as_json)
+        return 0
     if as_json:
         click.echo(json.dumps(sessions, indent=2))
     elif not sessions:

@@ -1,8 +1,10 @@
-"""`termbeam stop`: stop the running server from another terminal; its sessions end with it.
+"""`termbeam stop`: stop the running server from another terminal; its sessions end with it
+(or, with --keep-sessions, stay in the session holder for the next server).
 
 The server is found as `--force` finds it, by its process, never by asking the port: the one
 connection.json names (if it still holds its port and runs termbeam), or the termbeam server
-of this user holding `--port`. It gets SIGTERM, which it handles like Ctrl+C.
+of this user holding `--port`. It gets END_SIGNAL (stop and end the sessions, whatever the
+server's --keep-sessions says) or, with --keep-sessions, KEEP_SIGNAL.
 """
 
 from __future__ import annotations
@@ -35,16 +37,19 @@ def find_server(config_dir: Path, port: int | None) -> tuple[int, str] | None:
                    "Env: TERMBEAM_CONFIG_DIR.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Stop your TermBeam server holding this port instead.")
-def stop_command(config_dir: Path | None, port: int | None) -> int:
-    """Stop the running TermBeam server; its sessions end with it. Exits 0 when no server was
-    running, 1 when it could not be stopped."""
+@click.option("--keep-sessions", is_flag=True,
+              help="Leave the sessions running; the next `termbeam` adopts them.")
+def stop_command(config_dir: Path | None, port: int | None, keep_sessions: bool) -> int:
+    """Stop the running TermBeam server; its sessions end with it unless --keep-sessions
+    (even when the server itself runs with --keep-sessions, as the service's does). Exits 0
+    when no server was running, 1 when it could not be stopped."""
     found = find_server((config_dir or default_config_dir()).expanduser(), port)
     if found is None:
         click.echo(NOT_RUNNING)
         return 0
     pid, where = found
     click.echo(f"Stopping the server on {where} (pid {pid})...")
-    if not running.stop(pid):
+    if not running.stop(pid, running.KEEP_SIGNAL if keep_sessions else running.END_SIGNAL):
         raise click.ClickException(f"Cannot stop the server (pid {pid})")
     click.echo("Stopped.")
     return 0

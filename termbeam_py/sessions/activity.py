@@ -113,10 +113,32 @@ class SessionActivity:
         self._children: dict[int, float | None] = {}
         self._polls = 0
         self._cooldown_until = 0.0
+        self.on_change: Callable[[], None] | None = None
+        """Called when the marks change the command state (the session record is saved)."""
 
     def close(self) -> None:
         """The session ended: emit nothing more (and hold no reference back to it)."""
         self._emit = _ignore
+        self.on_change = None
+
+    # -- what outlives the server (sessions/record.py) ------------------------------------
+
+    @property
+    def command(self) -> str | None:
+        """The command line running now, as the marks told it."""
+        return self._command
+
+    def running_for(self) -> float | None:
+        """Seconds since the running command started (its C mark), or None."""
+        return None if self._started is None else self._clock() - self._started
+
+    def restore(self, *, integrated: bool, command: str | None,
+                running_for: float | None) -> None:
+        """Continue where a previous server's tracker left off: a command still running
+        then notifies when it finishes, with its whole duration."""
+        self.integrated = integrated
+        self._command = command
+        self._started = None if running_for is None else self._clock() - running_for
 
     # -- the output stream (hot path) -----------------------------------------------------
 
@@ -165,6 +187,10 @@ class SessionActivity:
             self._command = self._command_text(rest)
         elif kind == "A":
             self._started = None  # a new prompt: nothing is running any more
+        else:
+            return
+        if self.on_change is not None:
+            self.on_change()
 
     def _command_text(self, rest: str) -> str | None:
         text, _, nonce = rest.partition(";")

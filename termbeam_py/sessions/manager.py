@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from termbeam_py.errors import BadRequest, Conflict, NotFound
+from termbeam_py.holder.client import HeldSession
+from termbeam_py.ptyspawn import Child, terminal_size
 from termbeam_py.sessions import integration, procfs
 from termbeam_py.sessions.activity import ActivityMonitor
+from termbeam_py.sessions.children import ExitWatch, LocalSpawner, Spawner
 from termbeam_py.sessions.events import Notification
+from termbeam_py.sessions.outlog import OutputLog
+from termbeam_py.sessions.record import SessionRecord
+from termbeam_py.sessions.records import RecordKeeper
 from termbeam_py.sessions.session import Session, SessionSpec
 from termbeam_py.sessions.shells import Shell, detect_shells
+from termbeam_py.timefmt import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +69,21 @@ MAX_SESSIONS = 200
 them for a logged-in client (cookie requests are not rate-limited)."""
 
 
+@dataclass
+class Adoption:
+    """What a starting server found in the session holder."""
+
+    restored: list[Session] = field(default_factory=list)
+    exited: list[tuple[str, int]] = field(default_factory=list)
+    """(name, exit code) of sessions whose shell ended while no server ran."""
+    lost: int = 0
+    """Sessions with a record but no shell any more (the holder itself was gone)."""
+    error: str | None = None
+
+
 class SessionManager:
-    """Holds every live session; sessions never outlive the server."""
+    """Holds every live session. With a holder spawner (the default in a server) the shells
+    live in the session holder and outlive this manager unless it ends them."""
 
     def __init__(
         self,
@@ -72,6 +94,8 @@ class SessionManager:
         shell_env: Mapping[str, str],
         shell_integration: bool = True,
         notify_min_seconds: float = 10.0,
+        spawner: Spawner | None = None,
+        store: Path | None = None,
     ) -> None:
         self.default_shell = default_shell
         self.default_args = default_args
@@ -87,7 +111,9 @@ class SessionManager:
         """Process-table polling for the command-complete heuristics."""
         self.notify_listeners: list[Callable[[Session, Notification], None]] = []
         """Called with every command-complete notification (Web Push listens here)."""
-
+        self.spawner: Spawner = spawner or LocalSpawner()
+        self.records = RecordKeeper(store)
+        self._creating = 0
     async def start(self) -> None:
         self.shells = await asyncio.to_thread(detect_shells, self.default_shell)
 
@@ -121,7 +147,7 @@ class SessionManager:
             n += 1
         return f"Session {n}"
 
-    def create(
+    async def create(
         self,
         *,
         name: str | None = None,
@@ -134,28 +160,51 @@ class SessionManager:
         initial_command: str | None = None,
     ) -> Session:
         """Spawn a session; arguments are already validated by the caller."""
-        if len(self._sessions) >= self.max_sessions:
+        if len(self._sessions) + self._creating >= self.max_sessions:
             raise Conflict(f"Too many sessions (max {self.max_sessions})")
-        shell = shell or self.default_shell
+        self._creating += 1
+        try:
+            return await self._create(name=name, shell=shell or self.default_shell, args=args,
+                                      cwd=cwd, color=color, cols=cols, rows=rows,
+                                      initial_command=initial_command)
+        finally:
+            self._creating -= 1
+
+    async def _create(self, *, name: str | None, shell: str, args: list[str] | None,
+                      cwd: Path | None, color: str | None, cols: int, rows: int,
+                      initial_command: str | None) -> Session:
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)
         launch = integration.Launch(argv, self._env)
         if self.shell_integration:
             launch = integration.prepare(shell, argv, self._env)
+        spec = SessionSpec(
+            id=session_id, name=name or self._pick_name(), shell=shell, args=launch.args,
+            cwd=cwd or self.default_cwd, color=color or self._pick_color(),
+            env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
+            notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
+        )
         try:
-            spec = SessionSpec(
-                id=session_id, name=name or self._pick_name(), shell=shell, args=launch.args,
-                cwd=cwd or self.default_cwd, color=color or self._pick_color(),
-                env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
-                notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
+            child, watch = await self.spawner.spawn(
+                session_id, [shell, *launch.args], cwd=spec.cwd, env=launch.env, rows=rows,
+                cols=cols,
             )
-            session = Session(spec, on_exit=self._on_exit, on_notify=self._notify)
         except (OSError, ValueError) as exc:
             log.warning("could not start %s: %s", shell, exc)
             raise BadRequest("Failed to create session") from exc
-        self._sessions[session_id] = session
-        self.activity.add(session.pid, session.activity)
+        session = self._register(spec, child, watch, await self.records.new_log(session_id))
+        self.records.save(session)
         log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
+        return session
+
+    def _register(self, spec: SessionSpec, child: Child, watch: ExitWatch,
+                  output: OutputLog) -> Session:
+        session = Session(spec, child, watch, log=output, on_exit=self._on_exit,
+                          on_notify=self._notify)
+        # Cleared by activity.close() when the session ends: no lasting cycle.
+        session.activity.on_change = lambda: self.records.save_soon(session)
+        self._sessions[session.id] = session
+        self.activity.add(session.pid, session.activity)
         return session
 
     def _notify(self, session: Session, event: Notification) -> None:
@@ -165,6 +214,7 @@ class SessionManager:
     def _on_exit(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
         self.activity.remove(session.pid)
+        self.records.remove(session.id)
         log.info("session %s exited", session.id[:8])
         for listener in self.exit_listeners:
             listener(session)
@@ -177,10 +227,100 @@ class SessionManager:
         await session.kill()
 
     async def kill_all(self) -> None:
+        """End every session (a deliberate stop): shells, jobs, records and output logs."""
         sessions = list(self._sessions.values())
         self._sessions.clear()
         await self.activity.close()
         await asyncio.gather(*(s.kill() for s in sessions), return_exceptions=True)
+        await self.records.settle()
+        self.spawner.close()
+
+    @property
+    def durable(self) -> bool:
+        """Whether sessions can outlive this server (they are in the session holder)."""
+        return self.spawner.durable
+
+    async def keep_all(self) -> int:
+        """Let go of every session without ending it (the holder keeps the shells); how many
+        were kept. Call it only when `durable`."""
+        sessions = list(self._sessions.values())
+        self._sessions.clear()
+        await self.activity.close()
+        for session in sessions:
+            self.records.save(session)
+        await self.records.settle()
+        for session in sessions:
+            session.let_go()
+        self.spawner.close()
+        return len(sessions)
+
+    async def adopt(self) -> Adoption:
+        """Take over the sessions a previous server left in the holder (at start-up)."""
+        found = Adoption()
+        if not self.spawner.durable:
+            return found
+        try:
+            held = await self.spawner.held()
+        except OSError as exc:
+            log.error("cannot adopt the kept sessions: %s", exc)
+            found.error = str(exc)
+            return found
+        stored = await self.records.stored()
+        for entry in held:
+            stored.discard(entry.id)
+            try:
+                await self._adopt_one(entry, found)
+            except (OSError, ValueError) as exc:
+                log.error("could not adopt session %s: %s", entry.id[:8], exc)
+                if entry.fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(entry.fd)
+        for session_id in stored:
+            log.warning("session %s was lost while no server ran (its holder had ended)",
+                        session_id[:8])
+            self.records.remove(session_id)
+        found.lost = len(stored)
+        return found
+
+    async def _adopt_one(self, entry: HeldSession, found: Adoption) -> None:
+        if entry.fd is None:
+            raise ValueError("the holder sent no PTY for it")
+        saved = await self.records.read(entry.id)
+        output = await self.records.open_log(entry.id)
+        spec = self._restored_spec(entry, saved, *terminal_size(entry.fd))
+        child, watch = self.spawner.adopt(entry.id, entry.pid, entry.fd, entry.exit_code)
+        session = self._register(spec, child, watch, output)
+        session.restored = True
+        session.ever_attached = True  # the screen has content: viewers get a replay
+        if saved is not None:
+            started = saved["commandStartedAt"]
+            session.activity.restore(
+                integrated=saved["integrated"], command=saved["command"],
+                running_for=None if started is None else max(0, now_ms() - started) / 1000,
+            )
+            session.last_activity = saved["lastActivity"]
+        if entry.exit_code is not None:
+            log.info("session %s (%s) exited while no server ran (code %d)", entry.id[:8],
+                     session.name, entry.exit_code)
+            found.exited.append((session.name, entry.exit_code))
+        else:
+            found.restored.append(session)
+            log.info("session %s restored (pid %d)", entry.id[:8], entry.pid)
+
+    def _restored_spec(self, entry: HeldSession, saved: SessionRecord | None, rows: int,
+                       cols: int) -> SessionSpec:
+        if saved is None:
+            return SessionSpec(
+                id=entry.id, name=self._pick_name(), shell=self.default_shell, args=[],
+                cwd=self.default_cwd, color=self._pick_color(), env={}, cols=cols, rows=rows,
+                notify_min_seconds=self.notify_min_seconds,
+            )
+        return SessionSpec(
+            id=entry.id, name=saved["name"], shell=saved["shell"], args=saved["args"],
+            cwd=Path(saved["cwd"]), color=saved["color"], env={}, cols=cols, rows=rows,
+            notify_min_seconds=saved["notifyMinSeconds"], shell_nonce=saved["nonce"],
+            created_at=saved["createdAt"],
+        )
 
     async def refresh_cwds(self) -> None:
         """Update every session's cwd from its shell's live cwd, off the event loop."""

@@ -10,11 +10,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from termbeam_py.ptyspawn import Child
+from termbeam_py.sessions import record
 from termbeam_py.sessions.activity import CommandDone, SessionActivity
+from termbeam_py.sessions.children import ExitWatch
 from termbeam_py.sessions.client import Client, Output, Phase
 from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
 from termbeam_py.sessions.initial import InitialCommand
 from termbeam_py.sessions.outlog import OutputLog
+from termbeam_py.sessions.record import SessionRecord
 from termbeam_py.sessions.sizing import Sizer
 from termbeam_py.sessions.terminal import INPUT_HIGH_WATER, Terminal
 from termbeam_py.timefmt import now_iso_ms, now_ms
@@ -76,6 +80,8 @@ class SessionSpec:
     notify_min_seconds: float = 10.0
     shell_nonce: str | None = None
     """Marks the shell-integration sequences of this shell (activity.py)."""
+    created_at: str | None = None
+    """When the session started, for one a previous server started (else now)."""
 
 
 class Session:
@@ -84,7 +90,10 @@ class Session:
     def __init__(
         self,
         spec: SessionSpec,
+        child: Child,
+        watch: ExitWatch,
         *,
+        log: OutputLog | None = None,
         on_exit: Callable[[Session], None],
         on_notify: Callable[[Session, Notification], None] | None = None,
     ) -> None:
@@ -94,12 +103,15 @@ class Session:
         self.args = spec.args
         self.cwd = str(spec.cwd)
         self.color = spec.color
-        self.created_at = now_iso_ms()
+        self.created_at = spec.created_at or now_iso_ms()
+        self.shell_nonce = spec.shell_nonce
         self.last_activity = now_ms()
-        self.log = OutputLog()
+        self.log = log if log is not None else OutputLog()
         self.clients: set[Client] = set()
         self._slices: OrderedDict[int, bytes] = OrderedDict()
         """Recent output frames by their first sequence number, shared by every viewer."""
+        self.restored = False
+        """Adopted from the session holder by a later server (it outlived a restart)."""
         self.ever_attached = False
         """A viewer has attached before: only the very first one waits for its resize."""
         self._on_exit_cb = on_exit
@@ -111,8 +123,8 @@ class Session:
         self._loop = asyncio.get_running_loop()
         self._flow_check: asyncio.TimerHandle | None = None
         self.terminal = Terminal(
-            [spec.shell, *spec.args], cwd=spec.cwd, env=spec.env, cols=spec.cols,
-            rows=spec.rows, on_data=self._on_data, on_exit=self._on_exit,
+            child, watch, cols=spec.cols, rows=spec.rows, on_data=self._on_data,
+            on_exit=self._on_exit,
         )
         self.sizer = Sizer(self.terminal, self.clients)
         self._initial: InitialCommand | None = None
@@ -122,6 +134,18 @@ class Session:
     @property
     def pid(self) -> int:
         return self.terminal.pid
+
+    def record(self) -> SessionRecord:
+        """What a later server needs to bring this session back (sessions/record.py)."""
+        running = self.activity.running_for()
+        return {
+            "format": record.FORMAT, "id": self.id, "name": self.name, "color": self.color,
+            "shell": self.shell, "args": list(self.args), "cwd": self.cwd,
+            "createdAt": self.created_at, "lastActivity": self.last_activity,
+            "nonce": self.shell_nonce, "notifyMinSeconds": self.activity.min_seconds,
+            "integrated": self.activity.integrated, "command": self.activity.command,
+            "commandStartedAt": None if running is None else now_ms() - round(running * 1000),
+        }
 
     # -- output and flow control ----------------------------------------------------------
 
@@ -391,3 +415,16 @@ class Session:
 
     async def kill(self) -> None:
         await self.terminal.kill()
+
+    def let_go(self) -> None:
+        """The server stops and the holder keeps the shell: stop serving it, end nothing."""
+        if self._initial is not None:
+            self._initial.cancel()
+            self._initial = None
+        self.sizer.close()
+        self._cancel_flow_check()
+        self.activity.close()
+        self.terminal.let_go()
+        # Unmapped and unlocked now, not at some later collection: the next server (a
+        # --force successor may already be waiting) maps the same file.
+        self.log.close()

@@ -13,11 +13,11 @@ import errno
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
+from termbeam_py.ptyspawn import Child
 from termbeam_py.sessions import procfs
-from termbeam_py.sessions.spawn import spawn
+from termbeam_py.sessions.children import ExitWatch
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,6 @@ INPUT_HIGH_WATER = 256 * 1024
 INPUT_CHUNK = 1024
 #: Seconds between SIGHUP and SIGKILL when a session is killed.
 KILL_GRACE = 2.0
-EXIT_POLL = 0.1
-
-
-def exit_code_from_status(status: int) -> int:
-    """Shell convention: the exit status, or 128 + N when killed by signal N."""
-    code = os.waitstatus_to_exitcode(status)
-    return 128 - code if code < 0 else code
 
 
 def _ignore_data(_data: bytes) -> None:
@@ -57,17 +50,17 @@ class Terminal:
 
     def __init__(
         self,
-        argv: Sequence[str],
+        child: Child,
+        watch: ExitWatch,
         *,
-        cwd: Path,
-        env: Mapping[str, str],
         cols: int,
         rows: int,
         on_data: Callable[[bytes], None],
         on_exit: Callable[[int], None],
     ) -> None:
         self._loop = asyncio.get_running_loop()
-        self._child = spawn(argv, cwd=cwd, env=env, rows=rows, cols=cols)
+        self._child = child
+        self._watch = watch
         self.pid: int = self._child.pid
         self.fd: int = self._child.fd
         self.cols, self.rows = cols, rows
@@ -82,7 +75,7 @@ class Terminal:
         self._leftovers: asyncio.Task[None] | None = None
         os.set_blocking(self.fd, False)
         self.resume_reading()
-        self._pidfd = self._watch_exit()
+        watch.start(self._finish)
 
     # -- output ---------------------------------------------------------------------------
 
@@ -182,32 +175,6 @@ class Terminal:
 
     # -- exit -----------------------------------------------------------------------------
 
-    def _watch_exit(self) -> int | None:
-        if hasattr(os, "pidfd_open"):
-            try:
-                pidfd: int = os.pidfd_open(self.pid)
-            except OSError:
-                pass
-            else:
-                self._loop.add_reader(pidfd, self._reap)
-                return pidfd
-        self._loop.call_later(EXIT_POLL, self._poll_exit)
-        return None
-
-    def _poll_exit(self) -> None:
-        if self.exit_code is None and not self._reap():
-            self._loop.call_later(EXIT_POLL, self._poll_exit)
-
-    def _reap(self) -> bool:
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.pid, 0
-        if pid == 0:
-            return False
-        self._finish(exit_code_from_status(status))
-        return True
-
     def _finish(self, code: int) -> None:
         # Output the child wrote just before exiting is still in the PTY: take it first.
         # Bounded: a background job still holding the PTY may write forever.
@@ -216,10 +183,7 @@ class Terminal:
         self._loop.remove_writer(self.fd)
         self._pending.clear()
         self._writable.set()
-        if self._pidfd is not None:
-            self._loop.remove_reader(self._pidfd)
-            os.close(self._pidfd)
-            self._pidfd = None
+        self._watch.stop()
         self.exit_code = code
         self._child.release(code)
         self.exited.set()
@@ -237,6 +201,14 @@ class Terminal:
         """
         members = await asyncio.to_thread(procfs.session_members, self.pid)
         procfs.signal_all(members, signal.SIGHUP)
+
+    def let_go(self) -> None:
+        """Stop serving the PTY without ending anything: the server is stopping and the
+        session holder keeps the shell (it still holds the master)."""
+        self.pause_reading()
+        self._loop.remove_writer(self.fd)
+        self._watch.stop()
+        self._child.close()
 
     async def kill(self, grace: float = KILL_GRACE) -> None:
         """Hang up the whole session (the shell and its jobs), then SIGKILL what remains."""
