@@ -244,6 +244,25 @@ async def test_keep_sessions_leaves_only_the_holder_behind(
     assert (listed["id"], listed["pid"], listed["kept"]) == (session["id"], session["pid"], True)
 
 
+async def test_the_keep_sessions_setting_keeps_them_on_ctrl_c(
+    spawn: Callable[..., Server], http: Http
+) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    (session,) = await sessions(http, server)
+    url = server.base + "/api/preferences"
+    async with http.session.get(url, headers=server.headers) as response:
+        prefs = (await response.json())["prefs"]
+    async with http.session.put(url, json={"prefs": {**prefs, "keepSessions": True}},
+                                headers=server.headers) as response:
+        assert response.status == 200
+    server.signal(signal.SIGINT)
+    assert await server.wait_exit() == 0
+    assert any("keeping 1 session" in line for line in server.lines)
+    assert process_exists(session["pid"])
+
+
 async def test_termbeam_stop_keep_sessions_then_stop_ends_them(
     spawn: Callable[..., Server], http: Http
 ) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import os
+import selectors
 import socket
+import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,34 @@ def holder_supported() -> bool:
     except OSError:
         return False
     return True
+
+
+def start_holder(directory: Path, timeout: float = START_TIMEOUT) -> str:
+    """Start the holder of `directory` as a daemon; its first line ("ready PID" or "busy"),
+    or "" when it said nothing in time. Blocking: call it in a thread."""
+    paths.ensure_private(directory)
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "termbeam_py.holder", "--dir", str(directory), "--daemon"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        start_new_session=True,
+    )
+    with proc:
+        # The first line, then the exit of the process that forked the holder (at once);
+        # not EOF, which the holder itself could hold up.
+        pipe = proc.stdout
+        if pipe is None:  # cannot happen with stdout=PIPE; keeps the types honest
+            return ""
+        with selectors.DefaultSelector() as selector:
+            selector.register(pipe, selectors.EVENT_READ)
+            ready = selector.select(timeout)
+        line = pipe.readline().decode(errors="replace").strip() if ready else ""
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return line
 
 
 class HolderError(OSError):
@@ -191,28 +220,10 @@ class HolderClient:
         self.holder_version = version if isinstance(version, str) else None
 
     async def _start(self) -> None:
-        await asyncio.to_thread(paths.ensure_private, self.directory)
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "termbeam_py.holder", "--dir", str(self.directory),
-            "--daemon", stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=env, start_new_session=True,
-        )
-        stdout = proc.stdout
-        if stdout is None:  # cannot happen with stdout=PIPE; keeps the types honest
-            raise HolderError("no pipe from the session holder")
-        try:
-            async with asyncio.timeout(START_TIMEOUT):
-                # The first line, then the (immediate) exit of the process that forked the
-                # holder; not EOF, which the holder itself could delay.
-                out = await stdout.readline()
-                await proc.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            raise HolderError("the session holder did not start in time") from None
-        line = out.decode(errors="replace").strip()
+        # In a thread: starting a process (fork or vfork of this one, then exec) is a
+        # blocking call that an asyncio or uvloop subprocess makes on the loop, up to a few
+        # hundred ms for a big process on a busy machine.
+        line = await asyncio.to_thread(start_holder, self.directory)
         if not (line.startswith("ready") or line == "busy"):
             raise HolderError(f"the session holder did not start ({line or 'no output'}); "
                               f"see {self.directory / paths.LOG}")

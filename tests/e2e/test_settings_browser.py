@@ -165,6 +165,19 @@ def test_theme_and_font_size_persist_and_reach_the_terminal(page: Any) -> None:
     assert page.errors == []
 
 
+def test_keep_sessions_is_a_setting(page: Any) -> None:
+    save_prefs(page, keepSessions=False)
+    dialog = open_settings_from_hub(page)
+    switch = dialog.get_by_role("switch", name=re.compile("Keep sessions when the server stops"))
+    expect(switch).not_to_be_checked()
+    switch.click()
+    wait_for_saved(page, keepSessions=True)
+    page.reload()
+    dialog = open_settings_from_hub(page)
+    expect(dialog.get_by_role("switch", name=re.compile("Keep sessions"))).to_be_checked()
+    save_prefs(page, keepSessions=False)  # the module's server ends its sessions at teardown
+
+
 def test_settings_on_a_phone(phone: Any) -> None:
     page = phone
     save_prefs(page, themeId="catppuccin-latte", touchBarCollapsed=False, defaultFolder="")

@@ -247,6 +247,13 @@ export default function SettingsPanel(props: PanelProps) {
           </p>
         )}
       </Section>
+      <Section title="Sessions">
+        <Toggle
+          pref="keepSessions"
+          label="Keep sessions when the server stops"
+          hint="Ctrl+C or the shutdown button leave your shells running; the next termbeam picks them up"
+        />
+      </Section>
       <Section title="New-session defaults">
         <TextPref pref="defaultFolder" label="Folder" placeholder="The server's working folder" />
         <TextPref pref="defaultInitialCommand" label="Initial command" placeholder="e.g. git status" />

@@ -55,6 +55,8 @@ export interface Prefs {
   notifications: boolean;
   haptics: boolean;
   showSplash: boolean;
+  /** A stop of the server leaves the sessions running for the next one (--keep-sessions). */
+  keepSessions: boolean;
   particleDissolve: boolean;
   touchBarCollapsed: boolean;
   defaultFolder: string;
@@ -72,6 +74,7 @@ export const DEFAULT_PREFS: Prefs = {
   notifications: false,
   haptics: true,
   showSplash: true,
+  keepSessions: false,
   particleDissolve: true,
   touchBarCollapsed: false,
   defaultFolder: '',
