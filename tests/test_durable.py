@@ -24,6 +24,7 @@ import pytest
 
 from termbeam_py.holder import control, paths
 from termbeam_py.holder.paths import holder_dir
+from termbeam_py.sessions.record import record_path
 from tests.conftest import process_exists
 from tests.helpers import Server, TermWS, child_env, eventually
 
@@ -126,6 +127,10 @@ async def test_kill_9_brings_back_three_sessions_without_a_gap(
     await watch.read_until("line-300\r\n", timeout=30)
     since, seen = watch.seq, bytes(watch.raw)
 
+    # A new session's record is written a moment after it starts (records.NEW_DELAY).
+    store = holder_dir(server.cfg) / paths.SESSIONS
+    await eventually(lambda: all(record_path(store, sid).exists() for sid in before),
+                     "the three session records", 10)
     server.signal(signal.SIGKILL)
     await server.wait_exit()
     shell = before[counter]["pid"]

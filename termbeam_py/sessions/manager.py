@@ -193,7 +193,7 @@ class SessionManager:
             log.warning("could not start %s: %s", shell, exc)
             raise BadRequest("Failed to create session") from exc
         session = self._register(spec, child, watch, await self.records.new_log(session_id))
-        self.records.save(session)
+        self.records.started(session)
         log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
         return session
 
@@ -233,6 +233,7 @@ class SessionManager:
         await self.activity.close()
         await asyncio.gather(*(s.kill() for s in sessions), return_exceptions=True)
         await self.records.settle()
+        await self.records.close()
         self.spawner.close()
 
     @property
@@ -251,6 +252,7 @@ class SessionManager:
         await self.records.settle()
         for session in sessions:
             session.let_go()
+        await self.records.close()
         self.spawner.close()
         return len(sessions)
 
@@ -259,6 +261,7 @@ class SessionManager:
         found = Adoption()
         if not self.spawner.durable:
             return found
+        await self.records.remove_spares()
         try:
             held = await self.spawner.held()
         except OSError as exc:

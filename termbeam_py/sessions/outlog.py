@@ -10,6 +10,7 @@ program printed.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -247,6 +248,15 @@ class OutputLog:
         """
         match = self._ring.match(_LAST_URL_PORT)
         return int(match.group(1)) if match else None
+
+    def move(self, path: Path) -> None:
+        """Rename the log's file to `path` (same file system; blocking: call it in a thread).
+        A log made ahead of time becomes a session's this way."""
+        old = self._ring.path
+        if old is None:
+            raise ValueError("an in-memory log has no file to move")
+        os.rename(old, path)
+        self._ring.path = path
 
     def close(self, *, unlink: bool = False) -> None:
         """Let go of the log's memory (and file); with `unlink`, delete the file: its session
