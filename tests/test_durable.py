@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -24,9 +25,10 @@ import pytest
 
 from termbeam_py.holder import control, paths
 from termbeam_py.holder.paths import holder_dir
+from termbeam_py.sessions.record import read as read_record
 from termbeam_py.sessions.record import record_path
 from tests.conftest import process_exists
-from tests.helpers import Server, TermWS, child_env, eventually
+from tests.helpers import Server, TermWS, child_env, eventually, unavailable
 
 pytestmark = pytest.mark.blocks_loop(reason="servers are forked from the test body")
 
@@ -108,6 +110,8 @@ def holder_pid(server: Server) -> int:
 async def test_kill_9_brings_back_three_sessions_without_a_gap(
     spawn: Callable[..., Server], http: Http
 ) -> None:
+    if shutil.which("vim") is None:
+        unavailable("vim is not installed (.ci/run installs it)")
     server = spawn()
     await server.start()
     await server.started()
@@ -161,6 +165,50 @@ async def test_kill_9_brings_back_three_sessions_without_a_gap(
     keys = await prompt(http, again, editor)
     await keys.type("ivim-still-answers\x1b")
     await keys.read_until("vim-still-answers")
+
+
+async def test_a_command_running_across_a_crash_notifies_when_it_ends(
+    spawn: Callable[..., Server], http: Http, tmp_path: Path
+) -> None:
+    """The shell-integration state is kept: the next server knows the command line and when
+    it started, so its notification names it, with its exit code and whole duration."""
+    server = spawn(extra=("--notify-min-seconds", "0"))
+    await server.start()
+    await server.started()
+    # An integrated bash (no --norc); its prompt is the user's, so no waiting for "$ ".
+    session_id = await create(http, server, **{"shell": "/bin/bash", "args": []})
+    term = await viewer(http, server, session_id)
+    await term.expect("attached")
+    await term.resize(80, 24)
+    go = tmp_path / "go"
+    command = f"while [ ! -e {go} ]; do sleep 0.05; done; (exit 4)"
+    await term.type(command + "\r")
+    store = holder_dir(server.cfg) / paths.SESSIONS
+
+    def running() -> bool:
+        saved = read_record(store, session_id)
+        return saved is not None and saved["command"] == command
+
+    await eventually(running, "the running command in the session's record", 10)
+    saved = read_record(store, session_id)
+    assert saved is not None
+    assert saved["commandStartedAt"] is not None
+    server.signal(signal.SIGKILL)
+    await server.wait_exit()
+
+    again = spawn(extra=("--notify-min-seconds", "0"))
+    await again.start()
+    await again.started()
+    await again.wait_line(r"2 sessions restored")  # with the default session
+    watch = await viewer(http, again, session_id)
+    await watch.expect("attached")
+    go.touch()
+    note = await watch.expect("notification")
+    assert note["sessionId"] == session_id
+    assert note["command"] == command
+    assert note["exitCode"] == 4
+    # Timed from its start under the previous server, not from the adoption.
+    assert note["durationMs"] >= note["timestamp"] - saved["commandStartedAt"] - 50
 
 
 async def test_force_replacing_a_server_keeps_its_sessions(
