@@ -5,7 +5,7 @@ glibc serves a request below its mmap threshold from the heap, and the threshold
 megabyte had been freed, every later block under a megabyte came from the heap, and blocks
 that outlive their neighbours leave holes the heap cannot give back: the soak's RSS rose by
 ~4.5 MB a minute under session churn (benchmarks/README.md, Soak). Session logs, the largest
-long-lived blocks, now live in mappings of their own (sessions/mapped.py), and an ended
+long-lived blocks, now live in mappings of their own (sessions/ring.py), and an ended
 session holds no reference cycle, so it is freed when its last user lets go. Here:
 
 - the mmap threshold is fixed at 256 KiB, so a replay, a big frame or a sanitiser pass is a
