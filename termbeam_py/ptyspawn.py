@@ -31,6 +31,8 @@ class Child(Protocol):
 
     pid: int
     fd: int
+    held: bool
+    """The session holder started it (it outlives the server), not this process."""
 
     def set_size(self, rows: int, cols: int) -> None: ...
 
@@ -83,6 +85,7 @@ class _SetsidChild:
             os.close(slave)
         self.pid = self._proc.pid
         self.fd = master
+        self.held = False
 
     def set_size(self, rows: int, cols: int) -> None:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, winsize(rows, cols))
@@ -119,6 +122,7 @@ class _PtyprocessChild:
         )
         self.pid: int = self._proc.pid
         self.fd: int = self._proc.fd
+        self.held = False
 
     def set_size(self, rows: int, cols: int) -> None:
         self._proc.setwinsize(rows, cols)

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from termbeam_py import keys
 from termbeam_py.holder import control, paths, wire
 from termbeam_py.holder.client import HolderClient, HolderError
 from termbeam_py.holder.process import PROTOCOL_ENV
 from tests.conftest import process_exists
-from tests.helpers import child_env, eventually
+from tests.helpers import AppClient, child_env, eventually
 
 
 async def start_holder(folder: Path, **env: str) -> int:
@@ -187,3 +188,26 @@ async def test_the_holder_exits_once_it_keeps_nothing_and_nobody_is_connected(
     client.close()
     await eventually(lambda: not process_exists(holder), "the holder to exit", 10)
     assert not process_exists(pid)
+
+
+@pytest.fixture
+def unusable_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime directory that cannot be made (a file is in the way)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("TERMBEAM_RUNTIME_DIR", str(blocker))
+
+
+async def test_without_a_usable_holder_sessions_start_and_end_with_the_server(
+    unusable_runtime_dir: None, authed: AppClient
+) -> None:
+    response = await authed.post("/api/sessions", json={})
+    assert response.status == 201, await response.text()
+    manager = authed.app[keys.SESSIONS]
+    session = manager.get((await response.json())["id"])
+    assert not session.terminal.held
+    with open(f"/proc/{session.pid}/stat") as fh:
+        assert int(fh.read().rsplit(")", 1)[1].split()[1]) == os.getpid()  # our own child
+    # A keeping stop cannot keep it: it ends, and nothing is counted as kept.
+    assert await manager.keep_all() == 0
+    await eventually(lambda: not process_exists(session.pid), "the shell to end", 10)

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from termbeam_py import __version__, qr
+from termbeam_py.sessions import procfs
 from tests.conftest import process_exists
 from tests.helpers import (
     EXIT_TIMEOUT,
@@ -471,6 +472,18 @@ def _signal_mask(status: str, field: str) -> int:
     return int(match.group(1), 16)
 
 
+def _running(shell: int, command: str) -> bool:
+    """Whether a member of the shell's terminal session runs `command`."""
+    for pid in procfs.session_members(shell):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if fh.read().replace(b"\0", b" ").strip() == command.encode():
+                    return True
+        except OSError:
+            continue
+    return False
+
+
 async def test_a_server_started_ignoring_signals_gives_shells_the_defaults(
     spawn: Callable[..., Server], http: aiohttp.ClientSession
 ) -> None:
@@ -491,6 +504,9 @@ async def test_a_server_started_ignoring_signals_gives_shells_the_defaults(
     # Ctrl-C stops a foreground command (ignored, the prompt would wait for the sleep).
     await term.type("sleep 120\r")
     await term.read_until("sleep 120\r\n")
+    # Once it runs: a ^C typed while bash is still starting it goes to bash, not to sleep.
+    shell = int(session["pid"])  # type: ignore[call-overload]
+    await eventually(lambda: _running(shell, "sleep 120"), "sleep to start", 10)
     await term.type("\x03")
     assert "back-42" in await term.run("echo back-$((6*7))", timeout=30)
 

@@ -223,7 +223,10 @@ class HolderClient:
         # In a thread: starting a process (fork or vfork of this one, then exec) is a
         # blocking call that an asyncio or uvloop subprocess makes on the loop, up to a few
         # hundred ms for a big process on a busy machine.
-        line = await asyncio.to_thread(start_holder, self.directory)
+        try:
+            line = await asyncio.to_thread(start_holder, self.directory)
+        except OSError as exc:  # an unusable folder, no interpreter to run
+            raise HolderError(f"cannot start the session holder: {exc}") from exc
         if not (line.startswith("ready") or line == "busy"):
             raise HolderError(f"the session holder did not start ({line or 'no output'}); "
                               f"see {self.directory / paths.LOG}")

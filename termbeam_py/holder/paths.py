@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,15 +28,24 @@ class UnsafeDirectory(OSError):
 
 
 def runtime_root() -> Path:
-    """The user's runtime directory for termbeam (TERMBEAM_RUNTIME_DIR overrides it)."""
+    """The user's runtime directory for termbeam (TERMBEAM_RUNTIME_DIR overrides it).
+
+    platformdirs' answer when its base exists and is writable (`$XDG_RUNTIME_DIR`, or
+    `/run/user/<uid>`); else a private folder in the temporary directory, as recent
+    platformdirs versions fall back to themselves (older ones name `/run/user/<uid>` even
+    where it does not exist, e.g. for root or under cron).
+    """
     override = os.environ.get("TERMBEAM_RUNTIME_DIR")
     if override:
         return Path(override)
     with warnings.catch_warnings():
-        # Without $XDG_RUNTIME_DIR platformdirs falls back to a private /tmp folder and
-        # warns; that folder is as good for us.
+        # Without $XDG_RUNTIME_DIR recent platformdirs warn and fall back to /tmp.
         warnings.simplefilter("ignore")
-        return Path(platformdirs.user_runtime_dir("termbeam"))
+        path = Path(platformdirs.user_runtime_dir("termbeam"))
+    base = path.parent
+    if base.is_dir() and os.access(base, os.W_OK | os.X_OK):
+        return path
+    return Path(tempfile.gettempdir()) / f"termbeam-runtime-{os.getuid()}"
 
 
 def holder_dir(config_dir: Path) -> Path:

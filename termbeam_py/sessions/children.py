@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from termbeam_py import ptyspawn
-from termbeam_py.holder.client import HeldSession, HolderClient
+from termbeam_py.holder.client import HeldSession, HolderClient, HolderError
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ class HeldChild:
         self._id = session_id
         self.pid = pid
         self.fd = fd
+        self.held = True
 
     def set_size(self, rows: int, cols: int) -> None:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, ptyspawn.winsize(rows, cols))
@@ -224,11 +225,21 @@ class HolderSpawner:
 
     def __init__(self, client: HolderClient) -> None:
         self.client = client
+        self._warned = False
 
     async def spawn(self, session_id: str, argv: list[str], *, cwd: Path,
                     env: Mapping[str, str], rows: int, cols: int,
                     ) -> tuple[ptyspawn.Child, ExitWatch]:
-        await self.client.connect(start=True)
+        try:
+            await self.client.connect(start=True)
+        except HolderError as exc:
+            # A shell that ends with the server beats no shell: it works the first time.
+            if not self._warned:
+                log.error("the session holder cannot run (%s): new sessions end with the "
+                          "server", exc)
+                self._warned = True
+            return await LocalSpawner().spawn(session_id, argv, cwd=cwd, env=env, rows=rows,
+                                              cols=cols)
         pid, fd = await self.client.spawn(session_id, argv, cwd=cwd, env=env, rows=rows,
                                           cols=cols)
         return self.adopt(session_id, pid, fd)

@@ -244,11 +244,17 @@ class SessionManager:
     async def keep_all(self) -> int:
         """Let go of every session without ending it (the holder keeps the shells); how many
         were kept. Call it only when `durable`."""
-        sessions = list(self._sessions.values())
+        everything = list(self._sessions.values())
         self._sessions.clear()
         await self.activity.close()
+        # A shell started here while the holder could not run cannot outlive us: it ends.
+        sessions = [s for s in everything if s.terminal.held]
+        local = [s for s in everything if not s.terminal.held]
         for session in sessions:
             self.records.save(session)
+        for session in local:
+            self.records.remove(session.id)
+        await asyncio.gather(*(s.kill() for s in local), return_exceptions=True)
         await self.records.settle()
         for session in sessions:
             session.let_go()

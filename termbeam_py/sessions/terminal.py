@@ -202,6 +202,11 @@ class Terminal:
         members = await asyncio.to_thread(procfs.session_members, self.pid)
         procfs.signal_all(members, signal.SIGHUP)
 
+    @property
+    def held(self) -> bool:
+        """Its shell is in the session holder and can outlive this server."""
+        return self._child.held
+
     def let_go(self) -> None:
         """Stop serving the PTY without ending anything: the server is stopping and the
         session holder keeps the shell (it still holds the master)."""
