@@ -7,6 +7,7 @@
  * shows one at a time with a back button.
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
+import { activeTheme } from '../themes';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { codeApi, type GitStatus } from './codeApi';
@@ -187,7 +188,7 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
     : [['files', 'Files']];
 
   return (
-    <div class={`cv${page ? ' cv-full' : ''}`} data-view={view} ref={box}>
+    <div class={`cv${page ? ' cv-full' : ''}`} data-view={view} data-scheme={activeTheme.value.dark ? 'dark' : 'light'} ref={box}>
       {page && (
         <header class="cv-topbar">
           <button type="button" class="btn icon" onClick={onClose} aria-label="Back to the terminal" title="Back to the terminal">←</button>

