@@ -101,8 +101,15 @@ def _set_theme(api: Any, theme_id: str) -> None:
     assert response.ok, response.text()
 
 
-def _context(browser: Any, server: ServerProcess, auth: dict[str, Any], width: int,
-             height: int, *, phone: bool) -> Any:
+def _context(
+    browser: Any,
+    server: ServerProcess,
+    auth: dict[str, Any],
+    width: int,
+    height: int,
+    *,
+    phone: bool,
+) -> Any:
     context = browser.new_context(
         base_url=server.base_url, storage_state=auth, viewport={"width": width, "height": height},
         is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
@@ -114,7 +121,8 @@ def _context(browser: Any, server: ServerProcess, auth: dict[str, Any], width: i
 def _open_diff(page: Any, sid: str) -> Any:
     """The code page → Changes → notes.txt's unstaged diff; returns the diff region."""
     page.goto(f"/code/{sid}")
-    page.get_by_role("tablist", name="Views").get_by_role("tab", name=re.compile("^Changes")).click()
+    views = page.get_by_role("tablist", name="Views")
+    views.get_by_role("tab", name=re.compile("^Changes")).click()
     page.get_by_role("region", name="Unstaged", exact=True).get_by_role("button").click()
     region = page.get_by_role("region", name="Diff of notes.txt")
     expect(region.locator(".cv-drow.add")).to_have_count(2)
@@ -124,7 +132,7 @@ def _open_diff(page: Any, sid: str) -> Any:
 def _worst(page: Any, selector: str) -> float:
     rows = page.locator(selector)
     assert rows.count() > 0, selector
-    return min(row.evaluate(CONTRAST)["ratio"] for row in rows.all())
+    return float(min(row.evaluate(CONTRAST)["ratio"] for row in rows.all()))
 
 
 def _assert_readable(page: Any, where: str) -> None:
@@ -179,8 +187,13 @@ def test_diff_follows_a_live_theme_switch(authed_page: Any, api: Any, repo_sessi
 # -- defect 3: phone markdown --------------------------------------------------------------
 
 WIDE_DOC = (
-    "# Wide\n\n| " + " | ".join(f"column {i}" for i in range(14)) + " |\n|"
-    + "---|" * 14 + "\n| " + " | ".join(f"value{i}" for i in range(14)) + " |\n\n"
+    "# Wide\n\n| "
+    + " | ".join(f"column {i}" for i in range(14))
+    + " |\n|"
+    + "---|" * 14
+    + "\n| "
+    + " | ".join(f"value{i}" for i in range(14))
+    + " |\n\n"
     "```sh\n" + "echo " + "long-argument " * 30 + "\n```\n\nA closing paragraph.\n"
 )
 
@@ -252,7 +265,94 @@ def test_phone_markdown_fits_the_sheet(
             assert fit["pageWidth"] <= width, f"{name} at {width}px: {fit}"
             assert fit["outside"] == 0, f"{name} at {width}px: {fit}"
             if name == "wide.md":
-                assert fit["boxes"] == 2 and fit["scrolling"] == 2, fit
+                assert fit["boxes"] == 2, fit
+                assert fit["scrolling"] == 2, fit
         assert errors == []
     finally:
         context.close()
+
+
+# -- defect 8: phone code viewer -----------------------------------------------------------
+
+#: How far the diff scrolls sideways, and how tall the wide added line is in lines.
+DIFF_SHAPE = """() => {
+    const scroll = document.querySelector('[aria-label="Diff of notes.txt"]');
+    const long = Array.from(scroll.querySelectorAll('.cv-drow.add'))
+        .find((r) => r.textContent.includes('very long line'));
+    const line = parseFloat(getComputedStyle(scroll.querySelector('.cv-diff')).lineHeight);
+    return {
+        sideways: scroll.scrollWidth - scroll.clientWidth,
+        lines: Math.round(long.getBoundingClientRect().height / line),
+        right: long.querySelector('.cv-dtext').getBoundingClientRect().right,
+    };
+}"""
+
+
+def test_phone_diff_wraps_with_a_toggle(
+    browser: Any, server: ServerProcess, auth_state: dict[str, Any], repo_session: str
+) -> None:
+    context = _context(browser, server, auth_state, 390, 844, phone=True)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        region = _open_diff(page, repo_session)
+        wrap = page.get_by_role("button", name="Wrap")
+        expect(wrap).to_have_attribute("aria-pressed", "true")  # the phone default
+        shape = page.evaluate(DIFF_SHAPE)
+        assert shape["sideways"] <= 1, shape
+        assert shape["lines"] >= 3, shape
+        assert shape["right"] <= 390, shape
+        wrap.tap()
+        expect(wrap).to_have_attribute("aria-pressed", "false")
+        expect(region.locator(".cv-diff")).not_to_have_class(re.compile(r"\bwrap\b"))
+        shape = page.evaluate(DIFF_SHAPE)
+        assert shape["sideways"] > 390, shape
+        assert shape["lines"] == 1, shape
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_phone_blame_is_compact_and_tap_shows_details(
+    browser: Any, server: ServerProcess, auth_state: dict[str, Any], repo_session: str
+) -> None:
+    context = _context(browser, server, auth_state, 390, 844, phone=True)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"/code/{repo_session}")
+        page.get_by_role("tree", name="Files").get_by_role("treeitem", name="app.py").tap()
+        expect(page.locator(".cv-code .hljs-keyword").first).to_be_visible()
+        page.get_by_role("button", name="Blame").tap()
+        gutter = page.get_by_role("list", name="Blame")
+        group = gutter.get_by_role("listitem").first
+        expect(group).to_have_attribute("data-lines", "1-4")
+        box = gutter.bounding_box()
+        assert box is not None
+        assert box["width"] <= 80, f"blame gutter is {box} wide"
+        expect(group.locator(".cv-blame-hash")).to_be_visible()
+        expect(group.locator(".cv-blame-author")).to_be_hidden()
+        group.get_by_role("button").tap()
+        details = page.get_by_role("note", name="Blame details")
+        expect(details).to_contain_text("Alice Author")
+        expect(details).to_contain_text("Initial commit")
+        expect(group.get_by_role("button")).to_have_attribute("aria-expanded", "true")
+        details.get_by_role("button", name="Close blame details").tap()
+        expect(details).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_desktop_diff_does_not_wrap_by_default(authed_page: Any, repo_session: str) -> None:
+    page = authed_page
+    _open_diff(page, repo_session)
+    wrap = page.get_by_role("button", name="Wrap")
+    expect(wrap).to_have_attribute("aria-pressed", "false")
+    wrap.click()
+    page.wait_for_function(f"() => ({DIFF_SHAPE})().sideways <= 1")
+    assert page.errors == []

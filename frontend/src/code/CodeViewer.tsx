@@ -31,6 +31,11 @@ export interface CodeViewerProps extends PanelProps {
 
 const STATUS_POLL_MS = 3000;
 
+/** Where the viewer shows one pane at a time (code.css's phone layout): diffs wrap there. */
+function narrowScreen(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(max-width: 759px)').matches;
+}
+
 /** Rendered by the /code/<id> route: a page, and `?file=` names a file to open. */
 function onCodePage(): boolean {
   return location.pathname.startsWith('/code/');
@@ -112,6 +117,7 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
   const [tabs, setTabs] = useState<Tabs>(noTabs);
   const [view, setView] = useState<'side' | 'main'>(initialFile ? 'main' : 'side');
   const [blame, setBlame] = useState<Record<string, boolean>>({});
+  const [wrap, setWrap] = useState(narrowScreen);
   const { status, error: statusError, version } = useGitStatus(api);
   const review = useReview(send);
   const repo: RepoStatus | null = status?.isGitRepo ? status : null;
@@ -243,7 +249,8 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
             )}
             {current?.kind === 'diff' && (
               <DiffView key={tabKey(current)} api={api} cache={cache} path={current.path} kind={current.diff} version={version}
-                onOpenFile={diffFileOpener(current.path)} review={review.hooksFor(current.path, current.diff)} />
+                onOpenFile={diffFileOpener(current.path)} review={review.hooksFor(current.path, current.diff)}
+                wrap={wrap} onToggleWrap={() => setWrap((w) => !w)} />
             )}
           </div>
           {send && (review.comments.length > 0 || review.sent) && (

@@ -30,11 +30,14 @@ export interface DiffViewProps {
   version: number;
   onOpenFile: (() => void) | null;
   review: ReviewHooks | null;
+  /** Long lines fold instead of scrolling sideways. */
+  wrap: boolean;
+  onToggleWrap: () => void;
 }
 
 const KIND_LABEL: Record<DiffKind, string> = { staged: 'Staged', unstaged: 'Unstaged', untracked: 'Untracked' };
 
-export function DiffView({ api, cache, path, kind, version, onOpenFile, review }: DiffViewProps) {
+export function DiffView({ api, cache, path, kind, version, onOpenFile, review, wrap, onToggleWrap }: DiffViewProps) {
   const [diff, reload] = useLoad(cache, `diff:${kind}:${path}:${version}`, () => api.diff(path, kind));
   return (
     <div class="cv-file">
@@ -50,17 +53,26 @@ export function DiffView({ api, cache, path, kind, version, onOpenFile, review }
           <button type="button" class="btn cv-small" aria-pressed={review.on} onClick={review.toggle}
             title="Select lines and comment on them, then send the comments to the terminal">Review</button>
         )}
+        <button type="button" class="btn cv-small" aria-pressed={wrap} onClick={onToggleWrap} title="Wrap long lines">Wrap</button>
         {onOpenFile && <button type="button" class="btn cv-small" onClick={onOpenFile}>Open file</button>}
         <button type="button" class="btn cv-small" onClick={reload} aria-label={`Reload diff of ${path}`} title="Reload">⟳</button>
       </div>
       {diff.state === 'loading' && <p class="cv-note muted">Loading…</p>}
       {diff.state === 'error' && <p class="cv-note error" role="alert">{diff.message}</p>}
-      {diff.state === 'ok' && <DiffBody diff={diff.data} path={path} kind={kind} review={review?.on ? review : null} />}
+      {diff.state === 'ok' && <DiffBody diff={diff.data} path={path} kind={kind} review={review?.on ? review : null} wrap={wrap} />}
     </div>
   );
 }
 
-function DiffBody({ diff, path, kind, review }: { diff: FileDiff; path: string; kind: DiffKind; review: ReviewHooks | null }) {
+interface BodyProps {
+  diff: FileDiff;
+  path: string;
+  kind: DiffKind;
+  review: ReviewHooks | null;
+  wrap: boolean;
+}
+
+function DiffBody({ diff, path, kind, review, wrap }: BodyProps) {
   const rows = useMemo(() => diffRows(diff), [diff]);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [end, setEnd] = useState<number | null>(null);
@@ -105,7 +117,7 @@ function DiffBody({ diff, path, kind, review }: { diff: FileDiff; path: string; 
         <p class="cv-note muted cv-review-hint">Click a line to comment on it; Shift+click to select a range.</p>
       )}
       <div class="cv-scroll" tabIndex={0} role="region" aria-label={`Diff of ${path}`}>
-        <div class={`cv-diff${review ? ' reviewing' : ''}`} style={width}>
+        <div class={`cv-diff${review ? ' reviewing' : ''}${wrap ? ' wrap' : ''}`} style={width}>
           {rows.map((r, i) => (
             <Fragment key={i}>
               <Row row={r} selected={i >= lo && i <= hi}

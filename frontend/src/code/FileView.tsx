@@ -83,6 +83,8 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
   const lang = languageFor(path);
   const verdict = highlightVerdict(lang, file.size, lines);
   const [html, setHtml] = useState<string | null>(null);
+  // The blame group whose details are open (a tap on the compact phone gutter shows them).
+  const [picked, setPicked] = useState<BlameGroup | null>(null);
 
   useEffect(() => {
     setHtml(null);
@@ -107,10 +109,14 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
       {verdict === 'too-large' && (
         <p class="cv-note muted" role="status">Large file ({lines} lines, {formatSize(file.size)}): syntax highlighting is off.</p>
       )}
+      {blame && picked && <BlameDetails group={picked} onClose={() => setPicked(null)} />}
       <div class="cv-scroll" tabIndex={0} role="region" aria-label={`Contents of ${path}`}>
         <div class="cv-lines">
           <div class="cv-gutter">
-            {blame && gitPath !== null && <BlameGutter api={api} cache={cache} gitPath={gitPath} lines={lines} />}
+            {blame && gitPath !== null && (
+              <BlameGutter api={api} cache={cache} gitPath={gitPath} lines={lines} picked={picked?.start ?? null}
+                onPick={(g) => setPicked((p) => (p?.start === g.start ? null : g))} />
+            )}
             <pre class="cv-nums" aria-hidden="true">{numbers}</pre>
           </div>
           <pre class="cv-code" data-lang={lang}>
@@ -122,7 +128,17 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
   );
 }
 
-function BlameGutter({ api, cache, gitPath, lines }: { api: CodeApi; cache: LoadCache; gitPath: string; lines: number }) {
+interface GutterProps {
+  api: CodeApi;
+  cache: LoadCache;
+  gitPath: string;
+  lines: number;
+  /** First line of the group whose details are open. */
+  picked: number | null;
+  onPick: (group: BlameGroup) => void;
+}
+
+function BlameGutter({ api, cache, gitPath, lines, picked, onPick }: GutterProps) {
   const [blame] = useLoad(cache, `blame:${gitPath}`, () => api.blame(gitPath));
   const groups = useMemo(() => (blame.state === 'ok' ? groupBlame(blame.data.lines) : []), [blame]);
   const height = { height: `calc(${lines} * var(--cv-lh))` };
@@ -139,26 +155,46 @@ function BlameGutter({ api, cache, gitPath, lines }: { api: CodeApi; cache: Load
   for (const g of groups) {
     // Lines blame does not cover (a shorter blame than the file) stay blank but aligned.
     if (g.start > next) cells.push(<div key={`gap${next}`} class="cv-blame-gap" style={{ height: `calc(${g.start - next} * var(--cv-lh))` }} />);
-    cells.push(<BlameCell key={g.start} group={g} now={now} />);
+    cells.push(<BlameCell key={g.start} group={g} now={now} open={picked === g.start} onPick={() => onPick(g)} />);
     next = g.start + g.count;
   }
   return <div class="cv-blame" role="list" aria-label="Blame">{cells}</div>;
 }
 
-function BlameCell({ group, now }: { group: BlameGroup; now: number }) {
+/** One run of lines from a commit. On a phone only its short hash shows; a tap (or a click,
+ *  or Enter) opens the whole story above the code. */
+function BlameCell({ group, now, open, onPick }: { group: BlameGroup; now: number; open: boolean; onPick: () => void }) {
   const span = group.count > 1 ? `lines ${group.start}–${group.start + group.count - 1}` : `line ${group.start}`;
   return (
     <div
-      class={`cv-blame-group${group.commit ? '' : ' uncommitted'}`}
+      class={`cv-blame-group${group.commit ? '' : ' uncommitted'}${open ? ' open' : ''}`}
       role="listitem"
       style={{ height: `calc(${group.count} * var(--cv-lh))` }}
       title={blameTitle(group)}
       data-lines={`${group.start}-${group.start + group.count - 1}`}
-      aria-label={`${span}: ${group.commit ?? 'uncommitted'} by ${group.author}, ${relativeDate(group.date, now)}, ${group.summary}`}
     >
-      <span class="cv-blame-hash">{group.commit ?? '·······'}</span>
-      <span class="cv-blame-author">{group.author}</span>
-      <span class="cv-blame-date">{relativeDate(group.date, now)}</span>
+      <button type="button" class="cv-blame-btn" aria-expanded={open} onClick={onPick}
+        aria-label={`${span}: ${group.commit ?? 'uncommitted'} by ${group.author}, ${relativeDate(group.date, now)}, ${group.summary}`}>
+        <span class="cv-blame-hash">{group.commit ?? '·······'}</span>
+        <span class="cv-blame-author">{group.author}</span>
+        <span class="cv-blame-date">{relativeDate(group.date, now)}</span>
+      </button>
+    </div>
+  );
+}
+
+function BlameDetails({ group, onClose }: { group: BlameGroup; onClose: () => void }) {
+  const when = group.date ? new Date(group.date).toLocaleString() : '';
+  const last = group.start + group.count - 1;
+  return (
+    <div class="cv-blame-card" role="note" aria-label="Blame details">
+      <div class="cv-blame-card-text">
+        <span class="cv-blame-hash">{group.commit ?? 'Not committed yet'}</span>
+        <span> · {group.author}{when && <> · {when} ({relativeDate(group.date)})</>}</span>
+        <span class="muted"> · {last > group.start ? `lines ${group.start}–${last}` : `line ${group.start}`}</span>
+        <div class="cv-blame-card-summary">{group.summary}</div>
+      </div>
+      <button type="button" class="btn icon cv-small" onClick={onClose} aria-label="Close blame details" title="Close">×</button>
     </div>
   );
 }
