@@ -29,6 +29,8 @@ export interface ConnectionEvents {
   serverRestarting?(active: boolean): void;
   /** Show or hide the short "session kept" notice after reattaching to a restarted server. */
   restartNotice?(visible: boolean): void;
+  /** Typing while disconnected went past what is held for the reattach; some was dropped. */
+  inputDropped?(): void;
 }
 
 export function wsUrl(loc: Location = location): string {
@@ -68,6 +70,7 @@ export class TerminalConnection {
       ready: () => this.isAttached && this.ws !== null && this.ws.readyState === WebSocket.OPEN,
       buffered: () => this.ws?.bufferedAmount ?? 0,
       send: (chunk) => this.send(inputMsg(chunk)),
+      dropped: () => this.events.inputDropped?.(),
     });
     this.resize = new ResizeThrottle((cols, rows) => {
       const msg = resizeMsg(cols, rows);

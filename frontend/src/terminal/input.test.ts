@@ -51,13 +51,38 @@ describe('InputSender', () => {
     expect(s.pending).toBe(0);
   });
 
-  it('drops keystrokes while disconnected but finishes a paste after reattaching', () => {
+  it('holds keystrokes typed while disconnected and sends them after the attach', () => {
     const { t, api } = transport();
     const s = new InputSender(api, 2, 10);
     t.isReady = false;
-    s.push('lost');
-    expect(s.pending).toBe(0);
+    s.push('ls');
+    s.push('\r');
+    expect(t.sent).toEqual([]);
     t.isReady = true;
+    s.flush();
+    expect(t.sent).toEqual(['ls', '\r']);
+  });
+
+  it('drops offline input past the allowance and says so', () => {
+    const { t, api } = transport();
+    const dropped = vi.fn();
+    const s = new InputSender({ ...api, dropped }, 2, 10, 4);
+    t.isReady = false;
+    s.push('abc');
+    s.push('de'); // 5 > 4: dropped
+    expect(dropped).toHaveBeenCalledTimes(1);
+    s.push('f');
+    t.isReady = true;
+    s.flush();
+    expect(t.sent).toEqual(['ab', 'c', 'f']);
+    t.isReady = false;
+    s.push('wxyz'); // the allowance starts over after a send
+    expect(dropped).toHaveBeenCalledTimes(1);
+  });
+
+  it('finishes a paste cut off by a reconnect', () => {
+    const { t, api } = transport();
+    const s = new InputSender(api, 2, 10);
     t.bufferedBytes = 100;
     s.push('abcdef');
     t.isReady = false;

@@ -9,6 +9,11 @@ export const INPUT_CHUNK_UNITS = 64 * 1024;
 /** Stop handing chunks to the socket while this much is still buffered. */
 export const INPUT_HIGH_WATER_BYTES = 1024 * 1024;
 export const INPUT_RETRY_MS = 16;
+/**
+ * Input typed while the socket is down (or not attached yet) is held, up to this many code
+ * units, and sent after the attach: a few lines of typing, not a paste into a dead link.
+ */
+export const INPUT_OFFLINE_UNITS = 4096;
 
 /** Split `data` into pieces of at most `max` code units, never between the halves of a surrogate pair. */
 export function chunkInput(data: string, max = INPUT_CHUNK_UNITS): string[] {
@@ -34,6 +39,8 @@ export interface InputTransport {
   /** Bytes queued in the socket but not yet sent (WebSocket.bufferedAmount). */
   buffered(): number;
   send(chunk: string): void;
+  /** Input typed while disconnected did not fit in the offline allowance and was dropped. */
+  dropped?(): void;
 }
 
 type TimerId = ReturnType<typeof setTimeout>;
@@ -42,17 +49,29 @@ type TimerId = ReturnType<typeof setTimeout>;
 export class InputSender {
   private queue: string[] = [];
   private timer: TimerId | null = null;
+  /** Code units queued while the transport was not ready, since it last was. */
+  private offline = 0;
 
   constructor(
     private readonly transport: InputTransport,
     private readonly chunkUnits = INPUT_CHUNK_UNITS,
     private readonly highWater = INPUT_HIGH_WATER_BYTES,
+    private readonly offlineUnits = INPUT_OFFLINE_UNITS,
   ) {}
 
-  /** Queue `data` (dropped when the transport is not ready and nothing is pending). */
+  /**
+   * Queue `data`. While the transport is not ready, keystrokes are held up to the offline
+   * allowance and sent after the next attach; past it they are dropped and `dropped` is told.
+   */
   push(data: string): void {
     if (!data) return;
-    if (!this.transport.ready() && this.queue.length === 0) return;
+    if (!this.transport.ready()) {
+      if (this.offline + data.length > this.offlineUnits) {
+        this.transport.dropped?.();
+        return;
+      }
+      this.offline += data.length;
+    } else this.offline = 0;
     for (const c of chunkInput(data, this.chunkUnits)) this.queue.push(c);
     this.flush();
   }
@@ -62,6 +81,7 @@ export class InputSender {
     if (this.timer !== null) return;
     while (this.queue.length > 0) {
       if (!this.transport.ready()) return; // resumes on the next attach
+      this.offline = 0;
       if (this.transport.buffered() > this.highWater) {
         this.timer = setTimeout(() => {
           this.timer = null;
@@ -81,5 +101,6 @@ export class InputSender {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.queue = [];
+    this.offline = 0;
   }
 }

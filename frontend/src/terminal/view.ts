@@ -85,6 +85,8 @@ export class TerminalView {
   private touch: TouchHandle | null = null;
   private font: TerminalFont;
   private readonly unwatchFontPref: () => void;
+  /** Typing while disconnected overflowed what is held: say so once attached again. */
+  private inputLost = false;
 
   constructor(
     readonly sessionId: string,
@@ -139,8 +141,10 @@ export class TerminalView {
         attached: () => {
           this.spinner.settle();
           this.attachedAt = Date.now();
-          this.notice.value = null;
+          this.notice.value = this.inputLost ? 'Some keys typed while disconnected were not sent.' : null;
+          this.inputLost = false;
         },
+        inputDropped: () => (this.inputLost = true),
         notification: (msg) => this.hooks.notification(msg),
       },
     );

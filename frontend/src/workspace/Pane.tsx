@@ -5,7 +5,7 @@
  * reattach to a restarted server, the "Session ended" overlay and the scroll-to-bottom button.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { TerminalView } from '../terminal/view';
 import { handlePasteEvent } from '../keybar/paste';
 import { SPINNER_FRAMES, SPINNER_FRAME_MS } from '../terminal/startup';
@@ -19,6 +19,10 @@ export interface PaneProps {
   slot: number;
   focused: boolean;
   background: string;
+  /** Give the terminal the keyboard as soon as it is on screen (a tab was just chosen). */
+  wantFocus: boolean;
+  /** The wanted focus was given. */
+  onFocusTaken(): void;
   onFocus(): void;
   onNewSession(): void;
 }
@@ -51,12 +55,20 @@ function StartingSpinner() {
   );
 }
 
-export function Pane({ view, name, visible, slot, focused, background, onFocus, onNewSession }: PaneProps) {
+export function Pane({ view, name, visible, slot, focused, background, wantFocus, onFocusTaken, onFocus, onNewSession }: PaneProps) {
   const host = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
+  // Layout effects run right after the render that follows a tab click, before the browser
+  // handles the next key: the terminal exists and has the focus by then, so no keystroke typed
+  // straight after the click lands on the tab button.
+  useLayoutEffect(() => {
     if (host.current) view.open(host.current);
   }, [view]);
+  useLayoutEffect(() => {
+    if (!wantFocus || !visible) return;
+    view.focus();
+    onFocusTaken();
+  }, [wantFocus, visible, view]);
 
   const end = view.ended.value;
   const lost = view.overlay.value && !end;

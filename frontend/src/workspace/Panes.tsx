@@ -15,6 +15,9 @@ export interface PanesProps {
   tabs: TabInfo[];
   split: Split;
   focused: string;
+  /** The pane that should take the keyboard once it is on screen, or null. */
+  wantFocus: string | null;
+  onFocusTaken(): void;
   onFocus(id: string): void;
   onNewSession(): void;
 }
@@ -35,6 +38,8 @@ export function Panes(p: PanesProps) {
             slot={slot < 0 ? 9 : slot}
             focused={p.split !== 'off' && v.sessionId === p.focused}
             background={background}
+            wantFocus={p.wantFocus === v.sessionId}
+            onFocusTaken={p.onFocusTaken}
             onFocus={() => p.onFocus(v.sessionId)}
             onNewSession={p.onNewSession}
           />

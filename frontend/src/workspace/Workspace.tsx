@@ -30,6 +30,10 @@ import { useSplitView } from './useSplitView';
 import { useTerminalViews } from './useTerminalViews';
 import './workspace.css';
 
+function coarsePointer(): boolean {
+  return window.matchMedia('(pointer: coarse)').matches;
+}
+
 export function Workspace({ sessionId }: { sessionId: string }) {
   const active = useSignal(sessionId);
   const focused = useSignal(sessionId);
@@ -37,6 +41,10 @@ export function Workspace({ sessionId }: { sessionId: string }) {
   const overlay = useSignal<Overlay>(null);
   const searching = useSignal(false);
   const previewReq = useSignal(0);
+  // The pane to give the keyboard to once it is rendered. On a desktop that is the session this
+  // page opened, so keys typed right after the load reach the shell; touch screens are left
+  // alone (focusing would pop up the soft keyboard).
+  const wantFocus = useSignal<string | null>(coarsePointer() ? null : sessionId);
   const toast = useToast();
   const showToast = toast.show;
 
@@ -60,9 +68,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
     active.value = id;
     focused.value = id;
     list.markRead(id);
-    requestAnimationFrame(() => {
-      if (!window.matchMedia('(pointer: coarse)').matches) views.get(id)?.focus();
-    });
+    if (!coarsePointer()) wantFocus.value = id;
   };
 
   const forget = (id: string) => {
@@ -176,6 +182,8 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         tabs={tabs}
         split={split.value}
         focused={focused.value}
+        wantFocus={wantFocus.value}
+        onFocusTaken={() => (wantFocus.value = null)}
         onFocus={(id) => focused.value !== id && (focused.value = id)}
         onNewSession={() => (overlay.value = 'new')}
       />
