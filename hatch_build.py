@@ -2,7 +2,9 @@
 
 Rules: `TERMBEAM_SKIP_FRONTEND=1` skips with a warning; building from an sdist (no
 `frontend/package.json`) needs the prebuilt output and never calls npm; output newer than
-every source file is reused. `npm install` is used instead of `npm ci` because optional
+every source file (and already precompressed: `npm run build` ends with
+frontend/scripts/compress.mjs, which writes the .br/.gz siblings the server sends) is reused.
+`npm install` is used instead of `npm ci` because optional
 per-platform packages missing from the registry make `npm ci` refuse the lockfile here.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE_NAMES = ("src", "public", "index.html", "package.json", "package-lock.json",
+SOURCE_NAMES = ("src", "public", "scripts", "index.html", "package.json", "package-lock.json",
                 "vite.config.ts", "tsconfig.json")
 
 
@@ -33,6 +35,14 @@ def _newest_source(frontend: Path) -> float:
     return newest
 
 
+def _precompressed(static: Path) -> bool:
+    """Whether the build's scripts have their brotli siblings (an older or a bare `vite build`
+    leaves none, and the wheel would then send every script uncompressed)."""
+    # compress.mjs skips files under 1 KiB; every script this big gains from brotli.
+    big = [script for script in static.glob("assets/*.js") if script.stat().st_size >= 4096]
+    return all(script.with_name(script.name + ".br").is_file() for script in big)
+
+
 class FrontendBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
 
@@ -47,7 +57,8 @@ class FrontendBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if not index.is_file():
                 raise RuntimeError("no frontend sources and no prebuilt termbeam_py/static")
             return
-        if index.is_file() and index.stat().st_mtime >= _newest_source(frontend):
+        fresh = index.is_file() and index.stat().st_mtime >= _newest_source(frontend)
+        if fresh and _precompressed(index.parent):
             self.app.display_info("frontend is up to date")
             return
         npm = shutil.which("npm")
@@ -61,3 +72,5 @@ class FrontendBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         subprocess.run([npm, "run", "build"], cwd=frontend, check=True)
         if not index.is_file():
             raise RuntimeError("the frontend build did not produce termbeam_py/static/index.html")
+        if not _precompressed(index.parent):
+            raise RuntimeError("the frontend build did not precompress termbeam_py/static")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import mimetypes
 import os
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 
 from termbeam_py import keys
 
@@ -19,6 +22,8 @@ in the termbeam_py checkout (or reinstall without TERMBEAM_SKIP_FRONTEND), then 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Python's mimetypes only knows web fonts from the OS's mime.types; not every system has one.
 FONT_TYPES = {".woff2": "font/woff2", ".woff": "font/woff"}
+#: The build's precompressed siblings (frontend/scripts/compress.mjs), best first.
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 
 
 def static_root() -> Path:
@@ -29,18 +34,89 @@ def static_root() -> Path:
 routes = web.RouteTableDef()
 
 
-def _index(static_dir: Path) -> web.StreamResponse:
+def accepted_codings(accept_encoding: str) -> set[str]:
+    """The content codings an Accept-Encoding header allows (q > 0), lower-cased; `*` stands
+    for every coding the header does not name."""
+    allowed: set[str] = set()
+    refused: set[str] = set()
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.partition(";")
+        name = name.strip()
+        if not name:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0  # a malformed weight accepts nothing
+        (allowed if q > 0 else refused).add(name)
+    if "*" in allowed:
+        allowed |= {coding for coding, _ in PRECOMPRESSED} - refused
+    return allowed
+
+
+class _ChosenFileResponse(web.FileResponse):
+    """A FileResponse for exactly the file given. aiohttp's FileResponse would otherwise swap
+    in a .br/.gz sibling by a substring test of Accept-Encoding (so `gzip;q=0` would get
+    gzip); the request it prepares with asks for the identity coding only."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        headers = request.headers.copy()
+        headers[hdrs.ACCEPT_ENCODING] = "identity"
+        return await super().prepare(request.clone(headers=headers))
+
+
+def _siblings(path: Path) -> list[tuple[str, Path]]:
+    """The precompressed copies of `path` the build made, best first (none in a dev build)."""
+    found = [(coding, path.with_name(path.name + ext)) for coding, ext in PRECOMPRESSED]
+    return [(coding, file) for coding, file in found if file.is_file()]
+
+
+async def send_file(
+    request: web.Request, path: Path, headers: dict[str, str]
+) -> web.StreamResponse:
+    """`path`, or its precompressed sibling when the client accepts that coding.
+
+    A Range request always gets the identity file, so its byte offsets mean what the client
+    thinks. Every response of a file that has siblings says `Vary: Accept-Encoding`, so a
+    cache never hands one client's coding to another.
+    """
+    siblings = await asyncio.to_thread(_siblings, path)
+    if not siblings:
+        return web.FileResponse(path, headers=headers)
+    headers = {**headers, hdrs.VARY: hdrs.ACCEPT_ENCODING}
+    headers.setdefault(hdrs.CONTENT_TYPE, _content_type(path))
+    accepted = accepted_codings(request.headers.get(hdrs.ACCEPT_ENCODING, ""))
+    if hdrs.RANGE not in request.headers:
+        for coding, file in siblings:
+            if coding in accepted:
+                headers[hdrs.CONTENT_ENCODING] = coding
+                return _ChosenFileResponse(file, headers=headers)
+    return _ChosenFileResponse(path, headers=headers)
+
+
+def _content_type(path: Path) -> str:
+    """The identity file's type (what FileResponse would guess), also for its siblings."""
+    if path.suffix in FONT_TYPES:
+        return FONT_TYPES[path.suffix]
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+async def _index(request: web.Request, static_dir: Path) -> web.StreamResponse:
     index = static_dir / "index.html"
     if not index.is_file():
         return web.Response(text=NOT_BUILT, content_type="text/html", status=503)
-    return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
+    return await send_file(request, index, {"Cache-Control": "no-cache"})
 
 
 @routes.get("/")
 @routes.get("/terminal")
 @routes.get("/code/{id}")
 async def page(request: web.Request) -> web.StreamResponse:
-    return _index(static_root())
+    return await _index(request, static_root())
 
 
 @routes.get("/login")
@@ -48,7 +124,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     auth = request.app[keys.AUTH]
     if not auth.enabled or auth.cookie_valid(request):
         raise web.HTTPFound("/")
-    return _index(static_root())
+    return await _index(request, static_root())
 
 
 def _static_file(relative: str) -> Path:
@@ -69,7 +145,7 @@ async def asset(request: web.Request) -> web.StreamResponse:
     headers = {"Cache-Control": IMMUTABLE}
     if path.suffix in FONT_TYPES:
         headers["Content-Type"] = FONT_TYPES[path.suffix]
-    return web.FileResponse(path, headers=headers)
+    return await send_file(request, path, headers)
 
 
 @routes.get("/icons/{path:[^/]+}")
@@ -84,7 +160,7 @@ async def root_file(request: web.Request) -> web.StreamResponse:
     headers = {"Cache-Control": "no-cache"}
     if name == "sw.js":
         headers["Service-Worker-Allowed"] = "/"
-    return web.FileResponse(_static_file(name), headers=headers)
+    return await send_file(request, _static_file(name), headers)
 
 
 def setup(app: web.Application) -> None:
