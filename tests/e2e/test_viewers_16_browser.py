@@ -356,3 +356,66 @@ def test_desktop_diff_does_not_wrap_by_default(authed_page: Any, repo_session: s
     wrap.click()
     page.wait_for_function(f"() => ({DIFF_SHAPE})().sideways <= 1")
     assert page.errors == []
+
+
+# -- defect 15: markdown viewer chrome -----------------------------------------------------
+
+#: Visible text outside the document that names the file, and the room between the sheet's
+#: header and the document (a second row naming the file again cost a phone ~55 px).
+CHROME = """(name) => {
+    const body = document.querySelector('.md-body');
+    const dialog = body.closest('[role=dialog]');
+    const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+    let names = 0;
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (body.contains(el) || !n.textContent.includes(name)) continue;
+        if (el.checkVisibility() && el.getBoundingClientRect().width > 0) names++;
+    }
+    const head = dialog.querySelector('.sheet-head').getBoundingClientRect().bottom;
+    return { names, gap: body.getBoundingClientRect().top - head };
+}"""
+
+#: The part of the Files sheet's box that shows outside the markdown viewer's box (0: none).
+FILES_POKING_OUT = """() => {
+    const files = document.querySelector('.fb-sheet');
+    if (getComputedStyle(files).visibility === 'hidden') return 0;
+    const f = files.getBoundingClientRect();
+    const m = document.querySelector('.md-sheet').getBoundingClientRect();
+    return Math.max(0, m.top - f.top) + Math.max(0, f.bottom - m.bottom)
+        + Math.max(0, m.left - f.left) + Math.max(0, f.right - m.right);
+}"""
+
+
+def test_phone_markdown_names_the_file_once(phone: Any, docs_session: str) -> None:
+    page = phone
+    dialog = _open_markdown(page, docs_session, "README.md")
+    chrome = page.evaluate(CHROME, "README.md")
+    assert chrome["names"] == 1, chrome
+    assert chrome["gap"] <= 2, chrome
+    # Back to the list is still one tap away, and still says where it goes.
+    dialog.get_by_role("button", name="← Files").tap()
+    side = page.get_by_role("complementary", name="Markdown files")
+    expect(side.get_by_role("button", name=re.compile(r"^CHANGELOG\.md, file\b"))).to_be_visible()
+    assert page.errors == []
+
+
+def test_desktop_markdown_from_files_hides_the_files_sheet(
+    authed_page: Any, docs_session: str
+) -> None:
+    page = authed_page
+    page.goto(f"/terminal?id={docs_session}")
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    page.get_by_role("button", name="Tools").click()
+    page.get_by_role("option", name="Browse files").click()
+    files = page.get_by_role("dialog", name="Files")
+    files.get_by_role("button", name=re.compile(r"^README\.md, file\b")).click()
+    files.get_by_role("button", name="View", exact=True).click()
+    viewer = page.get_by_role("dialog", name="README.md")
+    expect(viewer.locator(".md-body h1").first).to_be_visible()
+    assert page.evaluate(FILES_POKING_OUT) == 0
+    # Closing the viewer brings the Files sheet back as it was.
+    viewer.get_by_role("button", name="Close", exact=True).click()
+    expect(viewer).to_have_count(0)
+    expect(files.get_by_role("button", name=re.compile(r"^README\.md, file\b"))).to_be_visible()
+    assert page.errors == []

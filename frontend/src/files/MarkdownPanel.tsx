@@ -68,8 +68,19 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
     filter.value,
   );
   const current = md.doc;
+  // Back (or, on a phone, back to the list) sits in the sheet's header, which already names
+  // the document: a row of its own repeated the name and cost a phone ~55 px of text.
+  const actions = current && (
+    <>
+      <button type="button" class={`btn md-back${md.canGoBack ? '' : ' md-to-list'}`} onClick={md.back}
+        title={md.canGoBack ? 'Back to the previous document' : 'Back to the list of files'}>
+        ←<span class="md-back-label"> {md.canGoBack ? 'Back' : 'Files'}</span>
+      </button>
+      <ZoomButtons onStep={zoom.step} />
+    </>
+  );
   return (
-    <Sheet title={current ? basename(current.path) : 'Markdown'} onClose={onClose} wide actions={current && <ZoomButtons onStep={zoom.step} />} class="md-sheet">
+    <Sheet title={current ? basename(current.path) : 'Markdown'} onClose={onClose} wide actions={actions} class="md-sheet">
       <div class={`md-layout${current ? ' has-doc' : ''}`}>
         <aside class="md-side" aria-label="Markdown files">
           <input
@@ -90,12 +101,6 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
           />
         </aside>
         <section class="md-main" aria-label="Document" hidden={!current}>
-          <div class="md-nav">
-            <button type="button" class={`btn${md.canGoBack ? '' : ' md-to-list'}`} onClick={md.back}>
-              ← {md.canGoBack ? 'Back' : 'Files'}
-            </button>
-            {current && <span class="md-path muted">{current.path}</span>}
-          </div>
           {md.loading && <p class="muted">Loading…</p>}
           {md.error && (
             <p class="error" role="alert">
