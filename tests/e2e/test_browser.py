@@ -91,6 +91,18 @@ def test_wrong_password_is_refused(desktop_page: Any, server: ServerProcess) -> 
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
+def test_no_request_fails_during_login(phone_page: Any, server: ServerProcess) -> None:
+    """A good sign-in used to leave POST /api/auth as failed (ERR_ABORTED): the page moved on
+    before reading the reply (#16)."""
+    page = as_new_client(phone_page)
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url}: {r.failure}"))
+    login(page, server)
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+    assert page.errors == []
+
+
 def test_desktop_login_create_and_echo(desktop_page: Any, server: ServerProcess) -> None:
     page = as_new_client(desktop_page)
     login(page, server)

@@ -32,7 +32,12 @@ async function signIn(password: string): Promise<Outcome> {
   } catch {
     return { ok: false, status: 0, message: 'Cannot reach the server', retryAfter: null };
   }
-  if (res.ok) return { ok: true };
+  if (res.ok) {
+    // Read the reply to its end: navigating away mid-body aborts the request, which the
+    // browser then lists as failed (ERR_ABORTED) after every good sign-in.
+    await res.arrayBuffer().catch(() => undefined);
+    return { ok: true };
+  }
   let message = `Sign-in failed (${res.status})`;
   try {
     const body: unknown = await res.json();
