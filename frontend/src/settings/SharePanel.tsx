@@ -45,6 +45,31 @@ function QrCode({ text, label }: { text: string; label: string }) {
   );
 }
 
+/** Whether `url` names this computer only (127.0.0.0/8, ::1, localhost): another device that
+ * opens it reaches itself, not this server. */
+function loopbackOnly(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Said under a loopback link: the QR would send a phone to itself. */
+function LoopbackNote({ url }: { url: string }) {
+  if (!loopbackOnly(url)) return null;
+  return (
+    <p class="share-warning" role="note">
+      This link points to <code>{new URL(url).host}</code>, which only this computer can open: a phone that scans it reaches
+      itself, not this server. To use it from another device, restart the server with <code>termbeam --lan</code> (same
+      network) or <code>termbeam --tunnel cloudflared</code> (anywhere; also <code>devtunnel</code>, <code>ngrok</code>,{' '}
+      <code>ssh</code>).
+    </p>
+  );
+}
+
 /** Copy to the clipboard; where that is not allowed (plain http), select the text for a manual copy. */
 async function copyText(text: string, input: HTMLInputElement | null): Promise<boolean> {
   try {
@@ -111,6 +136,7 @@ export default function SharePanel({ onClose }: PanelProps) {
         <p class="share-meta">
           <code>{location.origin}</code>
         </p>
+        <LoopbackNote url={location.origin} />
       </Sheet>
     );
   }
@@ -146,6 +172,7 @@ export default function SharePanel({ onClose }: PanelProps) {
           <p id={`${inputId}-expiry`} class="share-meta muted" aria-live="off">
             {expired ? 'Expired.' : `Works once, expires in ${countdown(left)}.`}
           </p>
+          <LoopbackNote url={url.value} />
           <div class="share-actions">
             {!expired && (
               <button type="button" class="btn primary" onClick={() => void copy()}>
