@@ -87,6 +87,9 @@ class Prefs(TypedDict):
     showSplash: bool
     keepSessions: bool
     """Sessions survive a deliberate stop of the server (as --keep-sessions)."""
+    ctrlShortcuts: bool
+    """Plain Ctrl+K / Ctrl+F open the web app's tools and find even in a shell; off (the
+    default), they reach the shell and only Ctrl+Shift or Cmd open ours."""
     particleDissolve: bool
     touchBarCollapsed: bool
     defaultFolder: str
@@ -107,6 +110,7 @@ def defaults() -> Prefs:
         "haptics": True,
         "showSplash": True,
         "keepSessions": False,
+        "ctrlShortcuts": False,
         "particleDissolve": True,
         "touchBarCollapsed": False,
         "defaultFolder": "",
@@ -291,6 +295,7 @@ def sanitize(raw: object) -> Prefs:
         "haptics": _or(_flag(get("haptics")), base["haptics"]),
         "showSplash": _or(_flag(get("showSplash")), base["showSplash"]),
         "keepSessions": _or(_flag(get("keepSessions")), base["keepSessions"]),
+        "ctrlShortcuts": _or(_flag(get("ctrlShortcuts")), base["ctrlShortcuts"]),
         "particleDissolve": _or(_flag(get("particleDissolve")), base["particleDissolve"]),
         "touchBarCollapsed": _or(_flag(get("touchBarCollapsed")), base["touchBarCollapsed"]),
         "defaultFolder": _or(_text(get("defaultFolder"), 1024), base["defaultFolder"]),

@@ -80,6 +80,14 @@ async def test_terminal_font_is_one_of_the_known_choices(authed: AppClient) -> N
         assert (await sanitized(authed, {"terminalFont": raw}))["terminalFont"] == expected, raw
 
 
+async def test_ctrl_shortcuts_is_off_unless_set_to_true(authed: AppClient) -> None:
+    # Off: plain Ctrl+K / Ctrl+F reach the shell; only a real boolean turns it on.
+    assert DEFAULTS["ctrlShortcuts"] is False
+    for raw, expected in ((True, True), (False, False), ("true", False), (1, False),
+                          (None, False)):
+        assert (await sanitized(authed, {"ctrlShortcuts": raw}))["ctrlShortcuts"] is expected, raw
+
+
 async def test_touch_bar_keys(authed: AppClient) -> None:
     good = {"id": "k" * 80, "label": "L" * 20, "send": "s" * 70, "modifier": "ctrl",
             "action": "paste", "size": 2, "row": 3, "col": 8, "bg": "#abc", "color": "#A0B0C0FF",

@@ -163,8 +163,8 @@ def start_terminal(page: Any) -> str:
 
 
 def palette_open(page: Any, label: str) -> None:
-    """Ctrl+K, filter for `label`, Enter; skips when the palette has no such entry yet."""
-    page.keyboard.press("Control+k")
+    """Ctrl+Shift+K, filter for `label`, Enter; skips when the palette has no such entry yet."""
+    page.keyboard.press("Control+Shift+K")
     dialog = page.get_by_role("dialog", name="Tools")
     box = dialog.get_by_role("combobox", name="Filter commands")
     expect(box).to_be_focused()

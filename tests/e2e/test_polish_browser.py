@@ -92,7 +92,7 @@ def test_refresh_app_clears_worker_caches_and_reloads(authed_page: Any) -> None:
     assert "polish-marker" in page.evaluate("() => caches.keys()")
     page.evaluate("() => { window.__beforeRefresh = true; }")
     pane(page, sid).locator(".term-host").click()
-    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+Shift+K")
     dialog = page.get_by_role("dialog", name="Tools")
     box = dialog.get_by_role("combobox", name="Filter commands")
     expect(box).to_be_focused()

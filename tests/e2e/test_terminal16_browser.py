@@ -59,3 +59,54 @@ def test_keys_typed_while_reconnecting_are_sent_after_the_reattach(authed_page: 
     page.wait_for_function(PANE_CONTAINS, arg=[sid, "$"])
     assert page.errors == []
 
+
+def test_plain_ctrl_k_and_ctrl_f_reach_the_shell_unless_the_setting_takes_them(
+    authed_page: Any,
+) -> None:
+    page = authed_page
+    (sid,) = fresh_sessions(page, "shell-keys")
+    open_terminal(page, sid)
+    pane(page, sid).locator(".term-host").click()
+    # readline: ^K kills to the end of the line, ^F moves forward one character.
+    page.keyboard.type("echo kill''-ok DROPPED")
+    for _ in range(len(" DROPPED")):
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Control+k")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "kill-ok"])
+    page.keyboard.type("ech fwd''-ok")
+    page.keyboard.press("Control+a")
+    for _ in range(3):
+        page.keyboard.press("Control+f")
+    page.keyboard.type("o")
+    page.keyboard.press("Enter")
+    page.wait_for_function(PANE_ROW, arg=[sid, "fwd-ok"])
+    expect(page.get_by_role("dialog", name="Tools")).to_have_count(0)
+    expect(page.get_by_role("search")).to_have_count(0)
+    # Ours are one Shift away.
+    page.keyboard.press("Control+Shift+F")
+    expect(page.get_by_role("search", name="Find in terminal")).to_be_visible()
+    page.keyboard.press("Escape")
+    # Settings → Keyboard gives plain Ctrl+K / Ctrl+F to the web app.
+    page.keyboard.press("Control+,")
+    settings = page.get_by_role("dialog", name="Settings")
+    switch = settings.get_by_role("switch", name="Plain Ctrl+K and Ctrl+F open Tools and Find")
+    expect(switch).not_to_be_checked()
+    switch.check()
+    page.keyboard.press("Escape")
+    expect(settings).to_be_hidden()
+    pane(page, sid).locator(".term-host").click()
+    page.keyboard.press("Control+k")
+    tools = page.get_by_role("dialog", name="Tools")
+    expect(tools).to_be_visible()
+    page.keyboard.press("Escape")
+    # The server keeps the choice; put it back for the other tests.
+    page.wait_for_function(
+        "() => fetch('/api/preferences').then((r) => r.json()).then((j) => j.prefs.ctrlShortcuts)"
+    )
+    page.keyboard.press("Control+,")
+    settings.get_by_role("switch", name="Plain Ctrl+K and Ctrl+F open Tools and Find").uncheck()
+    page.wait_for_function(
+        "() => fetch('/api/preferences').then((r) => r.json()).then((j) => !j.prefs.ctrlShortcuts)"
+    )
+    assert page.errors == []

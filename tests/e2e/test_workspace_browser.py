@@ -102,8 +102,8 @@ def tab_names(page: Any) -> list[str]:
 
 
 def palette_run(page: Any, query: str) -> None:
-    """Open the tools palette with Ctrl+K, filter and run the first match with Enter."""
-    page.keyboard.press("Control+k")
+    """Open the tools palette with Ctrl+Shift+K, filter and run the first match with Enter."""
+    page.keyboard.press("Control+Shift+K")
     dialog = page.get_by_role("dialog", name="Tools")
     expect(dialog).to_be_visible()
     box = dialog.get_by_role("combobox", name="Filter commands")
@@ -318,7 +318,7 @@ def test_find_counts_matches_with_regex(authed_page: Any) -> None:
     page.keyboard.type("printf 'needle-%s\\n' a b c")
     page.keyboard.press("Enter")
     page.wait_for_function(PANE_ROW, arg=[sid, "needle-c"])
-    page.keyboard.press("Control+f")
+    page.keyboard.press("Control+Shift+F")
     bar = page.get_by_role("search", name="Find in terminal")
     field = bar.get_by_role("searchbox", name="Find")
     expect(field).to_be_focused()
@@ -345,7 +345,7 @@ def test_palette_runs_commands_from_the_keyboard(authed_page: Any) -> None:
     open_terminal(page, sid)
     size = "() => JSON.parse(localStorage.getItem('termbeam-prefs') || '{}').fontSize ?? 14"
     before = page.evaluate(size)
-    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+Shift+K")
     dialog = page.get_by_role("dialog", name="Tools")
     box = dialog.get_by_role("combobox", name="Filter commands")
     expect(box).to_be_focused()
@@ -370,11 +370,11 @@ def test_palette_runs_commands_from_the_keyboard(authed_page: Any) -> None:
     expect(preview).to_be_visible()
     page.keyboard.press("Escape")
     expect(preview).to_be_hidden()
-    # Ctrl+K toggles it from the terminal too.
+    # Ctrl+Shift+K toggles it from the terminal too.
     pane(page, sid).locator(".term-host").click()
-    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+Shift+K")
     expect(dialog).to_be_visible()
-    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+Shift+K")
     expect(dialog).to_be_hidden()
     assert page.errors == []
 
@@ -396,7 +396,7 @@ def test_full_screen_programs_get_plain_ctrl_k_and_ctrl_f(authed_page: Any) -> N
     page.wait_for_function(PANE_MATCHES, arg=[sid, r"\\v\s+006\s+\\n"])  # od -c: ^K ^F
     expect(page.get_by_role("dialog", name="Tools")).to_have_count(0)
     expect(page.get_by_role("search")).to_have_count(0)
-    # Ctrl+Shift+K still opens the tools there; back at the prompt, plain Ctrl+K does.
+    # Ctrl+Shift+K still opens the tools there, and back at the prompt.
     page.keyboard.press("Control+Shift+K")
     dialog = page.get_by_role("dialog", name="Tools")
     expect(dialog).to_be_visible()
@@ -406,7 +406,7 @@ def test_full_screen_programs_get_plain_ctrl_k_and_ctrl_f(authed_page: Any) -> N
     page.keyboard.type("echo back''-home")
     page.keyboard.press("Enter")
     page.wait_for_function(PANE_ROW, arg=[sid, "back-home"])
-    page.keyboard.press("Control+k")
+    page.keyboard.press("Control+Shift+K")
     expect(dialog).to_be_visible()
     assert page.errors == []
 

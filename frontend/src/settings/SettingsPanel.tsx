@@ -236,6 +236,13 @@ export default function SettingsPanel(props: PanelProps) {
         <Toggle pref="showSplash" label="Show the splash screen at start" />
         <Toggle pref="particleDissolve" label="Animate closing sessions" />
       </Section>
+      <Section title="Keyboard">
+        <Toggle
+          pref="ctrlShortcuts"
+          label="Plain Ctrl+K and Ctrl+F open Tools and Find"
+          hint="Off: the shell gets them (kill to the end of the line, forward one character). Ctrl+Shift+K and Ctrl+Shift+F (⌘K, ⌘F on a Mac) always open ours"
+        />
+      </Section>
       <Section title="Touch bar">
         <Toggle pref="touchBarCollapsed" label="Start collapsed" />
         <button type="button" class="btn" onClick={keys.open}>

@@ -57,6 +57,8 @@ export interface Prefs {
   showSplash: boolean;
   /** A stop of the server leaves the sessions running for the next one (--keep-sessions). */
   keepSessions: boolean;
+  /** Plain Ctrl+K / Ctrl+F open Tools and Find in a shell too (off: they are the shell's). */
+  ctrlShortcuts: boolean;
   particleDissolve: boolean;
   touchBarCollapsed: boolean;
   defaultFolder: string;
@@ -75,6 +77,7 @@ export const DEFAULT_PREFS: Prefs = {
   haptics: true,
   showSplash: true,
   keepSessions: false,
+  ctrlShortcuts: false,
   particleDissolve: true,
   touchBarCollapsed: false,
   defaultFolder: '',

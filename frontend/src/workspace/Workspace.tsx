@@ -120,7 +120,12 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         reload: () => location.reload(),
       },
       // Reading prefs.value here keeps the font size hint current while the palette is open.
-      { split: split.peek(), fontSize: clampFont(prefs.value.fontSize), mac: /Mac|iPhone|iPad/.test(navigator.platform) },
+      {
+        split: split.peek(),
+        fontSize: clampFont(prefs.value.fontSize),
+        mac: /Mac|iPhone|iPad/.test(navigator.platform),
+        ctrlShortcuts: prefs.value.ctrlShortcuts,
+      },
     );
 
   useShortcuts(

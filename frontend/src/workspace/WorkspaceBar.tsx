@@ -4,6 +4,8 @@
  */
 import { PreviewButton } from '../pages/PreviewButton';
 import { NotifySettings } from '../pages/NotifySettings';
+import { prefs } from '../state/prefs';
+import { shortcutLabel } from './shortcuts';
 import { TabBar, type TabBarProps } from './TabBar';
 
 export interface WorkspaceBarProps {
@@ -43,7 +45,7 @@ export function WorkspaceBar(p: WorkspaceBarProps) {
         type="button"
         class="btn icon ws-tools-btn"
         aria-label="Tools"
-        title="Tools (Ctrl+K)"
+        title={`Tools (${shortcutLabel('K', { mac: /Mac|iPhone|iPad/.test(navigator.platform), ctrlShortcuts: prefs.value.ctrlShortcuts })})`}
         aria-haspopup="dialog"
         onClick={p.onTools}
       >

@@ -3,6 +3,7 @@
  * Pure: the workspace passes in what each command does.
  */
 import { refreshApp } from './refresh';
+import { shortcutLabel } from './shortcuts';
 
 export type Group = 'Session' | 'Files' | 'View' | 'Share' | 'Agents' | 'Settings' | 'System';
 export const GROUPS: Group[] = ['Session', 'Files', 'View', 'Share', 'Agents', 'Settings', 'System'];
@@ -39,13 +40,17 @@ export interface CommandActions {
   reload(): void;
 }
 
-export function buildCommands(a: CommandActions, s: { split: Split; fontSize: number; mac: boolean }): Command[] {
+export function buildCommands(
+  a: CommandActions,
+  s: { split: Split; fontSize: number; mac: boolean; ctrlShortcuts?: boolean },
+): Command[] {
   const mod = s.mac ? '⌘' : 'Ctrl+';
+  const letter = (l: string) => shortcutLabel(l, { mac: s.mac, ctrlShortcuts: s.ctrlShortcuts ?? false });
   const size = `${s.fontSize}px`;
   const panel = (p: PanelName) => () => a.panel(p);
   return [
     { id: 'new', group: 'Session', label: 'New tab', keywords: 'session create', run: a.newTab },
-    { id: 'find', group: 'Session', label: 'Find', keywords: 'search', shortcut: `${mod}F`, run: a.find },
+    { id: 'find', group: 'Session', label: 'Find', keywords: 'search', shortcut: letter('F'), run: a.find },
     { id: 'rename', group: 'Session', label: 'Rename session', run: a.rename },
     { id: 'split', group: 'Session', label: `Split view: ${NEXT_SPLIT[s.split]}`, keywords: 'pane', run: a.cycleSplit },
     { id: 'close', group: 'Session', label: 'Close session', keywords: 'delete kill', run: a.close },

@@ -3,6 +3,7 @@
  * the shortcuts win over xterm's own key handling.
  */
 import { useEffect, useRef } from 'preact/hooks';
+import { prefs } from '../state/prefs';
 import { shortcutFor, type Shortcut } from './shortcuts';
 
 function isTypingOutsideTerminal(el: Element | null): boolean {
@@ -33,6 +34,8 @@ export function useShortcuts(
         overlayOpen: latest.current.overlayOpen(),
         typing: isTypingOutsideTerminal(el),
         fullScreenApp: isInTerminal(el) && latest.current.fullScreenApp(),
+        inTerminal: isInTerminal(el),
+        ctrlShortcuts: prefs.peek().ctrlShortcuts,
       };
       const action = shortcutFor(e, ctx);
       if (!action) return;
