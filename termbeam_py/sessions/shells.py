@@ -12,6 +12,13 @@ KNOWN_SHELLS = frozenset({
     "pwsh", "xonsh", "ion",
 })
 ETC_SHELLS = Path("/etc/shells")
+#: /etc/shells lists login programs that are not shells to pick: restricted shells (they
+#: refuse `cd` and paths, so the picker would open a useless session), terminal multiplexers
+#: (Debian's tmux package registers itself) and accounts' "no login" stand-ins.
+NOT_OFFERED = frozenset({
+    "rbash", "rksh", "rzsh", "rssh", "tmux", "screen", "byobu", "byobu-tmux", "byobu-screen",
+    "zellij", "nologin", "false", "true", "git-shell",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +31,9 @@ class Shell:
         return {"name": self.name, "path": self.path, "cmd": self.cmd}
 
 
-def _etc_shells() -> list[str]:
+def _etc_shells(etc_shells: Path) -> list[str]:
     try:
-        lines = ETC_SHELLS.read_text().splitlines()
+        lines = etc_shells.read_text().splitlines()
     except OSError:
         return []
     return [line.strip() for line in lines if line.strip().startswith("/")]
@@ -39,11 +46,16 @@ def resolve(cmd: str) -> str | None:
     return shutil.which(cmd)
 
 
-def detect_shells(default: str) -> list[Shell]:
-    """The default shell first, then /etc/shells entries, deduplicated by basename."""
+def detect_shells(default: str, etc_shells: Path = ETC_SHELLS) -> list[Shell]:
+    """The default shell first, then /etc/shells entries, deduplicated by basename.
+
+    Entries named in NOT_OFFERED are left out; the default shell is kept whatever it is (the
+    user chose it).
+    """
     found: list[Shell] = []
     seen: set[str] = set()
-    for cmd in [default, *_etc_shells()]:
+    listed = [cmd for cmd in _etc_shells(etc_shells) if os.path.basename(cmd) not in NOT_OFFERED]
+    for cmd in [default, *listed]:
         path = resolve(cmd)
         name = os.path.basename(cmd)
         if path is None or name in seen:

@@ -186,8 +186,9 @@ def test_delete_session_from_hub(authed_page: Any) -> None:
     page.get_by_role("link", name="Back to sessions").click()
     card = page.get_by_role("link", name="Open session e2e-delete-me")
     expect(card).to_be_visible()
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete session e2e-delete-me").click()
+    page.get_by_role("dialog", name="Delete session?").get_by_role(
+        "button", name="Delete", exact=True).click()
     expect(card).to_have_count(0)
 
 

@@ -415,6 +415,12 @@ def _swipe_left(page: Any, target: Any) -> None:
     touch("touchEnd", None, 0.52)
 
 
+def _refuse_native(dialog: Any, seen: list[str]) -> None:
+    """Note a window.confirm()/alert() (the hub asks in its own sheet) and dismiss it."""
+    seen.append(dialog.message)
+    dialog.dismiss()
+
+
 def test_phone_swipe_left_deletes(phone: Any, api: Any) -> None:
     tag = secrets.token_hex(3)
     keep = create(api, name=f"keep-{tag}", color="#4ade80")
@@ -432,17 +438,14 @@ def test_phone_swipe_left_deletes(phone: Any, api: Any) -> None:
     expect(tile).to_have_class(re.compile(r"\bswiped\b"))
     expect(swipe_button).to_be_visible()
     assert page.url.endswith("/")  # a swipe is not a tap: the session did not open
-    messages: list[str] = []
-
-    def accept(dialog: Any) -> None:
-        messages.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)  # handled while tap() waits: confirm() blocks the page
+    native: list[str] = []
+    page.on("dialog", lambda d: _refuse_native(d, native))
     swipe_button.tap()
+    sheet = page.get_by_role("dialog", name="Delete session?")
+    expect(sheet).to_contain_text(f"swipe-{tag}")
+    sheet.get_by_role("button", name="Delete", exact=True).tap()
     expect(tile).to_have_count(0)
-    assert messages
-    assert f"swipe-{tag}" in messages[0]
+    assert native == []  # asked in our sheet, not with window.confirm()
     ids = [s["id"] for s in sessions(api)]
     assert doomed not in ids
     assert keep in ids
@@ -466,13 +469,20 @@ def test_keyboard_delete_on_desktop(desktop: Any, api: Any) -> None:
     link.focus()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name=f"Delete session kbd-{tag}")).to_be_focused()
-    page.once("dialog", lambda d: d.dismiss())  # cancelling keeps it
+    native: list[str] = []
+    page.on("dialog", lambda d: _refuse_native(d, native))
     page.keyboard.press("Enter")
+    sheet = page.get_by_role("dialog", name="Delete session?")
+    expect(sheet.get_by_role("button", name="Cancel")).to_be_focused()  # a stray Enter keeps it
+    page.keyboard.press("Enter")
+    expect(sheet).to_have_count(0)
     expect(link).to_be_visible()
     assert doomed in [s["id"] for s in sessions(api)]
-    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name=f"Delete session kbd-{tag}").press("Enter")
+    expect(sheet).to_contain_text(f"kbd-{tag}")
+    sheet.get_by_role("button", name="Delete", exact=True).press("Enter")
     expect(link).to_have_count(0)
+    assert native == []
     assert doomed not in [s["id"] for s in sessions(api)]
     assert page.errors == []
 
@@ -555,13 +565,79 @@ def test_workspace_save_and_launch(desktop: Any, api: Any) -> None:
     section.get_by_label("Workspace name").fill(f"renamed-{tag}")
     section.get_by_label("Workspace name").press("Enter")
     expect(section.get_by_role("button", name=f"Launch workspace renamed-{tag}")).to_be_visible()
-    page.once("dialog", lambda d: d.accept())
     section.get_by_role("button", name=f"Delete workspace renamed-{tag}").click()
+    sheet = page.get_by_role("dialog", name="Delete workspace?")
+    expect(sheet).to_contain_text(f"renamed-{tag}")
+    sheet.get_by_role("button", name="Delete", exact=True).click()
     expect(section.get_by_role("button", name=f"Launch workspace renamed-{tag}")).to_have_count(0)
     assert page.errors == []
 
 
 # --- layout -----------------------------------------------------------------------------------
+
+
+HUB_GEOMETRY = """() => {
+    const text = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                           return r.getBoundingClientRect(); };
+    const brand = document.querySelector('.hub-bar .brand');
+    const label = text(document.querySelector('.chip-label'));
+    const chip = document.querySelector('.chip').getBoundingClientRect();
+    const cards = [...document.querySelectorAll('.cards > li')];
+    const ws = document.querySelector('.workspaces').getBoundingClientRect();
+    const foot = text(document.querySelector('.hub-foot'));
+    return {
+        brandClipped: brand.scrollWidth > brand.clientWidth,
+        labelToChip: chip.left - label.right,
+        labelMiddle: (label.top + label.bottom) / 2,
+        chipMiddle: (chip.top + chip.bottom) / 2,
+        cardsToWorkspaces: ws.top - cards[cards.length - 1].getBoundingClientRect().bottom,
+        workspacesToFooter: foot.top - ws.bottom,
+    };
+}"""
+
+
+def test_phone_hub_chrome(phone: Any, api: Any) -> None:
+    """At 390 px: the whole brand, the Shell label next to its chips, even footer spacing, one
+    × in the search field (ours, "Clear"), and no rbash or tmux to pick (#16)."""
+    delete_all(api)
+    other = next(p for p in _shells(api) if not p.endswith("/bash"))
+    tag = secrets.token_hex(3)
+    create(api, name=f"one-{tag}")
+    create(api, name=f"two-{tag}", shell=other)
+    page = phone
+    page.goto("/")
+    expect(page.get_by_role("list", name="Sessions").get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_role("button", name=NEW)).to_be_visible()
+    page.get_by_role("searchbox", name="Search sessions").fill(tag)
+    got = page.evaluate(HUB_GEOMETRY)
+    assert not got["brandClipped"], got
+    assert 0 < got["labelToChip"] <= 14, got
+    assert abs(got["labelMiddle"] - got["chipMiddle"]) <= 1, got
+    assert abs(got["workspacesToFooter"] - got["cardsToWorkspaces"]) <= 4, got
+    # Chromium draws its own × at the right end of a search field that has text: that end
+    # must look the same with text in the field as without.
+    search = page.get_by_role("searchbox", name="Search sessions")
+
+    def field_end() -> bytes:
+        box = search.bounding_box()  # narrower while "Clear" shows
+        assert box is not None
+        end = {"x": box["x"] + box["width"] - 44, "y": box["y"] + 4, "width": 40,
+               "height": box["height"] - 8}
+        return bytes(page.screenshot(clip=end, animations="disabled"))
+
+    expect(page.locator(".splash")).to_have_count(0)  # the start-up wordmark covers the page
+    with_text = field_end()
+    search.fill("")
+    expect(page.get_by_role("button", name="Clear")).to_have_count(0)
+    assert field_end() == with_text, "the browser's own × shows next to ours"
+
+    page.get_by_role("button", name=NEW).click()
+    picker = page.get_by_role("dialog").get_by_role("combobox", name="Shell")
+    expect(picker.locator('option[value$="/bash"]').first).to_be_attached()  # /api/shells came
+    offered = [o.split()[0] for o in picker.locator("option").all_inner_texts()]
+    assert "bash" in offered
+    assert not set(offered) & {"rbash", "tmux"}, offered  # this machine's /etc/shells has both
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("width", [320, 2560])

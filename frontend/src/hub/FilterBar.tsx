@@ -37,14 +37,16 @@ export function FilterBar({ filter, facets, shown, total, onChange }: FilterBarP
           <span class="chip-label" aria-hidden="true">
             {label}
           </span>
-          {facets[key]!.map((value) => {
-            const on = filter[key] === value;
-            return (
-              <button key={value} type="button" class={`chip${on ? ' on' : ''}`} aria-pressed={on} title={value} onClick={() => set({ [key]: on ? '' : value })}>
-                {value}
-              </button>
-            );
-          })}
+          <div class="chip-list">
+            {facets[key]!.map((value) => {
+              const on = filter[key] === value;
+              return (
+                <button key={value} type="button" class={`chip${on ? ' on' : ''}`} aria-pressed={on} title={value} onClick={() => set({ [key]: on ? '' : value })}>
+                  {value}
+                </button>
+              );
+            })}
+          </div>
         </div>
       ))}
       <p class="filter-count muted" aria-live="polite">

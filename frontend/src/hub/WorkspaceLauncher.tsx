@@ -9,6 +9,7 @@ import { launchWorkspace, MAX_WORKSPACES, removeWorkspace, renameWorkspace, sugg
 import type { AgentInfo } from '../api';
 import { windowSize } from './size';
 import { TrashIcon } from './icons';
+import { ConfirmSheet } from './ConfirmSheet';
 
 export interface WorkspaceLauncherProps {
   sessions: SessionInfo[];
@@ -42,10 +43,9 @@ function WorkspaceRow({ ws, onLaunched }: { ws: Workspace; onLaunched: (id: stri
     editing.value = false;
   };
 
-  const remove = () => {
-    if (!confirm(`Delete workspace "${ws.name}"? Running sessions are not affected.`)) return;
-    updatePrefs({ workspaces: removeWorkspace(prefs.value.workspaces, ws.id) });
-  };
+  const confirming = useSignal(false);
+  const remove = () => (confirming.value = true);
+  const removeNow = () => updatePrefs({ workspaces: removeWorkspace(prefs.value.workspaces, ws.id) });
 
   const names = ws.sessions.map((s) => s.name).join(', ');
   return (
@@ -95,6 +95,13 @@ function WorkspaceRow({ ws, onLaunched }: { ws: Workspace; onLaunched: (id: stri
         <p class="error ws-error" role="alert">
           {error.value}
         </p>
+      )}
+      {confirming.value && (
+        <ConfirmSheet title="Delete workspace?" confirm="Delete" onConfirm={removeNow} onClose={() => (confirming.value = false)}>
+          <p>
+            <strong>{ws.name}</strong> is forgotten. Running sessions are not affected.
+          </p>
+        </ConfirmSheet>
       )}
     </li>
   );

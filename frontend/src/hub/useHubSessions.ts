@@ -103,8 +103,8 @@ export function useHubSessions() {
     return () => removeEventListener('pageshow', onShow);
   }, []);
 
+  /** Delete at once: the hub asks first, in its own sheet (ConfirmSheet). */
   const remove = async (s: SessionInfo) => {
-    if (!confirm(`Delete session "${s.name}"? Its shell will be killed.`)) return;
     try {
       await api.deleteSession(s.id);
       const drop = () => {

@@ -9,6 +9,7 @@ import { onFocusedPush } from '../notify';
 import { Banners } from '../settings/Banners';
 import { Toast, useToast } from '../ui/toast';
 import NewSessionSheet from '../hub/NewSessionSheet';
+import { ConfirmSheet } from '../hub/ConfirmSheet';
 import { EmptyState } from '../hub/EmptyState';
 import { FilterBar } from '../hub/FilterBar';
 import { LazySettings } from '../hub/LazySettings';
@@ -36,7 +37,7 @@ function HubBar({ showNew, onSettings, onNew }: { showNew: boolean; onSettings: 
         {/* One "+ New session" at a time: the empty state has its own big one. */}
         {showNew && (
           <button type="button" class="btn primary" aria-haspopup="dialog" onClick={onNew}>
-            + New session
+            + New<span class="hub-new-more"> session</span>
           </button>
         )}
       </span>
@@ -49,6 +50,7 @@ export function Hub() {
   const { sessions, error } = hub;
   const showNew = useSignal(false);
   const showSettings = useSignal(false);
+  const confirmDelete = useSignal<SessionInfo | null>(null);
   const toast = useToast();
   const filter = useHubFilter(sessions, hub.agents, hub.launched.current);
 
@@ -65,6 +67,7 @@ export function Hub() {
   const home = homeOf(list ?? []);
   const empty = list !== null && list.length === 0;
   const shown = list ? list.filter((s) => filter.visibleIds.has(s.id)) : [];
+  const doomed = confirmDelete.value;
   return (
     <div class="hub-page">
       <Banners />
@@ -101,7 +104,7 @@ export function Hub() {
                     agent={hub.agentName(s)}
                     removing={hub.removing.value.has(s.id)}
                     onOpen={open}
-                    onDelete={(x) => void hub.remove(x)}
+                    onDelete={(x) => (confirmDelete.value = x)}
                   />
                 ))}
               </ul>
@@ -113,6 +116,18 @@ export function Hub() {
       </main>
       {showNew.value && <NewSessionSheet onClose={() => (showNew.value = false)} onCreated={goTo} />}
       {showSettings.value && <LazySettings onClose={() => (showSettings.value = false)} />}
+      {doomed && (
+        <ConfirmSheet
+          title="Delete session?"
+          confirm="Delete"
+          onConfirm={() => void hub.remove(doomed)}
+          onClose={() => (confirmDelete.value = null)}
+        >
+          <p>
+            <strong>{doomed.name}</strong> will end: its shell and everything running in it are killed.
+          </p>
+        </ConfirmSheet>
+      )}
     </div>
   );
 }
