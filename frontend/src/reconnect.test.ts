@@ -42,24 +42,34 @@ describe('ReconnectController', () => {
     expect(connect).toHaveBeenCalledTimes(4);
   });
 
-  it('shows the indicator only after the 2 s grace and hides it on attach', () => {
+  it('shows the indicator as soon as the socket closes and hides it on attach', () => {
     const { c, indicator } = setup();
     c.start();
     c.attached();
     c.closed();
-    vi.advanceTimersByTime(500); // reconnect attempt fails fast
-    c.closed();
-    vi.advanceTimersByTime(1499);
-    expect(indicator).toEqual([]);
-    vi.advanceTimersByTime(1);
     expect(indicator).toEqual([true]);
     expect(c.reconnecting).toBe(true);
-    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(500); // reconnect attempt fails fast
+    c.closed();
+    expect(indicator).toEqual([true]);
     c.attached();
     expect(indicator).toEqual([true, false]);
   });
 
-  it('a quick reconnect never shows the indicator', () => {
+  it('still honours a grace period when given one', () => {
+    const connect = vi.fn();
+    const indicator: boolean[] = [];
+    const c = new ReconnectController({ connect, showReconnecting: (v) => indicator.push(v) }, undefined, 2000);
+    c.start();
+    c.attached();
+    c.closed();
+    vi.advanceTimersByTime(1999);
+    expect(indicator).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(indicator).toEqual([true]);
+  });
+
+  it('a quick reconnect shows the chip only until the attach', () => {
     const { c, indicator } = setup();
     c.start();
     c.attached();
@@ -67,7 +77,7 @@ describe('ReconnectController', () => {
     vi.advanceTimersByTime(500);
     c.attached();
     vi.advanceTimersByTime(5000);
-    expect(indicator).toEqual([]);
+    expect(indicator).toEqual([true, false]);
   });
 
   it('wake() retries at once while waiting', () => {
@@ -111,14 +121,14 @@ describe('ReconnectController overlay', () => {
     return { c, connect, overlay };
   }
 
-  it('escalates to the overlay after 5 s of failures and clears it on attach', () => {
+  it('escalates to the overlay after 10 s of failures and clears it on attach', () => {
     const { c, overlay } = setup();
     c.start();
     c.attached();
     c.closed();
     vi.advanceTimersByTime(500);
     c.closed(); // the retry failed too
-    vi.advanceTimersByTime(4499);
+    vi.advanceTimersByTime(9499);
     expect(overlay).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(overlay).toEqual([true]);
@@ -127,12 +137,12 @@ describe('ReconnectController overlay', () => {
     expect(overlay).toEqual([true, false]);
   });
 
-  it('a reconnect within 5 s never shows the overlay', () => {
+  it('a reconnect within 10 s never shows the overlay', () => {
     const { c, overlay } = setup();
     c.start();
     c.attached();
     c.closed();
-    vi.advanceTimersByTime(500);
+    vi.advanceTimersByTime(9000);
     c.attached();
     vi.advanceTimersByTime(10_000);
     expect(overlay).toEqual([]);
@@ -173,7 +183,7 @@ describe('ReconnectController overlay', () => {
     const { c, overlay } = setup();
     c.start();
     c.closed();
-    vi.advanceTimersByTime(6000);
+    vi.advanceTimersByTime(11_000);
     c.stop();
     expect(overlay).toEqual([true, false]);
   });

@@ -1,16 +1,17 @@
 /**
  * Reconnect policy for the terminal socket: exponential backoff
- * (500 ms ×2 up to 30 s, reset on a successful attach), a 2 s grace before the
- * "Reconnecting…" indicator, escalation to a full overlay (countdown + "Retry
- * now") after 5 s without a connection, immediate retry when the page becomes
- * visible, and a terminal "stopped" state (session exited or not found).
- * Pure logic: the socket itself is created by the caller's `connect` hook.
+ * (500 ms ×2 up to 30 s, reset on a successful attach), the small non-blocking
+ * "Reconnecting…" chip at once, escalation to a full overlay (countdown + "Retry
+ * now") only after 10 s without a connection (a blip never blocks the pane), immediate
+ * retry when the page becomes visible, and a terminal "stopped" state (session exited or
+ * not found). Pure logic: the socket itself is created by the caller's `connect` hook.
  */
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
-export const RECONNECT_GRACE_MS = 2_000;
-export const RECONNECT_ESCALATE_MS = 5_000;
+/** Delay before the chip shows (0: at once, so a closed socket is never silent). */
+export const RECONNECT_GRACE_MS = 0;
+export const RECONNECT_ESCALATE_MS = 10_000;
 
 export class Backoff {
   private attempt = 0;
@@ -85,7 +86,8 @@ export class ReconnectController {
   closed(): void {
     if (this.state === 'stopped' || this.state === 'waiting') return;
     this.state = 'waiting';
-    if (this.graceTimer === null && !this.indicator) {
+    if (this.graceMs <= 0) this.setIndicator(true);
+    else if (this.graceTimer === null && !this.indicator) {
       this.graceTimer = setTimeout(() => {
         this.graceTimer = null;
         if (this.state === 'waiting' || this.state === 'connecting') this.setIndicator(true);

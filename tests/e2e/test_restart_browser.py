@@ -235,7 +235,8 @@ def test_a_stop_that_keeps_sessions_says_server_restarted(
     assert bar.evaluate(FITS)
     shot(page, "restarting-bar")
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="Server restarted")).to_be_visible()
+    # The blocking overlay waits for a longer outage (reconnect.ts: 10 s).
+    expect(dialog.get_by_role("heading", name="Server restarted")).to_be_visible(timeout=20_000)
     expect(dialog).not_to_contain_text("Connection lost")
     expect(dialog.get_by_role("button", name="Retry now")).to_be_visible()
     assert_inside(dialog.locator(".overlay-card"), viewport_box(page))
@@ -276,7 +277,7 @@ def test_an_ordinary_stop_still_says_connection_lost(context: Any, live: LiveSer
 
     expect(page.locator(".ws-reconnect-bar")).to_have_text("Reconnecting…")
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="Connection lost")).to_be_visible()
+    expect(dialog.get_by_role("heading", name="Connection lost")).to_be_visible(timeout=20_000)
     expect(dialog).not_to_contain_text("Server restarted")
     assert page.errors == []
 

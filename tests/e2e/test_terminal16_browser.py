@@ -110,3 +110,39 @@ def test_plain_ctrl_k_and_ctrl_f_reach_the_shell_unless_the_setting_takes_them(
         "() => fetch('/api/preferences').then((r) => r.json()).then((j) => !j.prefs.ctrlShortcuts)"
     )
     assert page.errors == []
+
+
+#: Close the page's sockets (new ones are refused), wait for the close event, then two frames.
+DROP_AND_LOOK = """() => new Promise((resolve) => {
+    window.__refuse = true;
+    const open = window.__sockets.filter((s) => s.readyState === WebSocket.OPEN);
+    let left = open.length;
+    const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+        const chip = document.querySelector('.ws-reconnect-bar');
+        resolve({chip: chip && chip.textContent,
+                 through: !!chip && getComputedStyle(chip).pointerEvents === 'none',
+                 dialog: !!document.querySelector('.ws-pane [role="dialog"]')});
+    }));
+    open.forEach((s) => {
+        s.addEventListener('close', () => --left === 0 && frames());
+        s.close();
+    });
+})"""
+
+
+def test_a_dropped_socket_shows_a_chip_at_once_and_the_overlay_later(authed_page: Any) -> None:
+    page = authed_page
+    page.context.add_init_script(FLAKY_SOCKETS)
+    (sid,) = fresh_sessions(page, "blip")
+    open_terminal(page, sid)
+    # Within two frames of the close: the chip, lets pointers through, no modal yet.
+    assert page.evaluate(DROP_AND_LOOK) == {"chip": "Reconnecting…", "through": True,
+                                            "dialog": False}
+    # A longer outage still ends in the overlay with its retry button.
+    overlay = pane(page, sid).get_by_role("dialog", name="Connection lost")
+    expect(overlay).to_be_visible(timeout=20_000)
+    page.evaluate("() => { window.__refuse = false; }")
+    overlay.get_by_role("button", name="Retry now").click()
+    expect(overlay).to_be_hidden()
+    expect(pane(page, sid).locator(".ws-reconnect-bar")).to_have_count(0)
+    assert page.errors == []

@@ -499,7 +499,7 @@ def test_lost_connection_shows_bar_then_overlay_and_retry(authed_page: Any) -> N
     page.evaluate("() => { window.__refuse = true; window.__sockets.forEach((s) => s.close()); }")
     expect(pane(page, sid).get_by_role("status")).to_have_text("Reconnecting…")
     overlay = pane(page, sid).get_by_role("dialog", name="Connection lost")
-    expect(overlay).to_be_visible(timeout=10_000)
+    expect(overlay).to_be_visible(timeout=20_000)
     expect(overlay).to_contain_text(re.compile(r"Retrying in \d+ s|Connecting"))
     page.evaluate("() => { window.__refuse = false; }")
     overlay.get_by_role("button", name="Retry now").click()
