@@ -146,3 +146,39 @@ def test_a_dropped_socket_shows_a_chip_at_once_and_the_overlay_later(authed_page
     expect(overlay).to_be_hidden()
     expect(pane(page, sid).locator(".ws-reconnect-bar")).to_have_count(0)
     assert page.errors == []
+
+
+#: Whether the selected tab lies wholly inside the tab strip's visible box.
+ACTIVE_TAB_SHOWN = """() => {
+    const strip = document.querySelector('.ws-tabs').getBoundingClientRect();
+    const tab = document.querySelector('.ws-tab.selected').getBoundingClientRect();
+    return tab.left >= strip.left - 1 && tab.right <= strip.right + 1;
+}"""
+
+
+def test_phone_tab_strip_shows_the_active_tab_and_gets_the_width(phone: Any) -> None:
+    page = phone
+    names = [f"a-rather-long-session-name-{n}" for n in ("one", "two", "three")]
+    first, _second, third = fresh_sessions(page, *names)
+    open_terminal(page, third)
+    expect(page.get_by_role("tab")).to_have_count(3)
+    page.wait_for_function(ACTIVE_TAB_SHOWN)
+    # ‹ and ▤ are one button, and Preview waits for a port: the tabs get the width.
+    expect(page.get_by_role("link", name="Back to sessions")).to_be_hidden()
+    expect(page.get_by_role("button", name="Preview", exact=True)).to_be_hidden()
+    strip = page.locator(".ws-tabs").bounding_box()
+    assert strip is not None
+    assert strip["width"] >= 200, strip
+    # The drawer picks another session (and is the way back to the hub).
+    page.get_by_role("button", name="Sessions", exact=True).tap()
+    drawer = page.get_by_role("dialog", name="Sessions")
+    expect(drawer.get_by_role("link", name="All sessions")).to_be_visible()
+    drawer.locator(".drawer-card-main").filter(has_text=names[0]).tap()
+    expect(page.get_by_role("tab", name=names[0])).to_have_attribute("aria-selected", "true")
+    page.wait_for_function(ACTIVE_TAB_SHOWN)
+    # A dev server's URL in the output brings Preview back.
+    page.wait_for_function(PANE_CONTAINS, arg=[first, "$"])
+    pane(page, first).locator(".term-host").tap()
+    page.keyboard.type("echo http://localhost:''5173/\n")
+    expect(page.get_by_role("button", name="Preview", exact=True)).to_be_visible()
+    assert page.errors == []

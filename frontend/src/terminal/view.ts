@@ -85,6 +85,7 @@ export class TerminalView {
   private touch: TouchHandle | null = null;
   private font: TerminalFont;
   private readonly unwatchFontPref: () => void;
+  private readonly outputWatchers = new Set<() => void>();
   /** Typing while disconnected overflowed what is held: say so once attached again. */
   private inputLost = false;
 
@@ -118,6 +119,7 @@ export class TerminalView {
           this.spinner.settle();
           if (!this.visible && !this.unread.peek() && Date.now() - this.attachedAt > ATTACH_GRACE_MS) this.unread.value = true;
           this.term.write(d, done);
+          for (const w of this.outputWatchers) w();
         },
         reset: () => this.term.reset(),
       },
@@ -199,6 +201,12 @@ export class TerminalView {
     this.spinner.begin();
     this.conn.start();
     void tryWebgl(term);
+  }
+
+  /** Call `cb` on every output chunk (keep it cheap: debounce); returns the unsubscribe. */
+  watchOutput(cb: () => void): () => void {
+    this.outputWatchers.add(cb);
+    return () => this.outputWatchers.delete(cb);
   }
 
   send(data: string): void {

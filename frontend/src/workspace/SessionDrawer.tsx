@@ -109,6 +109,9 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
         <header class="drawer-head">
           <h2 id={titleId}>Sessions</h2>
           <span class="drawer-count">{sessions.length}</span>
+          <a class="btn drawer-hub" href="/">
+            All sessions
+          </a>
           <button type="button" class="btn icon" aria-label="Close sessions panel" title="Close (Esc)" onClick={onDismiss}>
             ×
           </button>

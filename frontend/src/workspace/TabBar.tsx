@@ -42,10 +42,28 @@ export function TabBar({ tabs, active, partner, onSelect, onClose, onMove, onNew
   const peek = useTabPeek(preview);
   const drag = useTabDrag({ strip, onMove, showPeek: peek.show, hidePeek: peek.hide });
 
-  // Keep the selected tab scrolled into view.
+  // Keep the selected tab scrolled into view: when it changes, when tabs come, go or are
+  // renamed (the list arrives after the first paint), and when the strip or a tab changes width
+  // (a phone turned, the bar's buttons came or went, a font loaded). The strip alone scrolls:
+  // scrollIntoView could move the page too.
+  const shape = tabs.map((t) => `${t.id}:${t.name}`).join('\n');
   useEffect(() => {
-    strip.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  }, [active]);
+    const el = strip.current;
+    if (!el) return;
+    const reveal = () => {
+      const tab = el.querySelector<HTMLElement>('.ws-tab.selected');
+      if (!tab) return;
+      const s = el.getBoundingClientRect();
+      const t = tab.getBoundingClientRect();
+      if (t.left < s.left) el.scrollLeft -= s.left - t.left;
+      else if (t.right > s.right) el.scrollLeft += Math.min(t.right - s.right, t.left - s.left);
+    };
+    reveal();
+    const ro = new ResizeObserver(reveal);
+    ro.observe(el);
+    for (const child of Array.from(el.children)) ro.observe(child);
+    return () => ro.disconnect();
+  }, [active, shape]);
 
   const onKeyDown = (e: KeyboardEvent, id: string, index: number) => {
     // Arrow keys move between tabs; Ctrl/Alt+Shift+arrow moves the tab itself.

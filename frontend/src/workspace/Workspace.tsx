@@ -28,6 +28,7 @@ import { useSessionList } from './useSessionList';
 import { useShortcuts } from './useShortcuts';
 import { useSplitView } from './useSplitView';
 import { useTerminalViews } from './useTerminalViews';
+import { usePortSeen } from './usePortSeen';
 import './workspace.css';
 
 function coarsePointer(): boolean {
@@ -149,6 +150,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
     visible: visibleIds.value,
   });
   const fv = views.get(focused.value) ?? null;
+  const portSeen = usePortSeen(focused.value, fv);
   const panelProps: PanelProps = {
     sessionId: focused.value,
     onClose: () => {
@@ -178,6 +180,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         onTools={() => (overlay.value = 'palette')}
         sessionId={focused.value}
         previewRequest={previewReq.value}
+        portSeen={portSeen}
       />
       <Toast toaster={toast} />
       {searching.value && fv && <SearchBar view={fv} onClose={() => (searching.value = false)} />}

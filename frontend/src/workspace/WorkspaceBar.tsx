@@ -17,12 +17,16 @@ export interface WorkspaceBarProps {
   sessionId: string;
   /** Bumped by the palette's "Preview port" to open the preview button's menu. */
   previewRequest: number;
+  /** The focused session printed a local URL: a phone shows the Preview button only then. */
+  portSeen: boolean;
 }
 
 export function WorkspaceBar(p: WorkspaceBarProps) {
   return (
-    <header class="topbar term-bar ws-bar">
-      <a class="btn icon" href="/" aria-label="Back to sessions" title="Sessions">
+    // On a phone the bar keeps its width for the tabs: ▤ stands for ‹ too (the drawer links to
+    // the hub), and Preview waits for a port (the palette's "Preview port" works regardless).
+    <header class={`topbar term-bar ws-bar${p.portSeen ? '' : ' ws-no-port'}`}>
+      <a class="btn icon ws-back" href="/" aria-label="Back to sessions" title="Sessions">
         ‹
       </a>
       <button
