@@ -182,3 +182,34 @@ def test_phone_tab_strip_shows_the_active_tab_and_gets_the_width(phone: Any) -> 
     page.keyboard.type("echo http://localhost:''5173/\n")
     expect(page.get_by_role("button", name="Preview", exact=True)).to_be_visible()
     assert page.errors == []
+
+
+#: The key bar's height, and the distinct tops of its keys (one per visual row).
+KEYBAR_SHAPE = """() => {
+    const bar = document.querySelector('.keybar').getBoundingClientRect();
+    const grid = document.querySelector('.keybar-grid');
+    const tops = new Set(Array.from(grid.querySelectorAll('.kb-key'))
+        .map((k) => Math.round(k.getBoundingClientRect().top)));
+    return {height: bar.height, rows: tops.size, scrolls: grid.scrollWidth > grid.clientWidth};
+}"""
+
+
+def test_landscape_phone_key_bar_is_one_scrollable_row(phone: Any) -> None:
+    page = phone
+    (sid,) = fresh_sessions(page, "landscape")
+    page.set_viewport_size({"width": 844, "height": 390})
+    open_terminal(page, sid)
+    page.wait_for_function("() => window.innerHeight === 390")
+    shape = page.evaluate(KEYBAR_SHAPE)
+    assert shape["rows"] == 1, shape
+    assert shape["height"] <= 390 * 0.2, shape
+    # The keys past the edge are reached by scrolling the row, and still work.
+    grid = page.locator(".keybar-grid")
+    grid.evaluate("(g) => { g.scrollLeft = g.scrollWidth; }")
+    last = page.locator(".keybar-grid .kb-key").last
+    expect(last).to_be_in_viewport()
+    # Portrait keeps the two-row grid.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => window.innerHeight === 844")
+    assert page.evaluate(KEYBAR_SHAPE)["rows"] == 2
+    assert page.errors == []
