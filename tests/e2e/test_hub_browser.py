@@ -609,6 +609,14 @@ def test_phone_hub_chrome(phone: Any, api: Any) -> None:
     expect(page.get_by_role("list", name="Sessions").get_by_role("listitem")).to_have_count(2)
     expect(page.get_by_role("button", name=NEW)).to_be_visible()
     page.get_by_role("searchbox", name="Search sessions").fill(tag)
+    expect(page.get_by_role("button", name="Clear")).to_be_visible()
+    expect(page.locator(".splash")).to_have_count(0)  # the start-up wordmark covers the page
+    # Measured once the layout has settled (cards, workspaces and footer all drawn).
+    page.wait_for_function(
+        f"() => {{ const g = ({HUB_GEOMETRY})(); "
+        "return Math.abs(g.workspacesToFooter - g.cardsToWorkspaces) <= 4; }",
+        timeout=10_000,
+    )
     got = page.evaluate(HUB_GEOMETRY)
     assert not got["brandClipped"], got
     assert 0 < got["labelToChip"] <= 14, got

@@ -85,4 +85,6 @@ def test_in_app_update_keeps_the_session_and_the_tab_reconnects(
                                                                True)
         assert "1 session restored" in updatable.log()
     finally:
+        for page in context.pages:  # the app's own reload after an update may be in flight
+            page.close()
         context.close()
