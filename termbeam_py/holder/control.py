@@ -8,13 +8,13 @@ Plain blocking sockets: these run in the CLI, never on the server's event loop.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from termbeam_py import running
 from termbeam_py.holder import paths, wire
 from termbeam_py.sessions import procfs
 from termbeam_py.sessions.record import SessionRecord, read
@@ -131,29 +131,14 @@ def _hang_up(pids: list[int], grace: float) -> None:
         members |= procfs.session_members(pid)
     procfs.signal_all(members, signal.SIGHUP)
     deadline = time.monotonic() + grace
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(running.alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)  # the CLI has no event loop; bounded by `grace`
     for pid in pids:
         members |= procfs.session_members(pid)
-    procfs.signal_all({m for m in members if _alive(m)}, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie the holder has not reaped yet has ended too.
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
+    procfs.signal_all({m for m in members if running.alive(m)}, signal.SIGKILL)
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
+    while running.alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)

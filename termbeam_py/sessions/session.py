@@ -398,7 +398,7 @@ class Session:
             self.sizer.apply()
         self.update_flow()
 
-    def _on_exit(self, code: int) -> None:
+    def _drop_timers(self) -> None:
         # The timers and the activity tracker point back at this session: dropping them
         # leaves no cycle, so the session and its log's mapping are freed the moment the
         # manager and the last viewer let go, not at some later garbage collection.
@@ -408,6 +408,9 @@ class Session:
         self.sizer.close()
         self._cancel_flow_check()
         self.activity.close()
+
+    def _on_exit(self, code: int) -> None:
+        self._drop_timers()
         for client in self.clients:
             client.phase = Phase.LIVE
             client.enqueue(self.log.head, Exited(code))
@@ -418,12 +421,7 @@ class Session:
 
     def let_go(self) -> None:
         """The server stops and the holder keeps the shell: stop serving it, end nothing."""
-        if self._initial is not None:
-            self._initial.cancel()
-            self._initial = None
-        self.sizer.close()
-        self._cancel_flow_check()
-        self.activity.close()
+        self._drop_timers()
         self.terminal.let_go()
         # Unmapped and unlocked now, not at some later collection: the next server (a
         # --force successor may already be waiting) maps the same file.
