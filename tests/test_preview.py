@@ -127,8 +127,14 @@ class Backend:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return make_config(tmp_path, preview_timeout=0.5)
+def preview_timeout() -> float:
+    """Generous, so a refused port on a busy machine is still a 502; the 504 test shortens it."""
+    return 10.0
+
+
+@pytest.fixture
+def config(tmp_path: Path, preview_timeout: float) -> Config:
+    return make_config(tmp_path, preview_timeout=preview_timeout)
 
 
 @pytest.fixture
@@ -273,6 +279,7 @@ async def test_large_download_streams_with_flat_memory(
     assert _rss() - before < 20 * 1024 * 1024
 
 
+@pytest.mark.parametrize("preview_timeout", [0.5])
 async def test_upstream_that_never_answers_is_504(authed: AppClient, backend: Backend) -> None:
     response = await authed.get(f"/preview/{backend.port}/never")
     assert response.status == 504
