@@ -119,8 +119,10 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
                    "line is visible to every user of the machine (ps).")
 @click.option("--generate-password", is_flag=True, help="Generate a random password (default).")
 @click.option("--no-password", is_flag=True, help="No password (loopback only).")
-@click.option("--cwd", type=click.Path(file_okay=False, path_type=Path), envvar="TERMBEAM_CWD",
-              default=None, help="Starting directory of new sessions. Env: TERMBEAM_CWD.")
+@click.option("--cwd", type=click.Path(file_okay=False, path_type=Path),
+              envvar=["TERMBEAM_CWD", "PTY_CWD"], default=None,
+              help="Starting directory of new sessions. Env: TERMBEAM_CWD (or the original's "
+                   "PTY_CWD).")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), envvar="TERMBEAM_LOG_LEVEL",
               default="info", show_default=True, help="Env: TERMBEAM_LOG_LEVEL.")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),

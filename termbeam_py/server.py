@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import shlex
 import signal
 import sys
 
@@ -31,6 +32,7 @@ from termbeam_py.netinfo import lan_url
 from termbeam_py.preview.listeners import MAX_LISTENERS
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions.manager import Adoption
+from termbeam_py.state import default_config_dir
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,17 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
     lines += ["", f"  Scan the QR code or open: {url}"]
     if config.password:
         lines.append(f"  Password: {config.password}")
+    lines += _client_hints(config)
     return "\n".join(lines) + "\n"
+
+
+def _client_hints(config: Config) -> list[str]:
+    """How to reach the sessions from another terminal on this machine (the client commands
+    find this server through connection.json, so a state directory of its own is named)."""
+    own = "" if config.config_dir == default_config_dir().expanduser().absolute() else (
+        f" --config-dir {shlex.quote(str(config.config_dir))}")
+    return ["", f"  From a terminal here: termbeam list{own}",
+            f"                        termbeam attach{own} [NAME]"]
 
 
 def _preview_lines(config: Config) -> list[str]:

@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -261,12 +262,17 @@ async def test_refuses_to_nest(tmp_path: Path) -> None:
 
 async def test_list_table_and_json(server: Server, http: aiohttp.ClientSession) -> None:
     second = await create(http, server, "listed")
-    code, out, _ = await run_client("list", "--config-dir", str(server.cfg))
+    code, out, err = await run_client("list", "--config-dir", str(server.cfg))
     assert code == 0
     header, *rows = out.splitlines()
-    assert header.split() == ["NAME", "ID", "CWD", "CLIENTS", "AGE"]
-    assert any(row.startswith("listed") and second[:8] in row for row in rows)
+    assert header.split() == ["NAME", "ID", "CWD", "UPTIME", "CLIENTS"]  # the original's order
+    listed = [row.split() for row in rows if row.startswith("listed")]
+    assert len(listed) == 1
+    assert listed[0][1] == second[:8]
+    assert re.fullmatch(r"\d+[sm]", listed[0][-2])
+    assert listed[0][-1] == "0"
     assert len(rows) == 2
+    assert "Tip: use --json" in err  # on stderr: the table on stdout stays parseable
 
     code, out, _ = await run_client("list", "--json", "--config-dir", str(server.cfg))
     assert code == 0

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import signal
 import stat
 import sys
@@ -237,6 +238,10 @@ async def test_banner_without_password(spawn: Callable[..., Server]) -> None:
     assert re.search(r"^\s*Auth:\s+.*none", text, re.M), text
     assert len(_qr_lines(server.lines)) >= 8
     assert "ott=" not in text
+    # The client commands' hints name this server's own state directory (#18).
+    own = re.escape(shlex.quote(str(server.cfg)))
+    assert re.search(rf"termbeam list --config-dir {own}$", text, re.M), text
+    assert re.search(rf"termbeam attach --config-dir {own} \[NAME\]$", text, re.M), text
 
 
 # --------------------------------------------------------------------------- connection.json

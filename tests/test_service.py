@@ -293,6 +293,20 @@ def test_status_logs_restart_run_the_right_commands(machine: Machine) -> None:
     assert stopped == "Stopped the TermBeam service.\nNo sessions were kept.\n"
 
 
+def test_remove_and_log_are_aliases_in_any_case(machine: Machine) -> None:
+    """The original's `service remove` and `service log`, and words typed in capitals (#18)."""
+    _install(machine, "--no-start")
+    machine.log.unlink()
+    _ok(machine.invoke("LOG", "-n", "5"))
+    assert _ok(machine.invoke("Remove")).output.startswith("Removed the TermBeam service.")
+    assert machine.calls() == [
+        ["journalctl", "--user-unit", UNIT_NAME, "--no-pager", "--lines", "5"],
+        ["systemctl", "--user", "disable", "--now", UNIT_NAME],
+        ["systemctl", "--user", "daemon-reload"],
+    ]
+    assert "remove  uninstall" in _ok(machine.invoke("--help")).output
+
+
 def test_a_failed_stop_ends_no_sessions(machine: Machine) -> None:
     _install(machine, "--no-start")
     result = machine.invoke("stop", FAKE_RC_SYSTEMCTL="1")

@@ -68,6 +68,7 @@ def list_command(host: str | None, port: int | None, password: str | None,
         click.echo("No sessions are running.")
     else:
         click.echo(table(sessions))
+        click.echo("Tip: use --json for every field of each session.", err=True)
     return 0
 
 

@@ -47,10 +47,10 @@ def age(created_at: object, now: datetime | None = None) -> str:
 
 
 def table(sessions: Sequence[Session]) -> str:
-    """Aligned columns NAME / ID / CWD / CLIENTS / AGE."""
-    rows = [("NAME", "ID", "CWD", "CLIENTS", "AGE")]
+    """Aligned columns NAME / ID / CWD / UPTIME / CLIENTS, as the original prints them."""
+    rows = [("NAME", "ID", "CWD", "UPTIME", "CLIENTS")]
     rows += [(str(s.get("name", "")), short_id(s), str(s.get("cwd", "")),
-              str(s.get("clients", 0)), age(s.get("createdAt"))) for s in sessions]
+              age(s.get("createdAt")), str(s.get("clients", 0))) for s in sessions]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

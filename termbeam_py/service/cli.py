@@ -1,4 +1,5 @@
-"""The click group `termbeam service install|uninstall|start|stop|restart|status|logs`.
+"""The click group `termbeam service install|uninstall|start|stop|restart|status|logs`
+(`remove` and `log` are aliases of `uninstall` and `logs`, as in the original).
 
 The service's server keeps its sessions when it stops (`--keep-sessions`), so that a restart
 (a stop, then a start) does not end them; `stop` and `uninstall` end them afterwards.
@@ -15,6 +16,7 @@ from pathlib import Path
 import click
 
 from termbeam_py import running
+from termbeam_py.clickwords import WordGroup
 from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS
 from termbeam_py.holder import control
 from termbeam_py.holder.paths import holder_dir
@@ -64,7 +66,8 @@ config_dir_option = click.option(
     help="State directory of the service (holds service.env). Env: TERMBEAM_CONFIG_DIR.")
 
 
-@click.group("service", context_settings=CONTEXT)
+@click.group("service", cls=WordGroup, context_settings=CONTEXT,
+             aliases={"remove": "uninstall", "log": "logs"})
 def service_group() -> None:
     """Run TermBeam in the background as a user service: a systemd user unit on Linux, a
     launchd agent on macOS. The password is kept in a private (0600) file, never on a
