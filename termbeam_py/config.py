@@ -125,6 +125,9 @@ class Config:
     """Seconds an idle keep-alive connection stays open (longer than tunnels' 90 s pools)."""
     ws_auth_timeout: float = 10.0
     """Seconds a WebSocket opened without a login has to send a valid `auth` message."""
+    ws_heartbeat: float = 15.0
+    """Seconds between WebSocket pings; a peer that has not answered by the next one is
+    dropped (so a vanished phone is found within 15-30 s, as in the original)."""
     max_connections: int | None = None
     """Open connections over all listeners; None derives it from RLIMIT_NOFILE."""
     max_connections_per_address: int = 128

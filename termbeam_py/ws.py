@@ -17,13 +17,13 @@ from termbeam_py import keys, protocol
 from termbeam_py.auth import client_ip
 from termbeam_py.hosts import limit_key
 from termbeam_py.memory import forget_error_frames
+from termbeam_py.scopes import Reach, Scope, requires
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.client import Client, Output
 from termbeam_py.sessions.events import Exited
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT = 15.0
 MAX_MESSAGE = 1024 * 1024
 UNAUTHORIZED = "Unauthorized"
 #: The close reason (with 1012) when the server stops but its sessions live on.
@@ -286,8 +286,10 @@ class Connection:
         self.session = self.client = self._pump = None
 
 
+@requires(Scope.VIEW, reach=Reach.OWN)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE)
+    ws = web.WebSocketResponse(heartbeat=request.app[keys.CONFIG].ws_heartbeat,
+                               max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     hub = request.app[keys.HUB]
     connection = Connection(request, ws)
