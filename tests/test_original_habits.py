@@ -15,8 +15,8 @@ import pytest
 
 from termbeam_py import keys
 from termbeam_py.config import Config
-from tests.conftest import AppClient, make_config
-from tests.helpers import Server, TermWS, eventually
+from tests.conftest import make_config
+from tests.helpers import AppClient, Server, TermWS, eventually
 
 GENERATED = re.compile(r"^\s*Password: ([A-Za-z0-9_-]{22})$")
 #: An rc file whose prompt is easy to count, with a background job that keeps the terminal
