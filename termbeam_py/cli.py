@@ -21,6 +21,8 @@ PASSWORD_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
 PORT_OPTIONS = ("--port",)
 #: `serve` options that give or choose the password: a restart drops them (restart_command).
 PASSWORD_OPTIONS = ("--password", "--generate-password")
+#: Options whose value may be left out (a bare `--tunnel`): they never take an option as one.
+OPTIONAL_VALUE = ("--tunnel",)
 
 
 def resolve_password(password: str | None, generate: bool, no_password: bool) -> str | None:
@@ -45,8 +47,10 @@ def resolve_password(password: str | None, generate: bool, no_password: bool) ->
     return generate_password()
 
 
-def _takes_value(option: str) -> bool:
-    """Whether `serve`'s option `option` reads the next argument as its value."""
+def _takes_value(option: str, following: str | None = None) -> bool:
+    """Whether `serve`'s option `option` reads the next argument, `following`, as its value."""
+    if option in OPTIONAL_VALUE and (following is None or following.startswith("-")):
+        return False
     return any(
         option in (*param.opts, *param.secondary_opts)
         for param in serve.params
@@ -65,24 +69,22 @@ def restart_command(argv: list[str], password: str | None,
     after the first positional one, are left alone.
     """
     kept: list[str] = []
-    rest = iter(argv)
-    for arg in rest:
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
         if arg == "--" or not arg.startswith("-"):
-            kept += [arg, *rest]
+            kept += argv[i:]
             break
         name = arg.split("=", 1)[0]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        takes = "=" not in arg and _takes_value(name, following)
+        i += 2 if takes else 1
         if name in PASSWORD_OPTIONS:
-            if "=" not in arg and _takes_value(name):
-                next(rest, None)
             continue
         if port is not None and name in PORT_OPTIONS:
-            if "=" not in arg:
-                next(rest, None)
             kept += [name, str(port)]
             continue
-        kept.append(arg)
-        if "=" not in arg and _takes_value(arg):
-            kept += [value for value in [next(rest, None)] if value is not None]
+        kept += [arg, following] if takes and following is not None else [arg]
     env = {k: v for k, v in os.environ.items() if k not in PASSWORD_ENV}
     if password is not None:
         env[PASSWORD_ENV[0]] = password

@@ -228,6 +228,13 @@ def test_restart_command_moves_the_password_to_the_environment(
     # own --port is the shell's.
     args, _ = restart_command(["--port", "0", "--port=0", "zsh", "--port", "1"], None, 4711)
     assert args == ["--port", "4711", "--port", "4711", "zsh", "--port", "1"]
+    # A bare --tunnel takes no option as its value (#18): the --port after it is still ours.
+    args, _ = restart_command(["--tunnel", "--port", "0", "zsh"], None, 4711)
+    assert args == ["--tunnel", "--port", "4711", "zsh"]
+    args, _ = restart_command(["--tunnel", "ngrok", "zsh"], None, 4711)
+    assert args == ["--tunnel", "ngrok", "zsh"]
+    args, _ = restart_command(["--tunnel", "--", "zsh"], None, 4711)
+    assert args == ["--tunnel", "--", "zsh"]
     assert "TERMBEAM_PASSWORD" not in env
     assert "PTY_PASSWORD" not in env
 

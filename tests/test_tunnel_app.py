@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import click
 import ptyprocess
 import pytest
 
@@ -21,7 +22,7 @@ from termbeam_py import keys
 from termbeam_py.app import create_app
 from termbeam_py.cli import serve
 from termbeam_py.config import TunnelConfig
-from termbeam_py.tunnel.options import tunnel_config
+from termbeam_py.tunnel.options import pick_installed, tunnel_config
 from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.helpers import FAKES, ROOT, SHELL_ENV, AppClient, Fakes, Server, TermWS, child_env
 from tests.test_cli import one_line_error, run_cli
@@ -285,6 +286,49 @@ async def test_the_banner_and_qr_use_the_tunnel_and_sigterm_cleans_up(
     server.signal(signal.SIGTERM)
     assert await server.wait_exit() == 0
     await assert_all_gone(fakes.pids("cloudflared"))
+
+
+async def test_a_bare_tunnel_flag_uses_the_first_installed_program(
+    fakes: Fakes, spawn: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`termbeam --tunnel`, as the original's users type it (#18): only cloudflared is
+    installed here, so it is used, and the server says so."""
+    only = tmp_path / "only-cloudflared"
+    only.mkdir()
+    (only / "cloudflared").symlink_to(FAKES / "cloudflared")
+    monkeypatch.setenv("PATH", f"{only}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    server = spawn(extra=("--tunnel", "--"))  # `--`: the shell that follows is no provider
+    await server.start()
+    await server.started()
+    await server.wait_line(rf"^\s*Public:\s+https://{re.escape(FIRST)}\s*$")
+    assert "Tunnel: using cloudflared (the first installed of devtunnel, cloudflared, ngrok)" \
+        in server.stderr
+    assert len(fakes.runs("cloudflared")) == 1
+
+
+async def test_a_bare_tunnel_flag_without_any_program_says_how_to_install_one(
+    spawn: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    empty = tmp_path / "no-tunnels"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    server = spawn(extra=("--tunnel", "--"))
+    await server.start()
+    assert await server.wait_exit() == 2
+    for name in ("devtunnel", "cloudflared", "ngrok"):
+        assert f"  - {name}: http" in server.stderr
+    assert not server.lines  # nothing started, no banner
+
+
+def test_auto_prefers_devtunnel_then_cloudflared_then_ngrok() -> None:
+    def installed(*names: str) -> Callable[[str], str | None]:
+        return lambda name: f"/bin/{name}" if name in names else None
+
+    assert pick_installed(installed("ngrok", "cloudflared", "devtunnel")) == "devtunnel"
+    assert pick_installed(installed("ngrok", "cloudflared")) == "cloudflared"
+    assert pick_installed(installed("ngrok", "ssh")) == "ngrok"
+    with pytest.raises(click.UsageError, match="none of devtunnel, cloudflared or ngrok"):
+        pick_installed(installed("ssh"))
 
 
 async def test_a_missing_program_leaves_the_server_local(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,6 +15,17 @@ from termbeam_py.config import TUNNEL_PROVIDERS, TunnelConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What a bare `--tunnel` (or `--tunnel auto`) means: the first of these that is installed.
+AUTO = "auto"
+AUTO_ORDER = ("devtunnel", "cloudflared", "ngrok")
+INSTALL_HINTS = (
+    "devtunnel: https://learn.microsoft.com/azure/developer/dev-tunnels/get-started "
+    "(Linux: curl -sL https://aka.ms/DevTunnelCliInstall | bash)",
+    "cloudflared: https://developers.cloudflare.com/cloudflare-one/connections/"
+    "connect-networks/downloads/ (no account needed)",
+    "ngrok: https://ngrok.com/download (then: ngrok config add-authtoken ...)",
+)
+
 def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
@@ -24,10 +36,13 @@ def _check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 
 _OPTIONS = (
-    click.option("--tunnel", "tunnel_provider", type=click.Choice(TUNNEL_PROVIDERS),
-                 envvar="TERMBEAM_TUNNEL", default=None,
+    # A bare `--tunnel` (what the original's users type) means `auto`; a shell after it then
+    # needs `--`: `termbeam --tunnel -- zsh`.
+    click.option("--tunnel", "tunnel_provider", type=click.Choice((AUTO, *TUNNEL_PROVIDERS)),
+                 is_flag=False, flag_value=AUTO, envvar="TERMBEAM_TUNNEL", default=None,
                  help="Reach this server from anywhere through a tunnel program (off by "
-                      "default). Env: TERMBEAM_TUNNEL."),
+                      "default). Alone or `auto`: the first installed of devtunnel, "
+                      "cloudflared and ngrok. Env: TERMBEAM_TUNNEL."),
     click.option("--no-tunnel", is_flag=True, help="No tunnel, whatever else says so."),
     click.option("--public", is_flag=True,
                  help="devtunnel: anonymous access instead of your Microsoft/GitHub login. "
@@ -76,16 +91,40 @@ def _provider(opts: dict[str, Any]) -> str | None:
     named = [name for name, given in implied.items() if given]
     provider = opts["tunnel_provider"]
     for name in named:
-        if provider not in (None, name):
+        if provider not in (None, AUTO, name):
             raise click.UsageError(f"--tunnel {provider} cannot be combined with an option "
                                    f"of --tunnel {name}")
         provider = name
     return provider  # type: ignore[no-any-return]
 
 
+def pick_installed(which: Callable[[str], str | None] = shutil.which) -> str:
+    """The provider a bare `--tunnel` uses: the first of AUTO_ORDER on PATH.
+
+    Raises:
+        click.UsageError: none is installed; the message says how to install one.
+    """
+    for name in AUTO_ORDER:
+        if which(name):
+            return name
+    hints = "\n".join(f"  - {hint}" for hint in INSTALL_HINTS)
+    raise click.UsageError(
+        "--tunnel needs a tunnel program, and none of devtunnel, cloudflared or ngrok is "
+        f"installed. Install one:\n{hints}\nor use --tunnel-ssh USER@HOST (ssh -R).")
+
+
+def _resolve_auto(provider: str | None) -> str | None:
+    if provider != AUTO:
+        return provider
+    chosen = pick_installed()
+    click.echo(f"Tunnel: using {chosen} (the first installed of {', '.join(AUTO_ORDER)}).",
+               err=True)
+    return chosen
+
+
 def tunnel_config(opts: dict[str, Any]) -> TunnelConfig | None:
     """The TunnelConfig these options ask for, or None (the default: no tunnel)."""
-    provider = None if opts["no_tunnel"] else _provider(opts)
+    provider = None if opts["no_tunnel"] else _resolve_auto(_provider(opts))
     if provider is None:
         if opts["public"] and not opts["no_tunnel"]:
             raise click.UsageError("--public needs a tunnel: add --tunnel devtunnel")
