@@ -34,6 +34,7 @@ from aiohttp import web
 from termbeam_py import keys
 from termbeam_py.child import run_child
 from termbeam_py.errors import BadRequest
+from termbeam_py.scopes import Scope, requires
 from termbeam_py.timefmt import epoch_iso_ms, iso_ms
 
 if TYPE_CHECKING:
@@ -366,11 +367,13 @@ def _limit(raw: str | None) -> int:
 
 
 @routes.get("/api/agents")
+@requires(Scope.READ)
 async def list_agents(request: web.Request) -> web.Response:
     return web.json_response({"agents": await request.app[keys.AGENTS].agents()})
 
 
 @routes.get("/api/agent-sessions")
+@requires(Scope.READ)
 async def list_agent_sessions(request: web.Request) -> web.Response:
     limit = _limit(request.query.get("limit"))
     agent = request.query.get("agent") or None
@@ -384,6 +387,7 @@ async def list_agent_sessions(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/agent-sessions/{agent}/{id}/resume-command")
+@requires(Scope.READ)
 async def resume_command(request: web.Request) -> web.Response:
     agent, session_id = request.match_info["agent"], request.match_info["id"]
     template = RESUME.get(agent)

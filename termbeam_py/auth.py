@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.apitokens import FILE_NAME as API_TOKENS_FILE
+from termbeam_py.apitokens import ApiTokenStore
 from termbeam_py.config import Config
 from termbeam_py.errors import (
     Forbidden,
@@ -36,6 +38,7 @@ from termbeam_py.hosts import (
 )
 from termbeam_py.httputil import json_body
 from termbeam_py.ratelimit import SlidingWindow
+from termbeam_py.scopes import OWNER, PRINCIPAL, Principal, Reach, Scope, check_route, requires
 from termbeam_py.tokens import TOKEN_TTL, ShareTokens, TokenStore
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ class Auth:
     def __init__(self, config: Config) -> None:
         self._password_digest = _digest(config.password) if config.password else None
         self.tokens = TokenStore(config.config_dir / "tokens.json")
+        self.api_tokens = ApiTokenStore(config.config_dir / API_TOKENS_FILE)
         self.share = ShareTokens(config.share_token_ttl)
         self.login_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.ws_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
@@ -104,20 +108,35 @@ class Auth:
         return host is not None and self.hosts.allowed(host, _local_address(request))
 
     def authenticated(self, request: web.Request) -> bool:
-        """A login cookie, or a Bearer password (counted like a login when wrong: 401, and
-        429 once the client used its attempts); False when neither was sent."""
+        """Whether `principal` finds a caller (it raises for a wrong Bearer credential)."""
+        return self.principal(request) is not None
+
+    def principal(self, request: web.Request) -> Principal | None:
+        """The caller: the owner for a login cookie or a Bearer password (or on a server
+        without one), a scoped token's own principal for `Bearer tbk_…`; None when no
+        credential was sent. A wrong Bearer credential (an unknown, revoked or expired token
+        included) is counted like a wrong password: 401, and 429 once the client used its
+        attempts."""
         if not self.enabled or self.cookie_valid(request):
-            return True
+            return OWNER
         header = request.headers.get("Authorization", "")
         if header[:7].lower() != "bearer ":
-            return False
+            return None
         key = client_key(request)
         if not self.login_limiter.allowed(key):
             raise TooManyRequests()
-        if self.check_password(header[7:]):
-            return True
+        found = self.credential(header[7:])
+        if found is not None:
+            return found
         self.login_limiter.hit(key)
         raise Unauthorized()
+
+    def credential(self, secret: object) -> Principal | None:
+        """Who the password or a scoped token stands for; None for anything else."""
+        if self.check_password(secret):
+            return OWNER
+        token = self.api_tokens.verify(secret) if isinstance(secret, str) else None
+        return token.principal if token is not None else None
 
 
 def peer_address(request: web.Request) -> str:
@@ -322,21 +341,32 @@ async def _share_login(request: web.Request, auth: Auth) -> None:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     auth = request.app[keys.AUTH]
     path = request.path
-    if not auth.enabled or _is_public(path):
+    if not auth.enabled:
+        request[PRINCIPAL] = OWNER
+        return await handler(request)
+    if _is_public(path):
         return await handler(request)
     if path in PAGE_ROUTES and "ott" in request.query:
         await _share_login(request, auth)
-    if _preview_grant(request) or auth.authenticated(request):
+    if _preview_grant(request):
         return await handler(request)
-    if path.startswith("/api/"):
-        raise Unauthorized()
-    raise _login_redirect(request)
+    principal = auth.principal(request)
+    if principal is None:
+        if path.startswith("/api/"):
+            raise Unauthorized()
+        raise _login_redirect(request)
+    request[PRINCIPAL] = principal
+    if principal.restricted:
+        check_route(request, principal)
+    return await handler(request)
+
 
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/auth")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def login(request: web.Request) -> web.Response:
     auth = request.app[keys.AUTH]
     ip = client_ip(request)
@@ -352,11 +382,13 @@ async def login(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/config")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def public_config(request: web.Request) -> web.Response:
     return web.json_response({"passwordRequired": request.app[keys.AUTH].enabled})
 
 
 @routes.get("/api/share-token")
+@requires(Scope.ADMIN)
 async def share_token(request: web.Request) -> web.Response:
     auth = request.app[keys.AUTH]
     if not auth.enabled:

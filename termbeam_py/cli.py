@@ -211,6 +211,8 @@ CLIENT_COMMANDS = ("list", "attach", "resume")
 SERVICE_COMMAND = "service"
 #: First word that selects `termbeam stop` (stop the running server from another terminal).
 STOP_COMMAND = "stop"
+#: First word that selects `termbeam token ...` (scoped API tokens, through the server).
+TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
 
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
@@ -220,6 +222,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.service.cli import service_group
 
         return service_group, argv[1:], "termbeam service"
+    if argv and argv[0] == TOKEN_COMMAND:
+        from termbeam_py.client.tokens import token_group
+
+        return token_group, argv[1:], "termbeam token"
     if argv and argv[0] == STOP_COMMAND:
         from termbeam_py.client.stopping import stop_command
 

@@ -46,6 +46,7 @@ from termbeam_py.gitsafe import (
     untracked_input,
     untrusted_filters,
 )
+from termbeam_py.scopes import Scope, requires
 
 if TYPE_CHECKING:
     from git import Repo
@@ -286,12 +287,14 @@ def _file_param(query: Mapping[str, str], message: str) -> str:
 
 
 @routes.get("/api/sessions/{id}/git/status")
+@requires(Scope.READ)
 async def git_status(request: web.Request) -> web.Response:
     cwd = await _session_cwd(request)
     return web.json_response(await asyncio.to_thread(status_payload, cwd))
 
 
 @routes.get("/api/sessions/{id}/git/diff")
+@requires(Scope.READ)
 async def git_diff(request: web.Request) -> web.Response:
     cwd = await _session_cwd(request)
     query = request.query
@@ -307,6 +310,7 @@ async def git_diff(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{id}/git/blame")
+@requires(Scope.READ)
 async def git_blame(request: web.Request) -> web.Response:
     cwd = await _session_cwd(request)
     file = _file_param(request.query, "Invalid or missing file parameter")
@@ -316,6 +320,7 @@ async def git_blame(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{id}/git/log")
+@requires(Scope.READ)
 async def git_log(request: web.Request) -> web.Response:
     cwd = await _session_cwd(request)
     query = request.query

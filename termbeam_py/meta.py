@@ -9,17 +9,20 @@ from aiohttp import web
 from termbeam_py import __version__, keys
 from termbeam_py.auth import is_loopback_peer
 from termbeam_py.errors import Forbidden
+from termbeam_py.scopes import Reach, Scope, requires
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/version")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def version(request: web.Request) -> web.Response:
     # Per request: a source checkout shows new commits and dirty state without a restart.
     return web.json_response({"version": await request.app[keys.UPDATER].version()})
 
 
 @routes.get("/health")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def health(request: web.Request) -> web.Response:
     """`{"status": "ok"}` for anyone (a supervisor's probe); version, uptime and session count
     only with a login cookie or Bearer password, since they help an attacker pick an exploit.
@@ -39,6 +42,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/shutdown")
+@requires(Scope.ADMIN)
 async def shutdown(request: web.Request) -> web.Response:
     # Checked on the socket address: a tunnel or proxy header cannot fake it.
     if not is_loopback_peer(request):

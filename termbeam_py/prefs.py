@@ -15,6 +15,7 @@ from aiohttp import web
 from termbeam_py import keys, state
 from termbeam_py.errors import BadRequest, write_failed
 from termbeam_py.httputil import json_body
+from termbeam_py.scopes import Scope, requires
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -352,12 +353,14 @@ class PrefsStore:
 
 
 @routes.get("/api/preferences")
+@requires(Scope.READ)
 async def get_preferences(request: web.Request) -> web.Response:
     prefs, version = await request.app[keys.PREFS].load()
     return web.json_response({"prefs": prefs, "version": version})
 
 
 @routes.put("/api/preferences")
+@requires(Scope.ADMIN)
 async def put_preferences(request: web.Request) -> web.Response:
     try:
         body = await json_body(request)

@@ -34,6 +34,7 @@ from termbeam_py.errors import BadRequest, ServiceUnavailable, write_failed
 from termbeam_py.hosts import is_loopback
 from termbeam_py.httputil import json_body, ok
 from termbeam_py.protocol import NotificationMsg, notification_message
+from termbeam_py.scopes import Scope, requires
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.events import Notification
 
@@ -419,6 +420,7 @@ def _host(endpoint: str) -> str:
 
 
 @routes.get("/api/push/vapid-key")
+@requires(Scope.ADMIN)
 async def vapid_key(request: web.Request) -> web.Response:
     pair = await request.app[keys.PUSH].keys()
     if pair is None:
@@ -427,6 +429,7 @@ async def vapid_key(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/push/subscribe")
+@requires(Scope.ADMIN)
 async def subscribe(request: web.Request) -> web.Response:
     body = await json_body(request)
     await request.app[keys.PUSH].subscribe(parse_subscription(body.get("subscription")))
@@ -434,6 +437,7 @@ async def subscribe(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/push/unsubscribe")
+@requires(Scope.ADMIN)
 async def unsubscribe(request: web.Request) -> web.Response:
     body = await json_body(request, optional=True)
     endpoint = body.get("endpoint")

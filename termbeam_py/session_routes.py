@@ -15,6 +15,7 @@ from termbeam_py import keys
 from termbeam_py.errors import BadRequest
 from termbeam_py.gitbadge import GitBadge
 from termbeam_py.httputil import json_body, ok
+from termbeam_py.scopes import Reach, Scope, principal_of, requires
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.manager import (
     DEFAULT_COLS,
@@ -108,16 +109,20 @@ def _initial_command(value: object) -> str | None:
 
 
 @routes.get("/api/sessions")
+@requires(Scope.READ, reach=Reach.OWN)
 async def list_sessions(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     await manager.refresh_cwds()
     badges = request.app[keys.GIT]
     # The git badge is cached; listing never waits on git.
-    listing = [session_info(s, badges.badge(s.cwd)) for s in manager.all()]
+    caller = principal_of(request)
+    listing = [session_info(s, badges.badge(s.cwd)) for s in manager.all()
+               if caller is None or caller.sees(s.id)]
     return web.json_response(listing)
 
 
 @routes.post("/api/sessions")
+@requires(Scope.WRITE)
 async def create_session(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     body = await json_body(request, optional=True)
@@ -146,6 +151,7 @@ async def create_session(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/sessions/{id}")
+@requires(Scope.WRITE)
 async def update_session(request: web.Request) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"])
     body = await json_body(request)
@@ -158,12 +164,14 @@ async def update_session(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/sessions/{id}")
+@requires(Scope.WRITE)
 async def delete_session(request: web.Request) -> web.Response:
     await request.app[keys.SESSIONS].delete(request.match_info["id"])
     return web.Response(status=204)
 
 
 @routes.get("/api/sessions/{id}/detect-port")
+@requires(Scope.READ)
 async def detect_port(request: web.Request) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"])
     port = session.log.last_local_port()
@@ -173,6 +181,7 @@ async def detect_port(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/shells")
+@requires(Scope.READ)
 async def list_shells(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     default = manager.allowed_shell(manager.default_shell)
@@ -218,6 +227,7 @@ def list_dirs(query: str) -> DirList:
 
 
 @routes.get("/api/dirs")
+@requires(Scope.READ)
 async def dirs(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     query = request.query.get("q") or str(manager.default_cwd) + os.sep

@@ -11,6 +11,7 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 
 from termbeam_py import keys
+from termbeam_py.scopes import Reach, Scope, requires
 
 STATIC_DIR = Path(__file__).parent / "static"
 NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>TermBeam</title></head>
@@ -115,11 +116,13 @@ async def _index(request: web.Request, static_dir: Path) -> web.StreamResponse:
 @routes.get("/")
 @routes.get("/terminal")
 @routes.get("/code/{id}")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def page(request: web.Request) -> web.StreamResponse:
     return await _index(request, static_root())
 
 
 @routes.get("/login")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def login_page(request: web.Request) -> web.StreamResponse:
     auth = request.app[keys.AUTH]
     if not auth.enabled or auth.cookie_valid(request):
@@ -140,6 +143,7 @@ def _static_file(relative: str) -> Path:
 
 
 @routes.get("/assets/{path:.+}")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def asset(request: web.Request) -> web.StreamResponse:
     path = _static_file("assets/" + request.match_info["path"])
     headers = {"Cache-Control": IMMUTABLE}
@@ -149,12 +153,14 @@ async def asset(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/icons/{path:[^/]+}")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def icon(request: web.Request) -> web.StreamResponse:
     path = _static_file("icons/" + request.match_info["path"])
     return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @routes.get(r"/{name:(favicon\.ico|favicon\.svg|manifest\.webmanifest|sw\.js|robots\.txt)}")
+@requires(Scope.VIEW, reach=Reach.ANY)
 async def root_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     headers = {"Cache-Control": "no-cache"}

@@ -14,12 +14,12 @@ from weakref import WeakKeyDictionary
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from termbeam_py import keys, protocol
-from termbeam_py.auth import client_ip
+from termbeam_py.auth import Auth, client_ip
 from termbeam_py.hosts import limit_key
 from termbeam_py.memory import forget_error_frames
-from termbeam_py.scopes import Reach, Scope, requires
+from termbeam_py.scopes import OWNER, Principal, Reach, Scope, lacks, requires
 from termbeam_py.sessions import Session
-from termbeam_py.sessions.client import Client, Output
+from termbeam_py.sessions.client import Client, Output, Phase
 from termbeam_py.sessions.events import Exited
 
 log = logging.getLogger(__name__)
@@ -113,19 +113,26 @@ class Hub:
 class Connection:
     """One WebSocket: at most one attached session at a time."""
 
-    def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse,
+                 principal: Principal | None = None) -> None:
+        """`principal`: who the upgrade request authenticated (a login cookie, a Bearer
+        password or token), or None until an `auth` message says."""
         self.app = request.app
         self.ws = ws
         # Behind a tunnel every socket's peer is loopback: key the auth limit on the client's
         # forwarded address, as the login limit does, so one client cannot lock out the rest.
         self.peer = client_ip(request)
         self.limit_key = limit_key(self.peer)
-        auth = request.app[keys.AUTH]
-        self.authed = not auth.enabled or auth.cookie_valid(request)
+        self.principal = principal
+        self._told_read_only = False
         self.session: Session | None = None
         self.client: Client | None = None
         self._pump: asyncio.Task[None] | None = None
         self._auth_deadline: asyncio.Timeout | None = None
+
+    @property
+    def authed(self) -> bool:
+        return self.principal is not None
 
     async def send(self, message: protocol.ServerMsg) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
@@ -172,12 +179,26 @@ class Connection:
         elif self.session is None or self.client is None:
             return True
         elif isinstance(message, protocol.Input):
-            await self._input(self.session, self.client, message.data)
+            if await self._may_write():
+                await self._input(self.session, self.client, message.data)
         elif isinstance(message, protocol.Resize):
-            self.session.resize(self.client, message.cols, message.rows)
+            if await self._may_write():
+                self.session.resize(self.client, message.cols, message.rows)
+            else:
+                _watch_only_resize(self.session, self.client)
         elif isinstance(message, protocol.Ack):
             self.session.ack(self.client, message.seq)
         return True
+
+    async def _may_write(self) -> bool:
+        """Whether this socket may type and resize; a token without the write scope is told
+        once, then its input and sizes are dropped."""
+        if self.principal is None or self.principal.allows(Scope.WRITE):
+            return True
+        if not self._told_read_only:
+            self._told_read_only = True
+            await self.send(protocol.error_message(lacks(Scope.WRITE).message))
+        return False
 
     async def _refuse(self, reason: str) -> None:
         await self.send(protocol.error_message(reason))
@@ -191,8 +212,9 @@ class Connection:
         if not auth.ws_limiter.allowed(self.limit_key):
             await self._refuse("Too many attempts. Try again later.")
             return False
-        if auth.check_password(message.password) or auth.tokens.valid(message.token):
-            self.authed = True
+        principal = _credential(auth, message)
+        if principal is not None:
+            self.principal = principal
             if self._auth_deadline is not None:
                 self._auth_deadline.reschedule(None)
             await self.send(protocol.AUTH_OK)
@@ -204,7 +226,9 @@ class Connection:
 
     async def _attach(self, message: protocol.Attach) -> None:
         session = self.app[keys.SESSIONS].find(message.session_id)
-        if session is None:
+        # Every caller holds VIEW, the least needed to watch; a session-bound one sees only
+        # its own: any other is answered as if it did not exist.
+        if session is None or self.principal is None or not self.principal.sees(session.id):
             await self.send(protocol.error_message("Session not found"))
             return
         self.detach()
@@ -290,9 +314,12 @@ class Connection:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=request.app[keys.CONFIG].ws_heartbeat,
                                max_msg_size=MAX_MESSAGE)
+    # A login cookie, or a Bearer password or token on the upgrade (a script's), signs the
+    # socket in; a wrong Bearer is a 401 (counted like a wrong password) before any socket.
+    principal = request.app[keys.AUTH].principal(request)
     await ws.prepare(request)
     hub = request.app[keys.HUB]
-    connection = Connection(request, ws)
+    connection = Connection(request, ws, principal)
     hub.connections.add(connection)
     try:
         await connection.run()
@@ -302,6 +329,21 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         forget_error_frames(ws.exception())
     return ws
 
+
+def _credential(auth: Auth, message: protocol.Auth) -> Principal | None:
+    """Who an `auth` message's password, login token or scoped token stands for."""
+    if auth.tokens.valid(message.token):
+        return OWNER
+    return auth.credential(message.password) or auth.credential(message.token)
+
+
+def _watch_only_resize(session: Session, client: Client) -> None:
+    """A viewer that may not resize never sets the size, but its first resize still ends the
+    first-viewer wait (Session.attach): it is taken as the session's current size, then the
+    viewer's size is forgotten so it never counts in the arbitration."""
+    if client.phase is Phase.FIRST_RESIZE:
+        session.resize(client, *session.sizer.current)
+        client.dims = None
 
 
 def setup(app: web.Application) -> None:

@@ -26,6 +26,7 @@ from termbeam_py.files.paths import (
     session_root,
     single,
 )
+from termbeam_py.scopes import Scope, requires
 from termbeam_py.timefmt import epoch_iso_ms
 
 LIST_MAX, TREE_MAX, TREE_DEPTH_MAX, TREE_DEPTH_DEFAULT = 1000, 5000, 5, 3
@@ -215,6 +216,7 @@ def _depth(request: web.Request) -> int:
 
 
 @routes.get("/api/sessions/{id}/files")
+@requires(Scope.READ)
 async def list_files(request: web.Request) -> web.Response:
     root = await session_root(request)
     param = single(request, "dir", "Invalid dir parameter") or "."
@@ -223,6 +225,7 @@ async def list_files(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{id}/file-tree")
+@requires(Scope.READ)
 async def file_tree(request: web.Request) -> web.Response:
     root = await session_root(request)
     depth = _depth(request)

@@ -31,6 +31,7 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.web_request import BaseRequest
 
 from termbeam_py.files.paths import MiB, file_param, regular_file, reopen_path, session_root
+from termbeam_py.scopes import Scope, requires
 
 DOWNLOAD_MAX, RAW_MAX, CONTENT_MAX = 100 * MiB, 20 * MiB, 2 * MiB
 #: `sandbox` = opaque origin, no scripts; img/media/inline style let the browser's own image
@@ -109,6 +110,7 @@ def _read_text(root: str, param: str) -> FileContent:
 
 
 @routes.get("/api/sessions/{id}/download")
+@requires(Scope.READ)
 async def download(request: web.Request) -> web.StreamResponse:
     root = await session_root(request)
     opened = await asyncio.to_thread(regular_file, root, file_param(request), DOWNLOAD_MAX)
@@ -121,6 +123,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/api/sessions/{id}/file-raw")
+@requires(Scope.READ)
 async def file_raw(request: web.Request) -> web.StreamResponse:
     root = await session_root(request)
     opened = await asyncio.to_thread(regular_file, root, file_param(request), RAW_MAX)
@@ -134,6 +137,7 @@ async def file_raw(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/api/sessions/{id}/file-content")
+@requires(Scope.READ)
 async def file_content(request: web.Request) -> web.Response:
     root = await session_root(request)
     return web.json_response(await asyncio.to_thread(_read_text, root, file_param(request)))

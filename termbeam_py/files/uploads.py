@@ -27,6 +27,7 @@ from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, wr
 from termbeam_py.files.paths import NAME_MAX, MiB
 from termbeam_py.files.receive import read_head, refuse_declared, write_body
 from termbeam_py.files.serving import ExactFileResponse
+from termbeam_py.scopes import Scope, requires
 
 UPLOAD_MAX = IMAGE_MAX = 10 * MiB
 MAX_SUFFIX = 99
@@ -158,6 +159,7 @@ def _image_type(request: web.Request) -> str:
 
 
 @routes.post("/api/sessions/{id}/upload")
+@requires(Scope.WRITE)
 async def upload_file(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     session = manager.get(request.match_info["id"], "Session not found")
@@ -182,6 +184,7 @@ async def upload_file(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/upload")
+@requires(Scope.WRITE)
 async def upload_image(request: web.Request) -> web.Response:
     mime = _image_type(request)
     refuse_declared(request, IMAGE_MAX, "File too large")
@@ -200,6 +203,7 @@ async def upload_image(request: web.Request) -> web.Response:
 
 
 @routes.get("/uploads/{id}")
+@requires(Scope.READ)
 async def serve_upload(request: web.Request) -> web.StreamResponse:
     store, upload_id = request.app[keys.UPLOADS], request.match_info["id"]
     found = store.get(upload_id)

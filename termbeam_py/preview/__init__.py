@@ -39,6 +39,7 @@ from termbeam_py.preview.proxy import (
     relay,
 )
 from termbeam_py.preview.wsproxy import close_websockets, proxy_websocket
+from termbeam_py.scopes import Scope, requires
 
 __all__ = [
     "PreviewService", "close_sockets", "listener_headers", "listener_routes", "routes",
@@ -64,6 +65,7 @@ def _requested_port(request: web.Request) -> int:
     return checked_port(request, raw)
 
 
+@requires(Scope.WRITE)
 async def proxy(request: web.Request) -> web.StreamResponse:
     """Every method on `/preview/{port}` and `/preview/{port}/{tail}`."""
     port = _requested_port(request)
@@ -85,6 +87,7 @@ async def proxy(request: web.Request) -> web.StreamResponse:
         upstream.release()
 
 
+@requires(Scope.WRITE)
 async def listener_root(request: web.Request) -> web.StreamResponse:
     """`/` on a listener: its app."""
     raise web.HTTPFound(f"/preview/{request.app[keys.PREVIEW_LISTENER].target}/")

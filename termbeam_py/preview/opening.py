@@ -16,6 +16,7 @@ from termbeam_py import keys
 from termbeam_py.auth import is_https
 from termbeam_py.errors import BadRequest, Forbidden
 from termbeam_py.preview.proxy import INVALID_PORT, OWN_PORT, parse_port
+from termbeam_py.scopes import Scope, requires
 
 #: `Sec-Fetch-Site` values of requests that may start a listener: TermBeam's own page, or
 #: the user typing the URL. Another origin (a previewed app's page) must not start or evict
@@ -82,6 +83,7 @@ async def _listener_base(request: web.Request, port: int) -> tuple[int, str] | N
     return listener.port, f"http://{host}:{listener.port}"
 
 
+@requires(Scope.WRITE)
 async def open_preview(request: web.Request) -> web.StreamResponse:
     """Redirect to port `port`'s preview: its own origin, or the sandboxed main-origin path."""
     port = checked_port(request, request.match_info["port"])
@@ -89,6 +91,7 @@ async def open_preview(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(f"{where[1] if where else ''}/preview/{port}/")
 
 
+@requires(Scope.READ)
 async def preview_info(request: web.Request) -> web.Response:
     """`?port=N`: that port's listener as this client reaches it (started if needed), or nulls
     (sandboxed path). Without `port`: nulls, and whether this client gets per-port origins."""

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.config import Config
+from termbeam_py.scopes import Scope, requires
 from termbeam_py.tunnel.providers import make_provider
 from termbeam_py.tunnel.status import TunnelStatus, TunnelStatusMsg
 from termbeam_py.tunnel.supervisor import Probe, Supervisor
@@ -97,6 +98,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/tunnel/status")
+@requires(Scope.READ)
 async def tunnel_status(request: web.Request) -> web.Response:
     """The supervisor's current snapshot: no provider command runs on this request."""
     return web.json_response(request.app[keys.TUNNEL].status.as_api())

@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 
 from termbeam_py import keys
 from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, TooManyRequests
+from termbeam_py.scopes import Scope, requires
 from termbeam_py.update.updater import ServerHooks, Updater
 
 log = logging.getLogger(__name__)
@@ -20,12 +21,14 @@ TOO_SOON = "Update already attempted recently. Try again in a few minutes."
 
 
 @routes.get("/api/update-check")
+@requires(Scope.READ)
 async def update_check(request: web.Request) -> web.Response:
     force = request.query.get("force", "").lower() in ("1", "true", "yes")
     return web.json_response(await request.app[keys.UPDATER].check(force))
 
 
 @routes.post("/api/update")
+@requires(Scope.ADMIN)
 async def trigger_update(request: web.Request) -> web.Response:
     updater = request.app[keys.UPDATER]
     install, current = await updater.install(), await updater.version()
@@ -44,6 +47,7 @@ async def trigger_update(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/update/status")
+@requires(Scope.READ)
 async def update_status(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.UPDATER].state)
 
@@ -61,6 +65,7 @@ def _read_changelog(paths: list[Path]) -> str:
 
 
 @routes.get("/api/changelog")
+@requires(Scope.READ)
 async def changelog(request: web.Request) -> web.Response:
     updater = request.app[keys.UPDATER]
     await updater.find_checkout()
