@@ -33,6 +33,7 @@ from termbeam_py.preview.listeners import MAX_LISTENERS
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions.manager import Adoption
 from termbeam_py.state import default_config_dir
+from termbeam_py.update import notice as update_notice
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,11 @@ async def _serve(config: Config, app: web.Application) -> int:
             sys.stdout.write(f"  ✓ Updated from v{updated.get('fromVersion')} "
                              f"to v{updated.get('toVersion')}\n")
         sys.stdout.flush()
+        notice = _update_notice(app)
         _settle_heap()
         await runtime.stop.wait()
+        if notice is not None:
+            notice.cancel()
         await _decide_keep(app)
         sys.stdout.write(f"[termbeam] Shutting down{_farewell(app)}...\n")
         sys.stdout.flush()
@@ -198,6 +202,19 @@ async def _serve(config: Config, app: web.Application) -> int:
         await app[keys.TUNNEL].stop()  # kills the provider's process group, deletes its tunnel
         await runner.cleanup()
     return 0
+
+
+def _update_notice(app: web.Application) -> asyncio.Task[None] | None:
+    """The start-up update check, after the banner so it never delays it (update/notice.py)."""
+    if not update_notice.wanted(os.environ):
+        return None
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    return asyncio.create_task(update_notice.announce(app[keys.UPDATER], write),
+                               name="update-notice")
 
 
 def _stop_deciding(runtime: Runtime, keep: bool) -> None:

@@ -92,6 +92,9 @@ def child_env(base: Mapping[str, str] | None = None, /, **extra: str) -> dict[st
            if k not in SCRUBBED}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
+    # Servers started by tests never ask the real package index for updates (loopback only);
+    # the start-up check's own test turns it back on against a local index.
+    env["TERMBEAM_UPDATE_CHECK"] = "0"
     env.update(extra)
     return env
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import socket
 import stat
@@ -21,6 +22,8 @@ from aiohttp.test_utils import TestServer
 
 import termbeam_py
 from termbeam_py import __version__, keys, update
+from termbeam_py.update import notice
+from termbeam_py.update.updater import ServerHooks
 from tests.helpers import LOCAL, PW, AppClient, Server, TermWS, eventually, proc_strings
 
 PROJECT_ROOT = Path(termbeam_py.__file__).resolve().parent.parent
@@ -444,3 +447,50 @@ async def test_restart_keeps_the_password_off_the_command_line(
             [session] = await response.json()
     shell_env = proc_strings(int(session["pid"]), "environ")
     assert [value for value in shell_env if PW in value] == []
+
+
+# -- the start-up notice (#18) --------------------------------------------------------------
+
+
+def _hooks() -> ServerHooks:
+    async def nothing(*_args: object) -> None:
+        return None
+
+    return ServerHooks(broadcast=nothing, close_sockets=nothing, stop=lambda: None)
+
+
+async def test_a_newer_release_is_announced_after_the_banner(
+    index: dict[str, Any], spawn: Callable[..., Server],
+) -> None:
+    server = spawn(env={"TERMBEAM_UPDATE_CHECK": "1", "CI": "",
+                        "TERMBEAM_INSTALL_METHOD": "pipx", "TERMBEAM_UPDATE_COMMAND": ""})
+    await server.start()
+    await server.started()
+    await server.wait_line(rf"^  Update available: v{re.escape(__version__)} → v9\.9\.9$")
+    await server.wait_line(r"^  To update: pipx upgrade termbeam-py$")
+    banner_end = max(i for i, line in enumerate(server.lines) if "termbeam attach" in line)
+    notice = next(i for i, line in enumerate(server.lines) if "Update available" in line)
+    assert notice > banner_end  # the banner never waits for the index
+    assert index["hits"] == 1
+
+
+def test_the_start_up_check_is_off_under_ci_and_when_turned_off() -> None:
+    assert notice.wanted({})
+    assert notice.wanted({"CI": "", "TERMBEAM_UPDATE_CHECK": "1"})
+    assert not notice.wanted({"CI": "true"})
+    assert not notice.wanted({"CI": "1", "TERMBEAM_UPDATE_CHECK": "1"})
+    assert not notice.wanted({"TERMBEAM_UPDATE_CHECK": "0"})
+    assert not notice.wanted({"TERMBEAM_UPDATE_CHECK": "off"})
+
+
+@pytest.mark.parametrize("body", [{"info": {"version": __version__}}, {"no": "info"}, "oops"])
+async def test_no_notice_when_current_or_the_index_fails(
+    index: dict[str, Any], tmp_path: Path, body: object,
+) -> None:
+    index["body"] = body
+    updater = update.Updater(tmp_path, _hooks())
+    updater.set_checkout(None)
+    written: list[str] = []
+    await notice.announce(updater, written.append)
+    assert written == []
+    assert index["hits"] == 1
