@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from termbeam_py.client.chooser import DOWN, PICK, QUIT, UP, parse_keys
 from termbeam_py.client.keys import describe_key, parse_detach_key
 from termbeam_py.client.picking import age, matches
 from tests.helpers import PW, SHELL_ENV, Server, TermWS, child_env
@@ -470,9 +471,34 @@ async def test_password_prompt_and_chooser_on_a_tty(
     await client.start()
     await client.wait_for(f"Password for http://127.0.0.1:{server.port}")
     client.type(PW + "\r")
-    await client.wait_for("Attach to")
-    assert "2) picked" in client.text
-    client.type("2\r")
+    await client.wait_for("Enter to attach")  # the arrow-key chooser, as in the original
+    assert re.search(r"❯ \S+ +[0-9a-f]{8} ", client.text)  # the first row is highlighted
+    assert "  picked " in client.text
+    client.type("\x1b[Bj\x1b[A\r")  # several keys in one read: down, down, up, Enter
     await client.wait_for("[termbeam] picked")  # the title names the chosen session
+    # Once the output goes quiet, the original's banner line (#18).
+    await client.wait_for("attached: picked ─── Ctrl+B to detach")
     client.type(b"\x02")
     assert await client.wait_exit() == 0
+
+
+async def test_ctrl_c_in_the_chooser_leaves_with_0(
+        server: Server, http: aiohttp.ClientSession, pty_clients: list[PtyClient]) -> None:
+    await create(http, server, "other")
+    client = PtyClient(*attach_args(server), env=client_env())
+    pty_clients.append(client)
+    await client.start()
+    await client.wait_for("Enter to attach")
+    client.type(b"\x03")
+    assert await client.wait_exit() == 0
+    assert "[termbeam]" not in client.text  # nothing was attached
+    assert [s["clients"] for s in await sessions(http, server)] == [0, 0]
+
+
+def test_chooser_keys_split_or_merged() -> None:
+    assert parse_keys(b"\x1b[B\x1b[Aj\r") == ([DOWN, UP, DOWN, PICK], b"")
+    assert parse_keys(b"\x1b[") == ([], b"\x1b[")  # the rest of the arrow is on its way
+    keys, rest = parse_keys(b"k\x1b")
+    assert (keys, rest) == ([UP], b"\x1b")
+    assert parse_keys(rest + b"OB") == ([DOWN], b"")
+    assert parse_keys(b"\x1b[1;5C2x\x03") == (["2", QUIT], b"")  # unknown keys are skipped

@@ -34,6 +34,8 @@ RESET_SCREEN = b"\x1b[0m\x1b[H\x1b[2J"
 #: hidden cursor) so the local shell gets its terminal back as it was.
 LEAVE_MODES = (b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"
                b"\x1b[?2004l\x1b[?25h\x1b[0m")
+#: Output quiet this long after attaching shows the "attached: NAME" line (as the original).
+BANNER_QUIET = 0.5
 
 
 class ConnectError(Exception):
@@ -61,6 +63,8 @@ class Attachment:
         #: Set while a socket is attached; keystrokes typed during a reconnect wait for it.
         self._connected = asyncio.Event()
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._banner: asyncio.TimerHandle | None = None
+        self._banner_shown = False
 
     async def run(self) -> int:
         async with aiohttp.ClientSession() as http:
@@ -154,13 +158,16 @@ class Attachment:
             seq = message.get("seq")
             self.seq = seq if isinstance(seq, int) else self.seq
             self.writer.write(RESET_SCREEN + message["data"].encode(), self.seq)
+            self._output_seen()
         elif kind == "attached":
             seq = message.get("seq")
             self.seq = seq if isinstance(seq, int) else self.seq
             self._title()
             self._send_resize()
+            self._output_seen()
         elif kind == "output" and isinstance(message.get("data"), str):
             self.writer.write(message["data"].encode())
+            self._output_seen()
         elif kind == "exit":
             code = message.get("code")
             self.farewell = "Session ended."
@@ -181,9 +188,29 @@ class Attachment:
         if body:
             self.seq = seq + len(body)
             self.writer.write(body, self.seq)
+            self._output_seen()
 
     async def _ack(self, seq: int) -> None:
         self._outbox.put_nowait({"type": "ack", "seq": seq})
+
+    def _output_seen(self) -> None:
+        """Output keeps the banner back until it has been quiet for BANNER_QUIET."""
+        if self._banner_shown:
+            return
+        if self._banner is not None:
+            self._banner.cancel()
+        self._banner = asyncio.get_running_loop().call_later(BANNER_QUIET, self._show_banner)
+
+    def _show_banner(self) -> None:
+        """One yellow line on the terminal's last row, the cursor put back where it was, so
+        the program's own idea of the screen stays true; its next redraw of that row wins."""
+        self._banner_shown, self._banner = True, None
+        dims = size(self.stdout_fd, self.stdin_fd)
+        if dims is None:
+            return
+        key = describe_key(self.detach_key)
+        text = f"attached: {self.name} ─── {key} to detach"[: dims[0]]
+        self.writer.write(f"\x1b7\x1b[{dims[1]};1H\x1b[2K\x1b[33m{text}\x1b[0m\x1b8".encode())
 
     def _title(self) -> None:
         key = describe_key(self.detach_key)
@@ -244,6 +271,8 @@ class Attachment:
             loop.add_signal_handler(signal.SIGWINCH, self._send_resize)
 
     def _uninstall(self) -> None:
+        if self._banner is not None:
+            self._banner.cancel()
         loop = asyncio.get_running_loop()
         loop.remove_reader(self.stdin_fd)
         with contextlib.suppress(NotImplementedError, ValueError, RuntimeError):

@@ -81,11 +81,12 @@ def choose(sessions: Sequence[Session], name: str | None) -> Session:
 
 
 def _prompt(candidates: Sequence[Session]) -> Session:
-    click.echo("Sessions:", err=True)
-    for number, session in enumerate(candidates, 1):
-        click.echo(f"  {number}) {session.get('name', '')}  {short_id(session)}  "
-                   f"{session.get('cwd', '')}  {age(session.get('createdAt'))}  "
-                   f"{session.get('clients', 0)} client(s)", err=True)
-    number = click.prompt("Attach to", type=click.IntRange(1, len(candidates)), err=True)
-    chosen: Session = candidates[number - 1]
+    """The arrow-key chooser on the terminal (client/chooser.py); Ctrl+C leaves with 0."""
+    from termbeam_py.client.chooser import choose_row
+
+    header, *rows = table(candidates).splitlines()
+    picked = choose_row(rows, f"  {header}", sys.stdin.fileno(), sys.stderr.fileno())
+    if picked is None:
+        raise click.exceptions.Exit(0)
+    chosen: Session = candidates[picked]
     return chosen
