@@ -563,6 +563,13 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("DELETE", "/api/push/unsubscribe"): Plan(body=bodies({"endpoint": field_values(
             f"http://127.0.0.1:{c.dead_port}/push", "")})),
         ("GET", "/api/tunnel/status"): Plan(),
+        ("GET", "/api/tokens"): Plan(),
+        ("POST", "/api/tokens"): Plan(body=bodies({
+            "name": field_values("fz", "a.b-c_d", "", "x" * 65),
+            "scope": field_values("read", "write", "admin", "view"),
+            "session": session_ids(c),
+            "expiresIn": field_values("1m", "30d", "2w", "0d", "9999999d", 60, -1)})),
+        ("DELETE", "/api/tokens/{name}"): Plan({"name": encoded(texts(30))}),
         ("GET", "/code/{id}"): Plan({"id": encoded(texts(30))}),
         ("GET", "/terminal"): Plan(query=("id", "ott")),
         ("GET", "/"): Plan(query=("ott",)),
