@@ -54,7 +54,8 @@ def parse_duration(value: object) -> float:
     """Seconds for `30d`, `12h`, `45m`, `2w` (or a positive number of seconds); BadRequest
     otherwise, with one message that says what is accepted."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
+        # JSON integers have no size limit: 10**400 has no float, and is out of range anyway.
+        seconds = float(value) if abs(value) <= MAX_EXPIRY else float("inf")
     elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip().lower())):
         seconds = float(int(match[1]) * _UNIT_SECONDS[match[2]])
     else:
