@@ -41,3 +41,20 @@ ROWS_CONTAIN = """(text) => {
     return !!rows && rows.textContent.includes(text);
 }"""
 TERMINAL_URL = re.compile(r"/terminal\?id=[^&]+$")
+
+#: How long the web app waits before a lost connection's blocking overlay
+#: (RECONNECT_ESCALATE_MS in frontend/src/reconnect.ts).
+RECONNECT_ESCALATE_MS = 10_000
+
+def expect_overlay_only_after_the_grace(page: Any, overlay: Any, closed_at_ms: float) -> None:
+    """The blocking overlay stays away for the whole grace after a close, then comes.
+
+    The page's clock must have been installed before it loaded (`page.clock.install()`), and
+    `closed_at_ms` is the close's time on that clock. Rather than wait the 10 s, the clock
+    jumps to half a second short of the grace and stops there, so "not yet" is checked with
+    no race against a busy machine; then time runs on and the overlay must come.
+    """
+    page.clock.pause_at((closed_at_ms + RECONNECT_ESCALATE_MS - 500) / 1000)
+    expect(overlay).to_have_count(0)
+    page.clock.resume()
+    expect(overlay).to_be_visible()

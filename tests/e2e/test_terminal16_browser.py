@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.browser_common import BROWSER_MARKS, expect
+from tests.e2e.browser_common import BROWSER_MARKS, expect, expect_overlay_only_after_the_grace
 from tests.e2e.test_workspace_browser import (
     FLAKY_SOCKETS,
     PANE_CONTAINS,
@@ -112,19 +112,20 @@ def test_plain_ctrl_k_and_ctrl_f_reach_the_shell_unless_the_setting_takes_them(
     assert page.errors == []
 
 
-#: Close the page's sockets (new ones are refused), wait for the close event, then two frames.
+#: Close the page's sockets (new ones are refused), wait for the close event, then two frames;
+#: `closedAt` is the close's time on the page's clock.
 DROP_AND_LOOK = """() => new Promise((resolve) => {
     window.__refuse = true;
     const open = window.__sockets.filter((s) => s.readyState === WebSocket.OPEN);
     let left = open.length;
-    const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const frames = (closedAt) => requestAnimationFrame(() => requestAnimationFrame(() => {
         const chip = document.querySelector('.ws-reconnect-bar');
         resolve({chip: chip && chip.textContent,
                  through: !!chip && getComputedStyle(chip).pointerEvents === 'none',
-                 dialog: !!document.querySelector('.ws-pane [role="dialog"]')});
+                 dialog: !!document.querySelector('.ws-pane [role="dialog"]'), closedAt});
     }));
     open.forEach((s) => {
-        s.addEventListener('close', () => --left === 0 && frames());
+        s.addEventListener('close', () => --left === 0 && frames(Date.now()));
         s.close();
     });
 })"""
@@ -134,13 +135,15 @@ def test_a_dropped_socket_shows_a_chip_at_once_and_the_overlay_later(authed_page
     page = authed_page
     page.context.add_init_script(FLAKY_SOCKETS)
     (sid,) = fresh_sessions(page, "blip")
+    page.clock.install()  # before the terminal loads: the 10 s grace is jumped, not waited
     open_terminal(page, sid)
     # Within two frames of the close: the chip, lets pointers through, no modal yet.
-    assert page.evaluate(DROP_AND_LOOK) == {"chip": "Reconnecting…", "through": True,
-                                            "dialog": False}
-    # A longer outage still ends in the overlay with its retry button.
+    seen = page.evaluate(DROP_AND_LOOK)
+    closed_at = seen.pop("closedAt")
+    assert seen == {"chip": "Reconnecting…", "through": True, "dialog": False}
+    # A longer outage still ends in the overlay with its retry button, and only then.
     overlay = pane(page, sid).get_by_role("dialog", name="Connection lost")
-    expect(overlay).to_be_visible(timeout=20_000)
+    expect_overlay_only_after_the_grace(page, overlay, closed_at)
     page.evaluate("() => { window.__refuse = false; }")
     overlay.get_by_role("button", name="Retry now").click()
     expect(overlay).to_be_hidden()

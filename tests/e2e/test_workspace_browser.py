@@ -16,7 +16,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.browser_common import BROWSER_MARKS, STATIC_INDEX, expect
+from tests.e2e.browser_common import (
+    BROWSER_MARKS,
+    STATIC_INDEX,
+    expect,
+    expect_overlay_only_after_the_grace,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -490,16 +495,28 @@ FLAKY_SOCKETS = """(() => {
 })();"""
 
 
+#: Close the page's sockets and refuse new ones; resolves with the close's time on the page's
+#: clock.
+DROP_SOCKETS = """() => new Promise((resolve) => {
+    window.__refuse = true;
+    window.__sockets.forEach((s) => {
+        s.addEventListener('close', () => resolve(Date.now()));
+        s.close();
+    });
+})"""
+
+
 def test_lost_connection_shows_bar_then_overlay_and_retry(authed_page: Any) -> None:
     page = authed_page
     page.context.add_init_script(FLAKY_SOCKETS)
     (sid,) = fresh_sessions(page, "flaky")
+    page.clock.install()  # before the terminal loads: the 10 s grace is jumped, not waited
     open_terminal(page, sid)
     echo_in(page, sid)
-    page.evaluate("() => { window.__refuse = true; window.__sockets.forEach((s) => s.close()); }")
+    closed_at = page.evaluate(DROP_SOCKETS)
     expect(pane(page, sid).get_by_role("status")).to_have_text("Reconnecting…")
     overlay = pane(page, sid).get_by_role("dialog", name="Connection lost")
-    expect(overlay).to_be_visible(timeout=20_000)
+    expect_overlay_only_after_the_grace(page, overlay, closed_at)
     expect(overlay).to_contain_text(re.compile(r"Retrying in \d+ s|Connecting"))
     page.evaluate("() => { window.__refuse = false; }")
     overlay.get_by_role("button", name="Retry now").click()
