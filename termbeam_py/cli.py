@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from termbeam_py.logs import setup_logging
 from termbeam_py.sessions.shells import default_shell, resolve
 from termbeam_py.state import default_config_dir
 from termbeam_py.tunnel.options import confirm_public, tunnel_config, tunnel_options
+
+if TYPE_CHECKING:  # the wizard is imported only when asked for (-i)
+    from termbeam_py import wizard
 
 #: Where `serve` takes the password from the environment (the first set wins).
 PASSWORD_ENV = ("TERMBEAM_PASSWORD", "PTY_PASSWORD")
@@ -142,6 +145,9 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.option("--keep-sessions", is_flag=True, envvar="TERMBEAM_KEEP_SESSIONS",
               help="When stopped (Ctrl+C, SIGTERM, `termbeam stop`), leave the sessions "
                    "running for the next `termbeam` to adopt. Env: TERMBEAM_KEEP_SESSIONS.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Answer a few questions (password, port, access, log level), see the "
+                   "equivalent command line, then start.")
 @tunnel_options
 @click.version_option(__version__, "-v", "--version", prog_name="termbeam",
                       message="termbeam v%(version)s")
@@ -151,9 +157,14 @@ def serve(
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
     config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
     notify_min_seconds: float, force: bool, keep_sessions: bool, public_url: str | None,
-    assume_yes: bool, **tunnel: Any,
+    assume_yes: bool, interactive: bool, **tunnel: Any,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
+    if interactive:
+        answers = _ask(port, log_level)
+        port, host, lan, log_level = answers.port, answers.host, False, answers.log_level
+        password, generate_password, no_password = answers.password_options()
+        tunnel = {**tunnel, "tunnel_provider": answers.tunnel}
     secret = resolve_password(password, generate_password, no_password)
     shell, args = _shell(command)
     tunnel_cfg = tunnel_config(tunnel)
@@ -177,6 +188,16 @@ def serve(
     from termbeam_py.server import run  # aiohttp is imported only when serving
 
     return run(config)
+
+
+def _ask(port: int, log_level: str) -> wizard.Answers:
+    """`termbeam -i`: the wizard's answers (termbeam_py/wizard.py), after its summary."""
+    from termbeam_py import wizard
+
+    answers: wizard.Answers = wizard.run(wizard.asker(), port=port or DEFAULT_PORT,
+                                         log_level=log_level)
+    click.echo(answers.summary(), err=True)
+    return answers
 
 
 def _check_running(config: Config, force: bool) -> None:

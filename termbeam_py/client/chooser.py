@@ -57,21 +57,24 @@ def _escape_end(data: bytes) -> int | None:
     return None
 
 
-def _draw(rows: Sequence[str], current: int, title: str, redraw: bool) -> bytes:
+def _draw(rows: Sequence[str], current: int, title: str, redraw: bool,
+          verb: str = "attach") -> bytes:
     lines = [f"\x1b[1m{title}\x1b[0m"] + [
         (f"\x1b[7m❯ {row}\x1b[0m" if i == current else f"  {row}") for i, row in enumerate(rows)
-    ] + ["\x1b[2m↑/↓ or j/k, Enter to attach, Ctrl+C to cancel\x1b[0m"]
+    ] + [f"\x1b[2m↑/↓ or j/k, Enter to {verb}, Ctrl+C to cancel\x1b[0m"]
     up = f"\x1b[{len(lines)}A" if redraw else ""
     return (up + "".join(f"\r\x1b[2K{line}\r\n" for line in lines)).encode()
 
 
 def choose_row(rows: Sequence[str], title: str, fd_in: int, fd_out: int,
-               read: Callable[[int], bytes] | None = None) -> int | None:
-    """The index of the row picked on the terminal, or None when the user left."""
+               read: Callable[[int], bytes] | None = None, start: int = 0,
+               verb: str = "attach") -> int | None:
+    """The index of the row picked on the terminal (`start` highlighted first), or None
+    when the user left."""
     reader = read or (lambda fd: os.read(fd, 1024))
-    current, buffer = 0, b""
+    current, buffer = start, b""
     with raw_mode(fd_in):
-        os.write(fd_out, b"\x1b[?25l" + _draw(rows, current, title, redraw=False))
+        os.write(fd_out, b"\x1b[?25l" + _draw(rows, current, title, False, verb))
         try:
             while True:
                 data = reader(fd_in)
@@ -89,6 +92,6 @@ def choose_row(rows: Sequence[str], title: str, fd_in: int, fd_out: int,
                         continue
                     step = -1 if key == UP else 1
                     current = (current + step) % len(rows)
-                os.write(fd_out, _draw(rows, current, title, redraw=True))
+                os.write(fd_out, _draw(rows, current, title, True, verb))
         finally:
             os.write(fd_out, b"\x1b[?25h")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from termbeam_py import running
+from termbeam_py import running, wizard
 from termbeam_py.clickwords import WordGroup
 from termbeam_py.config import DEFAULT_PORT, LOG_LEVELS
 from termbeam_py.holder import control
@@ -99,7 +99,14 @@ def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, 
                     lan: bool, cwd: Path | None, log_level: str, config_dir: Path | None,
                     password: str | None, ask_password: bool, generate_password: bool,
                     no_password: bool, no_start: bool) -> int:
-    """Install (or reinstall) the service and start it."""
+    """Install (or reinstall) the service and start it. With no options, on a terminal, a
+    few questions come first (the same as `termbeam -i`)."""
+    if not serve_args and not _options_given(ctx) and wizard.interactive_terminal():
+        answers = wizard.run(wizard.asker(), port=port, log_level=log_level)
+        click.echo(answers.summary(program="termbeam service install"), err=True)
+        port, host, log_level = answers.port, answers.host, answers.log_level
+        password, generate_password, no_password = answers.password_options()
+        serve_args = ("--tunnel", answers.tunnel) if answers.tunnel else ()
     paths = _paths(config_dir)
     backend = _backend(ctx, paths)
     choice = install.ServerChoice(
@@ -125,6 +132,14 @@ def install_command(ctx: click.Context, serve_args: tuple[str, ...], port: int, 
     hints = backend.install(definition, start=not no_start)
     _report(backend, spec, plan, secret, hints, started=not no_start)
     return 0
+
+
+def _options_given(ctx: click.Context) -> bool:
+    """Whether any install option was given (on the command line or in the environment):
+    then the user has decided, and no question is asked."""
+    decided = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    return any(ctx.get_parameter_source(name) in decided
+               for name in ctx.params if name != "config_dir")
 
 
 _PASSWORD_NOTES = {
