@@ -348,3 +348,17 @@ class Server:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
+
+
+async def termbeam_cli(*args: str) -> tuple[int, str]:
+    """Run `termbeam ARGS` as a user would (`python -m termbeam_py`, no input); its exit
+    status and its output, stdout and stderr together."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "termbeam_py", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL, env=child_env(),
+    )
+    async with asyncio.timeout(EXIT_TIMEOUT * 2):
+        out, _ = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(errors="replace")

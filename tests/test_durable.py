@@ -8,13 +8,11 @@ with its `since` sees every line exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import shutil
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +26,15 @@ from termbeam_py.holder.paths import holder_dir
 from termbeam_py.sessions.record import read as read_record
 from termbeam_py.sessions.record import record_path
 from tests.conftest import process_exists
-from tests.helpers import Server, TermWS, child_env, eventually, unavailable
+from tests.helpers import Server, TermWS, eventually, termbeam_cli, unavailable
 
 pytestmark = pytest.mark.blocks_loop(reason="servers are forked from the test body")
 
-NUMBERED = "n=0; while :; do n=$((n+1)); echo \"line-$n\"; sleep 0.002; done"
+# Numbered lines, four at a time about every 2 ms, so thousands come in seconds. The pause is
+# `read -t` (a bash builtin; nobody types into this terminal), not `sleep`, whose fork made
+# each pause 8 ms on a busy machine.
+NUMBERED = ("n=0; while :; do for _ in 1 2 3 4; do n=$((n+1)); echo \"line-$n\"; done; "
+            "read -t 0.002; done")
 LINE = re.compile(r"line-(\d+)\r\n")
 
 
@@ -233,17 +235,6 @@ async def test_force_replacing_a_server_keeps_its_sessions(
     assert "force-kept" in await term.run("echo $KEPT")
 
 
-async def termbeam(*args: str) -> tuple[int, str]:
-    """Run `termbeam ARGS` as a user would; its exit status and output."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "termbeam_py", *args, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL, env=child_env(),
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(errors="replace")
-
-
 def _ours(pid: int) -> bool:
     return process_exists(pid)
 
@@ -287,12 +278,12 @@ async def test_keep_sessions_leaves_only_the_holder_behind(
     assert [(k.id, k.pid, k.exit_code) for k in kept] == [(session["id"], session["pid"], None)]
 
     # `termbeam list` shows them while no server runs.
-    status, out = await termbeam("list", "--config-dir", str(server.cfg))
+    status, out = await termbeam_cli("list", "--config-dir", str(server.cfg))
     assert status == 0, out
     assert "1 kept session waits for the next `termbeam`" in out
     assert session["name"] in out
     assert session["id"][:8] in out
-    status, out = await termbeam("list", "--json", "--config-dir", str(server.cfg))
+    status, out = await termbeam_cli("list", "--json", "--config-dir", str(server.cfg))
     (listed,) = json.loads(out)
     assert (listed["id"], listed["pid"], listed["kept"]) == (session["id"], session["pid"], True)
 
@@ -319,13 +310,11 @@ async def test_the_keep_sessions_setting_keeps_them_on_ctrl_c(
 async def test_termbeam_stop_keep_sessions_then_stop_ends_them(
     spawn: Callable[..., Server], http: Http
 ) -> None:
-    from tests.test_stop import termbeam_stop
-
     server = spawn()
     await server.start()
     await server.started()
     (session,) = await sessions(http, server)
-    status, out = await termbeam_stop("--keep-sessions", "--config-dir", str(server.cfg))
+    status, out = await termbeam_cli("stop", "--keep-sessions", "--config-dir", str(server.cfg))
     assert status == 0, out
     await server.wait_exit()
     assert process_exists(session["pid"])
@@ -337,7 +326,7 @@ async def test_termbeam_stop_keep_sessions_then_stop_ends_them(
     await again.started()
     await again.wait_line(r"1 session restored")
     holder = holder_pid(again)
-    status, out = await termbeam_stop("--config-dir", str(again.cfg))
+    status, out = await termbeam_cli("stop", "--config-dir", str(again.cfg))
     assert status == 0, out
     await again.wait_exit()
     await eventually(lambda: not _ours(session["pid"]) and not _ours(holder),

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import process_exists
-from tests.helpers import EXIT_TIMEOUT, Server, TermWS, child_env, eventually
+from tests.helpers import EXIT_TIMEOUT, Server, TermWS, eventually, termbeam_cli
 
 # The tests fork servers and the CLI from their bodies (see test_server_process.py).
 pytestmark = pytest.mark.blocks_loop(reason="servers are forked from the test body")
@@ -21,15 +21,7 @@ pytestmark = pytest.mark.blocks_loop(reason="servers are forked from the test bo
 
 async def termbeam_stop(*args: str) -> tuple[int, str]:
     """Run `termbeam stop ARGS` as a user would; its exit status and output."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "termbeam_py", "stop", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, env=child_env(),
-    )
-    async with asyncio.timeout(EXIT_TIMEOUT * 2):
-        out, _ = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(errors="replace")
+    return await termbeam_cli("stop", *args)
 
 
 @pytest.fixture

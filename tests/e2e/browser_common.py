@@ -46,6 +46,7 @@ TERMINAL_URL = re.compile(r"/terminal\?id=[^&]+$")
 #: (RECONNECT_ESCALATE_MS in frontend/src/reconnect.ts).
 RECONNECT_ESCALATE_MS = 10_000
 
+
 def expect_overlay_only_after_the_grace(page: Any, overlay: Any, closed_at_ms: float) -> None:
     """The blocking overlay stays away for the whole grace after a close, then comes.
 
