@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "pty_token"
 PAGE_ROUTES = frozenset({"/", "/terminal"})
+#: Pages under a path of their own: the code viewer and pasted images (`/uploads/ID`).
+PAGE_PREFIXES = ("/code/", "/uploads/")
 PUBLIC_PATHS = frozenset({
     "/login", "/api/auth", "/api/config", "/api/version", "/health", "/ws",
     "/favicon.ico", "/manifest.webmanifest", "/sw.js", "/robots.txt",
@@ -301,17 +303,24 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
         pass
     elif path.startswith("/api/") and path != "/api/auth":
         limiter = auth.api_limiter
-    elif path in PAGE_ROUTES:
+    elif is_page(path):
         limiter = auth.page_limiter
     headers = _limit(limiter, request)
     try:
         response = await handler(request)
-    except TermbeamError as exc:
-        # Rendered by error_middleware further out: an error answer counts and says so too.
+    except (TermbeamError, web.HTTPException) as exc:
+        # Rendered by error_middleware further out (or a redirect to the login page): an
+        # error answer counts and says so too.
         exc.headers.update(headers)
         raise
     response.headers.update(headers)
     return response
+
+
+def is_page(path: str) -> bool:
+    """A page the app serves (not the API, not a static asset): the page rate limit and
+    `?ott=` share links apply to every one, deep links included."""
+    return path in PAGE_ROUTES or path.startswith(PAGE_PREFIXES)
 
 
 def _is_public(path: str) -> bool:
@@ -346,7 +355,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if _is_public(path):
         return await handler(request)
-    if path in PAGE_ROUTES and "ott" in request.query:
+    if is_page(path) and "ott" in request.query:
         await _share_login(request, auth)
     if _preview_grant(request):
         return await handler(request)

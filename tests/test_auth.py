@@ -700,6 +700,33 @@ async def test_api_rate_limit_is_enforced(aiohttp_client: ClientFactory, tmp_pat
     assert (await client.get("/health")).status == 200
 
 
+@pytest.mark.parametrize("page", ["/code/abc", "/uploads/0123abcd", "/terminal", "/"])
+async def test_every_page_route_has_the_page_rate_limit(
+    aiohttp_client: ClientFactory, tmp_path: Path, page: str,
+) -> None:
+    """Deep links into the code viewer and pasted images count like / and /terminal (#18)."""
+    client = await aiohttp_client(create_app(make_config(tmp_path, rate_limit=True)))
+    for _ in range(120):
+        response = await client.get(page, allow_redirects=False)
+        assert response.status == 302  # to the login page
+        assert response.headers["X-RateLimit-Limit"] == "120"
+    response = await client.get(page, allow_redirects=False)
+    assert response.status == 429
+    assert await response.json() == {"error": "Too many requests, please try again later."}
+
+
+@pytest.mark.parametrize("page", ["/code/abc", "/uploads/0123abcd"])
+async def test_a_share_link_works_on_every_page_route(authed: AppClient, page: str) -> None:
+    ott = await _share_token(authed)
+    authed.session.cookie_jar.clear()
+    response = await authed.get(f"{page}?ott={ott}&x=1", allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"] == f"{page}?x=1"
+    token, _ = _cookie_attrs(_cookie_header(response))
+    assert (await authed.get("/api/sessions", headers={"Cookie": f"pty_token={token}"})).status \
+        == 200
+
+
 async def test_signed_in_browsers_are_not_counted(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
