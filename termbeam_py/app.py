@@ -21,6 +21,7 @@ from termbeam_py import (
     push,
     session_routes,
     static,
+    termapi,
     token_routes,
     update,
     ws,
@@ -145,7 +146,8 @@ def _preview(app: web.Application) -> None:
 #: are added, so this is also the route order: the static pages' root patterns after every
 #: API route, the preview proxy last.
 FEATURES: tuple[Callable[[web.Application], None], ...] = (
-    ws.setup, auth.setup, meta.setup, session_routes.setup, files.setup, gitbadge.setup,
+    ws.setup, auth.setup, meta.setup, session_routes.setup, termapi.setup, files.setup,
+    gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
     setup_tunnel,
     static.setup, _preview,

@@ -232,6 +232,8 @@ CLIENT_COMMANDS = ("list", "attach", "resume")
 SERVICE_COMMAND = "service"
 #: First word that selects `termbeam stop` (stop the running server from another terminal).
 STOP_COMMAND = "stop"
+#: First words that select the terminal API's commands (client/scripting.py).
+SCRIPT_COMMANDS = ("run", "send", "tail", "screen")
 #: First word that selects `termbeam token ...` (scoped API tokens, through the server).
 TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
 
@@ -251,6 +253,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.client.stopping import stop_command
 
         return stop_command, argv[1:], "termbeam stop"
+    if argv and argv[0] in SCRIPT_COMMANDS:
+        from termbeam_py.client.scripting import COMMANDS
+
+        return COMMANDS[argv[0]], argv[1:], f"termbeam {argv[0]}"
     if argv and argv[0] in CLIENT_COMMANDS:
         from termbeam_py.client.commands import attach_command, list_command
 

@@ -60,7 +60,7 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "color": session.color,
         "lastActivity": session.last_activity,
         "type": "terminal",
-        "hidden": False,
+        "hidden": session.hidden,
         "git": git,
         "restored": session.restored,
     }
@@ -114,10 +114,12 @@ async def list_sessions(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     await manager.refresh_cwds()
     badges = request.app[keys.GIT]
+    # Hidden sessions (a script's, `hidden: true`) are listed only when asked: ?all=1.
+    everything = request.query.get("all") in ("1", "true")
     # The git badge is cached; listing never waits on git.
     caller = principal_of(request)
     listing = [session_info(s, badges.badge(s.cwd)) for s in manager.all()
-               if caller is None or caller.sees(s.id)]
+               if (everything or not s.hidden) and (caller is None or caller.sees(s.id))]
     return web.json_response(listing)
 
 
@@ -131,6 +133,9 @@ async def create_session(request: web.Request) -> web.Response:
         raise BadRequest("Invalid shell")
     args = _args(body.get("args"))
     initial_command = _initial_command(body.get("initialCommand"))
+    hidden = body.get("hidden", False)
+    if not isinstance(hidden, bool):
+        raise BadRequest("hidden must be a boolean")
     kind = body.get("type", "terminal")
     if kind != "terminal":
         raise BadRequest("Invalid session type")
@@ -146,6 +151,7 @@ async def create_session(request: web.Request) -> web.Response:
         cols=clamp_size(body.get("cols"), MAX_COLS, DEFAULT_COLS),
         rows=clamp_size(body.get("rows"), MAX_ROWS, DEFAULT_ROWS),
         initial_command=initial_command,
+        hidden=hidden,
     )
     return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
 

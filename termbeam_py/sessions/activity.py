@@ -115,11 +115,15 @@ class SessionActivity:
         self._cooldown_until = 0.0
         self.on_change: Callable[[], None] | None = None
         """Called when the marks change the command state (the session record is saved)."""
+        self.on_mark: Callable[[str, str, int, int], None] | None = None
+        """Called with each OSC 133 mark: (kind, the rest of its payload, the sequence numbers
+        of its first byte and of the byte after it); the terminal API's `run` listens here."""
 
     def close(self) -> None:
         """The session ended: emit nothing more (and hold no reference back to it)."""
         self._emit = _ignore
         self.on_change = None
+        self.on_mark = None
 
     # -- what outlives the server (sessions/record.py) ------------------------------------
 
@@ -142,8 +146,9 @@ class SessionActivity:
 
     # -- the output stream (hot path) -----------------------------------------------------
 
-    def feed(self, data: bytes) -> None:
-        """Account for one chunk of PTY output."""
+    def feed(self, data: bytes, end: int = 0) -> None:
+        """Account for one chunk of PTY output; `end` is the sequence number just after it
+        (only `on_mark` uses it)."""
         if not self.integrated:
             now = self._clock()
             if now - self._last_output >= SILENCE_SECONDS:
@@ -155,12 +160,13 @@ class SessionActivity:
         # behind what is carried over: an OSC still open at the end of the previous read.
         if _BEL in data or _BACKSLASH in data:
             buf = self._tail + data
-            self._tail = _open_osc(buf, self._scan(buf))
+            self._tail = _open_osc(buf, self._scan(buf, end - len(buf)))
         elif self._tail or _ESC in data:
             self._tail = _open_osc(self._tail + data, 0)
 
-    def _scan(self, buf: bytes) -> int:
-        """Handle the complete marks in `buf`; returns the index after the last one."""
+    def _scan(self, buf: bytes, base: int) -> int:
+        """Handle the complete marks in `buf` (whose first byte has sequence number `base`);
+        returns the index after the last one."""
         pos = consumed = 0
         while (start := buf.find(_OSC, pos)) >= 0:
             head = buf[start + 2 : start + 6]
@@ -170,7 +176,11 @@ class SessionActivity:
             end, after = _terminator(buf, start + 6)
             if end < 0:
                 break  # unterminated: the rest of it comes with a later read
-            self._mark(head == b"633;", buf[start + 6 : end].decode("utf-8", "replace"))
+            payload = buf[start + 6 : end].decode("utf-8", "replace")
+            self._mark(head == b"633;", payload)
+            if head == b"133;" and self.on_mark is not None:
+                kind, _, rest = payload.partition(";")
+                self.on_mark(kind, rest, base + start, base + after)
             pos = consumed = after
         return consumed
 

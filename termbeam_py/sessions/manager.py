@@ -158,6 +158,7 @@ class SessionManager:
         cols: int = DEFAULT_COLS,
         rows: int = DEFAULT_ROWS,
         initial_command: str | None = None,
+        hidden: bool = False,
     ) -> Session:
         """Spawn a session; arguments are already validated by the caller."""
         if len(self._sessions) + self._creating >= self.max_sessions:
@@ -166,13 +167,13 @@ class SessionManager:
         try:
             return await self._create(name=name, shell=shell or self.default_shell, args=args,
                                       cwd=cwd, color=color, cols=cols, rows=rows,
-                                      initial_command=initial_command)
+                                      initial_command=initial_command, hidden=hidden)
         finally:
             self._creating -= 1
 
     async def _create(self, *, name: str | None, shell: str, args: list[str] | None,
                       cwd: Path | None, color: str | None, cols: int, rows: int,
-                      initial_command: str | None) -> Session:
+                      initial_command: str | None, hidden: bool = False) -> Session:
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)
         launch = integration.Launch(argv, self._env)
@@ -183,6 +184,7 @@ class SessionManager:
             cwd=cwd or self.default_cwd, color=color or self._pick_color(),
             env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
             notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
+            hidden=hidden,
         )
         try:
             child, watch = await self.spawner.spawn(

@@ -19,6 +19,7 @@ from termbeam_py.sessions.events import Attached, Event, Exited, Notification, R
 from termbeam_py.sessions.initial import InitialCommand
 from termbeam_py.sessions.outlog import OutputLog
 from termbeam_py.sessions.record import SessionRecord
+from termbeam_py.sessions.scripted import CommandRunner, OutputSignal
 from termbeam_py.sessions.sizing import Sizer
 from termbeam_py.sessions.terminal import INPUT_HIGH_WATER, Terminal
 from termbeam_py.timefmt import now_iso_ms, now_ms
@@ -82,6 +83,8 @@ class SessionSpec:
     """Marks the shell-integration sequences of this shell (activity.py)."""
     created_at: str | None = None
     """When the session started, for one a previous server started (else now)."""
+    hidden: bool = False
+    """Left out of the session list (a script's throwaway session, e.g. `termbeam run`)."""
 
 
 class Session:
@@ -105,9 +108,14 @@ class Session:
         self.color = spec.color
         self.created_at = spec.created_at or now_iso_ms()
         self.shell_nonce = spec.shell_nonce
+        self.hidden = spec.hidden
         self.last_activity = now_ms()
         self.log = log if log is not None else OutputLog()
         self.clients: set[Client] = set()
+        self.readers: set[Client] = set()
+        """Terminal API readers (termapi/): they pace the PTY like viewers, nothing is pushed
+        to them, and they are not counted as viewers."""
+        self.more_output = OutputSignal()
         self._slices: OrderedDict[int, bytes] = OrderedDict()
         """Recent output frames by their first sequence number, shared by every viewer."""
         self.restored = False
@@ -119,6 +127,7 @@ class Session:
         self.activity = SessionActivity(
             self.command_done, min_seconds=spec.notify_min_seconds, nonce=spec.shell_nonce
         )
+        self.runs = CommandRunner(self.activity)
         self.pending_notifications: deque[Notification] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
         self._flow_check: asyncio.TimerHandle | None = None
@@ -158,7 +167,8 @@ class Session:
             if client.active:
                 client.wake.set()
         self.update_flow()
-        self.activity.feed(data)
+        self.activity.feed(data, self.log.head)
+        self.more_output.notify()
 
     def update_flow(self) -> None:
         """Pace the PTY by the slowest viewer that is still moving.
@@ -167,7 +177,7 @@ class Session:
         the PTY back instead of losing output; one that stopped reading for STALL_SECONDS
         no longer counts, so it cannot freeze the others, and it gets a `replay` later.
         """
-        viewers = [c for c in self.clients if c.active and not c.closed]
+        viewers = [c for c in (*self.clients, *self.readers) if c.active and not c.closed]
         terminal = self.terminal
         if not viewers:
             self._cancel_flow_check()
@@ -410,7 +420,9 @@ class Session:
         self.activity.close()
 
     def _on_exit(self, code: int) -> None:
+        self.runs.ended(self.log.head, code)
         self._drop_timers()
+        self.more_output.notify()
         for client in self.clients:
             client.phase = Phase.LIVE
             client.enqueue(self.log.head, Exited(code))
