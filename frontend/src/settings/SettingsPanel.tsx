@@ -13,6 +13,7 @@ import { useLazy } from '../ui/useLazy';
 import { moveItem, renameWorkspace, toggleDefaultWorkspace } from './logic';
 import { PushToggle } from './PushToggle';
 import { ThemePicker } from './ThemePicker';
+import { TokensSection } from './TokensSection';
 import './settings.css';
 
 const FONT_MIN = 10;
@@ -267,6 +268,9 @@ export default function SettingsPanel(props: PanelProps) {
       </Section>
       <Section title="Workspaces">
         <Workspaces />
+      </Section>
+      <Section title="Security">
+        <TokensSection />
       </Section>
     </Sheet>
   );

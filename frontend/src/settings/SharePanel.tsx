@@ -10,6 +10,7 @@ import { errorText } from '../errorText';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { useLazy } from '../ui/useLazy';
+import { copyText } from './clipboard';
 import { countdown, qrPath, SHARE_TOKEN_SECONDS } from './logic';
 import './settings.css';
 
@@ -68,22 +69,6 @@ function LoopbackNote({ url }: { url: string }) {
       <code>ssh</code>).
     </p>
   );
-}
-
-/** Copy to the clipboard; where that is not allowed (plain http), select the text for a manual copy. */
-async function copyText(text: string, input: HTMLInputElement | null): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    input?.focus();
-    input?.select();
-    try {
-      return document.execCommand('copy');
-    } catch {
-      return false;
-    }
-  }
 }
 
 export default function SharePanel({ onClose }: PanelProps) {
