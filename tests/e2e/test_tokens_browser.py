@@ -21,8 +21,8 @@ pytestmark = BROWSER_MARKS
 
 def _status(server: ServerProcess, token: str) -> int:
     """GET /api/sessions with the token alone (no login cookie, which would stand for the owner)."""
-    request = urllib.request.Request(server.base_url + "/api/sessions",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(  # noqa: S310 - the test server, over loopback
+        server.base_url + "/api/sessions", headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return int(response.status)
@@ -31,8 +31,8 @@ def _status(server: ServerProcess, token: str) -> int:
 
 
 def _listed(server: ServerProcess, token: str) -> list[str]:
-    request = urllib.request.Request(server.base_url + "/api/sessions",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(  # noqa: S310 - the test server, over loopback
+        server.base_url + "/api/sessions", headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
         return [s["name"] for s in json.loads(response.read())]
 
