@@ -28,6 +28,13 @@ export interface TouchHandle {
   dispose(): void;
 }
 
+/** This gesture is ours: no browser default, no xterm handler below. A move the browser has
+ *  already taken (not cancelable) is only followed, never cancelled. */
+function claim(e: TouchEvent): void {
+  if (e.cancelable) e.preventDefault();
+  e.stopPropagation();
+}
+
 export function installTouch(el: HTMLElement, target: TouchTarget): TouchHandle {
   const { term } = target;
   const lineHeight = () => {
@@ -93,8 +100,7 @@ export function installTouch(el: HTMLElement, target: TouchTarget): TouchHandle 
 
   const onMove = (e: TouchEvent) => {
     if (pinch && e.touches.length === 2) {
-      e.preventDefault();
-      e.stopPropagation();
+      claim(e);
       const size = pinchFontSize(pinch.size, pinch.dist, distance(e.touches));
       if (size !== pinch.current) {
         pinch.current = size;
@@ -103,6 +109,9 @@ export function installTouch(el: HTMLElement, target: TouchTarget): TouchHandle 
       return;
     }
     if (e.touches.length !== 1 || pinch) return;
+    // Chrome sends the rest of a sequence uncancelable when its first move was not cancelled,
+    // so the moves inside the slop are cancelled too (xterm still sees them: no stop).
+    if (e.cancelable) e.preventDefault();
     const t = e.touches[0];
     if (!scrolling) {
       const dy = t.clientY - startY;
@@ -112,8 +121,7 @@ export function installTouch(el: HTMLElement, target: TouchTarget): TouchHandle 
       lastT = e.timeStamp;
       return;
     }
-    e.preventDefault();
-    e.stopPropagation();
+    claim(e);
     const dy = t.clientY - lastY;
     const dt = Math.max(1, e.timeStamp - lastT);
     velocity = 0.8 * (dy / dt) + 0.2 * velocity;
