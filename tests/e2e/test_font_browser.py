@@ -169,7 +169,7 @@ def test_bundled_font_is_measured_when_it_arrives_and_icons_load_only_when_drawn
     # Reference: switching fonts makes xterm measure again, now with the face at hand.
     choose_font(page, "System monospace")
     expect(page.locator(".xterm-rows")).to_have_css("font-family", re.compile(r"^ui-monospace"))
-    choose_font(page, "JetBrains Mono with Nerd Font icons (bundled)")
+    choose_font(page, "JetBrains Mono Nerd Font (bundled)")
     expect(page.locator(".xterm-rows")).to_have_css("font-family", re.compile(r'^"JetBrains Mono"'))
     fresh = page.evaluate(GEOMETRY)
     assert late == fresh, f"cells measured with the late font {late} != measured afresh {fresh}"

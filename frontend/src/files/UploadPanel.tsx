@@ -15,6 +15,11 @@ import { UPLOAD_MAX } from './upload';
 import { UploadList } from './UploadList';
 import { useUploads } from './useUploads';
 
+/** Dragging files in needs a mouse or trackpad; a touch screen only picks them. */
+function canDrop(): boolean {
+  return typeof matchMedia !== 'function' || !matchMedia('(pointer: coarse)').matches;
+}
+
 function DropZone({ onFiles }: { onFiles: (files: FileList | null) => void }) {
   const dragging = useSignal(false);
   const input = useRef<HTMLInputElement>(null);
@@ -50,7 +55,9 @@ function DropZone({ onFiles }: { onFiles: (files: FileList | null) => void }) {
       <button type="button" class="btn primary" onClick={() => input.current?.click()}>
         Choose files
       </button>
-      <span class="muted">or drop them here · max {formatSize(UPLOAD_MAX)} each</span>
+      <span class="muted">
+        {canDrop() ? 'or drop them here · max' : 'Up to'} {formatSize(UPLOAD_MAX)} each
+      </span>
     </div>
   );
 }

@@ -66,7 +66,8 @@ function FontSize() {
 }
 
 const FONT_CHOICES: { value: TerminalFontPref; label: string }[] = [
-  { value: 'bundled', label: 'JetBrains Mono with Nerd Font icons (bundled)' },
+  // Short enough for a 390 px phone's select; the hint below says what the icons are for.
+  { value: 'bundled', label: 'JetBrains Mono Nerd Font (bundled)' },
   { value: 'system', label: 'System monospace' },
 ];
 
@@ -170,7 +171,7 @@ function Workspaces() {
   return (
     <>
       {list.length === 0 ? (
-        <p class="muted">No saved workspaces yet. Save the open sessions as a workspace from the terminal's tools.</p>
+        <p class="muted">No saved workspaces yet. On the session list, “Save current sessions as workspace” keeps the sessions you have open.</p>
       ) : (
         <ul class="workspace-list" aria-label="Saved workspaces">
           {list.map((ws, i) => (
