@@ -91,7 +91,7 @@ export class TerminalView {
 
   constructor(
     readonly sessionId: string,
-    opts: { fontSize: number; theme: ITheme },
+    opts: { fontSize: number; theme: ITheme; minimumContrastRatio: number },
     private readonly hooks: ViewHooks,
   ) {
     this.font = prefs.peek().terminalFont;
@@ -104,6 +104,7 @@ export class TerminalView {
       scrollback: 10000,
       lineHeight: 1.1,
       theme: opts.theme,
+      minimumContrastRatio: opts.minimumContrastRatio,
     });
     this.term.loadAddon(this.fitAddon);
     this.term.loadAddon(new WebLinksAddon());
@@ -236,7 +237,8 @@ export class TerminalView {
     if (font === 'bundled') void loadTextFace().then((ok) => ok && this.font === font && this.remeasure());
   }
 
-  setTheme(theme: ITheme): void {
+  setTheme(theme: ITheme, minimumContrastRatio: number): void {
+    this.term.options.minimumContrastRatio = minimumContrastRatio;
     this.term.options.theme = theme;
   }
 

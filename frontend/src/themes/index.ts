@@ -35,6 +35,16 @@ export function themeById(id: string, dark: boolean = systemDark.value): Theme {
 
 export const activeTheme = computed(() => themeById(prefs.value.themeId, systemDark.value));
 
+/**
+ * The contrast xterm keeps between a cell's text and its background (it shifts a colour that
+ * reads worse). Light palettes have ANSI colours near 3:1 on their background, such as
+ * Solarized Light's bright blue, which is what `ls` draws directories in (bold blue): they get
+ * WCAG AA's 4.5. Dark themes are drawn exactly as designed (1 turns the adjustment off).
+ */
+export function minimumContrastFor(theme: Theme): number {
+  return theme.dark ? 1 : 4.5;
+}
+
 /** Every CSS variable a theme sets, derived colours included. */
 export function themeVariables(theme: Theme): Record<string, string> {
   const u = theme.ui;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contrast, luminance, readableOn } from './contrast';
-import { SYSTEM_THEME_ID, THEMES, themeById, themeVariables } from './index';
+import { SYSTEM_THEME_ID, THEMES, minimumContrastFor, themeById, themeVariables } from './index';
 
 const ANSI = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'] as const;
 const BRIGHT = ANSI.map((c) => `bright${c[0].toUpperCase()}${c.slice(1)}`);
@@ -16,11 +16,30 @@ describe('contrast maths', () => {
 });
 
 describe('theme catalogue', () => {
-  it('has at least 20 themes with unique ids, dark and light', () => {
-    expect(THEMES.length).toBeGreaterThanOrEqual(20);
+  it('has at least 38 themes with unique ids and names, dark and light', () => {
+    expect(THEMES.length).toBeGreaterThanOrEqual(38);
     expect(new Set(THEMES.map((t) => t.id)).size).toBe(THEMES.length);
-    expect(THEMES.filter((t) => t.dark).length).toBeGreaterThanOrEqual(8);
-    expect(THEMES.filter((t) => !t.dark).length).toBeGreaterThanOrEqual(6);
+    expect(new Set(THEMES.map((t) => t.name)).size).toBe(THEMES.length);
+    expect(THEMES.filter((t) => t.dark).length).toBeGreaterThanOrEqual(24);
+    expect(THEMES.filter((t) => !t.dark).length).toBeGreaterThanOrEqual(12);
+  });
+
+  // The families people look for by name, each variant with the brightness its name promises.
+  const FAMILIES: [string, boolean][] = [
+    ['Dracula', true], ['Nord', true], ['Gruvbox Dark', true], ['Gruvbox Light', false],
+    ['Catppuccin Latte', false], ['Catppuccin Frappé', true], ['Catppuccin Macchiato', true], ['Catppuccin Mocha', true],
+    ['Tokyo Night', true], ['Tokyo Night Storm', true], ['Tokyo Night Day', false],
+    ['One Dark', true], ['One Light', false], ['Solarized Dark', true], ['Solarized Light', false],
+    ['GitHub Dark', true], ['GitHub Light', false], ['GitHub Dark Dimmed', true], ['Monokai', true],
+    ['Rosé Pine', true], ['Rosé Pine Moon', true], ['Rosé Pine Dawn', false],
+    ['Ayu Dark', true], ['Ayu Mirage', true], ['Ayu Light', false], ['Everforest', true], ['Everforest Light', false],
+    ['Kanagawa', true], ['Night Owl', true], ['Material', true], ['Palenight', true], ['Tomorrow Night', true],
+    ['Zenburn', true], ['Cobalt2', true],
+  ];
+  it.each(FAMILIES)('includes %s', (name, dark) => {
+    const found = THEMES.find((t) => t.name === name);
+    expect(found, name).toBeDefined();
+    expect(found!.dark).toBe(dark);
   });
 
   for (const t of THEMES) {
@@ -66,5 +85,14 @@ describe('theme lookup', () => {
     const vars = themeVariables(themeById('nord'));
     expect(Object.keys(vars)).toEqual(expect.arrayContaining(['--bg', '--panel', '--panel-2', '--border', '--fg', '--muted', '--accent', '--danger', '--on-accent', '--term-bg']));
     expect(vars['--term-bg']).toBe('#2e3440');
+  });
+});
+
+describe('terminal minimum contrast', () => {
+  it('lifts light palettes to 4.5:1 and leaves dark ones as designed', () => {
+    for (const t of THEMES) expect(minimumContrastFor(t)).toBe(t.dark ? 1 : 4.5);
+    // Why: Solarized Light's bright blue (ls's bold directories) is under 3:1 on its background.
+    const sol = themeById('solarized-light');
+    expect(contrast(sol.term.brightBlue!, sol.term.background!)).toBeLessThan(3);
   });
 });

@@ -7,7 +7,7 @@ import { useSignalEffect } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { NotificationMsg } from '../protocol';
 import { prefs, updatePrefs } from '../state/prefs';
-import { activeTheme } from '../themes';
+import { activeTheme, minimumContrastFor } from '../themes';
 import { TerminalView } from '../terminal/view';
 import { clampFont } from './gestures';
 
@@ -29,7 +29,11 @@ export function useTerminalViews(cb: ViewCallbacks) {
     if (!v) {
       v = new TerminalView(
         id,
-        { fontSize: clampFont(prefs.peek().fontSize), theme: activeTheme.peek().term },
+        {
+          fontSize: clampFont(prefs.peek().fontSize),
+          theme: activeTheme.peek().term,
+          minimumContrastRatio: minimumContrastFor(activeTheme.peek()),
+        },
         {
           notification: (msg) => callbacks.current.notification(msg),
           fontSizeChosen: (size) => updatePrefs({ fontSize: size }),
@@ -44,10 +48,10 @@ export function useTerminalViews(cb: ViewCallbacks) {
 
   // Live theme and font size for every terminal.
   useSignalEffect(() => {
-    const theme = activeTheme.value.term;
+    const theme = activeTheme.value;
     const size = clampFont(prefs.value.fontSize);
     for (const v of views.current.values()) {
-      v.setTheme(theme);
+      v.setTheme(theme.term, minimumContrastFor(theme));
       v.setFontSize(size);
     }
   });
