@@ -79,10 +79,11 @@ def test_drawer_lists_switches_and_closes_sessions(phone: Any) -> None:
     expect(drawer).to_be_hidden()
     expect(opener).to_be_focused()
 
-    # Close × asks the same confirm as the tab close, then deletes the session.
+    # Close × asks in the same sheet as the tab close, then deletes the session.
     opener.tap()
-    page.once("dialog", lambda d: d.accept())
     drawer.get_by_role("button", name="Close session drawer-two", exact=True).tap()
+    confirm = page.get_by_role("dialog", name="Close session?")
+    confirm.get_by_role("button", name="Close session", exact=True).tap()
     expect(drawer.get_by_role("button", name="Switch to drawer-two", exact=True)).to_have_count(0)
     page.wait_for_function(f"() => ({LIST_IDS})().then((l) => !l.includes({ids[1]!r}))")
     assert ids[1] not in page.evaluate(LIST_IDS)

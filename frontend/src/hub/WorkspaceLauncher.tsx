@@ -9,7 +9,7 @@ import { launchWorkspace, MAX_WORKSPACES, removeWorkspace, renameWorkspace, sugg
 import type { AgentInfo } from '../api';
 import { windowSize } from './size';
 import { TrashIcon } from './icons';
-import { ConfirmSheet } from './ConfirmSheet';
+import { ConfirmSheet } from '../ui/ConfirmSheet';
 
 export interface WorkspaceLauncherProps {
   sessions: SessionInfo[];

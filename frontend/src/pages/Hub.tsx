@@ -9,7 +9,7 @@ import { onFocusedPush } from '../notify';
 import { Banners } from '../settings/Banners';
 import { Toast, useToast } from '../ui/toast';
 import NewSessionSheet from '../hub/NewSessionSheet';
-import { ConfirmSheet } from '../hub/ConfirmSheet';
+import { ConfirmSheet } from '../ui/ConfirmSheet';
 import { EmptyState } from '../hub/EmptyState';
 import { FilterBar } from '../hub/FilterBar';
 import { LazySettings } from '../hub/LazySettings';

@@ -1,9 +1,10 @@
 /**
- * "Delete …?" asked in our own sheet instead of window.confirm(), which is unstyled, blocks the
- * page and reads like a browser warning. Cancel has the focus, so a stray Enter keeps things.
+ * "Delete …?" or "Close …?" asked in our own sheet instead of window.confirm(), which is
+ * unstyled, blocks the page and reads like a browser warning. Cancel has the focus, so a stray
+ * Enter keeps things. Used by the hub and the terminal workspace.
  */
 import type { ComponentChildren } from 'preact';
-import { Sheet } from '../ui/Sheet';
+import { Sheet } from './Sheet';
 
 export interface ConfirmSheetProps {
   title: string;

@@ -14,6 +14,7 @@ import type { PanelProps } from '../ui/panels';
 import { inPageNotify } from '../notify';
 import { KeyBar } from '../keybar/KeyBar';
 import { Banners } from '../settings/Banners';
+import { ConfirmSheet } from '../ui/ConfirmSheet';
 import { Toast, useToast } from '../ui/toast';
 import { clampFont } from './gestures';
 import { Panes } from './Panes';
@@ -35,12 +36,24 @@ function coarsePointer(): boolean {
   return window.matchMedia('(pointer: coarse)').matches;
 }
 
+function CloseSheet({ id, name, onClose, onConfirm }: { id: string; name: string; onClose(): void; onConfirm(id: string): void }) {
+  return (
+    <ConfirmSheet title="Close session?" confirm="Close session" onClose={onClose} onConfirm={() => onConfirm(id)}>
+      <p>
+        <strong>{name}</strong> is ended, with its shell and the programs running in it.
+      </p>
+    </ConfirmSheet>
+  );
+}
+
 export function Workspace({ sessionId }: { sessionId: string }) {
   const active = useSignal(sessionId);
   const focused = useSignal(sessionId);
   const opened = useSignal<string[]>([sessionId]);
   const overlay = useSignal<Overlay>(null);
   const searching = useSignal(false);
+  /** The session whose close waits for a yes in the confirm sheet. */
+  const closing = useSignal<string | null>(null);
   const previewReq = useSignal(0);
   // The pane to give the keyboard to once it is rendered. On a desktop that is the session this
   // page opened, so keys typed right after the load reach the shell; touch screens are left
@@ -78,9 +91,13 @@ export function Workspace({ sessionId }: { sessionId: string }) {
     list.drop(id);
   };
 
-  const closeTab = async (id: string) => {
-    const ended = views.get(id)?.ended.peek();
-    if (!ended && !confirm(`Close session "${nameOf(id)}"? Its shell and running programs are ended.`)) return;
+  /** A live session is ended only after a yes in our sheet; an ended one just goes. */
+  const closeTab = (id: string) => {
+    if (views.get(id)?.ended.peek()) void closeNow(id, true);
+    else closing.value = id;
+  };
+
+  const closeNow = async (id: string, ended: boolean) => {
     if (!ended) {
       try {
         await api.deleteSession(id);
@@ -113,7 +130,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         find: () => (searching.value = true),
         rename: () => (overlay.value = 'rename'),
         cycleSplit: layout.cycleSplit,
-        close: () => void closeTab(focused.peek()),
+        close: () => closeTab(focused.peek()),
         panel: (p) => (overlay.value = { panel: p }),
         fontStep: (d) => updatePrefs({ fontSize: clampFont(prefs.peek().fontSize + d) }),
         preview: () => (previewReq.value += 1),
@@ -170,7 +187,7 @@ export function Workspace({ sessionId }: { sessionId: string }) {
           active: active.value,
           partner: layout.partner.value,
           onSelect: select,
-          onClose: (id) => void closeTab(id),
+          onClose: closeTab,
           onMove: layout.move,
           onNew: () => (overlay.value = 'new'),
           preview: (id) => views.get(id)?.previewLines(8) ?? null,
@@ -206,9 +223,13 @@ export function Workspace({ sessionId }: { sessionId: string }) {
         onRenamed={(name) => list.rename(focused.peek(), name)}
         onCreated={created}
         onSelect={select}
-        onCloseSession={(id) => void closeTab(id)}
+        onCloseSession={closeTab}
         panel={panelProps}
       />
+      {/* After the overlays, so it shows over the session drawer it may be asked from. */}
+      {closing.value && (
+        <CloseSheet name={nameOf(closing.value)} id={closing.value} onClose={() => (closing.value = null)} onConfirm={(id) => void closeNow(id, false)} />
+      )}
     </div>
   );
 }
