@@ -9,6 +9,15 @@ import { haptic } from './feedback';
 export const REPEAT_DELAY_MS = 400;
 export const REPEAT_INTERVAL_MS = 80;
 const LONG_PRESS_MS = 650;
+/** In a key row that scrolls, how long a touch on an arrow must stay put to start repeating. */
+export const SCROLL_ROW_HOLD_MS = 250;
+
+/** The key sits in a row that scrolls sideways (a landscape phone's one-row bar): a touch
+ *  there may be the start of a swipe, which the browser takes with a pointercancel. */
+function inScrollingRow(e: PointerEvent): boolean {
+  const row = (e.currentTarget as HTMLElement | null)?.parentElement;
+  return e.pointerType !== 'mouse' && !!row && row.scrollWidth > row.clientWidth;
+}
 
 export interface PointerKeyActions {
   /** Send an arrow's payload once (modifiers applied); returns what to repeat. */
@@ -31,7 +40,12 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
   const timers = useMemo(() => {
     const repeat: { timer: ReturnType<typeof setTimeout> | null; interval: ReturnType<typeof setInterval> | null } = { timer: null, interval: null };
     const long: { timer: ReturnType<typeof setTimeout> | null; fired: boolean } = { timer: null, fired: false };
+    // An arrow touched in a scrolling row: nothing is sent until the touch is a tap (its click
+    // sends) or a hold (repeats start); a swipe is cancelled by the browser and sends nothing.
+    const held: { timer: ReturnType<typeof setTimeout> | null; repeating: boolean } = { timer: null, repeating: false };
     const stopRepeat = () => {
+      if (held.timer) clearTimeout(held.timer);
+      held.timer = null;
       if (repeat.timer) clearTimeout(repeat.timer);
       if (repeat.interval) clearInterval(repeat.interval);
       repeat.timer = repeat.interval = null;
@@ -54,9 +68,18 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
         repeat.interval = setInterval(() => latest.current.resend(data), REPEAT_INTERVAL_MS);
       }, REPEAT_DELAY_MS);
     };
-    return { long, stopRepeat, cancelLongPress, startRepeat };
+    const holdThenRepeat = (payload: string) => {
+      stopRepeat();
+      held.repeating = false;
+      held.timer = setTimeout(() => {
+        held.timer = null;
+        held.repeating = true;
+        startRepeat(payload);
+      }, SCROLL_ROW_HOLD_MS);
+    };
+    return { long, held, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat };
   }, []);
-  const { long, stopRepeat, cancelLongPress, startRepeat } = timers;
+  const { long, held, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat } = timers;
 
   useEffect(
     () => () => {
@@ -69,7 +92,10 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
   const onPointerDown = (e: PointerEvent, k: TouchKey, repeats: boolean) => {
     e.preventDefault();
     if (e.button !== 0) return;
-    if (repeats) return startRepeat(k.send!);
+    if (repeats) {
+      held.repeating = true; // a press that sends at once; its click must not send again
+      return inScrollingRow(e) ? holdThenRepeat(k.send!) : startRepeat(k.send!);
+    }
     long.fired = false;
     cancelLongPress();
     long.timer = setTimeout(() => {
@@ -83,8 +109,9 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
     cancelLongPress();
   };
   const onClick = (e: MouseEvent, k: TouchKey, repeats: boolean) => {
-    // Pointer presses of repeating keys were sent on pointerdown; keyboard clicks have detail 0.
-    if (repeats && e.detail !== 0) return;
+    // Pointer presses of repeating keys were sent on pointerdown or by their hold (keyboard
+    // clicks have detail 0); a tap on an arrow in a scrolling row sends here.
+    if (repeats && e.detail !== 0 && held.repeating) return;
     if (long.fired) {
       long.fired = false;
       if (e.detail !== 0) return; // the release of the long-press that opened the editor
