@@ -62,10 +62,11 @@ class Cli:
         return self
 
     async def read_until(self, marker: bytes) -> None:
+        """Read stdout until `marker` (b"": until the first bytes)."""
         assert self.proc is not None
         assert self.proc.stdout is not None
         async with asyncio.timeout(TIMEOUT):
-            while marker not in self.out:
+            while marker not in self.out or not self.out:
                 chunk = await self.proc.stdout.read(65536)
                 assert chunk, f"ended before {marker!r}: {bytes(self.out)!r}"
                 self.out += chunk
@@ -114,7 +115,12 @@ async def test_run_prints_the_output_and_exits_with_the_status(
 
 
 async def test_run_of_5_mb_is_byte_exact(server: Server, http: aiohttp.ClientSession) -> None:
-    code, out, err = await termbeam(server, "run", "--", "python3", "-c", BIG)
+    cli = await Cli(server, "run", "--", "python3", "-c", BIG).start(server.work)
+    await cli.read_until(b"")
+    # A reader that stops for a while (stdout piped to a slow consumer): the command must
+    # wait for it, not print on past what the server's output log holds.
+    await asyncio.sleep(1.5)
+    code, out, err = await cli.finish()
     assert code == 0, err
     expected = await asyncio.to_thread(big_output)
     assert len(out) == len(expected)

@@ -74,13 +74,14 @@ async def read_output(request: web.Request) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"])
     since = sequence(request, session)
     wait = number(request, "wait", 0.0, 0.0, MAX_WAIT)
+    most = int(number(request, "max", OUTPUT_MAX, 1, OUTPUT_MAX))
     encoder = reading.Encoder(reading.encoding_of(request.query.get("encoding")))
     reader = reading.poll_reader(session, since)
     try:
         await _await_output(session, since, wait)
         # Where it starts: a `since` that fell off the log continues at its oldest byte.
         start = max(since, session.log.start)
-        chunk = session.log.read(start, OUTPUT_MAX)
+        chunk = session.log.read(start, most)
         exited = session.terminal.exit_code is not None
         data = encoder.encode(chunk, final=exited)
         end = start + len(chunk) - encoder.held
