@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -36,10 +35,6 @@ from tests.e2e.test_workspace_browser import (
 pytestmark = BROWSER_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
-LIGHT_THEMES = [
-    "light", "solarized-light", "github-light", "one-light", "catppuccin-latte",
-    "gruvbox-light", "rose-pine-dawn", "everforest-light", "high-contrast-light",
-]  # fmt: skip
 
 
 def shot(page: Any, name: str) -> None:
@@ -251,13 +246,35 @@ CELL_CONTRAST = """([id, text]) => {
 TWO_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def _cells(page: Any, sid: str) -> dict[str, Any]:
-    page.evaluate(TWO_FRAMES)
-    return {t: page.evaluate(CELL_CONTRAST, [sid, t]) for t in ("dir16", "bold-blue", "blue")}
+#: Pick every theme in the picker in turn (as a tap would), and after each repaint note
+#: whether it is light and the contrast of each of `texts`.
+EVERY_THEME = (
+    """async ([id, texts]) => {
+    const cell = """
+    + CELL_CONTRAST
+    + """;
+    const seen = [];
+    const root = document.documentElement;
+    for (const swatch of document.querySelectorAll('[aria-label="Theme"] [data-theme-id]')) {
+        const theme = swatch.dataset.themeId;
+        if (theme === 'system') continue;
+        swatch.click();
+        await ("""
+    + TWO_FRAMES
+    + """)();
+        seen.push({ theme, applied: root.dataset.theme, light: root.style.colorScheme === 'light',
+                    cells: texts.map((t) => cell([id, t])) });
+    }
+    return seen;
+}"""
+)
+TEXTS = ("dir16", "bold-blue", "blue")
 
 
 def _assert_readable(page: Any, sid: str, theme: str) -> None:
-    for text, cell in _cells(page, sid).items():
+    page.evaluate(TWO_FRAMES)
+    for text in TEXTS:
+        cell = page.evaluate(CELL_CONTRAST, [sid, text])
         assert cell is not None, (theme, text)
         assert cell["ratio"] >= 4.5, (theme, text, cell)
 
@@ -277,17 +294,21 @@ def test_phone_light_themes_keep_bold_blue_readable(phone: Any) -> None:
         page.wait_for_function(PANE_ROW, arg=[sid, "bold-blue blue"])
         _assert_readable(page, sid, "solarized-light")
         shot(page, "terminal-light-phone.png")
-        # A live switch: every light theme, then a dark one, which keeps its own palette.
+        # A live switch to every theme in the picker: the light ones are readable, and Dark
+        # keeps its own bright blue (dark palettes are drawn as designed).
         page.get_by_role("button", name="Tools", exact=True).tap()
         page.get_by_role("dialog", name="Tools").get_by_role("option", name="Settings").tap()
-        themes = page.get_by_role("dialog", name="Settings").get_by_role("radiogroup", name="Theme")
-        for theme in LIGHT_THEMES:
-            themes.locator(f'[data-theme-id="{theme}"]').click()
-            page.wait_for_function(f"() => document.documentElement.dataset.theme === '{theme}'")
-            _assert_readable(page, sid, theme)
-        themes.locator('[data-theme-id="dark"]').click()
-        page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
-        assert _cells(page, sid)["bold-blue"]["fg"] == "#7ab8ff"  # Dark's bright blue, as is
+        expect(page.get_by_role("radiogroup", name="Theme")).to_be_visible()
+        seen = page.evaluate(EVERY_THEME, [sid, list(TEXTS)])
+        assert [t["applied"] for t in seen] == [t["theme"] for t in seen]
+        light = [t for t in seen if t["light"]]
+        assert len(light) >= 9, [t["theme"] for t in seen]
+        for theme in light:
+            for text, cell in zip(TEXTS, theme["cells"], strict=True):
+                assert cell is not None, (theme["theme"], text)
+                assert cell["ratio"] >= 4.5, (theme["theme"], text, cell)
+        dark = next(t for t in seen if t["theme"] == "dark")
+        assert dark["cells"][1]["fg"] == "#7ab8ff", dark
     finally:
         save_prefs(page, themeId="dark")
     assert page.errors == []
@@ -434,7 +455,7 @@ def test_landscape_key_bar_swipe_scrolls_and_sends_nothing(phone: Any) -> None:
 
 
 @pytest.mark.skipif(os.environ.get("TERMBEAM_SCREENSHOTS") != "1", reason="screenshots only")
-def test_screenshot_code_diff_in_a_light_theme(authed_page: Any, docs_session: str) -> None:
+def test_screenshot_code_diff_in_a_light_theme(authed_page: Any) -> None:
     page = authed_page
     folder = Path(page.request.get("/api/shells").json()["cwd"]) / "polish16-repo"
     folder.mkdir(exist_ok=True)
@@ -470,4 +491,4 @@ def test_screenshot_code_diff_in_a_light_theme(authed_page: Any, docs_session: s
     finally:
         save_prefs(page, themeId="dark")
         shutil.rmtree(folder, ignore_errors=True)
-    assert json.dumps(page.errors) == "[]"
+    assert page.errors == []
