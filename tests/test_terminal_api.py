@@ -30,6 +30,7 @@ async def api(aiohttp_client: ClientFactory, tmp_path: Path,
     home = tmp_path / "home"
     home.mkdir()
     (home / ".bashrc").write_text("PS1='$ '\n")
+    (home / ".zshrc").write_text("PS1='$ '\n")
     monkeypatch.setenv("HOME", str(home))
     client = await aiohttp_client(create_app(make_config(tmp_path)))
     response = await client.post("/api/auth", json={"password": PASSWORD})
@@ -73,8 +74,13 @@ async def read_until(api: AppClient, sid: str, since: int, needle: bytes) -> tup
     return got, since
 
 
-async def test_run_returns_the_commands_output_and_exit_code(api: AppClient) -> None:
-    sid = await create(api, **INTEGRATED)
+@pytest.mark.parametrize("name", ["bash", "zsh"])
+async def test_run_returns_the_commands_output_and_exit_code(api: AppClient, name: str) -> None:
+    if shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed")
+    shells = (await (await api.get("/api/shells")).json())["shells"]
+    shell = next(s["path"] for s in shells if s["name"] == name)
+    sid = await create(api, **{"shell": shell, "args": []})
     status, body = await run(api, sid, "echo hi-$((40+2)); (exit 3)")
     assert status == 200, body
     # Its output alone: neither the prompt nor the echoed command line.
@@ -288,6 +294,7 @@ async def test_search_the_scrollback(api: AppClient) -> None:
     await read_until(api, sid, since, b"x" * 3000)
     status, body = await search("q=" + "(x%2Bx%2B)%2By" + "&regex=1")
     assert status == 200
+    assert body["timedOut"] is True
     assert body["matches"] == []
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,6 +42,25 @@ NO_INTEGRATION = (
     "This session has no shell integration, which run needs to see where a command ends: "
     "start the session with bash or zsh (integration on), or type with /input instead"
 )
+
+
+#: zsh's PROMPT_SP: its end-of-line mark (`%`, or `#` for root, in standout), a row of
+#: spaces, then CR, space, CR. zsh prints it before its precmd hooks, so after the command
+#: and before the end mark; it is the prompt's, not the command's, so it is left out.
+_PROMPT_SP = rb"(?:\x1b\[[0-9;]*m)*[#%](?:\x1b\[[0-9;]*m)* *"
+_PROMPT_SP_END = re.compile(_PROMPT_SP + rb"\r \r\Z")
+#: The start of one, at the end of what arrived so far (held back until it is clear).
+_PROMPT_SP_OPEN = re.compile(_PROMPT_SP + rb"(?:\r(?: \r?)?)?\Z")
+#: The row of spaces is at most the terminal's width.
+_PROMPT_SP_MAX = 1024
+
+
+def _output_end(session: Session, start: int, end: int) -> int:
+    """Where the command's output ends: at its end mark, less zsh's PROMPT_SP before it."""
+    first = max(start, end - _PROMPT_SP_MAX, session.log.start)
+    tail = session.log.read(first, end - first)
+    match = _PROMPT_SP_END.search(tail)
+    return first + match.start() if match else end
 
 
 def _command(value: object) -> str:
@@ -131,7 +151,8 @@ async def _answer(session: Session, run: CommandRun, deadline: float,
     finished = await _until(run.finished, deadline)
     start = run.started.result() if run.started.done() else session.log.head
     if finished:
-        end, code = run.finished.result()
+        mark, code = run.finished.result()
+        end = _output_end(session, start, mark)
         data, truncated = _slice(session, start, end)
         return web.json_response({
             "exitCode": code, "output": encoder.encode(data, final=True), "encoding":
@@ -173,9 +194,9 @@ async def _stream(request: web.Request, session: Session, run: CommandRun, deadl
     finally:
         reading.drop(session, reader)
     if run.finished.done():
-        end, code = run.finished.result()
+        _, code = run.finished.result()
         await send({"type": "finished", "exitCode": code, "durationMs": _duration(run),
-                    "startSeq": run.started.result(), "endSeq": end, "ran": run.ran})
+                    "startSeq": run.started.result(), "endSeq": pos, "ran": run.ran})
     else:
         await send({"type": "timeout", "running": True, "durationMs": _duration(run),
                     "next": pos - encoder.held})
@@ -190,7 +211,10 @@ async def _pump(session: Session, run: CommandRun, deadline: float, encoder: rea
     loop = asyncio.get_running_loop()
     while True:
         done = run.finished.done()
-        end = run.finished.result()[0] if done else _safe_end(session, pos)
+        if done:
+            end = _output_end(session, pos, run.finished.result()[0])
+        else:
+            end = _safe_end(session, pos)
         if pos < session.log.start:
             await send({"type": "truncated", "seq": session.log.start, "lost":
                         session.log.start - pos})
@@ -211,12 +235,16 @@ async def _pump(session: Session, run: CommandRun, deadline: float, encoder: rea
 
 
 def _safe_end(session: Session, pos: int) -> int:
-    """The head, less a trailing escape sequence that may be the start of the end mark (it
-    goes out once it is complete, or once the command has ended without it)."""
+    """The head, less what may be the start of the end mark (a trailing escape sequence) or
+    of zsh's PROMPT_SP: it goes out once it turns out to be output, or the command ended."""
     head = session.log.head
-    tail_start = max(pos, head - 64, session.log.start)
+    tail_start = max(pos, head - _PROMPT_SP_MAX, session.log.start)
     tail = session.log.read(tail_start, head - tail_start)
-    esc = tail.rfind(b"\x1b")
+    end = len(tail)
+    esc = tail.rfind(b"\x1b", max(0, end - 64))
     if esc >= 0 and b"\x07" not in tail[esc:]:
-        return tail_start + esc
-    return head
+        end = esc
+    prompt_sp = _PROMPT_SP_OPEN.search(tail, 0, end)
+    if prompt_sp is not None:
+        end = prompt_sp.start()
+    return tail_start + end
