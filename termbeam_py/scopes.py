@@ -80,8 +80,9 @@ class Principal:
 
     @property
     def restricted(self) -> bool:
-        """Less than the owner's full power: a lower scope, or bound to one session."""
-        return self.scope < Scope.ADMIN or self.session is not None
+        """Not the owner: any token (an admin one still needs routes that decided a scope),
+        a lower scope, or bound to one session."""
+        return self.token is not None or self.scope < Scope.ADMIN or self.session is not None
 
 
 #: The password, a login cookie, or anyone on a server without a password.

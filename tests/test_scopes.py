@@ -89,6 +89,21 @@ def test_session_routes_reach_only_their_session(app: web.Application) -> None:
     assert reaches[("GET", "/uploads/{id}")] is Reach.NONE  # an upload's id, not a session's
 
 
+async def test_an_undecided_route_is_the_passwords_only(aiohttp_client: ClientFactory,
+                                                        app: web.Application) -> None:
+    async def unmarked(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/api/new-thing", unmarked)
+    client = await aiohttp_client(app)
+    token = await _token(client, "everything", "admin")
+    response = await client.get("/api/new-thing", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 403
+    assert (await response.json())["error"] == (
+        "This route has no scope decision: only the password may use it")
+    assert (await client.get("/api/new-thing", headers=ADMIN)).status == 200
+
+
 async def _token(client: AppClient, name: str, scope: str, **extra: Any) -> str:
     response = await client.post("/api/tokens", json={"name": name, "scope": scope, **extra},
                                  headers=ADMIN)
