@@ -94,11 +94,19 @@ def restart_command(argv: list[str], password: str | None,
     return kept, env
 
 
+#: What a mistyped first word gets after "Unknown command or shell".
+SHORT_HELP = """Usage: termbeam [OPTIONS] [SHELL [ARGS...]]
+       termbeam COMMAND ...
+
+Commands: list, attach (resume), stop, service, token, run, send, tail, screen.
+SHELL is a shell on PATH or a path to one. Try 'termbeam --help' or 'termbeam COMMAND --help'."""
+
+
 def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     if not command:
         return default_shell(), ()
     if resolve(command[0]) is None:
-        raise click.UsageError(f"shell {command[0]!r} not found or not executable")
+        raise click.UsageError(f"Unknown command or shell {command[0]!r}\n\n{SHORT_HELP}")
     return command[0], tuple(command[1:])
 
 
@@ -240,28 +248,31 @@ TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
     """The click command for a `termbeam` command line (without the program name), its own
-    arguments and its program name: `serve` unless the first word names another command."""
-    if argv and argv[0] == SERVICE_COMMAND:
+    arguments and its program name: `serve` unless the first word names another command (in
+    any case: `termbeam LIST` lists)."""
+    word = argv[0].lower() if argv else ""
+    rest = argv[1:]
+    if word == SERVICE_COMMAND:
         from termbeam_py.service.cli import service_group
 
-        return service_group, argv[1:], "termbeam service"
-    if argv and argv[0] == TOKEN_COMMAND:
+        return service_group, rest, "termbeam service"
+    if word == TOKEN_COMMAND:
         from termbeam_py.client.tokens import token_group
 
-        return token_group, argv[1:], "termbeam token"
-    if argv and argv[0] == STOP_COMMAND:
+        return token_group, rest, "termbeam token"
+    if word == STOP_COMMAND:
         from termbeam_py.client.stopping import stop_command
 
-        return stop_command, argv[1:], "termbeam stop"
-    if argv and argv[0] in SCRIPT_COMMANDS:
+        return stop_command, rest, "termbeam stop"
+    if word in SCRIPT_COMMANDS:
         from termbeam_py.client.scripting import COMMANDS
 
-        return COMMANDS[argv[0]], argv[1:], f"termbeam {argv[0]}"
-    if argv and argv[0] in CLIENT_COMMANDS:
+        return COMMANDS[word], rest, f"termbeam {word}"
+    if word in CLIENT_COMMANDS:
         from termbeam_py.client.commands import attach_command, list_command
 
-        command = list_command if argv[0] == "list" else attach_command
-        return command, argv[1:], f"termbeam {argv[0]}"
+        command = list_command if word == "list" else attach_command
+        return command, rest, f"termbeam {word}"
     return serve, argv, "termbeam"
 
 

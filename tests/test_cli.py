@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from termbeam_py import __version__
-from termbeam_py.cli import serve
+from termbeam_py.cli import route_command, serve
 from tests.helpers import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,9 +106,8 @@ def test_conflicting_password_flags(
 def test_nonexistent_shell(runner: CliRunner, base_args: list[str], tmp_path: Path) -> None:
     missing = str(tmp_path / "no-such-shell")
     result = runner.invoke(serve, [*base_args, "--password", "x", missing])
-    assert result.exit_code != 0
-    assert "no-such-shell" in result.output
-    assert "not found" in result.output
+    assert result.exit_code == 2
+    assert f"Unknown command or shell {missing!r}" in result.output
 
 
 def test_invalid_log_level(runner: CliRunner, base_args: list[str]) -> None:
@@ -166,11 +165,30 @@ def test_subprocess_conflicting_password_flags(tmp_path: Path, base_args: list[s
 
 
 def test_subprocess_nonexistent_shell(tmp_path: Path, base_args: list[str]) -> None:
-    result = run_cli(*base_args, "--password", "x", str(tmp_path / "no-such-shell"),
-                     cwd=tmp_path)
-    assert result.returncode != 0
-    assert "no-such-shell" in one_line_error(result)
+    missing = str(tmp_path / "no-such-shell")
+    result = run_cli(*base_args, "--password", "x", missing, cwd=tmp_path)
+    assert result.returncode == 2
+    first, *rest = result.stderr.splitlines()
+    assert first == f"termbeam: Unknown command or shell {missing!r}"
+    assert "Commands: list, attach (resume), stop, service" in "\n".join(rest)  # short help
+    assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("word", ["LIST", "List", "Stop", "SERVICE", "Attach", "RUN"])
+def test_command_words_in_any_case(word: str) -> None:
+    command, _, prog = route_command([word, "--help"])
+    assert command is not serve
+    assert prog == f"termbeam {word.lower()}"
+
+
+def test_a_mistyped_command_gets_the_short_help(tmp_path: Path) -> None:
+    """`termbeam lsit` is neither a command nor a shell (#18): not a server with a shell
+    that cannot start."""
+    result = run_cli("lsit", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("termbeam: Unknown command or shell 'lsit'\n")
+    assert "Try 'termbeam --help'" in result.stderr
 
 
 def test_subprocess_unknown_option(tmp_path: Path, base_args: list[str]) -> None:
