@@ -42,7 +42,7 @@ _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_EXPIRY = 3650 * 86400
 #: The scopes a token may be made with (VIEW is for share links).
 TOKEN_SCOPES = {s.label: s for s in (Scope.READ, Scope.WRITE, Scope.ADMIN)}
-BAD_DURATION = ("expiresIn must be a number of minutes, hours, days or weeks, like 30m, 12h, "
+BAD_DURATION = ("{what} must be a number of minutes, hours, days or weeks, like 30m, 12h, "
                 "30d or 2w")
 
 
@@ -50,18 +50,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_duration(value: object) -> float:
+def parse_duration(value: object, what: str = "expiresIn") -> float:
     """Seconds for `30d`, `12h`, `45m`, `2w` (or a positive number of seconds); BadRequest
-    otherwise, with one message that says what is accepted."""
+    otherwise, with one message that says what is accepted (`what` names the field)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         # JSON integers have no size limit: 10**400 has no float, and is out of range anyway.
         seconds = float(value) if abs(value) <= MAX_EXPIRY else float("inf")
     elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip().lower())):
         seconds = float(int(match[1]) * _UNIT_SECONDS[match[2]])
     else:
-        raise BadRequest(BAD_DURATION)
+        raise BadRequest(BAD_DURATION.format(what=what))
     if not 0 < seconds <= MAX_EXPIRY:
-        raise BadRequest("expiresIn must be more than 0 and at most 3650 days")
+        raise BadRequest(f"{what} must be more than 0 and at most 3650 days")
     return seconds
 
 

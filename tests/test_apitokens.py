@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from termbeam_py.apitokens import ApiTokenStore, parse_duration
@@ -210,12 +211,17 @@ async def test_cli_create_list_revoke(spawn: Callable[..., Server]) -> None:
     assert [t["name"] for t in json.loads(out)] == ["ci"]
     assert secret not in out
 
+    await _use(server, secret)
+    code, out, _ = await _cli("list", *cfg)
+    assert out.splitlines()[1].split()[-1] != "never"  # in memory at once
+    assert _stored(server.cfg / "apitokens.json")["tokens"][0]["lastUsed"] is None  # type: ignore[index]
+
     code, _, err = await _cli("create", "--name", "ci", "--scope", "read", *cfg)
     assert code == 1
     assert "A token named 'ci' already exists" in err
     code, _, err = await _cli("create", "--name", "x", "--scope", "read", "--expires", "1y", *cfg)
-    assert code == 1
-    assert "expiresIn must be a number of minutes" in err
+    assert code == 2
+    assert "--expires must be a number of minutes, hours, days or weeks" in err
 
     code, out, _ = await _cli("revoke", "ci", *cfg)
     assert code == 0
@@ -225,7 +231,22 @@ async def test_cli_create_list_revoke(spawn: Callable[..., Server]) -> None:
     assert "Token not found" in err
     code, out, _ = await _cli("list", *cfg)
     assert out.strip() == "No API tokens."
+    # A use is written at the latest when the server stops.
+    code, out, _ = await _cli("create", "--name", "kept", "--scope", "read", *cfg)
+    kept = out.strip()
+    await _use(server, kept)
+    await server.kill()
+    tokens = _stored(server.cfg / "apitokens.json")["tokens"]
+    assert isinstance(tokens, list)
+    assert [(t["name"], t["lastUsed"] is not None) for t in tokens] == [("kept", True)]
     stored = (server.cfg / "apitokens.json").read_text()
-    assert secret not in stored
-    assert secret not in server.stderr
-    assert all(secret not in line for line in server.lines)
+    for text in (secret, kept):
+        assert text not in stored
+        assert text not in server.stderr
+        assert all(text not in line for line in server.lines)
+
+
+async def _use(server: Server, token: str) -> None:
+    async with aiohttp.ClientSession() as http, http.get(
+            server.base + "/api/sessions", headers={"Authorization": f"Bearer {token}"}) as got:
+        assert got.status == 200

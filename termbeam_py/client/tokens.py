@@ -16,8 +16,10 @@ from pathlib import Path
 
 import click
 
+from termbeam_py.apitokens import parse_duration
 from termbeam_py.client.commands import CONTEXT, connection_options
 from termbeam_py.client.connection import NOT_RUNNING, REQUEST_TIMEOUT, Target, resolve_target
+from termbeam_py.errors import BadRequest
 from termbeam_py.state import default_config_dir
 
 COLUMNS = ("NAME", "SCOPE", "SESSION", "CREATED", "EXPIRES", "LAST USED")
@@ -103,6 +105,10 @@ def create_command(name: str, scope: str, session: str | None, expires: str | No
     if session is not None:
         body["session"] = session
     if expires is not None:
+        try:  # said before any request, in the option's own name
+            parse_duration(expires, "--expires")
+        except BadRequest as exc:
+            raise click.BadParameter(exc.message, param_hint="--expires") from None
         body["expiresIn"] = expires
     made = call(_target(host, port, password, config_dir), "POST", "/api/tokens", body)
     if not isinstance(made, dict) or not isinstance(made.get("token"), str):
