@@ -162,12 +162,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield srv
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's binary, not a Playwright download), one per test module.
+    """Headless Chromium (Debian's binary, not a Playwright download), one for all the browser
+    test modules: each test gets a fresh context (cookies, storage, viewport) of its own, so
+    only the launch is shared, which costs one to four seconds of the Playwright driver and
+    Chromium starting per module on this machine.
 
-    Module scope matters: the sync API keeps an event loop alive until it is closed, which
-    would break the asyncio tests that run after the browser tests.
+    Package scope, not session: the sync API keeps an event loop alive until it is closed,
+    which would break the asyncio tests that run after the browser tests.
     """
     from playwright.sync_api import sync_playwright
 
