@@ -101,6 +101,20 @@ async def test_run_returns_the_commands_output_and_exit_code(api: AppClient, nam
     assert body["exitCode"] == 0
 
 
+async def test_output_past_the_log_is_reported_truncated(api: AppClient) -> None:
+    sid = await create(api, **INTEGRATED)
+    # Nobody reads while it runs, so 1.5 MB scrolls past the ~1 MB log.
+    status, body = await run(api, sid, "head -c 1500000 /dev/zero | tr '\\0' x")
+    assert status == 200, body
+    assert body["exitCode"] == 0
+    assert body["truncated"] is True
+    assert 0 < len(body["output"]) < 1_000_000
+    answer = await poll(api, sid, 0, encoding="utf-8")
+    assert answer["truncated"] is True
+    assert answer["seq"] > 0
+    assert set(answer["data"][:1000]) <= {"x"}
+
+
 async def test_run_times_out_with_partial_output_and_the_command_keeps_running(
     api: AppClient,
 ) -> None:
