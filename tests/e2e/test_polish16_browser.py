@@ -492,3 +492,30 @@ def test_screenshot_code_diff_in_a_light_theme(authed_page: Any) -> None:
         save_prefs(page, themeId="dark")
         shutil.rmtree(folder, ignore_errors=True)
     assert page.errors == []
+
+
+def test_deleting_a_workspace_in_settings_asks_in_our_sheet(authed_page: Any) -> None:
+    page = authed_page
+    native: list[str] = []
+    page.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
+    save_prefs(page, workspaces=[{"id": "w16", "name": "Polish", "sessions": []}])
+    page.goto("/")
+    page.get_by_role("button", name="Settings", exact=True).click()
+    settings = page.get_by_role("dialog", name="Settings")
+    rows = settings.get_by_role("list", name="Saved workspaces").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    settings.get_by_role("button", name="Delete Polish").click()
+    sheet = page.get_by_role("dialog", name="Delete workspace?")
+    expect(sheet.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")  # closes the question only
+    expect(sheet).to_have_count(0)
+    expect(rows).to_have_count(1)
+    settings.get_by_role("button", name="Delete Polish").click()
+    sheet.get_by_role("button", name="Delete", exact=True).click()
+    expect(settings.get_by_text("No saved workspaces yet")).to_be_visible()
+    page.wait_for_function(
+        "() => fetch('/api/preferences').then((r) => r.json())"
+        ".then((j) => j.prefs.workspaces.length === 0)"
+    )
+    assert native == []
+    assert page.errors == []

@@ -7,6 +7,7 @@ import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useId } from 'preact/hooks';
 import { prefs, prefsError, updatePrefs, type Prefs, type TerminalFontPref, type Workspace } from '../state/prefs';
+import { ConfirmSheet } from '../ui/ConfirmSheet';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { useLazy } from '../ui/useLazy';
@@ -122,6 +123,7 @@ function WorkspaceRow({ ws, index, count }: { ws: Workspace; index: number; coun
   // What is being typed, kept apart from prefs until committed: a save landing meanwhile
   // re-renders the row and must not put the old name back into the field.
   const draft = useSignal<string | null>(null);
+  const confirming = useSignal(false);
   const commit = () => {
     const name = draft.value?.trim();
     draft.value = null;
@@ -156,11 +158,23 @@ function WorkspaceRow({ ws, index, count }: { ws: Workspace; index: number; coun
           type="button"
           class="btn small icon danger"
           aria-label={`Delete ${ws.name}`}
-          onClick={() => confirm(`Delete the workspace "${ws.name}"?`) && set(list.filter((w) => w.id !== ws.id))}
+          onClick={() => (confirming.value = true)}
         >
           ×
         </button>
       </div>
+      {confirming.value && (
+        <ConfirmSheet
+          title="Delete workspace?"
+          confirm="Delete"
+          onConfirm={() => set(prefs.value.workspaces.filter((w) => w.id !== ws.id))}
+          onClose={() => (confirming.value = false)}
+        >
+          <p>
+            <strong>{ws.name}</strong> is forgotten. Running sessions are not affected.
+          </p>
+        </ConfirmSheet>
+      )}
     </li>
   );
 }
