@@ -25,6 +25,7 @@ from termbeam_py.sessions.manager import (
     check_cwd,
     clamp_size,
 )
+from termbeam_py.sessions.record import KINDS
 
 routes = web.RouteTableDef()
 
@@ -41,7 +42,9 @@ class SessionInfo(TypedDict):
     createdAt: str
     color: str
     lastActivity: int
-    type: Literal["terminal"]
+    type: Literal["terminal", "agent"]
+    agent: str | None
+    """The agent's id (GET /api/agents) for an agent session, else None."""
     hidden: bool
     git: GitBadge | None
     restored: bool
@@ -59,13 +62,15 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "createdAt": session.created_at,
         "color": session.color,
         "lastActivity": session.last_activity,
-        "type": "terminal",
+        "type": "agent" if session.kind == "agent" else "terminal",
+        "agent": session.agent,
         "hidden": session.hidden,
         "git": git,
         "restored": session.restored,
     }
 
 MAX_INITIAL_COMMAND = 8192
+AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_NAME = 128
 MAX_DIRS = 500
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
@@ -98,6 +103,17 @@ def _args(value: object) -> list[str] | None:
     return value
 
 
+def _agent(kind: str, value: object) -> str | None:
+    """An agent session's agent id: a short plain word (GET /api/agents' ids), or None."""
+    if value is None:
+        return None
+    if kind != "agent":
+        raise BadRequest("agent needs type \"agent\"")
+    if not isinstance(value, str) or not AGENT_ID.fullmatch(value):
+        raise BadRequest("Invalid agent")
+    return value
+
+
 def _initial_command(value: object) -> str | None:
     if value is None:
         return None
@@ -114,8 +130,9 @@ async def list_sessions(request: web.Request) -> web.Response:
     manager = request.app[keys.SESSIONS]
     await manager.refresh_cwds()
     badges = request.app[keys.GIT]
-    # Hidden sessions (a script's, `hidden: true`) are listed only when asked: ?all=1.
-    everything = request.query.get("all") in ("1", "true")
+    # Hidden sessions (`hidden: true`, e.g. `termbeam run`'s) are listed only when asked:
+    # ?hidden=1 (the original's word; ?all=1 too).
+    everything = any(request.query.get(k) in ("1", "true") for k in ("hidden", "all"))
     # The git badge is cached; listing never waits on git.
     caller = principal_of(request)
     listing = [session_info(s, badges.badge(s.cwd)) for s in manager.all()
@@ -137,8 +154,9 @@ async def create_session(request: web.Request) -> web.Response:
     if not isinstance(hidden, bool):
         raise BadRequest("hidden must be a boolean")
     kind = body.get("type", "terminal")
-    if kind != "terminal":
+    if kind not in KINDS:
         raise BadRequest("Invalid session type")
+    agent = _agent(kind, body.get("agent"))
     cwd = None
     if body.get("cwd") is not None:
         cwd = await asyncio.to_thread(check_cwd, body["cwd"])
@@ -152,6 +170,8 @@ async def create_session(request: web.Request) -> web.Response:
         rows=clamp_size(body.get("rows"), MAX_ROWS, DEFAULT_ROWS),
         initial_command=initial_command,
         hidden=hidden,
+        kind=kind,
+        agent=agent,
     )
     return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
 

@@ -280,6 +280,16 @@ async def test_list_table_and_json(server: Server, http: aiohttp.ClientSession) 
     listing = json.loads(out)
     assert {entry["id"] for entry in listing} == {s["id"] for s in await sessions(http, server)}
 
+    # A hidden session (a script's) shows only with --all (#18).
+    async with http.post(server.base + "/api/sessions", headers=server.headers,
+                         json={"name": "secret-job", "hidden": True}) as response:
+        assert response.status == 201
+    code, out, _ = await run_client("list", "--config-dir", str(server.cfg))
+    assert "secret-job" not in out
+    code, out, _ = await run_client("list", "--all", "--config-dir", str(server.cfg))
+    assert code == 0
+    assert "secret-job" in out
+
 
 async def test_flags_override_connection_file_and_bad_password(
         server: Server, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from termbeam_py import keys
 from termbeam_py.config import Config
+from termbeam_py.sessions import record
 from tests.conftest import SHELL, process_exists
 from tests.helpers import AppClient, TermWS, eventually
 
@@ -636,3 +638,54 @@ async def test_exit_zero(authed: AppClient, term: TermWS, session_id: str) -> No
     await term.type("exit\r")
     assert await term.expect("exit") == {"type": "exit", "code": 0}
     assert session_id not in await sessions(authed)
+
+
+# -- session types and hidden sessions (#18) ------------------------------------------------
+
+
+async def test_an_agent_session_carries_its_agent_and_a_hidden_one_is_asked_for(
+    authed: AppClient,
+) -> None:
+    agent = await create(authed, type="agent", agent="claude", name="Claude Code · app")
+    plain = await create(authed)
+    hidden = await create(authed, hidden=True)
+    listed = await sessions(authed)
+    assert (listed[agent]["type"], listed[agent]["agent"]) == ("agent", "claude")
+    assert (listed[plain]["type"], listed[plain]["agent"]) == ("terminal", None)
+    assert hidden not in listed  # left out of the hub and `termbeam list`...
+    for query in ("?hidden=1", "?hidden=true", "?all=1"):  # ...unless asked for
+        response = await authed.get(f"/api/sessions{query}")
+        everything = {s["id"]: s for s in await response.json()}
+        assert everything[hidden]["hidden"] is True
+        assert set(everything) == {*listed, hidden}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"type": "copilot"}, "Invalid session type"),
+    ({"type": 1}, "Invalid session type"),
+    ({"type": "agent", "agent": "../x"}, "Invalid agent"),
+    ({"type": "agent", "agent": 7}, "Invalid agent"),
+    ({"type": "agent", "agent": "a" * 65}, "Invalid agent"),
+    ({"agent": "claude"}, 'agent needs type "agent"'),
+])
+async def test_bad_session_types_and_agents_are_400(
+    authed: AppClient, body: dict[str, Any], message: str,
+) -> None:
+    await expect_error(await authed.post("/api/sessions", json=body), 400, message)
+    assert len(await sessions(authed)) == 0
+
+
+def test_a_record_from_before_types_reads_with_defaults(tmp_path: Path) -> None:
+    """Records written before hidden/type/agent existed still bring their session back."""
+    old = {"format": 1, "id": "0" * 32, "name": "n", "color": "#ffffff", "shell": "/bin/sh",
+           "args": [], "cwd": "/", "createdAt": "2026-01-01T00:00:00.000Z", "lastActivity": 1,
+           "nonce": None, "notifyMinSeconds": 10, "integrated": False, "command": None,
+           "commandStartedAt": None}
+    (tmp_path / f"{'0' * 32}.json").write_text(json.dumps(old))
+    saved = record.read(tmp_path, "0" * 32)
+    assert saved is not None
+    assert (saved["hidden"], saved["type"], saved["agent"]) == (False, "terminal", None)
+    record.write(tmp_path, {**saved, "hidden": True, "type": "agent", "agent": "aider"})
+    again = record.read(tmp_path, "0" * 32)
+    assert again is not None
+    assert (again["hidden"], again["type"], again["agent"]) == (True, "agent", "aider")

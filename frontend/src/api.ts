@@ -34,6 +34,10 @@ export interface SessionInfo {
   git?: GitInfo | null;
   /** Adopted by this server after a restart: the session outlived the server process. */
   restored?: boolean;
+  /** "agent" for a session started to run an AI coding agent. */
+  type?: 'terminal' | 'agent';
+  /** The agent's id (GET /api/agents) for an agent session. */
+  agent?: string | null;
 }
 
 export interface ShellInfo {
@@ -49,6 +53,9 @@ export interface ShellsResponse {
 }
 
 export interface NewSession {
+  type?: 'terminal' | 'agent';
+  /** With type "agent": the agent's id, so every device's hub shows it. */
+  agent?: string;
   name?: string;
   shell?: string;
   cwd?: string;

@@ -49,11 +49,13 @@ def _target(host: str | None, port: int | None, password: str | None,
 @click.command("list", context_settings=CONTEXT)
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the raw JSON array.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Hidden sessions too (scripts', e.g. `termbeam run`'s).")
 def list_command(host: str | None, port: int | None, password: str | None,
-                 config_dir: Path | None, as_json: bool) -> int:
+                 config_dir: Path | None, as_json: bool, show_all: bool) -> int:
     """List the sessions of the running server, or those kept for the next one."""
     try:
-        _, sessions = fetch_sessions(_target(host, port, password, config_dir))
+        _, sessions = fetch_sessions(_target(host, port, password, config_dir), show_all)
     except click.ClickException as exc:
         if exc.message != NOT_RUNNING or host is not None or port is not None:
             raise

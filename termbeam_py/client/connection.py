@@ -103,13 +103,15 @@ def _get_json(target: Target, path: str) -> object:
         raise click.ClickException(f"Cannot reach {target.base}: {exc}") from exc
 
 
-def fetch_sessions(target: Target) -> tuple[Target, list[Session]]:
-    """The session list, prompting once for the password on 401 (interactive only).
+def fetch_sessions(target: Target, hidden: bool = False) -> tuple[Target, list[Session]]:
+    """The session list (hidden sessions too with `hidden`), prompting once for the password
+    on 401 (interactive only).
 
     Returns the target with the password that worked, for the WebSocket that follows.
     """
+    path = "/api/sessions?hidden=1" if hidden else "/api/sessions"
     try:
-        return target, _as_list(_get_json(target, "/api/sessions"))
+        return target, _as_list(_get_json(target, path))
     except Unauthorized:
         # A password typed on the command line was a deliberate choice: don't second-guess it.
         if target.explicit_password or not sys.stdin.isatty():
@@ -120,7 +122,7 @@ def fetch_sessions(target: Target) -> tuple[Target, list[Session]]:
     password = click.prompt(f"Password for {target.base}", hide_input=True, err=True)
     target = replace(target, password=password)
     try:
-        return target, _as_list(_get_json(target, "/api/sessions"))
+        return target, _as_list(_get_json(target, path))
     except Unauthorized:
         raise click.ClickException("Authentication failed") from None
 

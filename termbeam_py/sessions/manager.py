@@ -159,6 +159,8 @@ class SessionManager:
         rows: int = DEFAULT_ROWS,
         initial_command: str | None = None,
         hidden: bool = False,
+        kind: str = "terminal",
+        agent: str | None = None,
     ) -> Session:
         """Spawn a session; arguments are already validated by the caller."""
         if len(self._sessions) + self._creating >= self.max_sessions:
@@ -167,13 +169,15 @@ class SessionManager:
         try:
             return await self._create(name=name, shell=shell or self.default_shell, args=args,
                                       cwd=cwd, color=color, cols=cols, rows=rows,
-                                      initial_command=initial_command, hidden=hidden)
+                                      initial_command=initial_command, hidden=hidden,
+                                      kind=kind, agent=agent)
         finally:
             self._creating -= 1
 
     async def _create(self, *, name: str | None, shell: str, args: list[str] | None,
                       cwd: Path | None, color: str | None, cols: int, rows: int,
-                      initial_command: str | None, hidden: bool = False) -> Session:
+                      initial_command: str | None, hidden: bool = False,
+                      kind: str = "terminal", agent: str | None = None) -> Session:
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)
         launch = integration.Launch(argv, self._env)
@@ -184,7 +188,7 @@ class SessionManager:
             cwd=cwd or self.default_cwd, color=color or self._pick_color(),
             env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
             notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
-            hidden=hidden,
+            hidden=hidden, kind=kind, agent=agent,
         )
         try:
             child, watch = await self.spawner.spawn(
@@ -330,7 +334,8 @@ class SessionManager:
             id=entry.id, name=saved["name"], shell=saved["shell"], args=saved["args"],
             cwd=Path(saved["cwd"]), color=saved["color"], env={}, cols=cols, rows=rows,
             notify_min_seconds=saved["notifyMinSeconds"], shell_nonce=saved["nonce"],
-            created_at=saved["createdAt"],
+            created_at=saved["createdAt"], hidden=saved["hidden"], kind=saved["type"],
+            agent=saved["agent"],
         )
 
     async def refresh_cwds(self) -> None:

@@ -19,6 +19,8 @@ from typing import TypedDict
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+#: Session types: a plain terminal, or one started to run an AI coding agent.
+KINDS = ("terminal", "agent")
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -40,6 +42,12 @@ class SessionRecord(TypedDict):
     """The command line running now, from the marks, if any."""
     commandStartedAt: int | None
     """Wall-clock ms when the running command started (C mark), if one runs."""
+    hidden: bool
+    """Left out of the session list unless asked for (records before it: False)."""
+    type: str
+    """"terminal" or "agent" (records before it: "terminal")."""
+    agent: str | None
+    """The agent's id for an agent session."""
 
 
 def ring_path(directory: Path, session_id: str) -> Path:
@@ -86,13 +94,18 @@ def _valid(data: object, session_id: str) -> SessionRecord | None:
         return None
     if not isinstance(data.get("integrated"), bool):
         return None
+    hidden, kind, agent = data.get("hidden", False), data.get("type", "terminal"), data.get("agent")
+    if not isinstance(hidden, bool) or kind not in KINDS or not (agent is None or isinstance(
+            agent, str)):
+        return None
     return {
         "format": FORMAT, "id": session_id, "name": data["name"], "color": data["color"],
         "shell": data["shell"], "args": args, "cwd": data["cwd"],
         "createdAt": data["createdAt"], "lastActivity": data["lastActivity"],
         "nonce": data.get("nonce"), "notifyMinSeconds": float(data["notifyMinSeconds"]),
         "integrated": data["integrated"], "command": data.get("command"),
-        "commandStartedAt": data.get("commandStartedAt"),
+        "commandStartedAt": data.get("commandStartedAt"), "hidden": hidden, "type": kind,
+        "agent": agent,
     }
 
 

@@ -85,6 +85,10 @@ class SessionSpec:
     """When the session started, for one a previous server started (else now)."""
     hidden: bool = False
     """Left out of the session list (a script's throwaway session, e.g. `termbeam run`)."""
+    kind: str = "terminal"
+    """The API's `type`: "terminal", or "agent" for a session started to run an agent."""
+    agent: str | None = None
+    """The agent's id (GET /api/agents) for an agent session."""
 
 
 class Session:
@@ -109,6 +113,8 @@ class Session:
         self.created_at = spec.created_at or now_iso_ms()
         self.shell_nonce = spec.shell_nonce
         self.hidden = spec.hidden
+        self.kind = spec.kind
+        self.agent = spec.agent
         self.last_activity = now_ms()
         self.log = log if log is not None else OutputLog()
         self.clients: set[Client] = set()
@@ -154,6 +160,7 @@ class Session:
             "nonce": self.shell_nonce, "notifyMinSeconds": self.activity.min_seconds,
             "integrated": self.activity.integrated, "command": self.activity.command,
             "commandStartedAt": None if running is None else now_ms() - round(running * 1000),
+            "hidden": self.hidden, "type": self.kind, "agent": self.agent,
         }
 
     # -- output and flow control ----------------------------------------------------------

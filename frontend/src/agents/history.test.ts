@@ -134,14 +134,17 @@ describe('session bodies', () => {
       name: 'Fix the login bug',
       initialCommand: 'claude --resume abcdef12',
       cwd: '/home/ada/src/app',
+      type: 'agent',
+      agent: row({}).agent,
     });
     expect(resumeBody(row({ cwd: null }), 'c')).not.toHaveProperty('cwd');
   });
 
   it('launches an agent with its arguments in the current folder', () => {
     const gh: AgentInfo = { id: 'gh-copilot', name: 'GitHub Copilot (gh)', cmd: 'gh', args: ['copilot'], icon: 'copilot', version: '1.0' };
-    expect(launchBody(gh, '/home/ada/src/app')).toEqual({ name: 'GitHub Copilot (gh) · app', initialCommand: 'gh copilot', cwd: '/home/ada/src/app' });
-    expect(launchBody(gh, null)).toEqual({ name: 'GitHub Copilot (gh)', initialCommand: 'gh copilot' });
+    // type/agent: the server keeps the agent, so every device's hub shows it (#18).
+    expect(launchBody(gh, '/home/ada/src/app')).toEqual({ name: 'GitHub Copilot (gh) · app', initialCommand: 'gh copilot', cwd: '/home/ada/src/app', type: 'agent', agent: 'gh-copilot' });
+    expect(launchBody(gh, null)).toEqual({ name: 'GitHub Copilot (gh)', initialCommand: 'gh copilot', type: 'agent', agent: 'gh-copilot' });
   });
 
   it('retries without the folder only when the server refused the folder', () => {

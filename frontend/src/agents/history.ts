@@ -149,7 +149,7 @@ export function isCwdRefusal(err: unknown): boolean {
 
 /** A new terminal session that resumes `s` with `command`, in its folder when it has one. */
 export function resumeBody(s: AgentSession, command: string): NewSession {
-  const body: NewSession = { name: sessionName(s), initialCommand: command };
+  const body: NewSession = { name: sessionName(s), initialCommand: command, type: 'agent', agent: s.agent };
   if (s.cwd) body.cwd = s.cwd;
   return body;
 }
@@ -157,7 +157,10 @@ export function resumeBody(s: AgentSession, command: string): NewSession {
 /** A new terminal session running `agent`, in `cwd` when known (named like the hub does). */
 export function launchBody(agent: AgentInfo, cwd: string | null | undefined): NewSession {
   const where = cwd ? basename(cwd) : '';
-  const body: NewSession = { name: clip(where ? `${agent.name} · ${where}` : agent.name, MAX_SESSION_NAME), initialCommand: agentCommand(agent) };
+  const body: NewSession = {
+    name: clip(where ? `${agent.name} · ${where}` : agent.name, MAX_SESSION_NAME), initialCommand: agentCommand(agent),
+    type: 'agent', agent: agent.id,
+  };
   if (cwd) body.cwd = cwd;
   return body;
 }

@@ -41,6 +41,8 @@ interface SessionLike {
   name: string;
   cwd: string;
   shell: string;
+  /** The server's record of the agent an agent session runs (type "agent"). */
+  agent?: string | null;
   git?: { branch?: unknown; repoName?: unknown; provider?: unknown } | null;
 }
 
@@ -54,7 +56,8 @@ interface AgentLike {
  * launch), else one whose name or id starts the session name (agent launches are named so).
  */
 export function agentOf(s: SessionLike, agents: AgentLike[], launched: Record<string, string>): string | null {
-  const byId = launched[s.id];
+  // The server's word first (every device sees it), then what this browser launched.
+  const byId = s.agent || launched[s.id];
   if (byId) return agents.find((a) => a.id === byId)?.name ?? byId;
   const name = s.name.toLowerCase();
   const hit = agents.find((a) => name.startsWith(a.name.toLowerCase()) || name.split(/[\s·:-]/)[0] === a.id);

@@ -99,6 +99,9 @@ describe('hub filter', () => {
 
   it('finds agents by launch record or name', () => {
     expect(agentOf(session({ id: '9', name: 'shell' }), agents, { '9': 'claude' })).toBe('Claude Code');
+    // The server's agent (set by any device that launched it) comes first.
+    expect(agentOf(session({ id: '8', name: 'shell', agent: 'claude' }), agents, {})).toBe('Claude Code');
+    expect(agentOf(session({ id: '7', name: 'x', agent: 'unknown-bot' }), agents, {})).toBe('unknown-bot');
     expect(agentOf(session({ name: 'claude · api' }), agents, {})).toBe('Claude Code');
     expect(agentOf(session({ name: 'api' }), agents, {})).toBeNull();
   });
@@ -134,7 +137,7 @@ describe('workspaces', () => {
     expect(planLaunch(ws, shells, [agent], { cols: 80, rows: 24 })).toEqual([
       { name: 'api', cwd: '/srv/api', initialCommand: 'make run', color: '#f87171', shell: '/usr/bin/zsh', cols: 80, rows: 24 },
       { name: 'gone', cols: 80, rows: 24 },
-      { name: 'pilot', initialCommand: 'gh copilot', cols: 80, rows: 24 },
+      { name: 'pilot', initialCommand: 'gh copilot', type: 'agent', agent: 'gh-copilot', cols: 80, rows: 24 },
       { name: 'default', cols: 80, rows: 24 },
     ]);
     expect(resolveShell('/usr/bin/zsh', null)).toBeNull();

@@ -109,7 +109,7 @@ export function useNewSession({ onCreated, cols, rows }: NewSessionOptions) {
   const launchAgent = (a: AgentInfo) => {
     const folder = cwd.value.trim();
     const where = basename(folder);
-    const body: NewSession = { name: where ? `${a.name} · ${where}` : a.name, initialCommand: agentCommand(a) };
+    const body: NewSession = { name: where ? `${a.name} · ${where}` : a.name, initialCommand: agentCommand(a), type: 'agent', agent: a.id };
     if (folder) body.cwd = folder;
     if (color.value) body.color = color.value;
     void create(body, a.id);

@@ -46,6 +46,7 @@ export function planLaunch(ws: Workspace, shells: ShellsResponse | null, agents:
     const agent = s.kind === 'agent' ? agents.find((a) => a.id === s.agentId) : undefined;
     const cmd = s.initialCommand || (agent ? agentCommand(agent) : '');
     if (cmd) body.initialCommand = cmd;
+    if (agent) Object.assign(body, { type: 'agent', agent: agent.id });
     if (s.color && HEX.test(s.color)) body.color = s.color;
     const shell = resolveShell(s.shell, shells);
     if (shell) body.shell = shell;
