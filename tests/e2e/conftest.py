@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
 ]
 URL_RE = re.compile(r"http://(?:localhost|127\.0\.0\.1):(\d+)")
 STARTUP_TIMEOUT_S = 30.0
+#: Desktops default to WebGL, which draws to a canvas; tests read the DOM renderer's rows.
+DOM_RENDERER = "try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}"
 
 
 @dataclass
@@ -201,8 +203,7 @@ def _new_page(
 ) -> Iterator[Any]:
     context = browser.new_context(base_url=server.base_url, **context_args)
     if force_dom:
-        # Desktops default to WebGL, which draws to a canvas; tests read the DOM renderer's rows.
-        context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
+        context.add_init_script(DOM_RENDERER)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
@@ -220,6 +221,53 @@ def _new_page(
             except Exception as exc:  # best effort diagnostics only
                 print(f"\nscreenshot failed: {exc}")
         context.close()
+
+
+def _collect_errors(page: Any) -> None:
+    """Uncaught errors of `page` collect in `page.errors` (tests assert it stays empty)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+
+
+@pytest.fixture
+def new_context(
+    browser: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., Any]]:
+    """Make browser contexts with a test's own options (a size, a login, blocked service
+    workers, another server), closed after the test.
+
+    `new_context(base_url=None, dom=False, **options)`: `base_url` defaults to the module's
+    `server`; `dom` picks xterm's DOM renderer (tests read its rows); the options go to
+    `browser.new_context`. Each page's uncaught errors collect in `page.errors`; a failing test
+    leaves a screenshot of each page.
+    """
+    made: list[Any] = []
+
+    def make(*, base_url: str | None = None, dom: bool = False, **options: Any) -> Any:
+        if base_url is None:
+            base_url = request.getfixturevalue("server").base_url
+        context = browser.new_context(base_url=base_url, **options)
+        if dom:
+            context.add_init_script(DOM_RENDERER)
+        context.set_default_timeout(15_000)
+        context.on("page", _collect_errors)
+        made.append(context)
+        return context
+
+    try:
+        yield make
+    finally:
+        rep = getattr(request.node, "rep_call", None)
+        for n, context in enumerate(made):
+            for m, page in enumerate(context.pages):
+                if rep is not None and rep.failed:
+                    shot = tmp_path / f"failure-{n}-{m}.png"
+                    with contextlib.suppress(Exception):  # best effort diagnostics only
+                        page.screenshot(path=str(shot), full_page=True)
+                        print(f"\nscreenshot: {shot}\npage errors: {page.errors}")
+                page.close()  # before its context: a page may still be loading
+            context.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ the service worker blocked so every file comes from the server.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,22 +28,11 @@ SMALL_ON_WIRE = 2048
 
 
 @pytest.fixture
-def cold_phone(browser: Any, server: ServerProcess) -> Iterator[Any]:
+def cold_phone(new_context: Any) -> Any:
     """A logged-out 390×844 touch page with an empty cache and no service worker."""
     assert "--headless" in CHROMIUM_ARGS  # the same browser the other tests use
-    context = browser.new_context(
-        base_url=server.base_url,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        has_touch=True,
-        is_mobile=True,
-        service_workers="block",
-    )
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    return new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                       has_touch=True, is_mobile=True, service_workers="block").new_page()
 
 
 def _first_load(page: Any, server: ServerProcess) -> None:

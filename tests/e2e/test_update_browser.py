@@ -43,48 +43,42 @@ def _wait_output(server: ServerProcess, pattern: re.Pattern[str]) -> None:
 
 
 def test_in_app_update_keeps_the_session_and_the_tab_reconnects(
-    browser: Any, updatable: ServerProcess
+    updatable: ServerProcess, new_context: Any
 ) -> None:
-    context = browser.new_context(base_url=updatable.base_url,
-                                  viewport={"width": 1280, "height": 800})
-    context.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
+    context = new_context(base_url=updatable.base_url, dom=True,
+                          viewport={"width": 1280, "height": 800})
     context.set_default_timeout(20_000)
-    try:
-        api = context.request
-        assert api.post("/api/auth", data={"password": updatable.password}).ok
-        (session,) = api.get("/api/sessions").json()
-        page = context.new_page()
-        page.goto(f"/terminal?id={session['id']}")
-        page.wait_for_selector(".xterm-rows")
-        before = "before-" + secrets.token_hex(4)
-        page.locator(".term-host").click()
-        page.keyboard.type(f"echo {before}-$$")
-        page.keyboard.press("Enter")
-        page.wait_for_function(ROW_EQUALS, arg=f"{before}-{session['pid']}")
+    api = context.request
+    assert api.post("/api/auth", data={"password": updatable.password}).ok
+    (session,) = api.get("/api/sessions").json()
+    page = context.new_page()
+    page.goto(f"/terminal?id={session['id']}")
+    page.wait_for_selector(".xterm-rows")
+    before = "before-" + secrets.token_hex(4)
+    page.locator(".term-host").click()
+    page.keyboard.type(f"echo {before}-$$")
+    page.keyboard.press("Enter")
+    page.wait_for_function(ROW_EQUALS, arg=f"{before}-{session['pid']}")
 
-        response = api.post("/api/update")
-        assert response.ok, response.text()
-        _wait_output(updatable, UPDATED)
+    response = api.post("/api/update")
+    assert response.ok, response.text()
+    _wait_output(updatable, UPDATED)
 
-        # The tab reconnects by itself to the same shell on the same address, and says the
-        # server restarted under it.
-        notice = page.get_by_role("status").filter(has_text="Server restarted — session kept")
-        expect(notice).to_be_visible(timeout=30_000)
-        expect(page.get_by_role("dialog")).to_have_count(0)
-        after = "after-" + secrets.token_hex(4)
-        page.locator(".term-host").click()
-        page.keyboard.type(f"echo {after}-$$")
-        page.keyboard.press("Enter")
-        page.wait_for_function(ROW_EQUALS, arg=f"{after}-{session['pid']}", timeout=30_000)
-        # The scrollback came through once: the line from before the update is still there.
-        rows = page.locator(".xterm-rows > div").all_text_contents()
-        assert [r.strip() for r in rows].count(f"{before}-{session['pid']}") == 1
+    # The tab reconnects by itself to the same shell on the same address, and says the
+    # server restarted under it.
+    notice = page.get_by_role("status").filter(has_text="Server restarted — session kept")
+    expect(notice).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    after = "after-" + secrets.token_hex(4)
+    page.locator(".term-host").click()
+    page.keyboard.type(f"echo {after}-$$")
+    page.keyboard.press("Enter")
+    page.wait_for_function(ROW_EQUALS, arg=f"{after}-{session['pid']}", timeout=30_000)
+    # The scrollback came through once: the line from before the update is still there.
+    rows = page.locator(".xterm-rows > div").all_text_contents()
+    assert [r.strip() for r in rows].count(f"{before}-{session['pid']}") == 1
 
-        (kept,) = api.get("/api/sessions").json()
-        assert (kept["id"], kept["pid"], kept["restored"]) == (session["id"], session["pid"],
-                                                               True)
-        assert "1 session restored" in updatable.log()
-    finally:
-        for page in context.pages:  # the app's own reload after an update may be in flight
-            page.close()
-        context.close()
+    (kept,) = api.get("/api/sessions").json()
+    assert (kept["id"], kept["pid"], kept["restored"]) == (session["id"], session["pid"],
+                                                           True)
+    assert "1 session restored" in updatable.log()

@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
-from tests.e2e.conftest import ServerProcess
 
 pytestmark = BROWSER_MARKS
 
@@ -101,21 +100,10 @@ def _set_theme(api: Any, theme_id: str) -> None:
     assert response.ok, response.text()
 
 
-def _context(
-    browser: Any,
-    server: ServerProcess,
-    auth: dict[str, Any],
-    width: int,
-    height: int,
-    *,
-    phone: bool,
-) -> Any:
-    context = browser.new_context(
-        base_url=server.base_url, storage_state=auth, viewport={"width": width, "height": height},
-        is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
-    )  # fmt: skip
-    context.set_default_timeout(15_000)
-    return context
+def _phone(new_context: Any, auth: dict[str, Any], width: int) -> Any:
+    """A logged-in touch phone `width` px wide (844 high), on a page of its own."""
+    return new_context(storage_state=auth, viewport={"width": width, "height": 844},
+                       is_mobile=True, has_touch=True, device_scale_factor=2).new_page()
 
 
 def _open_diff(page: Any, sid: str) -> Any:
@@ -249,27 +237,21 @@ def _open_markdown(page: Any, sid: str, name: str) -> Any:
 
 @pytest.mark.parametrize("width", [320, 390])
 def test_phone_markdown_fits_the_sheet(
-    browser: Any, server: ServerProcess, auth_state: dict[str, Any], docs_session: str, width: int
+    new_context: Any, auth_state: dict[str, Any], docs_session: str, width: int
 ) -> None:
-    context = _context(browser, server, auth_state, width, 844, phone=True)
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        for name in ("README.md", "CHANGELOG.md", "wide.md"):
-            _open_markdown(page, docs_session, name)
-            fit = page.evaluate(MD_FITS)
-            assert fit["overflow"] <= 1, f"{name} at {width}px: the document is {fit}"
-            assert fit["dialogRight"] <= width + 1, f"{name} at {width}px: {fit}"
-            assert fit["bodyRight"] <= width + 1, f"{name} at {width}px: {fit}"
-            assert fit["pageWidth"] <= width, f"{name} at {width}px: {fit}"
-            assert fit["outside"] == 0, f"{name} at {width}px: {fit}"
-            if name == "wide.md":
-                assert fit["boxes"] == 2, fit
-                assert fit["scrolling"] == 2, fit
-        assert errors == []
-    finally:
-        context.close()
+    page = _phone(new_context, auth_state, width)
+    for name in ("README.md", "CHANGELOG.md", "wide.md"):
+        _open_markdown(page, docs_session, name)
+        fit = page.evaluate(MD_FITS)
+        assert fit["overflow"] <= 1, f"{name} at {width}px: the document is {fit}"
+        assert fit["dialogRight"] <= width + 1, f"{name} at {width}px: {fit}"
+        assert fit["bodyRight"] <= width + 1, f"{name} at {width}px: {fit}"
+        assert fit["pageWidth"] <= width, f"{name} at {width}px: {fit}"
+        assert fit["outside"] == 0, f"{name} at {width}px: {fit}"
+        if name == "wide.md":
+            assert fit["boxes"] == 2, fit
+            assert fit["scrolling"] == 2, fit
+    assert page.errors == []
 
 
 # -- defect 8: phone code viewer -----------------------------------------------------------
@@ -289,63 +271,51 @@ DIFF_SHAPE = """() => {
 
 
 def test_phone_diff_wraps_with_a_toggle(
-    browser: Any, server: ServerProcess, auth_state: dict[str, Any], repo_session: str
+    new_context: Any, auth_state: dict[str, Any], repo_session: str
 ) -> None:
-    context = _context(browser, server, auth_state, 390, 844, phone=True)
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        region = _open_diff(page, repo_session)
-        wrap = page.get_by_role("button", name="Wrap")
-        expect(wrap).to_have_attribute("aria-pressed", "true")  # the phone default
-        shape = page.evaluate(DIFF_SHAPE)
-        assert shape["sideways"] <= 1, shape
-        assert shape["lines"] >= 3, shape
-        assert shape["right"] <= 390, shape
-        wrap.tap()
-        expect(wrap).to_have_attribute("aria-pressed", "false")
-        expect(region.locator(".cv-diff")).not_to_have_class(re.compile(r"\bwrap\b"))
-        shape = page.evaluate(DIFF_SHAPE)
-        assert shape["sideways"] > 390, shape
-        assert shape["lines"] == 1, shape
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        assert errors == []
-    finally:
-        context.close()
+    page = _phone(new_context, auth_state, 390)
+    region = _open_diff(page, repo_session)
+    wrap = page.get_by_role("button", name="Wrap")
+    expect(wrap).to_have_attribute("aria-pressed", "true")  # the phone default
+    shape = page.evaluate(DIFF_SHAPE)
+    assert shape["sideways"] <= 1, shape
+    assert shape["lines"] >= 3, shape
+    assert shape["right"] <= 390, shape
+    wrap.tap()
+    expect(wrap).to_have_attribute("aria-pressed", "false")
+    expect(region.locator(".cv-diff")).not_to_have_class(re.compile(r"\bwrap\b"))
+    shape = page.evaluate(DIFF_SHAPE)
+    assert shape["sideways"] > 390, shape
+    assert shape["lines"] == 1, shape
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.errors == []
 
 
 def test_phone_blame_is_compact_and_tap_shows_details(
-    browser: Any, server: ServerProcess, auth_state: dict[str, Any], repo_session: str
+    new_context: Any, auth_state: dict[str, Any], repo_session: str
 ) -> None:
-    context = _context(browser, server, auth_state, 390, 844, phone=True)
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"/code/{repo_session}")
-        page.get_by_role("tree", name="Files").get_by_role("treeitem", name="app.py").tap()
-        expect(page.locator(".cv-code .hljs-keyword").first).to_be_visible()
-        page.get_by_role("button", name="Blame").tap()
-        gutter = page.get_by_role("list", name="Blame")
-        group = gutter.get_by_role("listitem").first
-        expect(group).to_have_attribute("data-lines", "1-4")
-        box = gutter.bounding_box()
-        assert box is not None
-        assert box["width"] <= 80, f"blame gutter is {box} wide"
-        expect(group.locator(".cv-blame-hash")).to_be_visible()
-        expect(group.locator(".cv-blame-author")).to_be_hidden()
-        group.get_by_role("button").tap()
-        details = page.get_by_role("note", name="Blame details")
-        expect(details).to_contain_text("Alice Author")
-        expect(details).to_contain_text("Initial commit")
-        expect(group.get_by_role("button")).to_have_attribute("aria-expanded", "true")
-        details.get_by_role("button", name="Close blame details").tap()
-        expect(details).to_have_count(0)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        assert errors == []
-    finally:
-        context.close()
+    page = _phone(new_context, auth_state, 390)
+    page.goto(f"/code/{repo_session}")
+    page.get_by_role("tree", name="Files").get_by_role("treeitem", name="app.py").tap()
+    expect(page.locator(".cv-code .hljs-keyword").first).to_be_visible()
+    page.get_by_role("button", name="Blame").tap()
+    gutter = page.get_by_role("list", name="Blame")
+    group = gutter.get_by_role("listitem").first
+    expect(group).to_have_attribute("data-lines", "1-4")
+    box = gutter.bounding_box()
+    assert box is not None
+    assert box["width"] <= 80, f"blame gutter is {box} wide"
+    expect(group.locator(".cv-blame-hash")).to_be_visible()
+    expect(group.locator(".cv-blame-author")).to_be_hidden()
+    group.get_by_role("button").tap()
+    details = page.get_by_role("note", name="Blame details")
+    expect(details).to_contain_text("Alice Author")
+    expect(details).to_contain_text("Initial commit")
+    expect(group.get_by_role("button")).to_have_attribute("aria-expanded", "true")
+    details.get_by_role("button", name="Close blame details").tap()
+    expect(details).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.errors == []
 
 
 def test_desktop_diff_does_not_wrap_by_default(authed_page: Any, repo_session: str) -> None:
