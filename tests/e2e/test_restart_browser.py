@@ -171,30 +171,21 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
             LiveServer(tmp_path).close()
 
 
-def open_context(browser: Any, live: LiveServer, size: dict[str, int]) -> Any:
-    """A logged-in browser context at `size` (a touch phone at 390 wide)."""
+@pytest.fixture
+def context(live: LiveServer, new_context: Any, request: pytest.FixtureRequest) -> Any:
+    """A logged-in browser context at the size `request.param` (a touch phone at 390 wide)."""
+    size = request.param
     phone = size == PHONE
-    ctx = browser.new_context(base_url=live.base_url, viewport=size, is_mobile=phone,
-                              has_touch=phone, device_scale_factor=2 if phone else 1)
     # The DOM renderer everywhere, so the test can read the terminal's rows.
-    ctx.add_init_script("try { localStorage.setItem('termbeam.renderer', 'dom') } catch {}")
+    ctx = new_context(base_url=live.base_url, dom=True, viewport=size, is_mobile=phone,
+                      has_touch=phone, device_scale_factor=2 if phone else 1)
     ctx.add_init_script(TRACK_SOCKETS)
     # As after a first visit in this tab: no start-up splash over the hub for 1.5 s (these tests
     # look at the hub's cards, not at the splash, which test_splash_browser covers).
     ctx.add_init_script("try { sessionStorage.setItem('termbeam.splashShown', '1') } catch {}")
-    ctx.set_default_timeout(15_000)
     response = ctx.request.post("/api/auth", data={"password": PASSWORD})
     assert response.ok, response.text()
     return ctx
-
-
-@pytest.fixture
-def context(browser: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    ctx = open_context(browser, live, request.param)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 def new_session(ctx: Any, name: str) -> str:
@@ -205,9 +196,6 @@ def new_session(ctx: Any, name: str) -> str:
 
 def open_terminal(ctx: Any, name: str) -> Any:
     page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
     page.goto(f"/terminal?id={new_session(ctx, name)}")
     page.wait_for_selector(".xterm-rows")
     page.wait_for_function(ROWS_CONTAIN, arg="$")
