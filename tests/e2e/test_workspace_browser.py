@@ -261,11 +261,14 @@ def test_wake_lock_and_bell(authed_page: Any) -> None:
     page = authed_page
     page.context.add_init_script(WAKE_AND_BELL)
     (sid,) = fresh_sessions(page, "bell")
+    page.clock.install()
     open_terminal(page, sid)
     page.wait_for_function("() => window.__wakeRequests >= 1")
     pane(page, sid).locator(".term-host").click()
-    # Bells within 2 s of attaching are replayed history and stay silent: ring later.
-    page.keyboard.type("sleep 2.5; printf 'ding\\a\\n'")
+    # Bells within 2 s of attaching (view.ts) are replayed history and stay silent: ring
+    # later, on the page's clock moved past those 2 s rather than waiting them out.
+    page.clock.fast_forward(2_500)
+    page.keyboard.type("printf 'ding\\a\\n'")
     page.keyboard.press("Enter")
     page.wait_for_function(PANE_ROW, arg=[sid, "ding"])
     page.wait_for_function("() => window.__beeps >= 1")
