@@ -108,17 +108,22 @@ def test_refresh_app_clears_worker_caches_and_reloads(authed_page: Any) -> None:
     assert page.errors == []
 
 
-def test_focus_returns_after_a_mouse_mode_program_exits(authed_page: Any) -> None:
+def test_focus_returns_after_a_mouse_mode_program_exits(
+    authed_page: Any, tmp_path: Path
+) -> None:
     page = authed_page
     sid = fresh_session(page, "focus")
     open_terminal(page, sid)
     host = pane(page, sid).locator(".term-host")
     host.click()
     marker = secrets.token_hex(4)
-    # Mouse tracking + alternate screen for 2 s, like a TUI; then flush the mouse reports
-    # the click typed into the tty so they do not reach the prompt.
+    done = tmp_path / "tui-done"
+    # Mouse tracking + alternate screen, like a TUI, until the test creates `done`; then flush
+    # the mouse reports the click typed into the tty so they do not reach the prompt.
     page.keyboard.type(
-        "printf '\\e[?1000h\\e[?1049h'; sleep 2; printf '\\e[?1049l\\e[?1000l'; "
+        "printf '\\e[?1000h\\e[?1049h'; "
+        f"while [ ! -e {done} ]; do sleep 0.05; done; "
+        "printf '\\e[?1049l\\e[?1000l'; "
         "python3 -c 'import termios; termios.tcflush(0, termios.TCIFLUSH)'; "
         f"echo tui-{marker}-done | tr - ="
     )
@@ -129,6 +134,7 @@ def test_focus_returns_after_a_mouse_mode_program_exits(authed_page: Any) -> Non
     # What a stray click on xterm's screen can do: focus leaves the textarea.
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     assert not page.evaluate(TEXTAREA_FOCUSED, sid)
+    done.touch()  # the program exits
     page.wait_for_function(PANE_CONTAINS, arg=[sid, f"tui={marker}=done"])
     expect(xterm).not_to_have_class(re.compile(r"\benable-mouse-events\b"))
     page.wait_for_function(TEXTAREA_FOCUSED, arg=sid)
