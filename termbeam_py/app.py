@@ -24,6 +24,7 @@ from termbeam_py import (
     termapi,
     token_routes,
     update,
+    view_routes,
     ws,
 )
 from termbeam_py.auth import Auth, Handler
@@ -149,7 +150,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     ws.setup, auth.setup, meta.setup, session_routes.setup, termapi.setup, files.setup,
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
-    setup_tunnel,
+    view_routes.setup, setup_tunnel,
     static.setup, _preview,
 )
 

@@ -40,18 +40,23 @@ from termbeam_py.httputil import json_body
 from termbeam_py.ratelimit import SlidingWindow
 from termbeam_py.scopes import OWNER, PRINCIPAL, Principal, Reach, Scope, check_route, requires
 from termbeam_py.tokens import TOKEN_TTL, ShareTokens, TokenStore
+from termbeam_py.viewlinks import ViewLinks
 
 log = logging.getLogger(__name__)
 
 COOKIE = "pty_token"
-PAGE_ROUTES = frozenset({"/", "/terminal"})
-#: Pages under a path of their own: the code viewer and pasted images (`/uploads/ID`).
-PAGE_PREFIXES = ("/code/", "/uploads/")
+#: A view-only link's cookie (viewlinks.py): its holder watches one session.
+VIEW_COOKIE = "tb_view"
+PAGE_ROUTES = frozenset({"/", "/terminal", "/view"})
+#: Pages under a path of their own: the code viewer, pasted images (`/uploads/ID`) and view
+#: links (`/view/LINK`).
+PAGE_PREFIXES = ("/code/", "/uploads/", "/view/")
+#: The view pages answer for themselves: a dead link gets its own page, not the login page.
 PUBLIC_PATHS = frozenset({
-    "/login", "/api/auth", "/api/config", "/api/version", "/health", "/ws",
+    "/login", "/api/auth", "/api/config", "/api/version", "/health", "/ws", "/view",
     "/favicon.ico", "/manifest.webmanifest", "/sw.js", "/robots.txt",
 })
-PUBLIC_PREFIXES = ("/assets/", "/icons/", "/fonts/")
+PUBLIC_PREFIXES = ("/assets/", "/icons/", "/fonts/", "/view/")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_MANY_REQUESTS = "Too many requests, please try again later."
 #: Password attempts a minute over all clients together (login and Bearer failures share one
@@ -76,6 +81,7 @@ class Auth:
         self.tokens = TokenStore(config.config_dir / "tokens.json")
         self.api_tokens = ApiTokenStore(config.config_dir / API_TOKENS_FILE)
         self.share = ShareTokens(config.share_token_ttl)
+        self.views = ViewLinks()
         self.login_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.ws_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.api_limiter = SlidingWindow(120) if config.rate_limit else None
@@ -115,15 +121,15 @@ class Auth:
 
     def principal(self, request: web.Request) -> Principal | None:
         """The caller: the owner for a login cookie or a Bearer password (or on a server
-        without one), a scoped token's own principal for `Bearer tbk_…`; None when no
-        credential was sent. A wrong Bearer credential (an unknown, revoked or expired token
-        included) is counted like a wrong password: 401, and 429 once the client used its
-        attempts."""
+        without one), a scoped token's own principal for `Bearer tbk_…`, else a view-only
+        link's viewer for its cookie; None when no credential was sent. A wrong Bearer
+        credential (an unknown, revoked or expired token included) is counted like a wrong
+        password: 401, and 429 once the client used its attempts."""
         if not self.enabled or self.cookie_valid(request):
             return OWNER
         header = request.headers.get("Authorization", "")
         if header[:7].lower() != "bearer ":
-            return None
+            return self.viewer(request)
         key = client_key(request)
         if not self.login_limiter.allowed(key):
             raise TooManyRequests()
@@ -132,6 +138,11 @@ class Auth:
             return found
         self.login_limiter.hit(key)
         raise Unauthorized()
+
+    def viewer(self, request: web.Request) -> Principal | None:
+        """A view-only link's holder (its cookie, see viewlinks.py); None for anyone else."""
+        link = self.views.verify(request.cookies.get(VIEW_COOKIE))
+        return link.principal if link is not None else None
 
     def credential(self, secret: object) -> Principal | None:
         """Who the password or a scoped token stands for; None for anything else."""

@@ -71,6 +71,8 @@ class Principal:
     """The one session id this caller may see, or None for all of them."""
     token: str | None = None
     """The scoped token's name; None for the password, a login cookie or no password at all."""
+    link: str | None = None
+    """The view-only link's id (viewlinks.py) for a viewer; None for everyone else."""
 
     def allows(self, scope: Scope) -> bool:
         return self.scope >= scope

@@ -11,7 +11,7 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 
 from termbeam_py import keys
-from termbeam_py.scopes import Reach, Scope, requires
+from termbeam_py.scopes import Reach, Scope, principal_of, requires
 
 STATIC_DIR = Path(__file__).parent / "static"
 NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>TermBeam</title></head>
@@ -118,6 +118,14 @@ async def _index(request: web.Request, static_dir: Path) -> web.StreamResponse:
 @routes.get("/code/{id}")
 @requires(Scope.VIEW, reach=Reach.ANY)
 async def page(request: web.Request) -> web.StreamResponse:
+    caller = principal_of(request)
+    if caller is not None and caller.link is not None:
+        raise web.HTTPFound("/view")  # a view-only link's holder has one page: its session's
+    return await serve_index(request)
+
+
+async def serve_index(request: web.Request) -> web.StreamResponse:
+    """The web app's page (it routes on the path itself)."""
     return await _index(request, static_root())
 
 

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Generic, TypeVar
@@ -28,6 +30,8 @@ MAX_MESSAGE = 1024 * 1024
 UNAUTHORIZED = "Unauthorized"
 #: The close reason (with 1012) when the server stops but its sessions live on.
 RESTARTING = b"server restarting"
+#: How the message starts that ends a view-only link holder's socket (see Hub.end_views).
+VIEW_ENDED = "View ended"
 #: Encoded frames kept per session and kind for viewers sending the same range.
 FRAME_CACHE = 8
 
@@ -101,6 +105,17 @@ class Hub:
             return_exceptions=True,
         )
 
+    def viewers(self, session_id: str) -> list[Connection]:
+        """The sockets of view-only link holders watching `session_id`, oldest first."""
+        found = [c for c in self.connections if c.principal is not None
+                 and c.principal.link is not None and c.principal.session == session_id]
+        return sorted(found, key=lambda c: c.since)
+
+    async def end_views(self, connections: list[Connection], reason: str) -> None:
+        """Tell each viewer why its view ended, then close its socket (the web app shows
+        `reason` and does not reconnect: it starts with VIEW_ENDED)."""
+        await asyncio.gather(*(c.end(reason) for c in connections), return_exceptions=True)
+
     async def close_all(self, code: int = WSCloseCode.GOING_AWAY,
                         message: bytes = b"Server shutting down") -> None:
         connections, self.connections = list(self.connections), set()
@@ -124,6 +139,9 @@ class Connection:
         self.peer = client_ip(request)
         self.limit_key = limit_key(self.peer)
         self.principal = principal
+        self.id = secrets.token_hex(4)
+        """Names this socket to its session's owner (the viewer list, disconnecting one)."""
+        self.since = time.time()
         self._told_read_only = False
         self.session: Session | None = None
         self.client: Client | None = None
@@ -200,6 +218,13 @@ class Connection:
             await self.send(protocol.error_message(lacks(Scope.WRITE).message))
         return False
 
+    async def end(self, reason: str) -> None:
+        """Stop this socket's view with `reason` (a link revoked or expired, the owner's
+        disconnect): the message says why, the close stops the output at once."""
+        self.detach()
+        await self.send(protocol.error_message(f"{VIEW_ENDED}: {reason}"))
+        await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=VIEW_ENDED.encode())
+
     async def _refuse(self, reason: str) -> None:
         await self.send(protocol.error_message(reason))
         await self.ws.close()
@@ -235,6 +260,10 @@ class Connection:
         client = Client(binary=message.binary)
         self.session, self.client = session, client
         session.attach(client, message.since)
+        if not self.principal.allows(Scope.WRITE):
+            # The session's first viewer waits for its resize, which a watcher never gives:
+            # it starts at the session's size at once (and never sets the size).
+            _watch_only_resize(session, client)
         self._pump = asyncio.create_task(self._send_loop(session, client))
 
     async def _input(self, session: Session, client: Client, data: str) -> None:

@@ -23,7 +23,7 @@ ADMIN = {"Authorization": f"Bearer {PASSWORD}"}
 NOSUCH = "nosuch"
 #: Values for the path parameters: each URL must reach the route it was made from (checked).
 PARAMS = {"id": NOSUCH, "port": "1", "tail": "x", "path": "x.js", "agent": "claude",
-          "name": "nosuch"}
+          "name": "nosuch", "linkId": "nosuch", "viewerId": "nosuch", "link": "tbv_nosuch"}
 #: Patterns whose parameter has a pattern of its own.
 OVERRIDES = {"/{name}": {"name": "robots.txt"}}
 #: An invalid body: every handler that reads one refuses it (400) before doing anything.
@@ -143,6 +143,36 @@ async def test_matrix_scope_by_route(aiohttp_client: ClientFactory, app: web.App
     assert checked >= 3 * 45
 
 
+async def test_matrix_view_link_by_route(aiohttp_client: ClientFactory,
+                                         app: web.Application) -> None:
+    """Every route × a view-only link's cookie (#17): only the VIEW routes that show no
+    session or narrow to the viewer's own answer it (never 401/403); every other is 403."""
+    client = await aiohttp_client(app)
+    own = await _session(client, "watched")
+    made = await client.post(f"/api/sessions/{own}/viewers/link", json={}, headers=ADMIN)
+    secret = str((await made.json())["url"]).rsplit("/", 1)[1]
+    viewer = {"Cookie": f"tb_view={secret}", "Content-Type": "application/json"}
+    allowed = []
+    for route in _routes(app):
+        assert route.resource is not None
+        url, method, needed = _url(route), _method(route), scope_of(route.handler)
+        # Every VIEW route shows no session or narrows itself: none is about a path's {id}.
+        if needed is Scope.VIEW:
+            assert reach_of(route.handler, route.resource.canonical) in (Reach.ANY, Reach.OWN)
+        for path in {url, str(route.resource.url_for(**{**PARAMS, "id": own, **_rest(route)}))
+                     if "{id}" in route.resource.canonical else url}:
+            response = await client.request(method, path, data=BAD_BODY, headers=viewer,
+                                            allow_redirects=False)
+            where = f"{method} {path}: {response.status} {(await response.read())[:200]!r}"
+            if needed is Scope.VIEW:
+                assert response.status not in (401, 403), where
+                allowed.append(route.resource.canonical)
+            else:
+                assert response.status == 403, where
+    assert {"/", "/view", "/ws", "/api/view", "/assets/{path}"} <= set(allowed)
+    assert (await (await client.get("/api/view", headers=viewer)).json())["session"]["id"] == own
+
+
 async def test_password_and_cookie_stay_admin(client: AppClient) -> None:
     """The Bearer password and the login cookie reach admin routes as before."""
     assert (await client.get("/api/tokens", headers=ADMIN)).status == 200
@@ -179,6 +209,8 @@ async def test_bound_token_rest(aiohttp_client: ClientFactory, app: web.Applicat
     assert len(session_routes) >= 12
     for route in session_routes:
         assert route.resource is not None
+        if (scope_of(route.handler) or Scope.ADMIN) > Scope.WRITE:
+            continue  # beyond a write token's scope: the matrix checks its 403
         method = _method(route)
         unknown = await _answer(client, method, _url(route), ADMIN)
         assert unknown[0] == 404, (route, unknown)

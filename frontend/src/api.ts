@@ -99,6 +99,34 @@ export function goToLogin(): void {
   if (location.pathname !== '/login') location.href = '/login';
 }
 
+/** sessionStorage key: when the page last reloaded for a tunnel's login page. */
+const TUNNEL_RELOAD_KEY = 'termbeam-tunnel-reload';
+/** At most one such reload per this many ms, so a page that keeps coming back never loops. */
+export const TUNNEL_RELOAD_MS = 30_000;
+
+/**
+ * A tunnel (DevTunnel's, Cloudflare Access…) answered an API call with its own login page
+ * instead of our JSON: its session ran out. Reloading shows that page to the user, who logs in
+ * and lands back here. Returns whether a reload was started.
+ */
+export function reloadForTunnelLogin(
+  now = Date.now(),
+  storage: Pick<Storage, 'getItem' | 'setItem'> = sessionStorage,
+  reload: () => void = () => location.reload(),
+): boolean {
+  const last = Number(storage.getItem(TUNNEL_RELOAD_KEY) ?? 0);
+  if (now - last < TUNNEL_RELOAD_MS && now >= last) return false;
+  storage.setItem(TUNNEL_RELOAD_KEY, String(now));
+  reload();
+  return true;
+}
+
+/** Whether a 200 answer is something other than our JSON (a proxy's or tunnel's page). */
+export function notOurJson(res: Response): boolean {
+  const type = res.headers.get('Content-Type') ?? '';
+  return res.status !== 204 && !/^application\/json\b/i.test(type);
+}
+
 async function errorText(res: Response): Promise<string> {
   try {
     const body: unknown = await res.json();
@@ -136,6 +164,10 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   }
   if (!res.ok) throw new ApiError(res.status, await errorText(res));
   if (res.status === 204) return undefined as T;
+  if (notOurJson(res)) {
+    reloadForTunnelLogin();
+    throw new ApiError(res.status, 'The tunnel asks you to log in again: reload the page');
+  }
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }

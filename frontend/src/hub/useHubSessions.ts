@@ -15,6 +15,8 @@ import { loadLaunched, pruneLaunched } from './launched';
 import { loadSeen, markReturnedFrom, reconcileSeen, saveSeen, type SeenMap } from './unread';
 
 export const POLL_MS = 3000;
+/** Failed polls in a row before the hub says the connection is lost. */
+export const LOST_AFTER = 5;
 /** How often activity ages ("2 min ago") are recomputed between polls. */
 const CLOCK_MS = 15_000;
 /** Length of the delete animation (see .card.removing in hub.css). */
@@ -50,6 +52,9 @@ export function useVisiblePoll(fn: () => void, ms: number) {
 export function useHubSessions() {
   const sessions = useSignal<SessionInfo[] | null>(null);
   const error = useSignal<string | null>(null);
+  /** LOST_AFTER polls in a row failed: the "Connection lost" banner with Retry shows. */
+  const lost = useSignal(false);
+  const failures = useRef(0);
   const version = useSignal<string | null>(null);
   const agents = useSignal<AgentInfo[]>([]);
   const seen = useSignal<SeenMap>({});
@@ -74,6 +79,8 @@ export function useHubSessions() {
       sessions.value = clean;
       now.value = Date.now();
       error.value = null;
+      failures.current = 0;
+      lost.value = false;
       const next = reconcileSeen(loadSeen(), clean.map((s) => ({ id: s.id, lastActivity: toMillis(s.lastActivity) })));
       seen.value = next;
       saveSeen(next);
@@ -85,10 +92,18 @@ export function useHubSessions() {
         cachedAgents().then((a) => (agents.value = a)).catch(() => {});
       }
     } catch (err) {
-      error.value = errorText(err);
+      failures.current += 1;
+      if (failures.current >= LOST_AFTER) {
+        lost.value = true;
+        error.value = null;
+        // Still logged in? A 401 here sends the browser to the login page (api.request).
+        void api.version().catch(() => {});
+      } else error.value = errorText(err);
     }
   };
   useVisiblePoll(() => void refresh(), POLL_MS);
+  /** The banner's Retry: poll now. */
+  const retry = () => void refresh();
 
   // Back from a terminal via the back/forward cache: the page did not remount, so redo the
   // "came back from a session" bookkeeping here.
@@ -129,5 +144,5 @@ export function useHubSessions() {
     return agents.value.find((a) => a.name === n) ?? null;
   };
 
-  return { sessions, error, version, agents, seen, now, removing, launched, remove, agentName, agentInfo };
+  return { sessions, error, lost, retry, version, agents, seen, now, removing, launched, remove, agentName, agentInfo };
 }

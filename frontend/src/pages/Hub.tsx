@@ -78,6 +78,12 @@ export function Hub() {
           onNew={() => (showNew.value = true)}
         />
         <Toast toaster={toast} />
+        {hub.lost.value && (
+          <p class="error banner hub-lost" role="alert">
+            <span>Connection lost. The sessions keep running on the server.</span>
+            <button type="button" class="btn" onClick={hub.retry}>Retry</button>
+          </p>
+        )}
         {error.value && (
           <p class="error banner" role="alert">
             {error.value}
