@@ -6,7 +6,8 @@
 - Wording and clipping: Settings → Workspaces names a control that exists, the upload sheet
   does not say "drop" on a phone, the font select and the key-editor preview show whole text.
 - Light themes: bold blue (ls's directories) reads at ≥ 4.5:1, also after a live switch.
-- Closing a session from a tab or the drawer asks in our own sheet, not window.confirm().
+- Closing a session from a tab or the drawer, and deleting a workspace in Settings, ask in our
+  own sheet, not window.confirm().
 - A nested wide sheet does not re-centre the sheet it was opened from.
 - On a landscape phone a swipe over the one-row key bar scrolls it and sends nothing.
 """
@@ -17,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,7 @@ def test_settings_workspaces_points_at_the_real_save_button(authed_page: Any) ->
     page = authed_page
     save_prefs(page, workspaces=[])
     fresh_sessions(page, "ws16")
-    page.goto("/")
+    page.goto("/")  # the hub again, now listing the session
     page.get_by_role("button", name="Settings", exact=True).click()
     dialog = page.get_by_role("dialog", name="Settings")
     note = dialog.locator("p").filter(has_text="No saved workspaces yet")
@@ -194,7 +194,7 @@ CUT_KEYS = """(keys) => keys.filter((k) => k.scrollWidth > k.clientWidth)
 def test_phone_settings_font_select_and_key_preview_show_whole_text(phone: Any) -> None:
     page = phone
     save_prefs(page, terminalFont="bundled", touchBarKeys=None)
-    page.goto("/")
+    fresh_sessions(page)  # the hub, with a rate budget of this test's own
     page.get_by_role("button", name="Settings", exact=True).tap()
     dialog = page.get_by_role("dialog", name="Settings")
     select = dialog.get_by_role("combobox", name="Terminal font")
@@ -317,8 +317,8 @@ def test_phone_light_themes_keep_bold_blue_readable(phone: Any) -> None:
 # -- closing a session asks in our own sheet -----------------------------------------------
 
 
-def test_closing_a_tab_or_drawer_card_asks_in_our_sheet(phone: Any) -> None:
-    page = phone
+def refuse_native(page: Any) -> list[str]:
+    """Dismiss (and list) any window.confirm() the page opens from now on."""
     native: list[str] = []
 
     def refuse(dialog: Any) -> None:
@@ -326,6 +326,12 @@ def test_closing_a_tab_or_drawer_card_asks_in_our_sheet(phone: Any) -> None:
         dialog.dismiss()
 
     page.on("dialog", refuse)
+    return native
+
+
+def test_closing_a_tab_or_drawer_card_asks_in_our_sheet(phone: Any) -> None:
+    page = phone
+    native = refuse_native(page)
     keep, tab, card = fresh_sessions(page, "close-keep16", "close-tab16", "close-card16")
     open_terminal(page, keep)
     page.get_by_role("tab", name="close-tab16").tap()
@@ -356,6 +362,32 @@ def test_closing_a_tab_or_drawer_card_asks_in_our_sheet(phone: Any) -> None:
     assert page.errors == []
 
 
+def test_deleting_a_workspace_in_settings_asks_in_our_sheet(authed_page: Any) -> None:
+    page = authed_page
+    native = refuse_native(page)
+    save_prefs(page, workspaces=[{"id": "w16", "name": "Polish", "sessions": []}])
+    fresh_sessions(page)  # the hub, with a rate budget of this test's own
+    page.get_by_role("button", name="Settings", exact=True).click()
+    settings = page.get_by_role("dialog", name="Settings")
+    rows = settings.get_by_role("list", name="Saved workspaces").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    settings.get_by_role("button", name="Delete Polish").click()
+    sheet = page.get_by_role("dialog", name="Delete workspace?")
+    expect(sheet.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")  # closes the question only
+    expect(sheet).to_have_count(0)
+    expect(rows).to_have_count(1)
+    settings.get_by_role("button", name="Delete Polish").click()
+    sheet.get_by_role("button", name="Delete", exact=True).click()
+    expect(settings.get_by_text("No saved workspaces yet")).to_be_visible()
+    page.wait_for_function(
+        "() => fetch('/api/preferences').then((r) => r.json())"
+        ".then((j) => j.prefs.workspaces.length === 0)"
+    )
+    assert native == []
+    assert page.errors == []
+
+
 # -- sheet.css: a nested wide sheet ---------------------------------------------------------
 
 
@@ -366,25 +398,13 @@ FILES_BOX = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def docs_session(api: Any) -> Iterator[str]:
-    folder = Path(api.get("/api/shells").json()["cwd"]) / "polish16-docs"
-    folder.mkdir()
-    (folder / "README.md").write_text("# Polish\n\nA document.\n")
-    response = api.post("/api/sessions", data={"name": "polish16-docs", "cwd": str(folder)})
-    assert response.status == 201, response.text()
-    try:
-        yield str(response.json()["id"])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def test_desktop_wide_sheet_inside_another_keeps_that_one_in_place(
-    authed_page: Any, docs_session: str
+    authed_page: Any, api: Any
 ) -> None:
     page = authed_page
-    page.goto(f"/terminal?id={docs_session}")
-    page.wait_for_function(PANE_CONTAINS, arg=[docs_session, "$"])
+    (Path(api.get("/api/shells").json()["cwd"]) / "README.md").write_text("# Polish\n\nA doc.\n")
+    (sid,) = fresh_sessions(page, "docs16")  # starts in that folder
+    open_terminal(page, sid)
     files = tools_panel(page, "Browse files", "Files")
     files.get_by_role("button", name=re.compile(r"^README\.md, file\b")).click()
     docked = page.evaluate(FILES_BOX)
@@ -491,31 +511,4 @@ def test_screenshot_code_diff_in_a_light_theme(authed_page: Any) -> None:
     finally:
         save_prefs(page, themeId="dark")
         shutil.rmtree(folder, ignore_errors=True)
-    assert page.errors == []
-
-
-def test_deleting_a_workspace_in_settings_asks_in_our_sheet(authed_page: Any) -> None:
-    page = authed_page
-    native: list[str] = []
-    page.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
-    save_prefs(page, workspaces=[{"id": "w16", "name": "Polish", "sessions": []}])
-    page.goto("/")
-    page.get_by_role("button", name="Settings", exact=True).click()
-    settings = page.get_by_role("dialog", name="Settings")
-    rows = settings.get_by_role("list", name="Saved workspaces").get_by_role("listitem")
-    expect(rows).to_have_count(1)
-    settings.get_by_role("button", name="Delete Polish").click()
-    sheet = page.get_by_role("dialog", name="Delete workspace?")
-    expect(sheet.get_by_role("button", name="Cancel")).to_be_focused()
-    page.keyboard.press("Escape")  # closes the question only
-    expect(sheet).to_have_count(0)
-    expect(rows).to_have_count(1)
-    settings.get_by_role("button", name="Delete Polish").click()
-    sheet.get_by_role("button", name="Delete", exact=True).click()
-    expect(settings.get_by_text("No saved workspaces yet")).to_be_visible()
-    page.wait_for_function(
-        "() => fetch('/api/preferences').then((r) => r.json())"
-        ".then((j) => j.prefs.workspaces.length === 0)"
-    )
-    assert native == []
     assert page.errors == []
