@@ -119,8 +119,8 @@ function CodeBrowser({ sessionId, initialFile, onClose, page, send }: BrowserPro
   const [blame, setBlame] = useState<Record<string, boolean>>({});
   const [wrap, setWrap] = useState(narrowScreen);
   const { status, error: statusError, version } = useGitStatus(api);
-  const review = useReview(send);
   const repo: RepoStatus | null = status?.isGitRepo ? status : null;
+  const review = useReview(send, repo?.repoRoot ?? null);
   const prefix = repoPrefix(root, repo?.repoRoot);
   const ids = useId();
 

@@ -3,6 +3,8 @@
  * Right/Left open and close folders, Enter opens a file.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { FileIcon } from './FileIcon';
+import { fileLook } from './fileKind';
 import { moveFocus, visibleRows, type TreeState } from './tree';
 
 export interface FileTreeProps {
@@ -70,6 +72,7 @@ export function FileTree({ tree, activePath, onToggle, onOpen }: FileTreeProps) 
             }}
           >
             <span class="cv-node-icon" aria-hidden="true">{icon(dir, r.expanded)}</span>
+            <FileIcon look={fileLook(r.node.name, dir, r.expanded)} />
             <span class="cv-node-name">{r.node.name}</span>
             {r.loading && <span class="muted cv-node-status"> loading…</span>}
             {r.error && <span class="error cv-node-status" role="alert"> {r.error}</span>}

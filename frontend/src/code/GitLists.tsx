@@ -5,6 +5,8 @@
 import { useState } from 'preact/hooks';
 import { relativeDate } from './blame';
 import type { CodeApi, Commit, GitStatus, StatusEntry } from './codeApi';
+import { FileIcon } from './FileIcon';
+import { fileLook } from './fileKind';
 import type { DiffKind } from './tabs';
 import { useLoad, type LoadCache } from './useLoad';
 
@@ -41,6 +43,7 @@ function ChangeItem({ path, letter, oldPath, kind, active, onOpen }: {
         onClick={() => onOpen(path, kind)}
       >
         <span class={`cv-letter s-${letter === '?' ? 'untracked' : letter}`} aria-hidden="true">{letter === '?' ? 'U' : letter}</span>
+        <FileIcon look={fileLook(name)} />
         <span class="cv-change-name">{name}</span>
         <span class="cv-change-dir muted">{oldPath ? `${oldPath} →` : dir}</span>
       </button>
