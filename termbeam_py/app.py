@@ -11,6 +11,7 @@ from aiohttp.http import SERVER_SOFTWARE
 
 from termbeam_py import (
     agents,
+    audit,
     auth,
     files,
     gitbadge,
@@ -131,6 +132,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.SESSIONS] = _session_manager(config)
     app[keys.TRIMMER] = Trimmer(Allocator())
     app.cleanup_ctx.append(_sessions_ctx)
+    audit.setup(app)  # before the sessions: its writer outlives their cleanup
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_server_header)
     app.on_response_prepare.append(_security_headers)

@@ -19,6 +19,7 @@ from aiohttp import web
 from termbeam_py import keys
 from termbeam_py.apitokens import FILE_NAME as API_TOKENS_FILE
 from termbeam_py.apitokens import ApiTokenStore
+from termbeam_py.audit import note, note_as, note_use
 from termbeam_py.config import Config
 from termbeam_py.errors import (
     Forbidden,
@@ -135,8 +136,10 @@ class Auth:
             raise TooManyRequests()
         found = self.credential(header[7:])
         if found is not None:
+            note_use(request, found, "bearer")
             return found
         self.login_limiter.hit(key)
+        note_as(request, None, "login.failed", method="bearer", reason="wrong credential")
         raise Unauthorized()
 
     def viewer(self, request: web.Request) -> Principal | None:
@@ -349,9 +352,14 @@ async def _share_login(request: web.Request, auth: Auth) -> None:
     if auth.cookie_valid(request):
         # Already logged in (a tunnel interstitial may resend the link): keep the token.
         raise web.HTTPFound(target)
+    link = auth.share.link_id(request.query["ott"])
     if not auth.share.consume(request.query["ott"]):
         log.info("refused an expired or unknown share token")
+        note_as(request, None, "login.failed", method="share-link",
+                reason="expired or unknown share link")
         return
+    note_as(request, OWNER, "share.used", link=link, kind="one-time")
+    note_as(request, OWNER, "login", method="share-link", link=link)
     redirect = web.HTTPFound(target)
     set_login_cookie(request, redirect, await auth.tokens.issue())
     raise redirect
@@ -395,7 +403,9 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     if not auth.check_password(body.get("password")):
         log.info("wrong password from %s", ip)
+        note_as(request, None, "login.failed", method="password", reason="wrong password")
         raise Unauthorized("wrong password")
+    note_as(request, OWNER, "login", method="password")
     response = web.json_response({"ok": True}, headers=headers)
     set_login_cookie(request, response, await auth.tokens.issue())
     return response
@@ -416,7 +426,9 @@ async def share_token(request: web.Request) -> web.Response:
     scheme = "https" if is_https(request) else "http"
     own = f"{scheme}://{request.headers.get('Host', request.host)}"
     base = request.app[keys.RUNTIME].share_base(own)
-    return web.json_response({"url": f"{base}/?ott={auth.share.issue()}"})
+    token = auth.share.issue()
+    note(request, "share.created", link=auth.share.link_id(token), kind="one-time")
+    return web.json_response({"url": f"{base}/?ott={token}"})
 
 
 def setup(app: web.Application) -> None:

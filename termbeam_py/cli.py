@@ -244,6 +244,8 @@ STOP_COMMAND = "stop"
 SCRIPT_COMMANDS = ("run", "send", "tail", "screen")
 #: First word that selects `termbeam token ...` (scoped API tokens, through the server).
 TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
+#: First word that selects `termbeam audit` (the audit log, read from the state directory).
+AUDIT_COMMAND = "audit"
 
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
@@ -260,6 +262,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.client.tokens import token_group
 
         return token_group, rest, "termbeam token"
+    if word == AUDIT_COMMAND:
+        from termbeam_py.client.audit import audit_command
+
+        return audit_command, rest, "termbeam audit"
     if word == STOP_COMMAND:
         from termbeam_py.client.stopping import stop_command
 

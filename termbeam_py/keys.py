@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from termbeam_py.agents import AgentCatalog
+    from termbeam_py.audit import AuditLog
     from termbeam_py.auth import Auth
     from termbeam_py.config import Config
     from termbeam_py.connlimits import ConnectionGuard
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 CONFIG: web.AppKey[Config] = web.AppKey("CONFIG")
 AUTH: web.AppKey[Auth] = web.AppKey("AUTH")
+#: The audit log (audit.py): logins, shares, tokens, sessions, files, settings, stops.
+AUDIT: web.AppKey[AuditLog] = web.AppKey("AUDIT")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("SESSIONS")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("RUNTIME")
 HUB: web.AppKey[Hub] = web.AppKey("HUB")

@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from termbeam_py import __version__, keys
+from termbeam_py.audit import note
 from termbeam_py.auth import is_loopback_peer
 from termbeam_py.errors import Forbidden
 from termbeam_py.scopes import Reach, Scope, requires
@@ -47,6 +48,7 @@ async def shutdown(request: web.Request) -> web.Response:
     # Checked on the socket address: a tunnel or proxy header cannot fake it.
     if not is_loopback_peer(request):
         raise Forbidden("Shutdown is only available from localhost")
+    note(request, "shutdown.requested")
     request.app[keys.RUNTIME].stop.set()
     return web.json_response({"ok": True})
 

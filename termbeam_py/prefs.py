@@ -13,6 +13,7 @@ from typing import NotRequired, TypedDict, TypeVar
 from aiohttp import web
 
 from termbeam_py import keys, state
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest, write_failed
 from termbeam_py.httputil import json_body
 from termbeam_py.scopes import Scope, requires
@@ -368,7 +369,13 @@ async def put_preferences(request: web.Request) -> web.Response:
         raise BadRequest("Body must be { prefs: object }") from exc
     if not isinstance(body.get("prefs"), dict):
         raise BadRequest("Body must be { prefs: object }")
-    prefs, version = await request.app[keys.PREFS].save(body["prefs"])
+    store = request.app[keys.PREFS]
+    before, _ = await store.load()
+    prefs, version = await store.save(body["prefs"])
+    # Which settings, never their values: a value may be something private (a path, a URL).
+    changed = sorted(k for k in prefs.keys() | before.keys() if prefs.get(k) != before.get(k))
+    if changed:
+        note(request, "settings.changed", keys=changed)
     return web.json_response({"prefs": prefs, "version": version})
 
 

@@ -12,6 +12,7 @@ from typing import Literal, TypedDict
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest
 from termbeam_py.gitbadge import GitBadge
 from termbeam_py.httputil import json_body, ok
@@ -173,6 +174,7 @@ async def create_session(request: web.Request) -> web.Response:
         kind=kind,
         agent=agent,
     )
+    note(request, "session.created", session=session.id, name=session.name, hidden=hidden)
     return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
 
 
@@ -192,7 +194,10 @@ async def update_session(request: web.Request) -> web.Response:
 @routes.delete("/api/sessions/{id}")
 @requires(Scope.WRITE)
 async def delete_session(request: web.Request) -> web.Response:
-    await request.app[keys.SESSIONS].delete(request.match_info["id"])
+    manager = request.app[keys.SESSIONS]
+    session = manager.get(request.match_info["id"])
+    await manager.delete(session.id)
+    note(request, "session.deleted", session=session.id, name=session.name)
     return web.Response(status=204)
 
 

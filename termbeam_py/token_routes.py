@@ -14,6 +14,7 @@ from aiohttp import web
 
 from termbeam_py import keys
 from termbeam_py.apitokens import check_name, check_scope, parse_duration
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest, NotFound
 from termbeam_py.httputil import json_body
 from termbeam_py.scopes import Scope, requires
@@ -54,6 +55,8 @@ async def create_token(request: web.Request) -> web.Response:
     expires_in = None if expires is None else parse_duration(expires)
     secret, info = await request.app[keys.AUTH].api_tokens.create(name, scope, session,
                                                                   expires_in)
+    note(request, "token.created", token=name, scope=scope.label, session=session,
+         expires=info["expires"])
     return web.json_response({"token": secret, **info}, status=201)
 
 
@@ -61,6 +64,7 @@ async def create_token(request: web.Request) -> web.Response:
 @requires(Scope.ADMIN)
 async def revoke_token(request: web.Request) -> web.Response:
     await request.app[keys.AUTH].api_tokens.revoke(request.match_info["name"])
+    note(request, "token.revoked", token=request.match_info["name"])
     return web.Response(status=204)
 
 

@@ -91,6 +91,8 @@ class ShareTokens:
         self._ttl = ttl
         self._clock = clock
         self._expiry: dict[str, float] = {}
+        #: A random id per live link, for the audit log (which must not hold the token).
+        self._ids: dict[str, str] = {}
 
     def __len__(self) -> int:
         """Share tokens held (expired ones go at the next issue)."""
@@ -102,12 +104,19 @@ class ShareTokens:
         while len(self._expiry) >= MAX_SHARE_TOKENS:
             # One TTL for all, so issue order is expiry order: the first key is the oldest.
             del self._expiry[next(iter(self._expiry))]
+        self._ids = {k: v for k, v in self._ids.items() if k in self._expiry}
         token = secrets.token_hex(32)
         self._expiry[_digest(token)] = now + self._ttl
+        self._ids[_digest(token)] = secrets.token_hex(4)
         return token
+
+    def link_id(self, token: str) -> str | None:
+        """The id of the live link `token` belongs to (None for an unknown one)."""
+        return self._ids.get(_digest(token)) if token and len(token) <= 128 else None
 
     def consume(self, token: str) -> bool:
         if not token or len(token) > 128:
             return False
         expiry = self._expiry.pop(_digest(token), None)
+        self._ids.pop(_digest(token), None)
         return expiry is not None and expiry > self._clock()

@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from termbeam_py import keys, protocol
+from termbeam_py.audit import note_as, note_use
 from termbeam_py.auth import Auth, client_ip
 from termbeam_py.hosts import limit_key
 from termbeam_py.memory import forget_error_frames
@@ -133,6 +134,7 @@ class Connection:
         """`principal`: who the upgrade request authenticated (a login cookie, a Bearer
         password or token), or None until an `auth` message says."""
         self.app = request.app
+        self.request = request
         self.ws = ws
         # Behind a tunnel every socket's peer is loopback: key the auth limit on the client's
         # forwarded address, as the login limit does, so one client cannot lock out the rest.
@@ -239,6 +241,8 @@ class Connection:
             return False
         principal = _credential(auth, message)
         if principal is not None:
+            if not auth.tokens.valid(message.token):  # a login cookie's token is no login
+                note_use(self.request, principal, "ws")
             self.principal = principal
             if self._auth_deadline is not None:
                 self._auth_deadline.reschedule(None)
@@ -246,6 +250,7 @@ class Connection:
             return True
         auth.ws_limiter.hit(self.limit_key)
         log.info("WebSocket authentication failed from %s", self.peer)
+        note_as(self.request, None, "login.failed", method="ws", reason="wrong credential")
         await self._refuse(UNAUTHORIZED)
         return False
 

@@ -570,6 +570,7 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
             "session": session_ids(c),
             "expiresIn": field_values("1m", "30d", "2w", "0d", "9999999d", 60, -1)})),
         ("DELETE", "/api/tokens/{name}"): Plan({"name": encoded(texts(30))}),
+        ("GET", "/api/audit"): Plan(query=("since", "before", "event", "limit")),
         ("GET", "/code/{id}"): Plan({"id": encoded(texts(30))}),
         ("GET", "/terminal"): Plan(query=("id", "ott")),
         ("GET", "/"): Plan(query=("ott",)),

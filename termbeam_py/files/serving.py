@@ -30,6 +30,7 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.web_request import BaseRequest
 
+from termbeam_py.audit import note
 from termbeam_py.files.paths import MiB, file_param, regular_file, reopen_path, session_root
 from termbeam_py.scopes import Scope, requires
 
@@ -119,6 +120,8 @@ async def download(request: web.Request) -> web.StreamResponse:
         hdrs.CONTENT_DISPOSITION: _disposition("attachment", opened.name),
         "X-Content-Type-Options": "nosniff",
     }
+    note(request, "file.downloaded", session=request.match_info["id"], path=opened.real,
+         size=opened.size)
     return OpenedFileResponse(opened.fd, headers)
 
 

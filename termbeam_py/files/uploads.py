@@ -23,6 +23,7 @@ from typing import BinaryIO
 from aiohttp import hdrs, web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, write_failed
 from termbeam_py.files.paths import NAME_MAX, MiB
 from termbeam_py.files.receive import read_head, refuse_declared, write_body
@@ -178,6 +179,7 @@ async def upload_file(request: web.Request) -> web.Response:
         raise BadRequest("Empty file")
     path, fh = await asyncio.to_thread(_create_unique, target, name)
     size = await write_body(request, fh, path, head, UPLOAD_MAX, too_large)
+    note(request, "file.uploaded", session=session.id, path=path, size=size)
     return web.json_response(
         {"name": os.path.basename(path), "path": path, "size": size}, status=201
     )
@@ -196,8 +198,9 @@ async def upload_image(request: web.Request) -> web.Response:
         raise BadRequest("File content does not match declared image type")
     store = request.app[keys.UPLOADS]
     upload_id, path, fh = await store.create(ext)
-    await write_body(request, fh, path, head, IMAGE_MAX, "File too large")
+    size = await write_body(request, fh, path, head, IMAGE_MAX, "File too large")
     store.add(upload_id, path, mime)
+    note(request, "file.uploaded", path=path, size=size, image=True)
     body = {"id": upload_id, "url": f"/uploads/{upload_id}", "path": path}
     return web.json_response(body, status=201)
 

@@ -22,6 +22,7 @@ from typing import TypedDict
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.errors import Forbidden
 from termbeam_py.preview.listeners import (
     Listener,
@@ -75,6 +76,7 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     if sandboxed and not target.granted and _is_navigation(request):
         # A logged-in browser opening a preview: from here on its sandboxed page (which
         # sends no cookies) authenticates with the port's grant in the path.
+        note(request, "preview.granted", port=port)
         raise web.HTTPFound(f"/preview/{port}/~{service.grants.issue(port)}{target.path}")
     if request.headers.get("Upgrade", "").lower() == "websocket":
         listener = request.app.get(keys.PREVIEW_LISTENER)

@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import WSCloseCode, web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest, Conflict, NotFound, TermbeamError, TooManyRequests
 from termbeam_py.scopes import Scope, requires
 from termbeam_py.update.updater import ServerHooks, Updater
@@ -42,6 +43,7 @@ async def trigger_update(request: web.Request) -> web.Response:
     if not updater.limiter.allowed("update"):
         raise TooManyRequests(TOO_SOON, retry_after=updater.limiter.reset_in("update"))
     updater.limiter.hit("update")
+    note(request, "update.started", method=install.method, version=current)
     updater.start(install, current)
     return web.json_response({"status": "updating", "method": install.method})
 
