@@ -187,15 +187,17 @@ async def view_page(request: web.Request) -> web.StreamResponse:
 @routes.get("/api/view")
 @requires(Scope.VIEW, reach=Reach.OWN)
 async def view_info(request: web.Request) -> web.Response:
-    """What a viewer watches: its session's id and name and when its link ends."""
+    """What a viewer watches: its session's id, name and size, and when its link ends."""
     caller = principal_of(request)
     if caller is None or caller.link is None or caller.session is None:
         raise NotFound("Not a view-only link")
     session = request.app[keys.SESSIONS].find(caller.session)
     views = request.app[keys.AUTH].views
     link = views.get(caller.link, caller.session)
+    cols, rows = session.sizer.current if session is not None else (80, 24)
     return web.json_response({
-        "session": {"id": caller.session, "name": session.name if session else None},
+        "session": {"id": caller.session, "name": session.name if session else None,
+                    "cols": cols, "rows": rows},
         "expiresAt": link.expires,
     })
 

@@ -96,7 +96,9 @@ export class ApiError extends Error {
 }
 
 export function goToLogin(): void {
-  if (location.pathname !== '/login') location.href = '/login';
+  // A view-only link's page reloads itself: a dead link gets its own page, not the login.
+  if (location.pathname === '/view') location.reload();
+  else if (location.pathname !== '/login') location.href = '/login';
 }
 
 /** sessionStorage key: when the page last reloaded for a tunnel's login page. */

@@ -30,6 +30,7 @@ function Lazy<P extends object>({ load, props }: { load: () => Promise<Component
 }
 
 const loadTerminal = () => import('./pages/TerminalPage').then((m) => m.TerminalPage);
+const loadView = () => import('./pages/ViewPage').then((m) => m.ViewPage);
 const loadCode = () => import('./code/CodeViewer').then((m) => m.default);
 
 function codeViewerClose(sessionId: string): () => void {
@@ -42,6 +43,7 @@ function codeViewerClose(sessionId: string): () => void {
 export function App() {
   const path = location.pathname.replace(/\/+$/, '') || '/';
   if (path === '/login') return <Login />;
+  if (path === '/view') return <Lazy load={loadView} props={{}} />;
   if (path === '/terminal') {
     const params = new URLSearchParams(location.search);
     const id = params.get('id') ?? params.get('session');

@@ -199,10 +199,15 @@ export class TerminalConnection {
           this.reconnect.stop();
           this.dropSocket();
           this.events.notFound();
+        } else if (/^View ended\b/.test(msg.message)) {
+          // A view-only link was revoked or expired, or the owner disconnected this viewer.
+          this.reconnect.stop();
+          this.dropSocket();
+          this.events.error(msg.message);
         } else if (/unauthori[sz]ed/i.test(msg.message)) {
           this.reconnect.stop();
           this.dropSocket();
-          location.href = '/login';
+          location.href = location.pathname === '/view' ? '/view' : '/login';
         } else {
           this.events.error(msg.message);
         }

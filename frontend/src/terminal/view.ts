@@ -27,6 +27,14 @@ export type Ended = { kind: 'exit'; code: number | null } | { kind: 'notfound' }
 /** Output right after an attach (the replay) is not unread, and its bells do not ring. */
 const ATTACH_GRACE_MS = 2000;
 
+/** A view-only link's terminal: the session's own size, and no key reaches the server. */
+export interface ReadOnly {
+  cols: number;
+  rows: number;
+  /** A key or paste was dropped (say so). */
+  typed(): void;
+}
+
 export interface ViewHooks {
   notification(msg: NotificationMsg): void;
   /** The user pinched to this font size (persist it). */
@@ -93,6 +101,7 @@ export class TerminalView {
     readonly sessionId: string,
     opts: { fontSize: number; theme: ITheme; minimumContrastRatio: number },
     private readonly hooks: ViewHooks,
+    private readonly readOnly: ReadOnly | null = null,
   ) {
     this.font = prefs.peek().terminalFont;
     if (this.font === 'bundled') void loadTextFace(); // start the fetch before the pane opens
@@ -162,7 +171,7 @@ export class TerminalView {
     const subs = [
       term.onData((d) => this.send(transformSoftInput(d))),
       term.onBinary((d) => this.send(d)),
-      term.onResize(({ cols, rows }) => this.conn.setSize(cols, rows)),
+      term.onResize(({ cols, rows }) => !this.readOnly && this.conn.setSize(cols, rows)),
       term.onScroll(() => this.scheduleScrollCheck()),
       term.onWriteParsed(() => {
         this.scheduleScrollCheck();
@@ -211,7 +220,8 @@ export class TerminalView {
   }
 
   send(data: string): void {
-    if (data) this.conn.input(data);
+    if (data && this.readOnly) this.readOnly.typed();
+    else if (data) this.conn.input(data);
   }
 
   setVisible(v: boolean): void {
@@ -274,6 +284,11 @@ export class TerminalView {
 
   fitNow(): void {
     if (!this.host || !this.visible || this.host.clientWidth === 0) return; // hidden panes keep their size
+    if (this.readOnly) {
+      // A viewer never sizes the PTY: it shows the session's own grid (scrolling sideways).
+      this.term.resize(this.readOnly.cols, this.readOnly.rows);
+      return;
+    }
     try {
       this.fitAddon.fit();
     } catch {
