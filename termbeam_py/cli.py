@@ -98,7 +98,7 @@ def restart_command(argv: list[str], password: str | None,
 SHORT_HELP = """Usage: termbeam [OPTIONS] [SHELL [ARGS...]]
        termbeam COMMAND ...
 
-Commands: list, attach (resume), stop, service, token, run, send, tail, screen.
+Commands: list, attach (resume), stop, service, token, run, send, tail, screen, share.
 SHELL is a shell on PATH or a path to one. Try 'termbeam --help' or 'termbeam COMMAND --help'."""
 
 
@@ -246,6 +246,8 @@ SCRIPT_COMMANDS = ("run", "send", "tail", "screen")
 TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
 #: First word that selects `termbeam audit` (the audit log, read from the state directory).
 AUDIT_COMMAND = "audit"
+#: First word that selects `termbeam share NAME` (a login or view-only link, through the server).
+SHARE_COMMAND = "share"
 
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
@@ -266,6 +268,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.client.audit import audit_command
 
         return audit_command, rest, "termbeam audit"
+    if word == SHARE_COMMAND:
+        from termbeam_py.client.sharing import share_command
+
+        return share_command, rest, "termbeam share"
     if word == STOP_COMMAND:
         from termbeam_py.client.stopping import stop_command
 
