@@ -302,8 +302,9 @@ def test_close_tabs_and_return_to_the_hub(authed_page: Any) -> None:
     page = authed_page
     keep, gone = fresh_sessions(page, "close-keep", "close-gone")
     open_terminal(page, keep)
-    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Close session close-gone").click()
+    confirm = page.get_by_role("dialog", name="Close session?")  # our sheet, not confirm()
+    confirm.get_by_role("button", name="Close session", exact=True).click()
     expect(page.get_by_role("tab")).to_have_count(1)
     page.wait_for_function(
         "(id) => fetch('/api/sessions').then((r) => r.json())"
@@ -311,8 +312,8 @@ def test_close_tabs_and_return_to_the_hub(authed_page: Any) -> None:
         arg=gone,
     )
     # Closing the last tab deletes it too and goes back to the session list.
-    page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Close session close-keep").click()
+    confirm.get_by_role("button", name="Close session", exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"))
     assert page.evaluate(LIST) == []
     assert page.errors == []
