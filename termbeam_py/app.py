@@ -24,6 +24,7 @@ from termbeam_py import (
     static,
     termapi,
     token_routes,
+    totp_routes,
     update,
     view_routes,
     ws,
@@ -152,6 +153,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     ws.setup, auth.setup, meta.setup, session_routes.setup, termapi.setup, files.setup,
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
+    totp_routes.setup,
     view_routes.setup, setup_tunnel,
     static.setup, _preview,
 )

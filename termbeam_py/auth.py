@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -41,6 +42,8 @@ from termbeam_py.httputil import json_body
 from termbeam_py.ratelimit import SlidingWindow
 from termbeam_py.scopes import OWNER, PRINCIPAL, Principal, Reach, Scope, check_route, requires
 from termbeam_py.tokens import TOKEN_TTL, ShareTokens, TokenStore
+from termbeam_py.totp import ALONE_REFUSED, TotpStore, check_login, refused_login
+from termbeam_py.totp import FILE_NAME as TOTP_FILE
 from termbeam_py.viewlinks import ViewLinks
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,11 @@ class Auth:
         self.api_tokens = ApiTokenStore(config.config_dir / API_TOKENS_FILE)
         self.share = ShareTokens(config.share_token_ttl)
         self.views = ViewLinks()
+        self.totp = TotpStore(config.config_dir / TOTP_FILE)
+        #: The owner's credential for the command line on this machine (connection.json,
+        #: 0600): it stands for the password without the one-time code, which a script
+        #: cannot type; whoever can read that file can read the TOTP secret next to it.
+        self.machine_key = "tbm_" + secrets.token_urlsafe(32)
         self.login_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.ws_limiter = SlidingWindow(5, total=ATTEMPTS_FROM_EVERYONE)
         self.api_limiter = SlidingWindow(120) if config.rate_limit else None
@@ -140,7 +148,7 @@ class Auth:
             return found
         self.login_limiter.hit(key)
         note_as(request, None, "login.failed", method="bearer", reason="wrong credential")
-        raise Unauthorized()
+        raise Unauthorized(ALONE_REFUSED if self.totp.enabled else "unauthorized")
 
     def viewer(self, request: web.Request) -> Principal | None:
         """A view-only link's holder (its cookie, see viewlinks.py); None for anyone else."""
@@ -148,8 +156,12 @@ class Auth:
         return link.principal if link is not None else None
 
     def credential(self, secret: object) -> Principal | None:
-        """Who the password or a scoped token stands for; None for anything else."""
+        """Who the password, the machine key or a scoped token stands for; None for anything
+        else. The password alone counts for nothing while the one-time code is on."""
         if self.check_password(secret):
+            return None if self.totp.enabled else OWNER
+        if isinstance(secret, str) and hmac.compare_digest(_digest(secret),
+                                                           _digest(self.machine_key)):
             return OWNER
         token = self.api_tokens.verify(secret) if isinstance(secret, str) else None
         return token.principal if token is not None else None
@@ -401,7 +413,11 @@ async def login(request: web.Request) -> web.Response:
     # Every attempt counts, successful ones included (shared with Bearer failures).
     headers = _limit(auth.login_limiter, request, TooManyRequests().message)
     body = await json_body(request)
-    if not auth.check_password(body.get("password")):
+    if auth.totp.enabled:
+        if not await check_login(auth.totp, auth.check_password(body.get("password")), body):
+            log.info("wrong password or one-time code from %s", ip)
+            raise refused_login()
+    elif not auth.check_password(body.get("password")):
         log.info("wrong password from %s", ip)
         note_as(request, None, "login.failed", method="password", reason="wrong password")
         raise Unauthorized("wrong password")

@@ -41,11 +41,15 @@ class Connection(TypedDict):
     host: str
     password: str | None
     pid: int
+    key: str | None
+    """The server's machine key (auth.py): the command line's owner credential, which works
+    while a one-time code is on, unlike the password. None in files of older servers."""
 
 
-def write_connection(path: Path, host: str, port: int, password: str | None) -> None:
+def write_connection(path: Path, host: str, port: int, password: str | None,
+                     key: str | None = None) -> None:
     conn: Connection = {"port": port, "host": connection_host(host), "password": password,
-                        "pid": os.getpid()}
+                        "pid": os.getpid(), "key": key}
     write_json(path, conn)
 
 
@@ -53,7 +57,8 @@ def _connection_shape(data: object) -> Connection:
     """What `write_connection` writes; anything else is moved aside by read_json."""
     conn = obj(data)
     return {"port": field(conn, "port", int), "host": field(conn, "host", str),
-            "password": optional(conn, "password", str), "pid": field(conn, "pid", int)}
+            "password": optional(conn, "password", str), "pid": field(conn, "pid", int),
+            "key": optional(conn, "key", str)}
 
 
 def remove_connection(path: Path) -> None:

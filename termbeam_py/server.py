@@ -94,12 +94,13 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
         "",
         f"  Shell:    {config.shell} {' '.join(config.shell_args)}".rstrip(),
         f"  Session:  {session_id or '(none)'}",
-        f"  Auth:     {'🔒 password' if config.auth_enabled else '🔓 none'}",
+        f"  Auth:     {_auth_line(config, app)}",
         f"  Bind:     {config.host} ({reach})",
     ]
     if runtime.public_url:
         lines.append(f"  Public:   {runtime.public_url}")
     lines += _tunnel_lines(app)
+    lines += _totp_advice(config, app)
     lines.append(f"  Local:    {runtime.local_url}")
     if runtime.lan_url:
         lines.append(f"  LAN:      {runtime.lan_url}")
@@ -116,6 +117,20 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
         lines.append(f"  Password: {config.password}")
     lines += _client_hints(config)
     return "\n".join(lines) + "\n"
+
+
+def _auth_line(config: Config, app: web.Application) -> str:
+    if not config.auth_enabled:
+        return "🔓 none"
+    return "🔒 password + one-time code" if app[keys.AUTH].totp.enabled else "🔒 password"
+
+
+def _totp_advice(config: Config, app: web.Application) -> list[str]:
+    """Behind a tunnel anyone on the internet can try the password: recommend the code."""
+    if config.tunnel is None or not config.auth_enabled or app[keys.AUTH].totp.enabled:
+        return []
+    return ["  Advice:   the tunnel puts the login on the internet; add a one-time code to it:",
+            "            termbeam totp enable (docs/security.md)"]
 
 
 def _client_hints(config: Config) -> list[str]:
@@ -165,7 +180,8 @@ async def _serve(config: Config, app: web.Application) -> int:
     conn_file = config.connection_file
     try:
         await asyncio.to_thread(
-            running.write_connection, conn_file, config.host, runtime.port, config.password
+            running.write_connection, conn_file, config.host, runtime.port, config.password,
+            app[keys.AUTH].machine_key if config.password else None,
         )
     except OSError as exc:  # a full disk: serving matters more than being found
         log.warning("could not write %s (%s): `termbeam list` and `attach` will not find "

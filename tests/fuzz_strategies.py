@@ -570,6 +570,13 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
             "session": session_ids(c),
             "expiresIn": field_values("1m", "30d", "2w", "0d", "9999999d", 60, -1)})),
         ("DELETE", "/api/tokens/{name}"): Plan({"name": encoded(texts(30))}),
+        # A random code turns the second factor on or off once in a million tries or so.
+        ("GET", "/api/totp"): Plan(),
+        ("POST", "/api/totp/setup"): Plan(),
+        ("POST", "/api/totp/enable"): Plan(body=bodies({
+            "code": field_values("123456", "", " 1 2 3", "x" * 70, 123456)})),
+        ("POST", "/api/totp/disable"): Plan(body=bodies({
+            "code": field_values("123456", "abcde-fghij", "", 0)})),
         ("GET", "/api/audit"): Plan(query=("since", "before", "event", "limit")),
         ("GET", "/code/{id}"): Plan({"id": encoded(texts(30))}),
         ("GET", "/terminal"): Plan(query=("id", "ott")),

@@ -7,6 +7,7 @@ import { Splash } from './splash/Splash';
 import { loadPrefs } from './state/prefs';
 import { activeTheme, applyTheme } from './themes';
 import './styles.css';
+import './ui/touch.css';
 
 // Runs now (the cached prefs' theme before the first render) and again whenever the theme
 // preference, or the OS colour scheme for the "system" theme, changes.

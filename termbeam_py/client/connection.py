@@ -76,7 +76,9 @@ def resolve_target(host: str | None, port: int | None, password: str | None,
         why = (f"{saved} is not held by the server that wrote connection.json, so its "
                "password was not sent")
     else:
-        return replace(target, password=conn["password"])
+        # The machine key, where the server wrote one, also works while a one-time code is
+        # on (the password alone does not).
+        return replace(target, password=conn["key"] or conn["password"])
     return replace(target, withheld=f"{why}; pass --password (or set TERMBEAM_PASSWORD)")
 
 
