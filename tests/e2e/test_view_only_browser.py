@@ -5,6 +5,7 @@ key bar, and revoked or expired links get a clear page."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -127,3 +128,41 @@ def test_revoked_and_expired_links_get_a_clear_page(new_context: Any, api: Any) 
     assert unknown is not None
     assert unknown.status == 404
     expect(other.get_by_role("heading")).to_have_text("This view link does not work")
+
+
+def test_owner_shares_watches_and_disconnects_on_a_phone(phone: Any, new_context: Any) -> None:
+    """The share sheet makes a view-only link (expiry, QR code, copy, live list with revoke);
+    the session drawer shows who watches and disconnects them."""
+    from tests.e2e.test_settings_browser import new_session, open_terminal_tool, own_address
+
+    page = phone
+    page.context.set_extra_http_headers(own_address())
+    sid = new_session(page, "shared-watch")
+    open_terminal_tool(page, sid, "Share link")
+    dialog = page.get_by_role("dialog", name="Share")
+    part = dialog.get_by_role("region", name="View-only link")
+    part.scroll_into_view_if_needed()
+    part.get_by_label("Session").select_option(label="shared-watch")
+    part.get_by_label("Expires after").select_option("1d")
+    part.get_by_role("button", name="Create view-only link").click()
+    expect(part.get_by_role("img", name="QR code of the view-only link")).to_be_visible()
+    url = part.get_by_role("textbox").input_value()
+    assert "/view/tbv_" in url
+    part.get_by_role("button", name="Copy view-only link").click()
+    expect(part.get_by_role("status")).to_have_text(
+        re.compile(r"Link copied\.|Select the link above and copy it\."))
+    expect(part.get_by_role("list", name="Live view-only links").get_by_role("listitem")) \
+        .to_have_count(1)
+    assert dialog.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
+
+    watcher = _viewer(new_context)
+    watcher.goto(url[url.index("/view/"):])
+    expect(watcher.get_by_role("status").filter(has_text="View only")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Sessions", exact=True).click()
+    drawer = page.get_by_role("dialog", name="Sessions")
+    watching = drawer.get_by_role("region", name="Watching shared-watch")
+    expect(watching.get_by_role("status")).to_contain_text("1 watching")
+    watching.get_by_role("button", name="Disconnect viewer 127.0.0.1").click()
+    expect(watcher.get_by_role("alert")).to_contain_text("View ended: the owner disconnected you")
+    expect(watching.get_by_role("status")).to_contain_text("Nobody is watching")

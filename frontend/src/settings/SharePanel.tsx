@@ -1,7 +1,7 @@
 /**
- * Share: a one-time login link (GET /api/share-token) as a QR code and a copyable URL. The
- * server picks the address other devices can reach (tunnel, then LAN). The QR encoder loads
- * only when this panel opens.
+ * Share: a one-time login link (GET /api/share-token) as a QR code and a copyable URL, and
+ * view-only links to one session (ViewLinks). The server picks the address other devices can
+ * reach (tunnel, then LAN). The QR encoder loads only when this panel opens.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useId, useRef } from 'preact/hooks';
@@ -9,42 +9,11 @@ import { ApiError, request } from '../api';
 import { errorText } from '../errorText';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
-import { useLazy } from '../ui/useLazy';
 import { copyText } from './clipboard';
-import { countdown, qrPath, SHARE_TOKEN_SECONDS } from './logic';
+import { countdown, SHARE_TOKEN_SECONDS } from './logic';
+import { QrCode } from './QrCode';
+import { ViewLinks } from './ViewLinks';
 import './settings.css';
-
-interface Qr {
-  count: number;
-  path: string;
-}
-
-async function encodeQr(text: string): Promise<Qr> {
-  const { default: qrcode } = await import('qrcode-generator');
-  const qr = qrcode(0, 'M');
-  qr.addData(text);
-  qr.make();
-  const count = qr.getModuleCount();
-  return { count, path: qrPath(count, (r, c) => qr.isDark(r, c)) };
-}
-
-function QrCode({ text, label }: { text: string; label: string }) {
-  const qr = useLazy(() => encodeQr(text), { now: true, key: text });
-  if (qr.failed.value) return <p class="muted">Could not draw the QR code; copy the link instead.</p>;
-  const q = qr.value.value;
-  const quiet = 4; // the blank margin scanners need around a QR code
-  return (
-    <div class="share-qr">
-      {q ? (
-        <svg role="img" aria-label={label} viewBox={`${-quiet} ${-quiet} ${q.count + 2 * quiet} ${q.count + 2 * quiet}`} shape-rendering="crispEdges">
-          <path class="qr-on" d={q.path} />
-        </svg>
-      ) : (
-        <p class="muted">Drawing the QR code…</p>
-      )}
-    </div>
-  );
-}
 
 /** Whether `url` names this computer only (127.0.0.0/8, ::1, localhost): another device that
  * opens it reaches itself, not this server. */
@@ -183,6 +152,7 @@ export default function SharePanel({ onClose }: PanelProps) {
       <p class="share-warning">
         Anyone who opens this link is logged in to your terminal, with your shell's full access. Share it only with devices you trust.
       </p>
+      <ViewLinks />
     </Sheet>
   );
 }

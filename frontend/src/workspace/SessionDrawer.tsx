@@ -9,6 +9,7 @@ import { useEffect, useId, useRef } from 'preact/hooks';
 import { GitBadge } from '../hub/GitBadge';
 import { cardParts, isSwipeClose, type DrawerSession } from './drawer';
 import { useModalFocus } from '../ui/focusTrap';
+import { Watchers } from './Watchers';
 import './drawer.css';
 
 export type { DrawerSession };
@@ -73,6 +74,7 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
   const box = useRef<HTMLDivElement>(null);
   const swipe = useRef<{ id: number; x: number; y: number } | null>(null);
   const titleId = useId();
+  const current = sessions.find((s) => s.id === active && !s.ended);
 
   useModalFocus(box, onDismiss, '.drawer-card.current .drawer-card-main'); // modal: Tab stays inside
 
@@ -121,6 +123,7 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
             <Card key={s.id} s={s} current={s.id === active} onSelect={() => onSelect(s.id)} onClose={() => onCloseSession(s.id)} />
           ))}
         </ul>
+        {current && <Watchers sessionId={current.id} name={current.name} />}
         <footer class="drawer-foot">
           <button type="button" class="btn primary" onClick={onNew}>
             + New session
