@@ -118,6 +118,7 @@ export function KeyBar({ send, term, sessionId }: KeyBarProps) {
     resend: (data) => sendRef.current(data),
     press,
     longPress: () => void open('editor'),
+    lockMic: () => mic.lock(),
   });
 
   const collapsed = prefs.value.touchBarCollapsed;

@@ -1,6 +1,7 @@
 /**
  * The key editor (a panel: opened from the key bar's gear or a long-press, and from
- * settings). Add, remove, edit and move keys; at most three rows of eight columns; Save
+ * settings). Add, remove, edit and move keys (drag and drop, or the move buttons); at most
+ * three rows of eight columns; Save
  * stores the layout in prefs.touchBarKeys (null when it is the default layout).
  */
 import { useSignal } from '@preact/signals';
@@ -8,7 +9,8 @@ import { prefs, updatePrefs, type KeyAction, type KeyModifier, type KeyStyle, ty
 import type { PanelProps } from '../ui/panels';
 import { Sheet } from '../ui/Sheet';
 import { ESC } from './encode';
-import { addKey, find, fromRows, moveInRow, moveToRow, removeKey, toRows, updateKey, type Rows } from './editmodel';
+import { addKey, find, fromRows, moveInRow, moveTo, moveToRow, removeKey, toRows, updateKey, type Rows } from './editmodel';
+import { useKeyDrag } from './useKeyDrag';
 import {
   ACTIONS, COLS, DEFAULT_KEYS, effectiveKeys, escapePayload, keyLabel, keyName, keySpan, keyStyle,
   MAX_LABEL, MAX_ROWS, MODIFIERS, SEQUENCES, STYLES, unescapePayload, validateKeys,
@@ -180,6 +182,13 @@ export default function KeyEditorPanel({ onClose }: PanelProps) {
     note.value = null;
   };
 
+  const drag = useKeyDrag((id, to) => {
+    const next = moveTo(rows.value, id, to.r, to.i);
+    if (next === rows.value) note.value = 'No room in that row: make a key narrower or drop it on another row.';
+    else change(next);
+    selected.value = id;
+  }, () => rows.value.length);
+
   const add = () => {
     const res = addKey(rows.value, { label: 'New', send: '' });
     if (!res) {
@@ -214,7 +223,7 @@ export default function KeyEditorPanel({ onClose }: PanelProps) {
         <div class="ke-preview keybar-grid" role="group" aria-label="Key layout: pick a key to edit">
           {rows.value.map((row, r) => {
             let col = 1;
-            return row.map((k) => {
+            return row.map((k, i) => {
               const span = keySpan(k);
               const c = col;
               col += span;
@@ -228,10 +237,21 @@ export default function KeyEditorPanel({ onClose }: PanelProps) {
                     gridRow: r + 1,
                     gridColumn: `${Math.min(c, COLS)} / span ${Math.max(1, Math.min(span, COLS + 1 - Math.min(c, COLS)))}`,
                     ...(style === 'custom' ? { background: k.bg, color: k.color } : {}),
+                    // Dragged with a finger: the browser must not take the move as a pan.
+                    touchAction: 'none',
                   }}
                   aria-label={`Edit ${keyName(k)}`}
                   aria-pressed={k.id === selected.value}
-                  onClick={() => (selected.value = k.id)}
+                  data-key-id={k.id}
+                  data-row={r}
+                  data-index={i}
+                  onPointerDown={(e) => drag.onPointerDown(e, k.id)}
+                  onPointerMove={drag.onPointerMove}
+                  onPointerUp={drag.onPointerUp}
+                  onPointerCancel={drag.onPointerCancel}
+                  onClick={() => {
+                    if (!drag.takeClick()) selected.value = k.id;
+                  }}
                 >
                   {keyLabel(k)}
                 </button>

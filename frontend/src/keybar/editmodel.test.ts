@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TouchKey } from '../state/prefs';
-import { addKey, find, fromRows, moveInRow, moveToRow, removeKey, rowWidth, toRows, updateKey } from './editmodel';
+import { addKey, find, fromRows, moveInRow, moveTo, moveToRow, removeKey, rowWidth, toRows, updateKey, type Rows } from './editmodel';
 import { DEFAULT_KEYS, validateKeys } from './keys';
 
 const key = (id: string, size = 1): TouchKey => ({ id, label: id, send: id, size });
@@ -64,5 +64,29 @@ describe('editing', () => {
   });
   it('measures rows in columns', () => {
     expect(rowWidth([key('a', 2), key('b')])).toBe(3);
+  });
+});
+
+describe('drag and drop (moveTo)', () => {
+  const rows = (): Rows => [[key('a'), key('b'), key('c')], [key('d')]];
+  const flat = (r: Rows) => r.map((row) => row.map((x) => x.id).join('')).join('|');
+
+  it('moves a key before another in its row, either way', () => {
+    expect(flat(moveTo(rows(), 'a', 0, 2))).toBe('bac|d');
+    expect(flat(moveTo(rows(), 'c', 0, 0))).toBe('cab|d');
+    expect(flat(moveTo(rows(), 'a', 0, 3))).toBe('bca|d');
+  });
+
+  it('moves a key to another row, or to a new last row, and drops emptied rows', () => {
+    expect(flat(moveTo(rows(), 'b', 1, 0))).toBe('ac|bd');
+    expect(flat(moveTo(rows(), 'd', 0, 1))).toBe('adbc');
+    expect(flat(moveTo(rows(), 'a', 2, 0))).toBe('bc|d|a');
+  });
+
+  it('refuses a row without room and targets past the third row', () => {
+    const full: Rows = [[key('w', 8)], [key('x')]];
+    expect(moveTo(full, 'x', 0, 0)).toBe(full);
+    expect(moveTo(rows(), 'a', 3, 0)).toEqual(rows());
+    expect(moveTo(rows(), 'zz', 0, 0)).toEqual(rows());
   });
 });

@@ -68,6 +68,23 @@ export function moveToRow(rows: Rows, id: string, dir: -1 | 1): Rows {
   return clean(next);
 }
 
+/**
+ * Move a key to row `r` (a new last row when `r` is one past the end), before the key now at
+ * index `i` of that row (the end when `i` is past it): the key editor's drag and drop.
+ * Returns `rows` unchanged when the key would not fit in that row.
+ */
+export function moveTo(rows: Rows, id: string, r: number, i: number): Rows {
+  const at = find(rows, id);
+  if (!at || r < 0 || r >= MAX_ROWS || r > rows.length) return rows;
+  const next = rows.map((x) => [...x]);
+  const [key] = next[at.r].splice(at.i, 1);
+  const target = (next[r] ??= []);
+  if (at.r !== r && rowWidth(target) + keySpan(key) > COLS) return rows;
+  const index = at.r === r && at.i < i ? i - 1 : i;
+  target.splice(Math.max(0, Math.min(index, target.length)), 0, key);
+  return clean(next);
+}
+
 /** Replace one key's fields. */
 export function updateKey(rows: Rows, id: string, patch: Partial<TouchKey>): Rows {
   return rows.map((row) => row.map((k) => (k.id === id ? dropEmpty({ ...k, ...patch }) : k)));

@@ -1,6 +1,7 @@
 /**
  * Pointer handling for the key bar's keys: arrows repeat while held, a long press on any other
- * key opens the key editor, and a click (pointer or keyboard) presses the key.
+ * key opens the key editor, a swipe up from the mic locks voice input on, and a click (pointer
+ * or keyboard) presses the key.
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { TouchKey } from '../state/prefs';
@@ -11,6 +12,8 @@ export const REPEAT_INTERVAL_MS = 80;
 const LONG_PRESS_MS = 650;
 /** In a key row that scrolls, how long a touch on an arrow must stay put to start repeating. */
 export const SCROLL_ROW_HOLD_MS = 250;
+/** How far up (CSS px) a touch on the mic must travel to lock voice input on. */
+export const LOCK_SWIPE_PX = 40;
 
 /** The key sits in a row that scrolls sideways (a landscape phone's one-row bar): a touch
  *  there may be the start of a swipe, which the browser takes with a pointercancel. */
@@ -26,10 +29,13 @@ export interface PointerKeyActions {
   resend: (data: string) => void;
   press: (k: TouchKey) => void;
   longPress: () => void;
+  /** A swipe up from the mic key. */
+  lockMic: () => void;
 }
 
 export interface KeyPointer {
   onPointerDown: (e: PointerEvent, k: TouchKey, repeats: boolean) => void;
+  onPointerMove: (e: PointerEvent) => void;
   onPointerEnd: () => void;
   onClick: (e: MouseEvent, k: TouchKey, repeats: boolean) => void;
 }
@@ -77,9 +83,12 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
         startRepeat(payload);
       }, SCROLL_ROW_HOLD_MS);
     };
-    return { long, held, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat };
+    /** A touch on the mic key, followed until it locks voice input or ends; a lock eats the
+     *  click that may follow the release. */
+    const swipe: { start: { x: number; y: number; id: number } | null; swallow: boolean } = { start: null, swallow: false };
+    return { long, held, swipe, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat };
   }, []);
-  const { long, held, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat } = timers;
+  const { long, held, swipe, stopRepeat, cancelLongPress, startRepeat, holdThenRepeat } = timers;
 
   useEffect(
     () => () => {
@@ -92,6 +101,13 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
   const onPointerDown = (e: PointerEvent, k: TouchKey, repeats: boolean) => {
     e.preventDefault();
     if (e.button !== 0) return;
+    swipe.swallow = false;
+    swipe.start = null;
+    if (k.action === 'mic') {
+      swipe.start = { x: e.clientX, y: e.clientY, id: e.pointerId };
+      // Keep getting its moves once the finger leaves the key on its way up.
+      (e.currentTarget as Element | null)?.setPointerCapture?.(e.pointerId);
+    }
     if (repeats) {
       held.repeating = true; // a press that sends at once; its click must not send again
       return inScrollingRow(e) ? holdThenRepeat(k.send!) : startRepeat(k.send!);
@@ -104,11 +120,28 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
       latest.current.longPress();
     }, LONG_PRESS_MS);
   };
+  const onPointerMove = (e: PointerEvent) => {
+    const start = swipe.start;
+    if (!start || e.pointerId !== start.id) return;
+    const up = start.y - e.clientY;
+    if (up >= LOCK_SWIPE_PX && up > 2 * Math.abs(e.clientX - start.x)) {
+      swipe.start = null;
+      swipe.swallow = true;
+      cancelLongPress();
+      haptic();
+      latest.current.lockMic();
+    }
+  };
   const onPointerEnd = () => {
+    swipe.start = null;
     stopRepeat();
     cancelLongPress();
   };
   const onClick = (e: MouseEvent, k: TouchKey, repeats: boolean) => {
+    if (swipe.swallow && e.detail !== 0) {
+      swipe.swallow = false; // the release of the swipe that locked the mic
+      return;
+    }
     // Pointer presses of repeating keys were sent on pointerdown or by their hold (keyboard
     // clicks have detail 0); a tap on an arrow in a scrolling row sends here.
     if (repeats && e.detail !== 0 && held.repeating) return;
@@ -118,5 +151,5 @@ export function usePointerKeys(actions: PointerKeyActions): KeyPointer {
     }
     latest.current.press(k);
   };
-  return { onPointerDown, onPointerEnd, onClick };
+  return { onPointerDown, onPointerMove, onPointerEnd, onClick };
 }
