@@ -117,10 +117,11 @@ def palette_run(page: Any, query: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
+def test_two_sessions_show_as_tabs(authed_page: Any, tmp_path: Path) -> None:
     page = authed_page
     console = console_errors(page)
     first, second = fresh_sessions(page, "tab-one", "tab-two")
+    page.clock.install()
     open_terminal(page, first)
     expect(page.get_by_role("tab")).to_have_count(2)
     tab_one = page.get_by_role("tab", name="tab-one")
@@ -128,7 +129,8 @@ def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     echo_in(page, first)
     screenshot(page, "terminal-desktop")
     late = "late-" + secrets.token_hex(4)
-    page.keyboard.type(f"sleep 2; echo {late}")
+    go = tmp_path / "go"
+    page.keyboard.type(f"while [ ! -e {go} ]; do sleep 0.05; done; echo {late}")
     page.keyboard.press("Enter")
 
     page.get_by_role("tab", name="tab-two").click()
@@ -137,7 +139,10 @@ def test_two_sessions_show_as_tabs(authed_page: Any) -> None:
     page.wait_for_function(PANE_CONTAINS, arg=[second, "$"])
     expect(pane(page, first)).to_be_hidden()
     echo_in(page, second)
-    # Output in the hidden tab marks it unread; hovering it previews its last lines.
+    # Output in the hidden tab marks it unread, once 2 s have passed since it attached
+    # (view.ts: output before that is replayed history); hovering it previews its last lines.
+    page.clock.fast_forward(2_500)
+    go.touch()
     expect(tab_one.get_by_role("img", name="new output")).to_be_visible()
     tab_one.hover()
     expect(page.get_by_role("tooltip")).to_contain_text(late)
