@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
+#: Seconds the view cookie outlives its link (see open_link).
+COOKIE_GRACE = 86400
 LinkEvent = Literal["created", "used", "revoked", "expired"]
 #: Expiry timers of the live links, by link id (cancelled when a link is revoked).
 TIMERS: web.AppKey[dict[str, asyncio.TimerHandle]] = web.AppKey("VIEW_TIMERS")
@@ -164,10 +166,11 @@ async def open_link(request: web.Request) -> web.StreamResponse:
     redirect = web.HTTPFound("/view")
     # Lax, not Strict: the link is opened from another site (a chat, a QR scanner), and the
     # redirect that follows is part of that cross-site navigation. The cookie only lets its
-    # holder watch one session.
+    # holder watch one session. It outlives the link by a day, so that `/view` can still say
+    # the link expired rather than that it never worked.
     redirect.set_cookie(VIEW_COOKIE, secret, path="/", httponly=True, samesite="Lax",
                         secure=is_https(request),
-                        max_age=max(1, int(views.remaining(link))))
+                        max_age=int(views.remaining(link)) + COOKIE_GRACE)
     raise redirect
 
 
