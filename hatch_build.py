@@ -2,7 +2,7 @@
 
 Rules: `TERMBEAM_SKIP_FRONTEND=1` skips with a warning; building from an sdist (no
 `frontend/package.json`) needs the prebuilt output and never calls npm; output newer than
-every source file (and already precompressed: `npm run build` ends with
+every source file (and already precompressed: `npm run build` runs
 frontend/scripts/compress.mjs, which writes the .br/.gz siblings the server sends) is reused.
 `npm install` is used instead of `npm ci` because optional
 per-platform packages missing from the registry make `npm ci` refuse the lockfile here.
