@@ -14,6 +14,7 @@ import { useLazy } from '../ui/useLazy';
 import { moveItem, renameWorkspace, toggleDefaultWorkspace } from './logic';
 import { PushToggle } from './PushToggle';
 import { ThemePicker } from './ThemePicker';
+import { ActivitySection } from './ActivitySection';
 import { TokensSection } from './TokensSection';
 import './settings.css';
 
@@ -288,5 +289,6 @@ export default function SettingsPanel(props: PanelProps) {
         <TokensSection />
       </Section>
     </Sheet>
+        <ActivitySection />
   );
 }
