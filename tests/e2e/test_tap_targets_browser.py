@@ -210,6 +210,21 @@ def test_terminal_key_bar_palette_and_find(phone: Any, sessions: tuple[str, str]
     _tool(page, "Preview port")
     expect(page.locator(".preview-panel")).to_be_visible()
     _measure(page, "preview", ".preview-panel", report)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Sessions", exact=True).tap()
+    expect(page.get_by_role("dialog", name="Sessions")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.drawer').getAnimations().length === 0")
+    _measure(page, "sessions drawer", ".drawer", report)
+    page.keyboard.press("Escape")
+    for command, title in (
+        ("Upload files", "Upload files"),
+        ("Share link", "Share"),
+        ("About", "About TermBeam"),
+    ):
+        _tool(page, command)
+        expect(page.get_by_role("dialog", name=title)).to_be_visible()
+        _measure(page, title, ".sheet", report)
+        page.get_by_role("dialog", name=title).get_by_role("button", name="Close").tap()
     _check(report)
     assert page.errors == []
 
