@@ -3,6 +3,10 @@
  * refusal inline: a wrong password, or the rate limit with a live "try again in N s".
  * Share links (`/?ott=…`) are handled by the server: a valid one is swapped for a cookie and
  * redirected to the hub; an expired or used one lands here.
+ *
+ * With the one-time code (TOTP) on, the server answers a password without a code with
+ * 401 {error: "code required", totp: true} whatever the password, and the form then asks for
+ * both; a failure says "password or code", never which (docs/security.md).
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
@@ -18,19 +22,21 @@ export function retryAfterSeconds(header: string | null, now: number = Date.now(
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-type Outcome = { ok: true } | { ok: false; status: number; message: string; retryAfter: number | null };
+type Outcome =
+  | { ok: true }
+  | { ok: false; status: number; message: string; retryAfter: number | null; totp: boolean };
 
-async function signIn(password: string): Promise<Outcome> {
+async function signIn(password: string, code: string | null): Promise<Outcome> {
   let res: Response;
   try {
     res = await fetch('/api/auth', {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password }),
+      body: JSON.stringify(code === null ? { password } : { password, code }),
     });
   } catch {
-    return { ok: false, status: 0, message: 'Cannot reach the server', retryAfter: null };
+    return { ok: false, status: 0, message: 'Cannot reach the server', retryAfter: null, totp: false };
   }
   if (res.ok) {
     // Read the reply to its end: navigating away mid-body aborts the request, which the
@@ -39,18 +45,25 @@ async function signIn(password: string): Promise<Outcome> {
     return { ok: true };
   }
   let message = `Sign-in failed (${res.status})`;
+  let totp = false;
   try {
     const body: unknown = await res.json();
-    const text = body && typeof body === 'object' ? (body as { error?: unknown }).error : null;
-    if (typeof text === 'string' && text) message = text;
+    const fields = body && typeof body === 'object' ? (body as { error?: unknown; totp?: unknown }) : {};
+    if (typeof fields.error === 'string' && fields.error) message = fields.error;
+    totp = fields.totp === true;
   } catch {
     /* not JSON */
   }
-  return { ok: false, status: res.status, message, retryAfter: retryAfterSeconds(res.headers.get('Retry-After')) };
+  return { ok: false, status: res.status, message, retryAfter: retryAfterSeconds(res.headers.get('Retry-After')), totp };
 }
 
 export function Login() {
   const password = useSignal('');
+  /** The one-time code step: null until the server asks for a code. */
+  const code = useSignal<string | null>(null);
+  /** Typing a recovery code (letters) instead of the 6 digits. */
+  const recovery = useSignal(false);
+  const codeInput = useRef<HTMLInputElement>(null);
   const reveal = useSignal(false);
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
@@ -90,12 +103,19 @@ export function Login() {
     if (busy.value || waitS > 0) return;
     busy.value = true;
     error.value = null;
-    const out = await signIn(password.value);
+    const out = await signIn(password.value, code.value);
     if (out.ok) {
       location.href = '/';
       return;
     }
     busy.value = false;
+    if (out.status === 401 && out.totp) {
+      // First time: the server wants a code (it has not said whether the password was right).
+      if (code.value !== null) error.value = 'Incorrect password or code';
+      code.value = '';
+      requestAnimationFrame(() => codeInput.current?.focus());
+      return;
+    }
     if (out.status === 401) error.value = 'Incorrect password';
     else if (out.status === 429) {
       error.value = out.message;
@@ -103,6 +123,7 @@ export function Login() {
       lockedUntil.value = now.value + (out.retryAfter ?? 60) * 1000;
     } else error.value = out.message;
     password.value = '';
+    if (code.value !== null) code.value = '';
     input.current?.focus();
   };
 
@@ -143,6 +164,44 @@ export function Login() {
             <span class="sr-only"> password</span>
           </button>
         </div>
+        {code.value !== null && (
+          <>
+            <label for="code">{recovery.value ? 'Recovery code' : 'One-time code'}</label>
+            <p class="muted login-hint login-code-hint" id="code-hint">
+              {recovery.value
+                ? 'One of the recovery codes shown when the code was turned on.'
+                : 'The 6-digit code from your authenticator app.'}
+            </p>
+            <input
+              id="code"
+              ref={codeInput}
+              class="login-code"
+              type="text"
+              name="code"
+              inputMode={recovery.value ? 'text' : 'numeric'}
+              autocomplete="one-time-code"
+              autocapitalize="off"
+              spellcheck={false}
+              maxLength={recovery.value ? 24 : 8}
+              required
+              aria-describedby="code-hint"
+              aria-invalid={error.value ? true : undefined}
+              value={code.value}
+              onInput={(e) => (code.value = (e.target as HTMLInputElement).value)}
+            />
+            <button
+              type="button"
+              class="btn login-recovery"
+              onClick={() => {
+                recovery.value = !recovery.value;
+                code.value = '';
+                codeInput.current?.focus();
+              }}
+            >
+              {recovery.value ? 'Use the 6-digit code' : 'Use a recovery code'}
+            </button>
+          </>
+        )}
         <button type="submit" class="btn primary" disabled={busy.value || waitS > 0}>
           {busy.value ? 'Signing in…' : 'Sign in'}
         </button>

@@ -16,6 +16,7 @@ import { PushToggle } from './PushToggle';
 import { ThemePicker } from './ThemePicker';
 import { ActivitySection } from './ActivitySection';
 import { TokensSection } from './TokensSection';
+import { TotpStatus } from './TotpStatus';
 import './settings.css';
 
 const FONT_MIN = 10;
@@ -286,9 +287,10 @@ export default function SettingsPanel(props: PanelProps) {
         <Workspaces />
       </Section>
       <Section title="Security">
+        <TotpStatus />
         <TokensSection />
+        <ActivitySection />
       </Section>
     </Sheet>
-        <ActivitySection />
   );
 }
