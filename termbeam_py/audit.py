@@ -48,7 +48,7 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 500
 #: Every event the server records (the web app's filter lists them).
 EVENTS = (
-    "login", "login.failed", "share.created", "share.used", "share.revoked",
+    "login", "login.failed", "share.created", "share.used", "share.revoked", "share.expired",
     "token.created", "token.used", "token.revoked", "session.created", "session.deleted",
     "file.uploaded", "file.downloaded", "preview.granted", "update.started",
     "settings.changed", "shutdown.requested", "server.stopped", "server.restarted",
@@ -65,9 +65,8 @@ def actor_of(principal: Principal | None) -> str | None:
     """Who acted, by name: a token's name or a viewer link's id, never its secret."""
     if principal is None:
         return None
-    link = getattr(principal, "link", None)
-    if isinstance(link, str) and link:
-        return f"viewer:{link}"
+    if principal.link is not None:
+        return f"viewer:{principal.link}"
     if principal.token is not None:
         return f"token:{principal.token}"
     return "owner"

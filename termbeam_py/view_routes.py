@@ -19,6 +19,7 @@ from typing import Literal
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.audit import actor_of
 from termbeam_py.auth import VIEW_COOKIE, client_ip, is_https
 from termbeam_py.errors import Conflict, NotFound
 from termbeam_py.httputil import json_body
@@ -56,11 +57,15 @@ ENDED_TEXT = {
 
 
 def link_event(app: web.Application, event: LinkEvent, link: ViewLink,
-               address: str | None) -> None:
-    """Every view-link event passes here once (the audit log hooks in here); `address` is
-    the client's, None for an expiry."""
+               address: str | None, actor: str | None = None) -> None:
+    """Every view-link event passes here once, into the log and the audit log; `address` is
+    the client's, None for an expiry; `actor` who made or revoked the link."""
     log.info("view link %s for session %s %s%s", link.id, link.session, event,
              f" (from {address})" if address else "")
+    if event == "used":
+        actor = f"viewer:{link.id}"
+    app[keys.AUDIT].record(f"share.{event}", address=address, actor=actor, link=link.id,
+                           kind="view-only", session=link.session)
 
 
 def _dead_page(how: Literal["expired", "revoked"] | None) -> web.Response:
@@ -90,7 +95,7 @@ async def create_link(request: web.Request) -> web.Response:
     app = request.app
     app[TIMERS][link.id] = asyncio.get_running_loop().call_later(
         ttl, lambda: asyncio.ensure_future(_expired(app, link.id)))
-    link_event(app, "created", link, client_ip(request))
+    link_event(app, "created", link, client_ip(request), actor_of(principal_of(request)))
     return web.json_response({"url": f"{_share_base(request)}/view/{secret}", "id": link.id,
                               "expiresAt": link.expires}, status=201)
 
@@ -135,7 +140,8 @@ async def revoke_link(request: web.Request) -> web.Response:
     timer = request.app[TIMERS].pop(link.id, None)
     if timer is not None:
         timer.cancel()
-    link_event(request.app, "revoked", link, client_ip(request))
+    link_event(request.app, "revoked", link, client_ip(request),
+               actor_of(principal_of(request)))
     await _end_viewers(request.app, session.id, link.id, "the link was revoked")
     return web.Response(status=204)
 

@@ -136,6 +136,28 @@ async def test_each_event_once_and_no_secret(
     assert "17" not in {str(v) for e in entries for v in e.values()}  # no setting's value
 
 
+async def test_view_links_created_used_revoked(authed: AppClient, session_id: str) -> None:
+    made = await authed.post(f"/api/sessions/{session_id}/viewers/link", json={"expiresIn": "1h"})
+    assert made.status == 201, await made.text()
+    body = await made.json()
+    secret = body["url"].rsplit("/", 1)[1]
+    async with aiohttp.ClientSession() as viewer:
+        opened = await viewer.get(authed.make_url(f"/view/{secret}"), allow_redirects=False)
+        assert opened.status == 302
+        cookies = [c.value for c in viewer.cookie_jar]
+    gone = await authed.delete(f"/api/sessions/{session_id}/viewers/links/{body['id']}")
+    assert gone.status == 204
+    entries = [e for e in await logged(authed) if e["event"].startswith("share.")]
+    assert [(e["event"], e["actor"], e["link"], e["kind"], e["session"]) for e in entries] == [
+        ("share.created", "owner", body["id"], "view-only", session_id),
+        ("share.used", f"viewer:{body['id']}", body["id"], "view-only", session_id),
+        ("share.revoked", "owner", body["id"], "view-only", session_id),
+    ]
+    text = json.dumps(entries)
+    assert secret not in text
+    assert not [c for c in cookies if c in text]
+
+
 async def test_api_filters_pages_and_needs_admin(authed: AppClient) -> None:
     for _ in range(3):
         await authed.post("/api/sessions", json={})
