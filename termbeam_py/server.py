@@ -109,7 +109,10 @@ async def banner(config: Config, app: web.Application, session_id: str | None) -
     if config.print_qr:
         share = url + "/"
         if config.auth_enabled:
-            share += f"?ott={app[keys.AUTH].share.issue()}"
+            token = app[keys.AUTH].share.issue()
+            share += f"?ott={token}"
+            app[keys.AUDIT].record("share.created", actor="owner", kind="one-time",
+                                   link=app[keys.AUTH].share.link_id(token), source="banner")
         drawn = await qr.draw(share)
         lines += ["", drawn.rstrip("\n"), "  (the QR code logs in once, within 5 minutes)"]
     lines += ["", f"  Scan the QR code or open: {url}"]

@@ -220,7 +220,7 @@ async def test_full_disk_drops_and_warns_once(
 
 @pytest.mark.blocks_loop(reason="starts termbeam processes from the test body")
 async def test_cli_prints_latest_first(spawn: Any, tmp_path: Path) -> None:
-    server = spawn()
+    server = spawn(qr=True)  # the banner's QR code is a share link too
     await server.start()
     await server.started()
     async with aiohttp.ClientSession() as browser:
@@ -246,6 +246,10 @@ async def test_cli_prints_latest_first(spawn: Any, tmp_path: Path) -> None:
     as_json = [json.loads(line) for line in (await audit("--json", "--event",
                                                         "token.created")).splitlines()]
     assert [(e["event"], e["token"]) for e in as_json] == [("token.created", "cron")]
+    banner = [json.loads(line) for line in (await audit("--json", "--event",
+                                                        "share.created")).splitlines()]
+    assert [(e["source"], e["actor"], e["kind"]) for e in banner] \
+        == [("banner", "owner", "one-time")]
     assert (await audit("--since", "1d", "--event", "login")).count("login ") \
         == (await audit("--event", "login")).count("login ")
     assert PW not in await asyncio.to_thread(audit_text, server.cfg)
