@@ -279,12 +279,13 @@ def parse_time(value: str, now: float, what: str = "since") -> str:
         pass
     try:
         stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        # Year 1 at +14:00 is in year 0 in UTC: out of range, like any unreadable time.
+        return iso_time(stamp.timestamp())
+    except (ValueError, OverflowError, OSError):
         raise BadRequest(f"{what} must be a duration like 1d or 12h, or an ISO 8601 time") \
             from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return iso_time(stamp.timestamp())
 
 
 def _limit(value: str | None) -> int:

@@ -158,6 +158,22 @@ async def test_view_links_created_used_revoked(authed: AppClient, session_id: st
     assert not [c for c in cookies if c in text]
 
 
+async def test_websocket_logins(client: AppClient) -> None:
+    for password in (WRONG, PASSWORD):
+        ws = await client.ws_connect("/ws")
+        await ws.send_json({"type": "auth", "password": password})
+        answer = await ws.receive_json()
+        assert answer["type"] == ("auth_ok" if password == PASSWORD else "error")
+        await ws.close()
+    await client.post("/api/auth", json={"password": PASSWORD})
+    entries = [(e["event"], e["method"], e["actor"]) for e in await logged(client)
+               if e["event"].startswith("login")]
+    assert entries == [("login.failed", "ws", None), ("login", "ws", "owner"),
+                       ("login", "password", "owner")]
+    text = await asyncio.to_thread(audit_text, Path(audit_of(client).path).parent)
+    assert WRONG not in text
+
+
 async def test_api_filters_pages_and_needs_admin(authed: AppClient) -> None:
     for _ in range(3):
         await authed.post("/api/sessions", json={})
@@ -173,6 +189,8 @@ async def test_api_filters_pages_and_needs_admin(authed: AppClient) -> None:
     future = await (await authed.get("/api/audit?since=2999-01-01T00:00:00Z")).json()
     assert future["entries"] == []
     assert (await authed.get("/api/audit?since=soon")).status == 400
+    edge = await authed.get("/api/audit", params={"since": "0001-01-01T00:00:00+14:00"})
+    assert edge.status == 400
     assert (await authed.get("/api/audit?limit=0")).status == 400
     made = await authed.post("/api/tokens", json={"name": "reader", "scope": "write"})
     bearer = {"Authorization": f"Bearer {(await made.json())['token']}"}
