@@ -18,6 +18,7 @@ from termbeam_py import (
     gitrepo,
     keys,
     meta,
+    metrics,
     prefs,
     push,
     session_routes,
@@ -154,7 +155,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
     totp_routes.setup,
-    view_routes.setup, setup_tunnel,
+    view_routes.setup, setup_tunnel, metrics.setup,
     static.setup, _preview,
 )
 

@@ -61,6 +61,8 @@ PUBLIC_PATHS = frozenset({
     "/favicon.ico", "/manifest.webmanifest", "/sw.js", "/robots.txt",
 })
 PUBLIC_PREFIXES = ("/assets/", "/icons/", "/fonts/", "/view/")
+#: Paths outside /api/ that machines call (a Prometheus scraper): 401, not the login page.
+MACHINE_PATHS = frozenset({"/metrics"})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_MANY_REQUESTS = "Too many requests, please try again later."
 #: Password attempts a minute over all clients together (login and Bearer failures share one
@@ -392,7 +394,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     principal = auth.principal(request)
     if principal is None:
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or path in MACHINE_PATHS:
             raise Unauthorized()
         raise _login_redirect(request)
     request[PRINCIPAL] = principal

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from termbeam_py.files import UploadStore
     from termbeam_py.gitbadge import GitBadgeCache
     from termbeam_py.memory import Trimmer
+    from termbeam_py.metrics import Metrics
     from termbeam_py.prefs import PrefsStore
     from termbeam_py.preview import PreviewService
     from termbeam_py.preview.listeners import Listener
@@ -40,6 +41,8 @@ UPDATER: web.AppKey[Updater] = web.AppKey("UPDATER")
 PUSH: web.AppKey[PushService] = web.AppKey("PUSH")
 PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
 TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
+#: GET /metrics: its registry, sampler, loop-lag timer and HTTP counts (metrics.py).
+METRICS: web.AppKey[Metrics] = web.AppKey("METRICS")
 #: Gives freed heap pages back after sessions end (memory.py).
 TRIMMER: web.AppKey[Trimmer] = web.AppKey("TRIMMER")
 #: Connection caps shared by every listener of this server (connlimits.py).

@@ -278,6 +278,9 @@ class PushService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._http: aiohttp.ClientSession | None = None
         self._closed = False
+        #: Deliveries accepted by a push service, and those that were not (GET /metrics).
+        self.sent = 0
+        self.failed = 0
 
     async def load(self) -> None:
         entries = await asyncio.to_thread(state.read_json, self._subs_path, _subscriptions_shape)
@@ -401,7 +404,9 @@ class PushService:
             status = 0
         if status in (200, 201, 202, 204):
             sub.failures = 0
+            self.sent += 1
             return False
+        self.failed += 1
         sub.failures += 1
         if status in (404, 410) or sub.failures >= MAX_FAILURES:
             log.info("dropping push subscription at %s (status %s, %d failures)",

@@ -510,6 +510,7 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("GET", "/api/share-token"): Plan(),
         ("GET", "/api/version"): Plan(),
         ("GET", "/health"): Plan(),
+        ("GET", "/metrics"): Plan(),
         # In this process `stop` is an Event nothing waits on: the app keeps serving. The run
         # against a real `termbeam` process leaves this route out.
         ("POST", "/api/shutdown"): Plan(),

@@ -15,6 +15,7 @@ from termbeam_py.sessions import record
 from termbeam_py.sessions.activity import CommandDone, SessionActivity
 from termbeam_py.sessions.children import ExitWatch
 from termbeam_py.sessions.client import Client, Output, Phase
+from termbeam_py.sessions.counters import SessionCounters
 from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
 from termbeam_py.sessions.initial import InitialCommand
 from termbeam_py.sessions.outlog import OutputLog
@@ -122,6 +123,8 @@ class Session:
         """Terminal API readers (termapi/): they pace the PTY like viewers, nothing is pushed
         to them, and they are not counted as viewers."""
         self.more_output = OutputSignal()
+        self.counters = SessionCounters()
+        """Totals for GET /metrics, read only when it is scraped."""
         self._slices: OrderedDict[int, bytes] = OrderedDict()
         """Recent output frames by their first sequence number, shared by every viewer."""
         self.restored = False
@@ -166,6 +169,7 @@ class Session:
     # -- output and flow control ----------------------------------------------------------
 
     def _on_data(self, data: bytes) -> None:
+        self.counters.bytes_out += len(data)
         self.log.append(data)
         self.last_activity = now_ms()
         if self._initial is not None:
@@ -189,6 +193,7 @@ class Session:
         if not viewers:
             self._cancel_flow_check()
             terminal.resume_reading()
+            self.counters.resume()
             return
         head, now = self.log.head, time.monotonic()
         # Within LOW_WATER a viewer cannot hold the PTY back, so only its progress matters
@@ -203,8 +208,10 @@ class Session:
             behind = head - max(c.flow_position for c in viewers)
         if terminal.reading and behind > HIGH_WATER:
             terminal.pause_reading()
+            self.counters.pause()
         elif not terminal.reading and behind <= LOW_WATER:
             terminal.resume_reading()
+            self.counters.resume()
         self._cancel_flow_check()
         lagging = [c for c in moving if head - c.flow_position > LOW_WATER]
         if not terminal.reading and lagging:
@@ -298,6 +305,7 @@ class Session:
 
     def _resync(self, client: Client) -> Replay:
         # The viewer fell behind the oldest byte we still hold: start it again from a snapshot.
+        self.counters.resyncs += 1
         replay = self.replay(client)
         self.update_flow()
         return replay
@@ -384,6 +392,7 @@ class Session:
         """Type `data`; returns once the PTY has room for more (a big paste waits here, and
         the socket it came from is not read meanwhile: nothing is dropped)."""
         client.touch()
+        self.counters.bytes_in += len(data)
         self.terminal.write(data)
         if self.terminal.pending_input > INPUT_HIGH_WATER:
             await self.terminal.wait_writable()

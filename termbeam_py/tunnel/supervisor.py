@@ -48,6 +48,8 @@ class Supervisor:
         self.provider = provider
         self.cfg = cfg
         self.status = TunnelStatus(tunnel=provider.name, public=provider.public)
+        self.starts = 0
+        """Times the provider's program was started: every one after the first is a restart."""
         self._listener = listener
         self._probe = probe or (lambda: dns_probe(provider.probe_host))
         self._task: asyncio.Task[None] | None = None
@@ -98,6 +100,7 @@ class Supervisor:
     async def _supervise(self) -> None:
         attempt = 0
         while True:
+            self.starts += 1
             outcome = await self._run_once()
             log.info("tunnel %s: %s", self.provider.name, outcome.message)
             if outcome.stable:
