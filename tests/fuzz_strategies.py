@@ -579,6 +579,29 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("POST", "/api/totp/disable"): Plan(body=bodies({
             "code": field_values("123456", "abcde-fghij", "", 0)})),
         ("GET", "/api/audit"): Plan(query=("since", "before", "event", "limit")),
+        # The terminal API (#17). Never `wait` (a long poll would hold each case for up to a
+        # minute), and only harmless commands: a fuzzed command line would run in a shell.
+        ("POST", "/api/sessions/{id}/input"): Plan(sid, body=bodies({
+            "data": field_values("x", "", "\u0003", "\ud800", "x" * 70, 12)})),
+        ("GET", "/api/sessions/{id}/output"): Plan(sid, ("since", "max", "encoding")),
+        ("POST", "/api/sessions/{id}/run"): Plan(sid, body=bodies({
+            "command": field_values("true", "echo fz", "", "a\nb", 7),
+            "timeout": field_values(0.5, 0, -1, "x", 1e308),
+            "stream": field_values(True, False, "yes")})),
+        ("GET", "/api/sessions/{id}/screen"): Plan(sid),
+        ("GET", "/api/sessions/{id}/search"): Plan(sid, ("q", "regex", "case")),
+        # View-only links (#17).
+        ("GET", "/api/sessions/{id}/viewers"): Plan(sid),
+        ("POST", "/api/sessions/{id}/viewers/link"): Plan(sid, body=bodies({
+            "expiresIn": field_values(60, "1h", "7d", "8d", 0, -5, "x", 1e308)})),
+        ("DELETE", "/api/sessions/{id}/viewers/links/{linkId}"): Plan(
+            {**sid, "linkId": encoded(texts(30))}),
+        ("DELETE", "/api/sessions/{id}/viewers/{viewerId}"): Plan(
+            {**sid, "viewerId": encoded(texts(30))}),
+        ("GET", "/api/view"): Plan(headers=("Cookie",)),
+        ("GET", "/view"): Plan(headers=("Cookie",)),
+        ("GET", "/view/{link}"): Plan({"link": encoded(st.one_of(
+            st.just("tbv_" + "A" * 43), texts(60)))}),
         ("GET", "/code/{id}"): Plan({"id": encoded(texts(30))}),
         ("GET", "/terminal"): Plan(query=("id", "ott")),
         ("GET", "/"): Plan(query=("ott",)),
