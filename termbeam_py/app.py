@@ -17,6 +17,7 @@ from termbeam_py import (
     gitbadge,
     gitrepo,
     keys,
+    logins,
     meta,
     metrics,
     prefs,
@@ -154,7 +155,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     ws.setup, auth.setup, meta.setup, session_routes.setup, termapi.setup, files.setup,
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
-    totp_routes.setup,
+    totp_routes.setup, logins.setup,
     view_routes.setup, setup_tunnel, metrics.setup,
     static.setup, _preview,
 )

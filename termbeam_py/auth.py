@@ -84,6 +84,8 @@ class Auth:
 
     def __init__(self, config: Config) -> None:
         self._password_digest = _digest(config.password) if config.password else None
+        #: The password now (`termbeam password` changes it while the server runs).
+        self.password = config.password
         self.tokens = TokenStore(config.config_dir / "tokens.json")
         self.api_tokens = ApiTokenStore(config.config_dir / API_TOKENS_FILE)
         self.share = ShareTokens(config.share_token_ttl)
@@ -109,8 +111,17 @@ class Auth:
             return False
         return hmac.compare_digest(_digest(candidate), self._password_digest)
 
+    def set_password(self, password: str) -> None:
+        """Use `password` from the next request on (logins.py revokes what it must)."""
+        self.password = password
+        self._password_digest = _digest(password)
+
     def cookie_valid(self, request: web.Request) -> bool:
-        return self.tokens.valid(request.cookies.get(COOKIE))
+        token = request.cookies.get(COOKIE)
+        if not self.tokens.valid(token):
+            return False
+        self.tokens.seen(token, client_ip(request))  # the devices list's "last seen"
+        return True
 
     def set_public_urls(self, *urls: str | None) -> None:
         """Accept these public URLs' Host names; behind https, their cookies get `Secure`."""
@@ -251,6 +262,11 @@ def origin_allowed(request: web.Request) -> bool:
     )
 
 
+def device(request: web.Request) -> tuple[str, str]:
+    """What a new login keeps of the device: its User-Agent and address."""
+    return request.headers.get("User-Agent", ""), client_ip(request)
+
+
 def set_login_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
     response.set_cookie(
         COOKIE, token, max_age=TOKEN_TTL, path="/", httponly=True, samesite="Strict",
@@ -375,7 +391,7 @@ async def _share_login(request: web.Request, auth: Auth) -> None:
     note_as(request, OWNER, "share.used", link=link, kind="one-time")
     note_as(request, OWNER, "login", method="share-link", link=link)
     redirect = web.HTTPFound(target)
-    set_login_cookie(request, redirect, await auth.tokens.issue())
+    set_login_cookie(request, redirect, await auth.tokens.issue(*device(request)))
     raise redirect
 
 
@@ -425,7 +441,7 @@ async def login(request: web.Request) -> web.Response:
         raise Unauthorized("wrong password")
     note_as(request, OWNER, "login", method="password")
     response = web.json_response({"ok": True}, headers=headers)
-    set_login_cookie(request, response, await auth.tokens.issue())
+    set_login_cookie(request, response, await auth.tokens.issue(*device(request)))
     return response
 
 

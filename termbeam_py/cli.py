@@ -98,7 +98,8 @@ def restart_command(argv: list[str], password: str | None,
 SHORT_HELP = """Usage: termbeam [OPTIONS] [SHELL [ARGS...]]
        termbeam COMMAND ...
 
-Commands: list, attach (resume), stop, service, token, totp, run, send, tail, screen, share.
+Commands: list, attach (resume), stop, service, token, totp, password, run, send, tail,
+          screen, share.
 SHELL is a shell on PATH or a path to one. Try 'termbeam --help' or 'termbeam COMMAND --help'."""
 
 
@@ -246,6 +247,8 @@ SCRIPT_COMMANDS = ("run", "send", "tail", "screen")
 TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
 #: First word that selects `termbeam totp ...` (the one-time code, through the server).
 TOTP_COMMAND = "totp"
+#: First word that selects `termbeam password` (a new password for the running server).
+PASSWORD_COMMAND = "password"  # noqa: S105 - a command name, not a secret
 #: First word that selects `termbeam audit` (the audit log, read from the state directory).
 AUDIT_COMMAND = "audit"
 #: First word that selects `termbeam share NAME` (a login or view-only link, through the server).
@@ -274,6 +277,10 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
         from termbeam_py.client.sharing import share_command
 
         return share_command, rest, "termbeam share"
+    if word == PASSWORD_COMMAND:
+        from termbeam_py.client.password import password_command
+
+        return password_command, rest, "termbeam password"
     if word == TOTP_COMMAND:
         from termbeam_py.client.totp import totp_group
 

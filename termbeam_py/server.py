@@ -63,7 +63,7 @@ def run(config: Config) -> int:
         sys.stdout.flush()
         from termbeam_py.cli import restart_command  # the options `serve` was started with
 
-        args, env = restart_command(sys.argv[1:], config.password, app[keys.RUNTIME].port)
+        args, env = restart_command(sys.argv[1:], app[keys.AUTH].password, app[keys.RUNTIME].port)
         os.execve(sys.executable, [sys.executable, "-m", "termbeam_py", *args], env)  # noqa: S606
     return status
 

@@ -17,6 +17,7 @@ import { ThemePicker } from './ThemePicker';
 import { ActivitySection } from './ActivitySection';
 import { TokensSection } from './TokensSection';
 import { TotpStatus } from './TotpStatus';
+import { DevicesSection } from './DevicesSection';
 import './settings.css';
 
 const FONT_MIN = 10;
@@ -288,6 +289,7 @@ export default function SettingsPanel(props: PanelProps) {
       </Section>
       <Section title="Security">
         <TotpStatus />
+        <DevicesSection />
         <TokensSection />
         <ActivitySection />
       </Section>
