@@ -1,10 +1,10 @@
 """Every theme can be picked on a phone, and the terminal and the UI take its colours (#18).
 
-The expected colours are read from frontend/src/themes/palettes.ts, the catalogue the app is
-built from: each theme's UI background and panel, and its terminal background and foreground.
-One terminal page on a 390x844 touch screen opens Settings from the tools palette and picks the
-themes one after another from the picker, which must keep every choice reachable (scrolled
-into view, inside the screen, a comfortable tap target).
+The expected colours are read from frontend/src/themes/base.ts and palettes.ts, the catalogue
+the app is built from: each theme's UI background and panel, and its terminal background and
+foreground. One terminal page on a 390x844 touch screen opens Settings from the tools palette
+and picks the themes one after another from the picker, which must keep every choice reachable
+(scrolled into view, inside the screen, a comfortable tap target).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from tests.e2e.browser_common import BROWSER_MARKS, ROWS_CONTAIN, expect
 
 pytestmark = BROWSER_MARKS
 
-PALETTES = Path(__file__).resolve().parents[2] / "frontend" / "src" / "themes" / "palettes.ts"
+THEMES_DIR = Path(__file__).resolve().parents[2] / "frontend" / "src" / "themes"
+#: Dark and Light (on the first load), then the rest of the catalogue (its own chunk).
+PALETTES = (THEMES_DIR / "base.ts", THEMES_DIR / "palettes.ts")
 PHONE_WIDTH = 390
 MIN_TAP = 44
 
@@ -60,7 +62,8 @@ class Palette(NamedTuple):
 
 
 def palettes() -> list[Palette]:
-    return [Palette(**m.groupdict()) for m in ENTRY.finditer(PALETTES.read_text(encoding="utf-8"))]
+    return [Palette(**m.groupdict()) for path in PALETTES
+            for m in ENTRY.finditer(path.read_text(encoding="utf-8"))]
 
 
 def rgb(hex_colour: str) -> str:

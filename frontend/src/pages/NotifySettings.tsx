@@ -1,10 +1,17 @@
-/** Top-bar bell button with a small panel holding the push-notification switch (see PushToggle). */
+/**
+ * Top-bar bell button with a small panel holding the push-notification switch (see PushToggle).
+ * The switch (and the settings styles it shares) loads when the panel first opens: the bell
+ * is on every first load, the switch rarely used.
+ */
 import { useSignal } from '@preact/signals';
-import { PushToggle } from '../settings/PushToggle';
-import '../settings/settings.css';
+import { useLazy } from '../ui/useLazy';
 
 export function NotifySettings() {
   const open = useSignal(false);
+  const toggle = useLazy(() =>
+    Promise.all([import('../settings/PushToggle'), import('../settings/settings.css')]).then(([m]) => m.PushToggle),
+  );
+  const PushToggle = toggle.value.value;
 
   return (
     <div class="notify-settings">
@@ -14,7 +21,10 @@ export function NotifySettings() {
         aria-label="Notification settings"
         title="Notifications"
         aria-expanded={open.value}
-        onClick={() => (open.value = !open.value)}
+        onClick={() => {
+          open.value = !open.value;
+          if (open.value) toggle.load().catch(() => {}); // shown through `failed`
+        }}
       >
         {/* An inline icon: emoji fonts are missing on some systems (a box instead of a bell). */}
         <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -26,7 +36,7 @@ export function NotifySettings() {
       </button>
       {open.value && (
         <div class="notify-panel" role="group" aria-label="Notifications">
-          <PushToggle />
+          {PushToggle ? <PushToggle /> : <p class="muted">{toggle.failed.value ? 'Could not load. Check the connection.' : 'Loading…'}</p>}
         </div>
       )}
     </div>

@@ -10,7 +10,7 @@ import { errorText } from '../errorText';
 import { handleBroadcast, tunnelStatus, updateProgress } from '../state/events';
 import { type BannerInfo, tunnelBanner, UPDATE_RESTARTING, updateBanner } from './logic';
 import { checkForUpdate, reloadWhenBack, restartWait, startUpdate, type UpdateCheck } from './update';
-import './settings.css';
+import './banners.css';
 
 const CHECK_CACHE = 'termbeam-update-check';
 const DISMISSED_UPDATE = 'termbeam-update-dismissed';

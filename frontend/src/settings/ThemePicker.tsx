@@ -3,9 +3,10 @@
  * apply it at once, as radio groups do), Tab leaves the group. Each swatch is a tiny terminal
  * drawn in that theme's own colours.
  */
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { prefs, updatePrefs } from '../state/prefs';
-import { SYSTEM_THEME_ID, THEMES, themeById, type Theme } from '../themes';
+import { SYSTEM_THEME_ID, loadCatalogue, themeById, type Theme } from '../themes';
+import { THEMES } from '../themes/palettes';
 
 interface Choice {
   id: string;
@@ -15,7 +16,7 @@ interface Choice {
 }
 
 const CHOICES: Choice[] = [
-  { id: SYSTEM_THEME_ID, name: 'Match system', looks: [themeById('dark'), themeById('light')] },
+  { id: SYSTEM_THEME_ID, name: 'Match system', looks: [THEMES[0], THEMES[1]] },
   ...THEMES.map((t) => ({ id: t.id, name: t.name, looks: [t] })),
 ];
 
@@ -40,6 +41,8 @@ function Swatch({ theme }: { theme: Theme }) {
 
 export function ThemePicker() {
   const group = useRef<HTMLDivElement>(null);
+  // The catalogue came with this chunk: hand it to themeById, so a pick applies at once.
+  useEffect(() => void loadCatalogue().catch(() => {}), []);
   const current = prefs.value.themeId;
   // Unknown or legacy ids show the theme they actually resolve to.
   const selected = current === SYSTEM_THEME_ID ? current : themeById(current).id;

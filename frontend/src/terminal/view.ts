@@ -9,7 +9,7 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
-import { SearchAddon } from '@xterm/addon-search';
+import type { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
 import type { NotificationMsg } from '../protocol';
 import { transformSoftInput } from '../keybar/sticky';
@@ -67,7 +67,8 @@ async function tryWebgl(term: Terminal): Promise<void> {
 
 export class TerminalView {
   readonly term: Terminal;
-  readonly search = new SearchAddon({ highlightLimit: 1000 });
+  /** Find's addon, loaded the first time Find opens (it is ~12 KB off the first load). */
+  private search: Promise<SearchAddon> | null = null;
   readonly conn: TerminalConnection;
   readonly reconnecting = signal(false);
   readonly overlay = signal(false);
@@ -118,7 +119,6 @@ export class TerminalView {
     this.term.loadAddon(this.fitAddon);
     this.term.loadAddon(new WebLinksAddon());
     this.term.loadAddon(new Unicode11Addon());
-    this.term.loadAddon(this.search);
     this.term.unicode.activeVersion = '11';
     // Settings change the font of every open terminal at once.
     this.unwatchFontPref = effect(() => this.setFont(prefs.value.terminalFont));
@@ -250,6 +250,19 @@ export class TerminalView {
   setTheme(theme: ITheme, minimumContrastRatio: number): void {
     this.term.options.minimumContrastRatio = minimumContrastRatio;
     this.term.options.theme = theme;
+  }
+
+  /** The search addon, loaded into this terminal on first use (Find). */
+  loadSearch(): Promise<SearchAddon> {
+    this.search ??= import('@xterm/addon-search').then(({ SearchAddon: Addon }) => {
+      const addon = new Addon({ highlightLimit: 1000 });
+      this.term.loadAddon(addon);
+      return addon;
+    }).catch((err: unknown) => {
+      this.search = null; // a failed download is tried again next time
+      throw err;
+    });
+    return this.search;
   }
 
   focus(): void {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contrast, luminance, readableOn } from './contrast';
-import { SYSTEM_THEME_ID, THEMES, minimumContrastFor, themeById, themeVariables } from './index';
+import { DARK, LIGHT } from './base';
+import { SYSTEM_THEME_ID, catalogue, loadCatalogue, minimumContrastFor, themeById, themeVariables } from './index';
+import { THEMES } from './palettes';
 
 const ANSI = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'] as const;
 const BRIGHT = ANSI.map((c) => `bright${c[0].toUpperCase()}${c.slice(1)}`);
@@ -73,7 +75,18 @@ describe('theme catalogue', () => {
   }
 });
 
+describe('the catalogue off the first load', () => {
+  it('starts with Dark and Light only, and a saved theme fetches the rest', async () => {
+    expect(catalogue.value).toEqual([DARK, LIGHT]);
+    expect(themeById('nord').id).toBe('dark'); // not here yet: Dark meanwhile...
+    await loadCatalogue(); // ...the lookup started the fetch
+    expect(catalogue.value).toBe(THEMES);
+    expect(themeById('nord').id).toBe('nord');
+  });
+});
+
 describe('theme lookup', () => {
+  beforeAll(() => loadCatalogue());
   it('falls back to Dark and resolves the system theme', () => {
     expect(themeById('no-such-theme').id).toBe('dark');
     expect(themeById('catppuccin').id).toBe('catppuccin-mocha');

@@ -4,7 +4,7 @@
  */
 import { useSignal } from '@preact/signals';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import type { ISearchOptions } from '@xterm/addon-search';
+import type { ISearchOptions, SearchAddon } from '@xterm/addon-search';
 import type { TerminalView } from '../terminal/view';
 import { activeTheme } from '../themes';
 
@@ -15,17 +15,33 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
   const count = useSignal<{ index: number; total: number } | null>(null);
   const invalid = useSignal(false);
   const input = useRef<HTMLInputElement>(null);
+  /** The addon once loaded (the first Find fetches it); typing before that is searched then. */
+  const addon = useSignal<SearchAddon | null>(null);
+  const failed = useSignal(false);
 
   // Before paint, so keys typed right after Ctrl+F land in the box, not in the terminal.
   useLayoutEffect(() => {
     input.current?.focus();
     input.current?.select();
-    const sub = view.search.onDidChangeResults(({ resultIndex, resultCount }) => {
-      count.value = { index: resultIndex, total: resultCount };
-    });
+    let live = true;
+    let sub: { dispose(): void } | null = null;
+    view
+      .loadSearch()
+      .then((a) => {
+        if (!live) return;
+        sub = a.onDidChangeResults(({ resultIndex, resultCount }) => {
+          count.value = { index: resultIndex, total: resultCount };
+        });
+        addon.value = a;
+        if (query.value) find('next', true);
+      })
+      .catch(() => {
+        if (live) failed.value = true;
+      });
     return () => {
-      sub.dispose();
-      view.search.clearDecorations();
+      live = false;
+      sub?.dispose();
+      addon.peek()?.clearDecorations();
     };
   }, [view]);
 
@@ -48,9 +64,11 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
   };
 
   const find = (dir: 'next' | 'prev', incremental = false) => {
+    const search = addon.peek();
+    if (!search) return; // searched when the addon arrives
     const q = query.value;
     if (!q) {
-      view.search.clearDecorations();
+      search.clearDecorations();
       count.value = null;
       invalid.value = false;
       return;
@@ -61,30 +79,30 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
       } catch {
         invalid.value = true;
         count.value = null;
-        view.search.clearDecorations();
+        search.clearDecorations();
         return;
       }
     }
     invalid.value = false;
-    const found = dir === 'next' ? view.search.findNext(q, options(incremental)) : view.search.findPrevious(q, options(false));
+    const found = dir === 'next' ? search.findNext(q, options(incremental)) : search.findPrevious(q, options(false));
     if (!found) count.value = { index: -1, total: 0 };
   };
 
   // The addon compares the new options with themselves (it stores them first), so a toggle
   // alone never re-highlights: drop its cached term to force a fresh search.
   const refind = () => {
-    view.search.clearDecorations();
+    addon.peek()?.clearDecorations();
     find('next', true);
   };
 
   const close = () => {
-    view.search.clearDecorations();
+    addon.peek()?.clearDecorations();
     onClose();
     view.focus();
   };
 
   const c = count.value;
-  const counter = invalid.value ? 'Invalid regex' : !query.value || !c ? '' : c.total === 0 ? 'No results' : `${c.index + 1} of ${c.total}`;
+  const counter = failed.value ? 'Find could not load: check the connection' : invalid.value ? 'Invalid regex' : !query.value || !c ? '' : c.total === 0 ? 'No results' : `${c.index + 1} of ${c.total}`;
   return (
     <div class="ws-search" role="search" aria-label="Find in terminal">
       <input
