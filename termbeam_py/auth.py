@@ -345,7 +345,7 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
     limiter = None
     if auth.enabled and auth.cookie_valid(request):
         pass
-    elif path.startswith("/api/") and path != "/api/auth":
+    elif (path.startswith("/api/") and path != "/api/auth") or path in MACHINE_PATHS:
         limiter = auth.api_limiter
     elif is_page(path):
         limiter = auth.page_limiter

@@ -4,12 +4,14 @@ real traffic on a real server, and who may read it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from termbeam_py.app import create_app
 from termbeam_py.metrics import SESSION_LABEL
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.helpers import AppClient, TermWS, eventually
 
 OpenWS = Callable[..., Awaitable[TermWS]]
@@ -105,3 +107,11 @@ async def test_session_bound_token_is_refused_and_a_read_token_reads(client: App
     reader = await token(name="scraper", scope="read")
     samples = await scrape(client, headers=reader)
     assert of_session(samples, "termbeam_session_viewers", session_id) == 0
+
+
+async def test_scrapers_are_held_to_the_api_rate_limit(aiohttp_client: ClientFactory,
+                                                        tmp_path: Path) -> None:
+    client = await aiohttp_client(create_app(make_config(tmp_path, rate_limit=True)))
+    response = await client.get("/metrics", headers=ADMIN)
+    assert response.status == 200
+    assert response.headers["X-RateLimit-Limit"] == "120"
