@@ -68,6 +68,7 @@ def _signed_out(response: web.Response) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """End this browser's login (its token is refused from now on) and clear its cookie."""
     ended = await request.app[keys.AUTH].tokens.revoke_token(request.cookies.get(COOKIE))
+    await _close_sockets(request.app)
     return _signed_out(web.json_response({"ok": True, "ended": int(ended)}))
 
 
@@ -76,6 +77,7 @@ async def logout(request: web.Request) -> web.Response:
 async def logout_all(request: web.Request) -> web.Response:
     """End every login, this one included ("Sign out everywhere")."""
     ended = await request.app[keys.AUTH].tokens.revoke_all()
+    await _close_sockets(request.app)
     log.warning("signed out everywhere: %d logins ended", ended)
     return _signed_out(web.json_response({"ok": True, "ended": ended}))
 
@@ -94,7 +96,15 @@ async def list_logins(request: web.Request) -> web.Response:
 async def revoke_login(request: web.Request) -> web.Response:
     if not await request.app[keys.AUTH].tokens.revoke(request.match_info["id"]):
         raise NotFound("Login not found")
+    await _close_sockets(request.app)
     return web.Response(status=204)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """A signed-out login's open WebSockets end now, not at their next reconnect."""
+    closed = await app[keys.HUB].end_signed_out(app[keys.AUTH])
+    if closed:
+        log.info("closed %d WebSockets of ended logins", closed)
 
 
 def _new_password(body: dict[str, object]) -> tuple[str, bool]:
@@ -122,6 +132,7 @@ async def change_password(request: web.Request) -> web.Response:
     auth.set_password(password)
     ended = await auth.tokens.revoke_all()
     links = auth.share.clear() + await _end_view_links(request.app, auth)
+    await _close_sockets(request.app)
     saved = await asyncio.to_thread(_save_password, request.app, password)
     log.warning("password changed: %d logins and %d share links ended", ended, links)
     body: dict[str, object] = {"ok": True, "logins": ended, "links": links, "saved": saved}

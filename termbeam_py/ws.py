@@ -17,7 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from termbeam_py import keys, protocol
 from termbeam_py.audit import note_as, note_use
-from termbeam_py.auth import Auth, client_ip
+from termbeam_py.auth import COOKIE, Auth, client_ip
 from termbeam_py.hosts import limit_key
 from termbeam_py.memory import forget_error_frames
 from termbeam_py.scopes import OWNER, Principal, Reach, Scope, lacks, requires
@@ -117,6 +117,16 @@ class Hub:
         `reason` and does not reconnect: it starts with VIEW_ENDED)."""
         await asyncio.gather(*(c.end(reason) for c in connections), return_exceptions=True)
 
+    async def end_signed_out(self, auth: Auth) -> int:
+        """Close the sockets whose login has just been ended (signed out, revoked, a new
+        password): their next reconnect is refused and the app goes to the login page."""
+        gone = [c for c in self.connections
+                if c.login is not None and not auth.tokens.valid(c.login)]
+        await asyncio.gather(*(c.ws.close(code=WSCloseCode.POLICY_VIOLATION,
+                                          message=b"Signed out") for c in gone),
+                             return_exceptions=True)
+        return len(gone)
+
     async def close_all(self, code: int = WSCloseCode.GOING_AWAY,
                         message: bytes = b"Server shutting down") -> None:
         connections, self.connections = list(self.connections), set()
@@ -141,6 +151,10 @@ class Connection:
         self.peer = client_ip(request)
         self.limit_key = limit_key(self.peer)
         self.principal = principal
+        cookie = request.cookies.get(COOKIE)
+        #: The login token this socket signed in with, if any: a sign-out closes it (#18).
+        self.login = cookie if principal is not None and \
+            request.app[keys.AUTH].tokens.valid(cookie) else None
         self.id = secrets.token_hex(4)
         """Names this socket to its session's owner (the viewer list, disconnecting one)."""
         self.since = time.time()
@@ -243,6 +257,8 @@ class Connection:
         if principal is not None:
             if not auth.tokens.valid(message.token):  # a login cookie's token is no login
                 note_use(self.request, principal, "ws")
+            else:
+                self.login = message.token
             self.principal = principal
             if self._auth_deadline is not None:
                 self._auth_deadline.reschedule(None)

@@ -85,6 +85,26 @@ async def test_devices_list_and_revoking_one(client: AppClient) -> None:
     assert response.status == 404
 
 
+async def test_an_ended_login_loses_its_open_websocket(client: AppClient) -> None:
+    phone = await _login(client, "203.0.113.31")
+    laptop = await _login(client, "203.0.113.32")
+    client.session.cookie_jar.clear()
+    sockets = [await client.ws_connect("/ws", headers={"Cookie": f"pty_token={token}"})
+               for token in (phone, laptop)]
+    listing = await client.get("/api/logins", cookies={"pty_token": laptop})
+    other = next(e for e in (await listing.json())["logins"] if not e["current"])
+    assert (await client.delete(f"/api/logins/{other['id']}",
+                                cookies={"pty_token": laptop})).status == 204
+    closed = await sockets[0].receive(timeout=TIMEOUT)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert closed.data == aiohttp.WSCloseCode.POLICY_VIOLATION
+    assert closed.extra == "Signed out"
+    assert not sockets[1].closed  # the laptop's socket stays
+    await sockets[1].send_json({"type": "ping"})
+    for ws in sockets:
+        await ws.close()
+
+
 async def test_sign_out_everywhere(client: AppClient) -> None:
     tokens = [await _login(client, f"203.0.113.{n}") for n in (11, 12, 13)]
     client.session.cookie_jar.clear()
