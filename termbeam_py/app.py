@@ -134,8 +134,8 @@ def create_app(config: Config) -> web.Application:
     )
     app[keys.SESSIONS] = _session_manager(config)
     app[keys.TRIMMER] = Trimmer(Allocator())
-    app.cleanup_ctx.append(_sessions_ctx)
     audit.setup(app)  # before the sessions: its writer outlives their cleanup
+    app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_server_header)
     app.on_response_prepare.append(_security_headers)

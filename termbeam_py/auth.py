@@ -434,6 +434,8 @@ async def login(request: web.Request) -> web.Response:
     if auth.totp.enabled:
         if not await check_login(auth.totp, auth.check_password(body.get("password")), body):
             log.info("wrong password or one-time code from %s", ip)
+            note_as(request, None, "login.failed", method="password",
+                    reason="wrong password or code")
             raise refused_login()
     elif not auth.check_password(body.get("password")):
         log.info("wrong password from %s", ip)

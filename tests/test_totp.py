@@ -101,6 +101,14 @@ async def test_correct_wrong_and_reused_codes(authed: AppClient, clock: Clock) -
     clock.now += STEP
     spaced = f" {totp.at(clock.now)[:3]} {totp.at(clock.now)[3:]}"
     assert (await _login(authed, code=spaced))[0] == 200
+    # Each refusal of a code is in the audit log, as a failed password login, without what
+    # was typed (the first step, a password without a code, is not a failure yet).
+    response = await authed.get("/api/audit?event=login.failed&limit=50")
+    failed = (await response.json())["entries"]
+    assert len(failed) == 3  # a wrong password with a code, a wrong code, a replayed code
+    assert {(e["method"], e["reason"]) for e in failed} == {
+        ("password", "wrong password or code")}
+    assert code not in json.dumps(failed)
 
 
 async def test_one_step_of_skew_is_accepted_two_are_not(authed: AppClient, clock: Clock) -> None:
