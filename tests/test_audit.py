@@ -14,19 +14,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 
 from termbeam_py import keys
 from termbeam_py.audit import FILE_NAME, AuditLog, read_entries
 from tests.conftest import PASSWORD
-from tests.helpers import PW, termbeam_cli
+from tests.helpers import PW, AppClient, termbeam_cli
 
-AppClient = TestClient[Any, Any]
 WRONG = "not the password, a guess"
 
 
 def audit_of(client: AppClient) -> AuditLog:
-    return client.server.app[keys.AUDIT]  # type: ignore[union-attr]
+    return client.app[keys.AUDIT]
 
 
 async def logged(client: AppClient, event: str | None = None) -> list[dict[str, Any]]:
