@@ -23,8 +23,12 @@ def test_keys_typed_right_after_a_tab_click_reach_the_shell(authed_page: Any) ->
     page = authed_page
     first, second = fresh_sessions(page, "typing-a", "typing-b")
     open_terminal(page, first)
-    # The second tab has never been opened: its terminal is made by the click.
+    # The second tab has never been opened: its terminal is made by the click, in the same
+    # task (the keys typed next must not land on the tab button). Waiting for its input to be
+    # on the page costs nothing when that holds, and keeps a loaded machine from racing it.
     page.get_by_role("tab", name="typing-b").click()
+    page.locator(f'.ws-pane[data-session-id="{second}"] .xterm-helper-textarea').wait_for(
+        state="attached")
     page.keyboard.type("echo after''-tab-click\n")
     page.wait_for_function(PANE_ROW, arg=[second, "after-tab-click"])
     # Back to a tab whose terminal exists but was hidden.
