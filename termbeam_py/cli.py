@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -235,24 +236,25 @@ def _check_running(config: Config, force: bool) -> None:
                 raise click.ClickException("Cannot stop the server holding the port")
 
 
-#: First words that select a client command instead of a shell name for `serve`.
-CLIENT_COMMANDS = ("list", "attach", "resume")
-#: First word that selects `termbeam service ...` (install and manage the user service).
-SERVICE_COMMAND = "service"
-#: First word that selects `termbeam stop` (stop the running server from another terminal).
-STOP_COMMAND = "stop"
-#: First words that select the terminal API's commands (client/scripting.py).
-SCRIPT_COMMANDS = ("run", "send", "tail", "screen")
-#: First word that selects `termbeam token ...` (scoped API tokens, through the server).
-TOKEN_COMMAND = "token"  # noqa: S105 - a command name, not a secret
-#: First word that selects `termbeam totp ...` (the one-time code, through the server).
-TOTP_COMMAND = "totp"
-#: First word that selects `termbeam password` (a new password for the running server).
-PASSWORD_COMMAND = "password"  # noqa: S105 - a command name, not a secret
-#: First word that selects `termbeam audit` (the audit log, read from the state directory).
-AUDIT_COMMAND = "audit"
-#: First word that selects `termbeam share NAME` (a login or view-only link, through the server).
-SHARE_COMMAND = "share"
+#: Every first word that selects a command instead of a shell name for `serve`: the module
+#: and attribute of its click command, imported only when used (aiohttp stays out of `--help`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("termbeam_py.client.commands", "list_command"),
+    "attach": ("termbeam_py.client.commands", "attach_command"),
+    "resume": ("termbeam_py.client.commands", "attach_command"),
+    "service": ("termbeam_py.service.cli", "service_group"),
+    "stop": ("termbeam_py.client.stopping", "stop_command"),
+    "token": ("termbeam_py.client.tokens", "token_group"),
+    "totp": ("termbeam_py.client.totp", "totp_group"),
+    "password": ("termbeam_py.client.password", "password_command"),
+    "audit": ("termbeam_py.client.audit", "audit_command"),
+    "share": ("termbeam_py.client.sharing", "share_command"),
+    # The terminal API's commands (client/scripting.py).
+    "run": ("termbeam_py.client.scripting", "run_command"),
+    "send": ("termbeam_py.client.scripting", "send_command"),
+    "tail": ("termbeam_py.client.scripting", "tail_command"),
+    "screen": ("termbeam_py.client.scripting", "screen_command"),
+}
 
 
 def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
@@ -260,45 +262,11 @@ def route_command(argv: list[str]) -> tuple[click.Command, list[str], str]:
     arguments and its program name: `serve` unless the first word names another command (in
     any case: `termbeam LIST` lists)."""
     word = argv[0].lower() if argv else ""
-    rest = argv[1:]
-    if word == SERVICE_COMMAND:
-        from termbeam_py.service.cli import service_group
-
-        return service_group, rest, "termbeam service"
-    if word == TOKEN_COMMAND:
-        from termbeam_py.client.tokens import token_group
-
-        return token_group, rest, "termbeam token"
-    if word == AUDIT_COMMAND:
-        from termbeam_py.client.audit import audit_command
-
-        return audit_command, rest, "termbeam audit"
-    if word == SHARE_COMMAND:
-        from termbeam_py.client.sharing import share_command
-
-        return share_command, rest, "termbeam share"
-    if word == PASSWORD_COMMAND:
-        from termbeam_py.client.password import password_command
-
-        return password_command, rest, "termbeam password"
-    if word == TOTP_COMMAND:
-        from termbeam_py.client.totp import totp_group
-
-        return totp_group, rest, "termbeam totp"
-    if word == STOP_COMMAND:
-        from termbeam_py.client.stopping import stop_command
-
-        return stop_command, rest, "termbeam stop"
-    if word in SCRIPT_COMMANDS:
-        from termbeam_py.client.scripting import COMMANDS
-
-        return COMMANDS[word], rest, f"termbeam {word}"
-    if word in CLIENT_COMMANDS:
-        from termbeam_py.client.commands import attach_command, list_command
-
-        command = list_command if word == "list" else attach_command
-        return command, rest, f"termbeam {word}"
-    return serve, argv, "termbeam"
+    if word not in COMMANDS:
+        return serve, argv, "termbeam"
+    module, name = COMMANDS[word]
+    command: click.Command = getattr(importlib.import_module(module), name)
+    return command, argv[1:], f"termbeam {word}"
 
 
 def main() -> None:

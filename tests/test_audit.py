@@ -18,7 +18,7 @@ import pytest
 from termbeam_py import keys
 from termbeam_py.audit import FILE_NAME, AuditLog, read_entries
 from tests.conftest import PASSWORD
-from tests.helpers import PW, AppClient, termbeam_cli
+from tests.helpers import PW, AppClient, termbeam_cli, unavailable
 
 WRONG = "not the password, a guess"
 
@@ -222,7 +222,7 @@ async def test_full_disk_drops_and_warns_once(
     client: AppClient, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full")
+        unavailable("this system has no /dev/full (Linux has)")
     (tmp_path / "cfg" / FILE_NAME).symlink_to("/dev/full")
     caplog.set_level(logging.WARNING, "termbeam_py.audit")
     for _ in range(3):

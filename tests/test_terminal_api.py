@@ -18,7 +18,7 @@ import pytest
 
 from termbeam_py.app import create_app
 from tests.conftest import PASSWORD, ClientFactory, make_config
-from tests.helpers import AppClient
+from tests.helpers import AppClient, unavailable
 
 #: A session created like this gets shell integration (bash without --norc).
 INTEGRATED: dict[str, Any] = {"shell": "/bin/bash", "args": []}
@@ -77,7 +77,7 @@ async def read_until(api: AppClient, sid: str, since: int, needle: bytes) -> tup
 @pytest.mark.parametrize("name", ["bash", "zsh"])
 async def test_run_returns_the_commands_output_and_exit_code(api: AppClient, name: str) -> None:
     if shutil.which(name) is None:
-        pytest.skip(f"{name} is not installed")
+        unavailable(f"{name} is not installed (.ci/run installs it)")
     shells = (await (await api.get("/api/shells")).json())["shells"]
     shell = next(s["path"] for s in shells if s["name"] == name)
     sid = await create(api, **{"shell": shell, "args": []})

@@ -288,7 +288,3 @@ def screen_command(name: str, as_json: bool, host: str | None, port: int | None,
         lines.pop()
     click.echo("\n".join(lines))
     return 0
-
-
-COMMANDS = {"run": run_command, "send": send_command, "tail": tail_command,
-            "screen": screen_command}

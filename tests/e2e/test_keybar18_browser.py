@@ -46,14 +46,19 @@ def centre(locator: Any) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def with_fake_speech(page: Any, tmp_path: Path) -> Any:
+    """Reload `page` with the fake recogniser and start a recorder in its shell."""
+    page.add_init_script(FAKE_SPEECH)
+    page.reload()
+    page.wait_for_function(ROWS_CONTAIN, arg="$")
+    return start_recorder(page, tmp_path)
+
+
 def test_a_swipe_up_from_the_mic_keeps_listening_until_a_tap(
     phone: Any, tmp_path: Path,  # noqa: F811 - the fixture imported above
 ) -> None:
     page = phone
-    page.add_init_script(FAKE_SPEECH)
-    page.reload()
-    page.wait_for_function(ROWS_CONTAIN, arg="$")
-    rec = start_recorder(page, tmp_path)
+    rec = with_fake_speech(page, tmp_path)
     x, y = centre(key(page, "Voice input"))
     touch_drag(page, (x, y), (x, y - 80))
     locked = keybar(page).get_by_role("button", name="Voice input (locked)", exact=True)
@@ -72,10 +77,7 @@ def test_a_tap_on_the_mic_still_takes_one_utterance(
     phone: Any, tmp_path: Path,  # noqa: F811 - the fixture imported above
 ) -> None:
     page = phone
-    page.add_init_script(FAKE_SPEECH)
-    page.reload()
-    page.wait_for_function(ROWS_CONTAIN, arg="$")
-    rec = start_recorder(page, tmp_path)
+    rec = with_fake_speech(page, tmp_path)
     mic = key(page, "Voice input")
     mic.tap()
     rec.expect(b"hello mic")
