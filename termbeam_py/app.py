@@ -18,6 +18,7 @@ from termbeam_py import (
     gitrepo,
     keys,
     logins,
+    machine_routes,
     meta,
     metrics,
     prefs,
@@ -156,7 +157,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
     totp_routes.setup, logins.setup,
-    view_routes.setup, setup_tunnel, metrics.setup,
+    view_routes.setup, setup_tunnel, metrics.setup, machine_routes.setup,
     static.setup, _preview,
 )
 

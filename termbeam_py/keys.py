@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from termbeam_py.connlimits import ConnectionGuard
     from termbeam_py.files import UploadStore
     from termbeam_py.gitbadge import GitBadgeCache
+    from termbeam_py.machine import OutputRates
     from termbeam_py.memory import Trimmer
     from termbeam_py.metrics import Metrics
     from termbeam_py.prefs import PrefsStore
@@ -43,6 +44,8 @@ PREVIEW: web.AppKey[PreviewService] = web.AppKey("PREVIEW")
 TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
 #: GET /metrics: its registry, sampler, loop-lag timer and HTTP counts (metrics.py).
 METRICS: web.AppKey[Metrics] = web.AppKey("METRICS")
+#: Recent snapshots of each session's output counter, for its output rate (machine.py).
+RATES: web.AppKey[OutputRates] = web.AppKey("RATES")
 #: Gives freed heap pages back after sessions end (memory.py).
 TRIMMER: web.AppKey[Trimmer] = web.AppKey("TRIMMER")
 #: Connection caps shared by every listener of this server (connlimits.py).

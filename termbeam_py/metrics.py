@@ -96,6 +96,8 @@ class Sample:
     open_fds: int
     trees: Mapping[str, Tree]
     """By session id."""
+    taken_at: float = field(default_factory=time.monotonic)
+    """time.monotonic() when it was taken (machine.py turns two samples into a CPU %)."""
 
 
 def _descendants(children: Mapping[int, list[int]], root: int) -> list[int]:
@@ -146,6 +148,8 @@ class Sampler:
 
     every: float = SAMPLE_SECONDS
     latest: Sample | None = None
+    previous: Sample | None = None
+    """The sample before `latest`."""
     busy_seconds: float = 0.0
     """CPU time the sampling itself took (its thread's), for the sampling-cost benchmark."""
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -159,9 +163,11 @@ class Sampler:
     async def refresh(self, app: web.Application) -> None:
         roots = {s.id: s.pid for s in app[keys.SESSIONS].all()}
         try:
-            self.latest = await asyncio.to_thread(self._timed, roots)
+            taken = await asyncio.to_thread(self._timed, roots)
         except (psutil.Error, OSError):  # /proc unreadable: keep the last figures
             log.warning("sampling process figures failed", exc_info=True)
+            return
+        self.previous, self.latest = self.latest, taken
 
     def stale(self, app: web.Application) -> bool:
         """A session began after the latest sample: it has no figures yet."""

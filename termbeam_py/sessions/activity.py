@@ -103,6 +103,8 @@ class SessionActivity:
         self._nonce = nonce
         self.integrated = False
         """True once the shell emitted a mark: the heuristics are off from then on."""
+        self.last_exit_code: int | None = None
+        """The exit status of the last D mark that had one (the drawer's activity line)."""
         self._tail = b""
         self._command: str | None = None
         self._started: float | None = None
@@ -211,13 +213,15 @@ class SessionActivity:
     def _finished(self, rest: str) -> None:
         started, command = self._started, self._command
         self._started = self._command = None
+        code = rest.split(";", 1)[0]
+        exit_code = int(code) if code.lstrip("-").isdigit() else None
+        if exit_code is not None:
+            self.last_exit_code = exit_code
         if started is None:
             return  # D without C: an empty command line, or Ctrl+C at the prompt
         duration = self._clock() - started
         if duration < self.min_seconds:
             return
-        code = rest.split(";", 1)[0]
-        exit_code = int(code) if code.lstrip("-").isdigit() else None
         self._emit(CommandDone(now_ms(), command, exit_code, round(duration * 1000)))
 
     # -- heuristics (driven by ActivityMonitor) -------------------------------------------
