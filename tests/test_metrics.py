@@ -115,3 +115,30 @@ async def test_scrapers_are_held_to_the_api_rate_limit(aiohttp_client: ClientFac
     response = await client.get("/metrics", headers=ADMIN)
     assert response.status == 200
     assert response.headers["X-RateLimit-Limit"] == "120"
+
+
+async def test_a_view_link_cannot_read_metrics(client: AppClient) -> None:
+    """A view-only link shows one session's output: the figures of every session are not
+    for its holder, by its cookie or by its session-bound principal."""
+    created = await client.post("/api/sessions", json={}, headers=ADMIN)
+    session_id = (await created.json())["id"]
+    made = await client.post(f"/api/sessions/{session_id}/viewers/link", json={},
+                             headers=ADMIN)
+    assert made.status == 201, await made.text()
+    secret = str((await made.json())["url"]).rsplit("/", 1)[1]
+    response = await client.get("/metrics", headers={"Cookie": f"tb_view={secret}"})
+    assert response.status == 403
+    assert "scope" in (await response.json())["error"]
+
+
+async def test_a_no_password_server_serves_metrics_only_to_its_own_names(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    """--no-password (loopback only) has no credential to ask for: like every route there,
+    /metrics answers whoever reaches the address, who could open a shell anyway. A page
+    elsewhere cannot read it: no CORS, and a rebinding name is refused by its Host."""
+    client = await aiohttp_client(create_app(make_config(tmp_path, password=None)))
+    assert "termbeam_sessions" in await scrape(client)
+    rebound = await client.get("/metrics", headers={"Host": "evil.example:80"})
+    assert rebound.status == 403
+    assert "Access-Control-Allow-Origin" not in rebound.headers
