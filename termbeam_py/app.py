@@ -46,6 +46,7 @@ from termbeam_py.preview import listener_routes as preview_listener_routes
 from termbeam_py.preview import setup as setup_preview
 from termbeam_py.preview import track_middleware as track_preview_listener
 from termbeam_py.preview.listeners import Listener
+from termbeam_py.recording.routes import setup as setup_recording
 from termbeam_py.runtime import Runtime
 from termbeam_py.sessions import SessionManager
 from termbeam_py.sessions.children import HolderSpawner, LocalSpawner, Spawner
@@ -136,6 +137,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.SESSIONS] = _session_manager(config)
     app[keys.TRIMMER] = Trimmer(Allocator())
     audit.setup(app)  # before the sessions: its writer outlives their cleanup
+    setup_recording(app)  # likewise: it hears which sessions the holder keeps
     app.cleanup_ctx.append(_sessions_ctx)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_server_header)

@@ -109,6 +109,10 @@ class Config:
     """Inject OSC 133 shell integration into bash/zsh sessions (never touching rc files)."""
     notify_min_seconds: float = 10.0
     """Commands shorter than this do not notify when they complete."""
+    record: bool = False
+    """Record every session (asciicast v2 in <config_dir>/recordings, recording/)."""
+    record_max_mb: float = 50.0
+    """The size of one part of a recording; a full part continues in the next one."""
     keep_sessions: bool = False
     """A deliberate stop (Ctrl+C, SIGTERM, `termbeam stop`) leaves the sessions running in
     the session holder for the next server, instead of ending them."""
@@ -142,6 +146,8 @@ class Config:
             raise ConfigError(
                 f"invalid preview port {self.preview_port}: must be an integer 0-65535"
             )
+        if not self.record_max_mb > 0:
+            raise ConfigError(f"invalid --record-max-mb {self.record_max_mb}: must be above 0")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(
                 f"invalid log level {self.log_level!r}: choose one of {', '.join(LOG_LEVELS)}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from termbeam_py.preview import PreviewService
     from termbeam_py.preview.listeners import Listener
     from termbeam_py.push import PushService
+    from termbeam_py.recording.service import Recordings
     from termbeam_py.runtime import Runtime
     from termbeam_py.sessions import SessionManager
     from termbeam_py.tunnel.service import TunnelService
@@ -46,6 +47,8 @@ TUNNEL: web.AppKey[TunnelService] = web.AppKey("TUNNEL")
 METRICS: web.AppKey[Metrics] = web.AppKey("METRICS")
 #: Recent snapshots of each session's output counter, for its output rate (machine.py).
 RATES: web.AppKey[OutputRates] = web.AppKey("RATES")
+#: Session recordings: their writer thread, recorders and files (recording/, #19).
+RECORDINGS: web.AppKey[Recordings] = web.AppKey("RECORDINGS")
 #: Gives freed heap pages back after sessions end (memory.py).
 TRIMMER: web.AppKey[Trimmer] = web.AppKey("TRIMMER")
 #: Connection caps shared by every listener of this server (connlimits.py).

@@ -15,7 +15,7 @@ from termbeam_py import keys
 from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest
 from termbeam_py.gitbadge import GitBadge
-from termbeam_py.httputil import json_body, ok
+from termbeam_py.httputil import json_body
 from termbeam_py.scopes import Reach, Scope, principal_of, requires
 from termbeam_py.sessions import Session
 from termbeam_py.sessions.manager import (
@@ -50,6 +50,10 @@ class SessionInfo(TypedDict):
     git: GitBadge | None
     restored: bool
     """Adopted by this server from the session holder: it outlived a server restart."""
+    recording: bool
+    """Being recorded (GET /api/recordings, #19)."""
+    recordingInput: bool
+    """Its recording includes what is typed (off unless asked for)."""
 
 
 def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
@@ -68,6 +72,8 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "hidden": session.hidden,
         "git": git,
         "restored": session.restored,
+        "recording": session.recorder is not None,
+        "recordingInput": session.recorder is not None and session.recorder.record_input,
     }
 
 MAX_INITIAL_COMMAND = 8192
@@ -158,6 +164,7 @@ async def create_session(request: web.Request) -> web.Response:
     if kind not in KINDS:
         raise BadRequest("Invalid session type")
     agent = _agent(kind, body.get("agent"))
+    recording = _flags(body)
     cwd = None
     if body.get("cwd") is not None:
         cwd = await asyncio.to_thread(check_cwd, body["cwd"])
@@ -174,6 +181,7 @@ async def create_session(request: web.Request) -> web.Response:
         kind=kind,
         agent=agent,
     )
+    await _record(request, session, *recording)
     note(request, "session.created", session=session.id, name=session.name, hidden=hidden)
     return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
 
@@ -184,11 +192,38 @@ async def update_session(request: web.Request) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"])
     body = await json_body(request)
     name, color = _name(body.get("name")), _color(body.get("color"))
+    recording = _flags(body)
     if name is not None:
         session.name = name
     if color is not None:
         session.color = color
-    return ok()
+    await _record(request, session, *recording)
+    if recording == (None, None):
+        return web.json_response({"ok": True})  # the reference's answer
+    # A recording toggle shows the state it left, from the session's fields (#19).
+    info = session_info(session, request.app[keys.GIT].badge(session.cwd))
+    return web.json_response({"ok": True, **info})
+
+
+def _flags(body: dict[str, object]) -> tuple[bool | None, bool | None]:
+    """The body's `recording` and `recordInput` (#19), each a boolean or absent."""
+    values = body.get("recording"), body.get("recordInput")
+    for key, value in zip(("recording", "recordInput"), values, strict=True):
+        if value is not None and not isinstance(value, bool):
+            raise BadRequest(f"{key} must be a boolean")
+    return values  # type: ignore[return-value]
+
+
+async def _record(request: web.Request, session: Session, recording: bool | None,
+                  record_input: bool | None) -> None:
+    """`recording` turns the session's recording on or off; `recordInput` whether it
+    includes what is typed (only ever when asked: passwords are typed into terminals)."""
+    recordings = request.app[keys.RECORDINGS]
+    if recording is False:
+        recordings.stop(session)
+        await recordings.writer.sync()  # the part is complete once this answers
+    elif recording or (record_input is not None and session.recorder is not None):
+        recordings.start(session, record_input=record_input)
 
 
 @routes.delete("/api/sessions/{id}")

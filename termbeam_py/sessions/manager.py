@@ -104,6 +104,8 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}
         self.shells: list[Shell] = []
         self.exit_listeners: list[Callable[[Session], None]] = []
+        self.start_listeners: list[Callable[[Session], None]] = []
+        """Called with each session created or adopted (recordings listen here)."""
         self.shell_integration = shell_integration
         self.notify_min_seconds = notify_min_seconds
         self.max_sessions = MAX_SESSIONS
@@ -210,6 +212,8 @@ class SessionManager:
         # Cleared by activity.close() when the session ends: no lasting cycle.
         session.activity.on_change = lambda: self.records.save_soon(session)
         self._sessions[session.id] = session
+        for listener in self.start_listeners:
+            listener(session)
         self.activity.add(session.pid, session.activity)
         return session
 

@@ -37,7 +37,6 @@ class CommandRunner:
     def __init__(self, activity: SessionActivity) -> None:
         self._activity = activity
         self.current: CommandRun | None = None
-        activity.on_mark = self._mark
 
     def busy(self) -> str | None:
         """Why a command cannot be typed now, or None when the shell is at its prompt."""
@@ -55,7 +54,8 @@ class CommandRunner:
         self.current = run
         return run
 
-    def _mark(self, kind: str, rest: str, start: int, end: int) -> None:
+    def mark(self, kind: str, rest: str, start: int, end: int) -> None:
+        """An OSC 133 mark of the session (its `activity.on_mark`, which the session calls)."""
         run = self.current
         if run is None:
             return

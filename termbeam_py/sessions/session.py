@@ -9,6 +9,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from termbeam_py.ptyspawn import Child
 from termbeam_py.sessions import record
@@ -24,6 +25,9 @@ from termbeam_py.sessions.scripted import CommandRunner, OutputSignal
 from termbeam_py.sessions.sizing import Sizer
 from termbeam_py.sessions.terminal import INPUT_HIGH_WATER, Terminal
 from termbeam_py.timefmt import now_iso_ms, now_ms
+
+if TYPE_CHECKING:
+    from termbeam_py.recording.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +141,9 @@ class Session:
             self.command_done, min_seconds=spec.notify_min_seconds, nonce=spec.shell_nonce
         )
         self.runs = CommandRunner(self.activity)
+        self.activity.on_mark = self._on_mark
+        self.recorder: Recorder | None = None
+        """Set while the session is recorded (recording/, #19)."""
         self.pending_notifications: deque[Notification] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
         self._flow_check: asyncio.TimerHandle | None = None
@@ -179,6 +186,8 @@ class Session:
                 client.wake.set()
         self.update_flow()
         self.activity.feed(data, self.log.head)
+        if self.recorder is not None:  # after `feed`: its marks are placed in this read
+            self.recorder.output(data, self.log.head)
         self.more_output.notify()
 
     def update_flow(self) -> None:
@@ -362,6 +371,11 @@ class Session:
     def _attached(self, client: Client, *, resumed: bool) -> Attached:
         return Attached(self.id, client.cursor, client.binary, resumed)
 
+    def _on_mark(self, kind: str, rest: str, start: int, end: int) -> None:
+        self.runs.mark(kind, rest, start, end)
+        if self.recorder is not None:
+            self.recorder.mark(kind, rest, start, self.activity.command)
+
     def _flush_notifications(self, client: Client) -> None:
         while self.pending_notifications:
             client.enqueue(self.log.head, self.pending_notifications.popleft())
@@ -393,6 +407,8 @@ class Session:
         the socket it came from is not read meanwhile: nothing is dropped)."""
         client.touch()
         self.counters.bytes_in += len(data)
+        if self.recorder is not None:
+            self.recorder.input(data)
         self.terminal.write(data)
         if self.terminal.pending_input > INPUT_HIGH_WATER:
             await self.terminal.wait_writable()

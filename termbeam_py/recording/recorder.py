@@ -1,0 +1,102 @@
+"""Recorder: a session's tap on its output, input, size and shell-integration marks, queuing
+asciicast events for the writer thread. It runs on the output path, so it only timestamps
+and queues; decoding and writing happen in the thread (writer.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from termbeam_py.recording import cast
+from termbeam_py.recording.writer import CLOSE, INPUT_ON, OPEN, RESUME, Recording, Writer
+
+#: Bytes queued but not yet written above which output is skipped (and a marker says how
+#: much): a disk slower than a flood of output must not grow memory without bound.
+MAX_PENDING = 16 * 1024 * 1024
+
+
+class Recorder:
+    """Set on a session (`session.recorder`) while it records."""
+
+    def __init__(self, writer: Writer, recording: Recording,
+                 size: Callable[[], tuple[int, int]], *, note: str | None = None) -> None:
+        self._writer = writer
+        self.recording = recording
+        self._size = size
+        self._last_size = recording.size
+        self._marks: list[tuple[int, str]] = []
+        """Markers raised while the current read was scanned: (sequence number, label)."""
+        self._in_command = False
+        self._skipped = 0
+        self.active = True
+        writer.submit((recording, OPEN, time.monotonic(), None))
+        if note:
+            writer.submit((recording, cast.MARKER, time.monotonic(), note))
+
+    @property
+    def record_input(self) -> bool:
+        return self.recording.record_input
+
+    @record_input.setter
+    def record_input(self, value: bool) -> None:
+        if value and not self.recording.record_input:
+            self._writer.submit((self.recording, INPUT_ON, time.monotonic(), None))
+        self.recording.record_input = value
+
+    def _queue(self, code: str, data: bytes | str, now: float) -> None:
+        if isinstance(data, bytes):
+            self.recording.queued += len(data)
+        self._writer.submit((self.recording, code, now, data))
+
+    def output(self, data: bytes, end: int) -> None:
+        """A read of the PTY, whose last byte has sequence number `end - 1`."""
+        if not self.active:
+            return
+        now = time.monotonic()
+        size = self._size()
+        if size != self._last_size:
+            # The size matters to a player only when something is drawn: checked per read.
+            self._last_size = size
+            self._queue(cast.RESIZE, f"{size[0]}x{size[1]}", now)
+        if self.recording.queued - self.recording.done > MAX_PENDING:
+            self._skipped += len(data)
+            self._marks.clear()
+            return
+        if self._skipped:
+            self._queue(cast.MARKER, f"recording skipped {self._skipped} bytes: the disk "
+                                     "could not keep up", now)
+            self._skipped = 0
+        start = end - len(data)
+        cut = 0
+        for seq, label in self._marks:
+            at = min(max(seq - start, cut), len(data))
+            if at > cut:
+                self._queue(cast.OUTPUT, data[cut:at], now)
+                cut = at
+            self._queue(cast.MARKER, label, now)
+        self._marks.clear()
+        if cut < len(data):
+            self._queue(cast.OUTPUT, data[cut:] if cut else data, now)
+
+    def mark(self, kind: str, rest: str, seq: int, command: str | None) -> None:
+        """An OSC 133 mark (sessions/activity.py) at sequence number `seq`: command start and
+        end become markers, placed where they are in the output."""
+        if not self.active:
+            return
+        if kind == "C":
+            self._in_command = True
+            self._marks.append((seq, cast.command_started(command)))
+        elif kind == "D" and self._in_command:
+            self._in_command = False
+            self._marks.append((seq, cast.command_ended(rest)))
+
+    def input(self, data: bytes) -> None:
+        if self.active and self.recording.record_input:
+            self._queue(cast.INPUT, data, time.monotonic())
+
+    def stop(self, *, resume: bool = False) -> None:
+        """End the recording; with `resume`, the next server continues it in a new part."""
+        if self.active:
+            self.active = False
+            self._writer.submit((self.recording, RESUME if resume else CLOSE,
+                                 time.monotonic(), None))
