@@ -100,7 +100,7 @@ SHORT_HELP = """Usage: termbeam [OPTIONS] [SHELL [ARGS...]]
        termbeam COMMAND ...
 
 Commands: list, attach (resume), stop, service, token, totp, password, run, send, tail,
-          screen, share.
+          screen, share, rec.
 SHELL is a shell on PATH or a path to one. Try 'termbeam --help' or 'termbeam COMMAND --help'."""
 
 
@@ -155,6 +155,13 @@ def _shell(command: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 @click.option("--keep-sessions", is_flag=True, envvar="TERMBEAM_KEEP_SESSIONS",
               help="When stopped (Ctrl+C, SIGTERM, `termbeam stop`), leave the sessions "
                    "running for the next `termbeam` to adopt. Env: TERMBEAM_KEEP_SESSIONS.")
+@click.option("--record", is_flag=True, envvar="TERMBEAM_RECORD",
+              help="Record every session as asciicast v2 (output only; `termbeam rec list`). "
+                   "Env: TERMBEAM_RECORD.")
+@click.option("--record-max-mb", type=click.FloatRange(0.01), envvar="TERMBEAM_RECORD_MAX_MB",
+              default=50.0, show_default=True,
+              help="Size of one part of a recording; a full part continues in the next. "
+                   "Env: TERMBEAM_RECORD_MAX_MB.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Answer a few questions (password, port, access, log level), see the "
                    "equivalent command line, then start.")
@@ -166,7 +173,8 @@ def serve(
     no_preview_port: bool, password: str | None,
     generate_password: bool, no_password: bool, cwd: Path | None, log_level: str,
     config_dir: Path | None, allow_host: tuple[str, ...], no_qr: bool, shell_integration: bool,
-    notify_min_seconds: float, force: bool, keep_sessions: bool, public_url: str | None,
+    notify_min_seconds: float, force: bool, keep_sessions: bool, record: bool,
+    record_max_mb: float, public_url: str | None,
     assume_yes: bool, interactive: bool, **tunnel: Any,
 ) -> int:
     """Serve your terminal to any browser: real shells behind a password."""
@@ -187,7 +195,7 @@ def serve(
             config_dir=(config_dir or default_config_dir()).expanduser().absolute(),
             allow_hosts=allow_host, print_qr=not no_qr, shell_integration=shell_integration,
             notify_min_seconds=notify_min_seconds, tunnel=tunnel_cfg, public_url=public_url,
-            keep_sessions=keep_sessions,
+            keep_sessions=keep_sessions, record=record, record_max_mb=record_max_mb,
             event_loop=os.environ.get("TERMBEAM_EVENT_LOOP", "auto").strip().lower() or "auto",
         )
     except ConfigError as exc:
@@ -249,6 +257,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "password": ("termbeam_py.client.password", "password_command"),
     "audit": ("termbeam_py.client.audit", "audit_command"),
     "share": ("termbeam_py.client.sharing", "share_command"),
+    "rec": ("termbeam_py.client.rec", "rec_group"),
     # The terminal API's commands (client/scripting.py).
     "run": ("termbeam_py.client.scripting", "run_command"),
     "send": ("termbeam_py.client.scripting", "send_command"),

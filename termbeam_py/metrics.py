@@ -285,6 +285,12 @@ class AppCollector(Collector):
         yield requests
         yield GaugeMetricFamily("termbeam_websocket_connections", "Open WebSocket connections",
                                 value=len(app[keys.HUB].connections))
+        recordings = app.get(keys.RECORDINGS)
+        if recordings is not None:
+            yield CounterMetricFamily("termbeam_recording_bytes", "Bytes written to session "
+                                      "recordings", value=recordings.bytes_written)
+            yield GaugeMetricFamily("termbeam_recordings_active", "Sessions being recorded",
+                                    value=recordings.active)
         push = app.get(keys.PUSH)
         if push is not None:
             yield CounterMetricFamily("termbeam_push_sends", "Web push deliveries accepted",

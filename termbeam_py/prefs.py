@@ -63,6 +63,8 @@ class SessionEntry(TypedDict):
     agentId: NotRequired[str]
     shell: NotRequired[str]
     color: NotRequired[str]
+    record: NotRequired[bool]
+    """Record the session from its start (#19)."""
 
 
 class StartupWorkspace(TypedDict):
@@ -240,6 +242,8 @@ def _session_entry(raw: object) -> SessionEntry | None:
         entry["shell"] = shell
     if (color := _color(raw.get("color"))) is not None:
         entry["color"] = color
+    if raw.get("record") is True:
+        entry["record"] = True
     return entry
 
 

@@ -290,7 +290,8 @@ async def _start_sessions(app: web.Application, adoption: Adoption) -> str | Non
     if adoption.restored:
         return adoption.restored[0].id  # the sessions a restart kept, not new ones
     try:
-        ids = await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG])
+        ids = await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG],
+                                           app[keys.RECORDINGS].start)
     except TermbeamError as exc:
         log.warning("could not start the start-up sessions: %s", exc.message)
         return None

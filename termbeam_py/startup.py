@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError
 from termbeam_py.prefs import Prefs, PrefsStore, SessionEntry
-from termbeam_py.sessions import SessionManager
+from termbeam_py.sessions import Session, SessionManager
+
+#: Starts recording a session (recording/service.py's `Recordings.start`).
+Record = Callable[[Session], object]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,8 @@ def _usable_dir(cwd: str | None) -> bool:
     return cwd is not None and os.path.isabs(cwd) and os.path.isdir(cwd)
 
 
-async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEntry) -> str:
+async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEntry,
+                       record: Record | None = None) -> str:
     cwd = entry.get("cwd")
     usable = await asyncio.to_thread(_usable_dir, cwd)
     shell_name = entry.get("shell")
@@ -48,6 +53,8 @@ async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEn
         color=entry.get("color"),
         initial_command=initial,
     )
+    if entry.get("record") and record is not None:
+        record(session)
     return session.id
 
 
@@ -55,8 +62,10 @@ async def _default_session(manager: SessionManager, config: Config) -> str:
     return (await manager.create(name=config.cwd.name or "home")).id
 
 
-async def start_sessions(store: PrefsStore, manager: SessionManager, config: Config) -> list[str]:
-    """Spawn the start-up sessions (after app start-up); their ids.
+async def start_sessions(store: PrefsStore, manager: SessionManager, config: Config,
+                         record: Record | None = None) -> list[str]:
+    """Spawn the start-up sessions (after app start-up); their ids. `record` starts recording
+    the entries marked `record: true`.
 
     An entry that fails to start (a shell gone, the session cap) is logged and skipped; when
     none starts, one default session does.
@@ -68,7 +77,7 @@ async def start_sessions(store: PrefsStore, manager: SessionManager, config: Con
     ids: list[str] = []
     for entry in entries:
         try:
-            ids.append(await _spawn_entry(manager, config, entry))
+            ids.append(await _spawn_entry(manager, config, entry, record))
         except TermbeamError as exc:
             log.warning("workspace session %r failed to start: %s", entry["name"], exc.message)
     log.info("Spawned %d/%d workspace sessions", len(ids), len(entries))

@@ -13,8 +13,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from termbeam_py import keys
+from termbeam_py import keys, startup
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
 from tests.conftest import PASSWORD, ClientFactory, make_config
@@ -90,7 +91,7 @@ async def test_a_recorded_session_is_asciicast_v2_that_replays_its_output(
                                                     "cols": 80, "rows": 24}, headers=ADMIN)
     session_id = (await made.json())["id"]
     term = await _attach(authed.ws_connect, session_id)
-    session = authed.server.app[keys.SESSIONS].get(session_id)
+    session = authed.app[keys.SESSIONS].get(session_id)
     start = session.log.head
     response = await authed.patch(f"/api/sessions/{session_id}", json={"recording": True},
                                   headers=ADMIN)
@@ -150,7 +151,7 @@ async def test_parts_rotate_at_the_cap_and_input_is_recorded_only_when_asked(
     made = await client.post("/api/sessions", json={"cols": 80, "rows": 24,
                                                     "recording": True}, headers=ADMIN)
     session_id = (await made.json())["id"]
-    session = client.server.app[keys.SESSIONS].get(session_id)
+    session = client.app[keys.SESSIONS].get(session_id)
     async with aiohttp.ClientSession(base_url=client.make_url("/"), headers=ADMIN) as http:
         term = await _attach(http.ws_connect, session_id)
         # Typed at a prompt that does not echo, as a password is: in no file.
@@ -184,6 +185,11 @@ async def test_parts_rotate_at_the_cap_and_input_is_recorded_only_when_asked(
     files = list((config.config_dir / "recordings").glob("*"))
     everything = b"".join(f.read_bytes() for f in files)
     assert b"hunter2" not in everything
+    scraped = await client.get("/metrics", headers=ADMIN)
+    metrics = {s.name: s.value for family in text_string_to_metric_families(await scraped.text())
+               for s in family.samples}
+    assert metrics["termbeam_recording_bytes_total"] == sum(p["bytes"] for p in parts)
+    assert metrics["termbeam_recordings_active"] == 0
     assert b'"i", "swordfish-SECRET2\\r"' in everything
 
 
@@ -221,7 +227,7 @@ async def _token(client: AppClient, scope: str) -> dict[str, str]:
 async def test_routes_scopes_and_files(recording_all: AppClient,
                                        viewer: aiohttp.ClientSession) -> None:
     client = recording_all
-    config: Config = client.server.app[keys.CONFIG]
+    config: Config = client.app[keys.CONFIG]
     made = await client.post("/api/sessions", json={"name": "my build/ö"}, headers=ADMIN)
     session_id = (await made.json())["id"]
     [listed] = [s for s in await (await client.get("/api/sessions", headers=ADMIN)).json()
@@ -278,3 +284,21 @@ async def test_routes_scopes_and_files(recording_all: AppClient,
     bad = await client.post("/api/sessions", json={"recording": "yes"}, headers=ADMIN)
     assert (bad.status, await bad.json()) == (400, {"error": "recording must be a boolean"})
 
+
+
+async def test_a_workspace_entry_with_record_starts_recording(authed: AppClient) -> None:
+    entries = [{"id": "a", "name": "recorded", "record": True},
+               {"id": "b", "name": "plain", "record": "yes"}]
+    saved = await authed.put("/api/preferences", json={"prefs": {"workspaces": [
+        {"id": "w", "name": "w", "default": True, "sessions": entries}]}})
+    assert saved.status == 200, await saved.text()
+    stored = (await saved.json())["prefs"]["workspaces"][0]["sessions"]
+    assert stored == [{"id": "a", "name": "recorded", "record": True},
+                      {"id": "b", "name": "plain"}]
+    app = authed.app
+    await startup.start_sessions(app[keys.PREFS], app[keys.SESSIONS], app[keys.CONFIG],
+                                 app[keys.RECORDINGS].start)
+    listed = {s["name"]: s["recording"] for s in await (await authed.get("/api/sessions")).json()}
+    assert listed == {"recorded": True, "plain": False}
+    assert [e["sessionName"] for e in await (await authed.get("/api/recordings")).json()] == [
+        "recorded"]

@@ -140,3 +140,8 @@ class Recordings:
     @property
     def bytes_written(self) -> int:
         return self.writer.written
+
+    @property
+    def active(self) -> int:
+        """How many sessions record now."""
+        return len(self._recorders)
