@@ -302,3 +302,25 @@ async def test_a_workspace_entry_with_record_starts_recording(authed: AppClient)
     assert listed == {"recorded": True, "plain": False}
     assert [e["sessionName"] for e in await (await authed.get("/api/recordings")).json()] == [
         "recorded"]
+
+
+async def test_a_part_a_crashed_server_left_open_is_closed_at_start_up(
+        aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    folder = config.config_dir / "recordings"
+    folder.mkdir(mode=0o700)
+    part = "0123456789abcdef"
+    cast = (b'{"version": 2, "width": 80, "height": 24, "timestamp": 1, "title": "t", '
+            b'"env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"}}\n'
+            b'[0.5, "o", "a"]\n[4.25, "o", "b"]\n[4.75, "o", "cut sho')  # the crash
+    (folder / f"{part}.cast").write_bytes(cast)
+    (folder / f"{part}.json").write_text(json.dumps({
+        "id": part, "sessionId": "s" * 32, "sessionName": "t",
+        "startedAt": "2025-01-15T10:30:00.000Z", "endedAt": None, "bytes": 120,
+        "duration": 0.5, "part": 1, "input": False, "marks": 0,
+        "series": part, "seriesStartedAt": "2025-01-15T10:30:00.000Z", "resume": False}))
+    client = await aiohttp_client(create_app(config))
+    [entry] = await (await client.get("/api/recordings", headers=ADMIN)).json()
+    assert entry["active"] is False
+    assert entry["endedAt"] is not None
+    assert (entry["bytes"], entry["duration"]) == (len(cast), 4.25)
