@@ -72,8 +72,9 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "hidden": session.hidden,
         "git": git,
         "restored": session.restored,
-        "recording": session.recorder is not None,
-        "recordingInput": session.recorder is not None and session.recorder.record_input,
+        "recording": session.recorder is not None and session.recorder.active,
+        "recordingInput": session.recorder is not None and session.recorder.active
+        and session.recorder.record_input,
     }
 
 MAX_INITIAL_COMMAND = 8192

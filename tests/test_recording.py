@@ -4,6 +4,7 @@ size cap; input is recorded only when asked; the /api/recordings routes and thei
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import stat
@@ -19,6 +20,7 @@ from termbeam_py import keys, startup
 from termbeam_py.app import create_app
 from termbeam_py.config import Config
 from tests.conftest import PASSWORD, ClientFactory, make_config
+from tests.disk import fill, free, small_tmpfs
 from tests.helpers import AppClient, TermWS
 
 ADMIN = {"Authorization": f"Bearer {PASSWORD}"}
@@ -324,3 +326,34 @@ async def test_a_part_a_crashed_server_left_open_is_closed_at_start_up(
     assert entry["active"] is False
     assert entry["endedAt"] is not None
     assert (entry["bytes"], entry["duration"]) == (len(cast), 4.25)
+
+
+@pytest.mark.blocks_loop(reason="mounts and unmounts a tmpfs from the test body")
+async def test_a_full_disk_ends_the_recording_not_the_session(
+        aiohttp_client: ClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = make_config(tmp_path)
+    with small_tmpfs(config.config_dir / "recordings", "256k") as mount:
+        client = await aiohttp_client(create_app(config))
+        made = await client.post("/api/sessions", json={"recording": True}, headers=ADMIN)
+        session_id = (await made.json())["id"]
+        term = await _attach(client.ws_connect, session_id)
+        await _listing(client, session_id)  # the part is open
+        await asyncio.to_thread(fill, mount)
+        await term.run("head -c 300000 /dev/zero | tr '\\\\0' x; echo")
+        [entry] = await _listing(client, session_id)
+        assert entry["active"] is False
+        [info] = await (await client.get("/api/sessions", headers=ADMIN)).json()
+        assert info["recording"] is False
+        assert "recording" in caplog.text
+        assert "No space left" in caplog.text
+        assert await term.run("echo still-wor''king") == "still-working"
+
+        await asyncio.to_thread(free, mount)
+        again = await client.patch(f"/api/sessions/{session_id}", json={"recording": True},
+                                   headers=ADMIN)
+        assert (await again.json())["recording"] is True
+        await term.run("echo recorded-after''wards")
+        newest = (await _listing(client, session_id))[0]
+        assert newest["active"] is True
+        assert "recorded-afterwards" in (await _download(client, newest["id"])).decode()
+        await term.ws.close()

@@ -28,10 +28,15 @@ class Recorder:
         """Markers raised while the current read was scanned: (sequence number, label)."""
         self._in_command = False
         self._skipped = 0
-        self.active = True
+        self._on = True
         writer.submit((recording, OPEN, time.monotonic(), None))
         if note:
             writer.submit((recording, cast.MARKER, time.monotonic(), note))
+
+    @property
+    def active(self) -> bool:
+        """Recording now: not stopped, and no write has failed (a full disk)."""
+        return self._on and not self.recording.failed
 
     @property
     def record_input(self) -> bool:
@@ -81,7 +86,7 @@ class Recorder:
     def mark(self, kind: str, rest: str, seq: int, command: str | None) -> None:
         """An OSC 133 mark (sessions/activity.py) at sequence number `seq`: command start and
         end become markers, placed where they are in the output."""
-        if not self.active:
+        if not self._on:
             return
         if kind == "C":
             self._in_command = True
@@ -91,12 +96,12 @@ class Recorder:
             self._marks.append((seq, cast.command_ended(rest)))
 
     def input(self, data: bytes) -> None:
-        if self.active and self.recording.record_input:
+        if self._on and self.recording.record_input:
             self._queue(cast.INPUT, data, time.monotonic())
 
     def stop(self, *, resume: bool = False) -> None:
         """End the recording; with `resume`, the next server continues it in a new part."""
-        if self.active:
-            self.active = False
+        if self._on:
+            self._on = False
             self._writer.submit((self.recording, RESUME if resume else CLOSE,
                                  time.monotonic(), None))

@@ -61,10 +61,12 @@ class Recordings:
         """Record `session`, with its input when `record_input` (None: as it was, else
         not); on a session already recording, only `record_input` changes."""
         current = self._recorders.get(session.id)
-        if current is not None:
+        if current is not None and current.active:
             if record_input is not None:
                 current.record_input = record_input
             return current
+        if current is not None:  # its disk was full: a fresh recording
+            self.stop(session)
         recording = Recording(
             folder=self.folder, max_bytes=self.max_bytes, session_id=session.id,
             session_name=session.name, shell=session.shell, size=_size(session),
