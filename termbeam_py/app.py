@@ -55,8 +55,11 @@ from termbeam_py.ws import Hub
 
 log = logging.getLogger(__name__)
 
+# 'wasm-unsafe-eval' lets the recordings player (asciinema-player, #19) compile its terminal
+# emulator, WebAssembly bundled in our own script; it allows no JavaScript eval.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"

@@ -38,6 +38,10 @@ export interface SessionInfo {
   type?: 'terminal' | 'agent';
   /** The agent's id (GET /api/agents) for an agent session. */
   agent?: string | null;
+  /** Its output is being recorded (#19). */
+  recording?: boolean;
+  /** Its keystrokes are recorded too. */
+  recordingInput?: boolean;
 }
 
 export interface ShellInfo {

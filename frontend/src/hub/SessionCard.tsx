@@ -126,6 +126,7 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
           <span class="card-line">
             <span class="dot" aria-hidden="true" />
             <span class="card-name">{s.name}</span>
+            {s.recording && <span class="rec-dot" role="img" aria-label="Recording" title="Recording" />}
             {unread && (
               <span class="unread-dot" id={`${detailsId}-new`} role="img" aria-label="New output" title="New output since you last looked" />
             )}

@@ -13,6 +13,7 @@ import { ConfirmSheet } from '../ui/ConfirmSheet';
 import { EmptyState } from '../hub/EmptyState';
 import { FilterBar } from '../hub/FilterBar';
 import { LazySettings } from '../hub/LazySettings';
+import { LazyRecordings } from '../recordings/lazy';
 import { SessionCard, terminalUrl } from '../hub/SessionCard';
 import { WorkspaceLauncher } from '../hub/WorkspaceLauncher';
 import { homeOf, toMillis } from '../hub/format';
@@ -25,12 +26,15 @@ import '../hub/hub.css';
 export { terminalUrl };
 export { POLL_MS } from '../hub/useHubSessions';
 
-function HubBar({ showNew, onSettings, onNew }: { showNew: boolean; onSettings: () => void; onNew: () => void }) {
+function HubBar({ showNew, onSettings, onNew, onRecordings }: { showNew: boolean; onSettings: () => void; onNew: () => void; onRecordings: () => void }) {
   return (
     <header class="topbar hub-bar">
       <h1 class="brand">TermBeam</h1>
       <span class="hub-tools">
         <NotifySettings />
+        <button type="button" class="btn icon" aria-label="Recordings" title="Recordings" aria-haspopup="dialog" onClick={onRecordings}>
+          <span class="rec-icon" aria-hidden="true" />
+        </button>
         <button type="button" class="btn icon" aria-label="Settings" title="Settings" onClick={onSettings}>
           ⚙
         </button>
@@ -50,6 +54,7 @@ export function Hub() {
   const { sessions, error } = hub;
   const showNew = useSignal(false);
   const showSettings = useSignal(false);
+  const showRecordings = useSignal(false);
   const confirmDelete = useSignal<SessionInfo | null>(null);
   const toast = useToast();
   const filter = useHubFilter(sessions, hub.agents, hub.launched.current);
@@ -76,6 +81,7 @@ export function Hub() {
           showNew={!!((list?.length ?? 0) > 0 || (list === null && error.value))}
           onSettings={() => (showSettings.value = true)}
           onNew={() => (showNew.value = true)}
+          onRecordings={() => (showRecordings.value = true)}
         />
         <Toast toaster={toast} />
         {hub.lost.value && (
@@ -122,6 +128,7 @@ export function Hub() {
       </main>
       {showNew.value && <NewSessionSheet onClose={() => (showNew.value = false)} onCreated={goTo} />}
       {showSettings.value && <LazySettings onClose={() => (showSettings.value = false)} />}
+      {showRecordings.value && <LazyRecordings onClose={() => (showRecordings.value = false)} />}
       {doomed && (
         <ConfirmSheet
           title="Delete session?"

@@ -54,6 +54,7 @@ export function Overlays(p: OverlaysProps) {
         onCloseSession={p.onCloseSession}
         onNew={open('new')}
         onResume={open({ panel: 'resume' })}
+        onRecordings={open({ panel: 'recordings' })}
         onDismiss={close}
       />
     );

@@ -10,6 +10,7 @@ import { GitBadge } from '../hub/GitBadge';
 import { cardParts, isSwipeClose, type DrawerSession } from './drawer';
 import { useModalFocus } from '../ui/focusTrap';
 import { Watchers } from './Watchers';
+import { LazyDrawerRecording } from '../recordings/lazy';
 import './drawer.css';
 
 export type { DrawerSession };
@@ -22,6 +23,8 @@ export interface SessionDrawerProps {
   onNew(): void;
   onResume(): void;
   onDismiss(): void;
+  /** Open the current session's recordings (#19). */
+  onRecordings(): void;
 }
 
 function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: boolean; onSelect(): void; onClose(): void }) {
@@ -41,6 +44,7 @@ function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: bo
         <span class="drawer-card-line">
           <span class="drawer-dot" aria-hidden="true" />
           <span class="drawer-name">{s.name}</span>
+          {s.recording && <span class="rec-dot" role="img" aria-label="Recording" title="Recording" />}
           {s.unread && <span class="drawer-unread" role="img" aria-label="New output" title="New output" />}
         </span>
         <span class="drawer-meta" id={descId}>
@@ -70,7 +74,7 @@ function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: bo
   );
 }
 
-export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNew, onResume, onDismiss }: SessionDrawerProps) {
+export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNew, onResume, onDismiss, onRecordings }: SessionDrawerProps) {
   const box = useRef<HTMLDivElement>(null);
   const swipe = useRef<{ id: number; x: number; y: number } | null>(null);
   const titleId = useId();
@@ -124,6 +128,15 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
           ))}
         </ul>
         {current && <Watchers sessionId={current.id} name={current.name} />}
+        {current && (
+          <LazyDrawerRecording
+            sessionId={current.id}
+            name={current.name}
+            recording={current.recording}
+            recordingInput={current.recordingInput}
+            onList={onRecordings}
+          />
+        )}
         <footer class="drawer-foot">
           <button type="button" class="btn primary" onClick={onNew}>
             + New session

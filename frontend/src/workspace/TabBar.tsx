@@ -13,6 +13,8 @@ export interface TabInfo {
   color?: string;
   unread: boolean;
   ended: boolean;
+  /** Its output is being recorded (#19). */
+  recording?: boolean;
 }
 
 export interface TabBarProps {
@@ -113,6 +115,7 @@ export function TabBar({ tabs, active, partner, onSelect, onClose, onMove, onNew
               >
                 <span class="ws-dot" aria-hidden="true" />
                 <span class="ws-tab-name">{t.name}</span>
+                {t.recording && <span class="rec-dot" role="img" aria-label="recording" title="Recording" />}
                 {t.unread && !selected && <span class="ws-unread" role="img" aria-label="new output" />}
                 {t.ended && <span class="visually-hidden"> (ended)</span>}
               </button>

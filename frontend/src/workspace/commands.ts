@@ -25,7 +25,7 @@ export type Split = 'off' | 'vertical' | 'horizontal';
 export const NEXT_SPLIT: Record<Split, Split> = { off: 'vertical', vertical: 'horizontal', horizontal: 'off' };
 
 /** Panels the palette opens (each a lazily loaded module, see lazy.tsx). */
-export type PanelName = 'files' | 'upload' | 'markdown' | 'code' | 'settings' | 'about' | 'share' | 'agents' | 'resume';
+export type PanelName = 'files' | 'upload' | 'markdown' | 'code' | 'settings' | 'about' | 'share' | 'agents' | 'resume' | 'recordings';
 
 export interface CommandActions {
   newTab(): void;
@@ -61,6 +61,7 @@ export function buildCommands(
     { id: 'font-up', group: 'View', label: 'Larger font', keywords: 'font size increase zoom in', shortcut: size, stay: true, run: () => a.fontStep(1) },
     { id: 'preview', group: 'View', label: 'Preview port', keywords: 'dev server', run: a.preview },
     { id: 'code', group: 'View', label: 'View code', keywords: 'git diff changes', run: panel('code') },
+    { id: 'recordings', group: 'View', label: 'Recordings', keywords: 'record replay asciinema cast play', run: panel('recordings') },
     { id: 'theme', group: 'View', label: 'Theme', keywords: 'colours dark light', run: panel('settings') },
     { id: 'share', group: 'Share', label: 'Share link', keywords: 'qr copy', run: panel('share') },
     { id: 'agents', group: 'Agents', label: 'Launch agent', keywords: 'ai claude copilot codex aider opencode gemini', run: panel('agents') },

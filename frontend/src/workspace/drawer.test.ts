@@ -26,8 +26,10 @@ describe('drawerSessions', () => {
     const tab = (id: string) => ({ id, name: id, unread: false, ended: false });
     const info = { id: 'b', name: 'b', cwd: '/srv', shell: '/bin/sh', pid: 1, clients: 0, createdAt: '', git: { branch: 'main' } };
     expect(drawerSessions([tab('b'), tab('gone')], [info])).toEqual([
-      { ...tab('b'), shell: '/bin/sh', cwd: '/srv', git: { branch: 'main' } },
-      { ...tab('gone'), shell: '', cwd: '', git: undefined },
+      { ...tab('b'), shell: '/bin/sh', cwd: '/srv', git: { branch: 'main' }, recording: false, recordingInput: false },
+      { ...tab('gone'), shell: '', cwd: '', git: undefined, recording: false, recordingInput: false },
     ]);
+    const recorded = { ...info, recording: true, recordingInput: true };
+    expect(drawerSessions([tab('b')], [recorded])[0]).toMatchObject({ recording: true, recordingInput: true });
   });
 });

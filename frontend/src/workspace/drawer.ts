@@ -27,6 +27,9 @@ export interface DrawerSession {
   shell: string;
   cwd: string;
   git?: GitInfo | null;
+  /** Being recorded (#19), and with keystrokes. */
+  recording: boolean;
+  recordingInput: boolean;
 }
 
 type Tab = Pick<DrawerSession, 'id' | 'name' | 'color' | 'unread' | 'ended'>;
@@ -35,6 +38,6 @@ type Tab = Pick<DrawerSession, 'id' | 'name' | 'color' | 'unread' | 'ended'>;
 export function drawerSessions(tabs: Tab[], infos: SessionInfo[]): DrawerSession[] {
   return tabs.map((t) => {
     const s = infos.find((x) => x.id === t.id);
-    return { ...t, shell: s?.shell ?? '', cwd: s?.cwd ?? '', git: s?.git };
+    return { ...t, shell: s?.shell ?? '', cwd: s?.cwd ?? '', git: s?.git, recording: !!s?.recording, recordingInput: !!s?.recordingInput };
   });
 }

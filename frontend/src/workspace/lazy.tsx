@@ -16,6 +16,7 @@ const PANELS: Record<PanelName, { title: string; load: () => Promise<PanelModule
   share: { title: 'Share', load: () => import('../settings/SharePanel') },
   agents: { title: 'Agents', load: () => import('../agents/AgentsPanel') },
   resume: { title: 'Resume agent session', load: () => import('../agents/ResumePanel') },
+  recordings: { title: 'Recordings', load: () => import('../recordings/RecordingsPanel') },
 };
 
 export function LazyPanel({ name, props }: { name: PanelName; props: PanelProps }) {

@@ -28,9 +28,14 @@ describe('buildTabs', () => {
 
   it('takes name and colour from the session, unread from the view or the activity marks', () => {
     expect(buildTabs(['live', 'idle'], src)).toEqual([
-      { id: 'live', name: 'build', color: '#f00', unread: true, ended: false },
-      { id: 'idle', name: 'logs', color: undefined, unread: true, ended: false },
+      { id: 'live', name: 'build', color: '#f00', unread: true, ended: false, recording: false },
+      { id: 'idle', name: 'logs', color: undefined, unread: true, ended: false, recording: false },
     ]);
+  });
+
+  it('marks the tab of a session being recorded (#19)', () => {
+    const sessions = [{ ...session('live', 'build'), recording: true }, session('idle', 'logs')];
+    expect(buildTabs(['live', 'idle', 'gone'], { ...src, sessions }).map((t) => t.recording)).toEqual([true, false, false]);
   });
 
   it('names tabs the server no longer lists by how they ended', () => {

@@ -27,6 +27,7 @@ export function buildTabs(ids: string[], src: TabSources): TabInfo[] {
       color: s?.color,
       unread: (v ? v.unread : src.activityUnread.has(id)) && !src.visible.includes(id),
       ended: !!v?.ended,
+      recording: !!s?.recording,
     };
   });
 }
