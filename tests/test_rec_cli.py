@@ -53,6 +53,17 @@ async def test_ctrl_c_ends_a_replay_quietly(tmp_path: Path) -> None:
     assert b"an hour later" not in rest
 
 
+async def _cli_with_token(token: str, *args: str) -> tuple[int, str]:
+    """`termbeam ARGS` with TERMBEAM_TOKEN set; its status and its output."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "termbeam_py", *args, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env=child_env(TERMBEAM_TOKEN=token))
+    out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()
+
+
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as session:
@@ -116,6 +127,15 @@ async def test_rec_commands_and_a_recording_continued_after_a_restart(
     status, out = await termbeam_cli("rec", "play", entry["id"], "--speed", "1000", *cfg)
     assert status == 0, out
     assert "hello-rec" in out
+    async with http.post(server.base + "/api/tokens", json={"name": "r", "scope": "read"},
+                         headers=server.headers) as made:
+        token = (await made.json())["token"]
+    code, by_token = await _cli_with_token(token, "rec", "list", "--json", *cfg)
+    assert code == 0, by_token
+    assert json.loads(by_token)[0]["id"] == entry["id"]
+    code, refused = await _cli_with_token("tbk_" + "x" * 43, "rec", "list", *cfg)
+    assert code == 1
+    assert "Authentication failed" in refused
     status, out = await termbeam_cli("rec", "play", "no-such-thing", *cfg)
     assert status == 1
     assert "No recording named 'no-such-thing'" in out

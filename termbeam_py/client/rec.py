@@ -1,5 +1,6 @@
 """`termbeam rec list|play|export`: session recordings (#19), through the running server's
-REST API (/api/recordings) with the saved connection, like `list` and `token`.
+REST API (/api/recordings) with the saved connection, like `list` and `token`, or a token in
+TERMBEAM_TOKEN, like `run`.
 
 `play` replays a part in this terminal with its own timing; `export` saves the .cast file.
 """
@@ -7,6 +8,7 @@ REST API (/api/recordings) with the saved connection, like `list` and `token`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -14,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,7 +36,12 @@ DOWNLOAD_TIMEOUT = 120.0
 
 def _target(host: str | None, port: int | None, password: str | None,
             config_dir: Path | None) -> Target:
-    return resolve_target(host, port, password, (config_dir or default_config_dir()).expanduser())
+    """The server, with the token in TERMBEAM_TOKEN (a `read` one is enough) as the
+    credential, else the password as `termbeam list` finds it."""
+    target = resolve_target(host, port, password,
+                            (config_dir or default_config_dir()).expanduser())
+    token = os.environ.get("TERMBEAM_TOKEN")
+    return replace(target, password=token, explicit_password=True) if token else target
 
 
 def _size(count: object) -> str:

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 #: Longest event written, in characters: a big read becomes several events at the same time,
 #: so no single line can carry a part far past its cap.
 MAX_EVENT_CHARS = 16 * 1024
+#: Bytes kept free at the end of a part for its `recording full` marker (about 60).
+MARKER_ROOM = 96
 #: What a job carries: the recording, the event code (or an OPEN/CLOSE/... word), the loop's
 #: monotonic time and the data.
 Job = tuple["Recording | None", str, float, "bytes | str | None"]
@@ -122,10 +124,11 @@ class Recording:
 
     def _line(self, t: float, code: str, data: str) -> None:
         line = cast.event(t - self._started, code, data)
-        marker = cast.event(t - self._started, cast.MARKER, cast.full(self.meta["part"] + 1))
-        full = self.meta["bytes"] + len(line) + len(marker) > self.max_bytes
-        # A part takes at least one event, however small the cap.
-        if full and self._events:
+        # Room is kept for the marker that ends a full part. A part takes at least one event,
+        # however small the cap.
+        if self.meta["bytes"] + len(line) + MARKER_ROOM > self.max_bytes and self._events:
+            marker = cast.event(t - self._started, cast.MARKER,
+                                cast.full(self.meta["part"] + 1))
             self._append(marker, t, cast.MARKER)
             self._rotate(t)
             line = cast.event(0.0, code, data)
