@@ -34,8 +34,9 @@ export interface SessionInfo {
   git?: GitInfo | null;
   /** Adopted by this server after a restart: the session outlived the server process. */
   restored?: boolean;
-  /** "agent" for a session started to run an AI coding agent. */
-  type?: 'terminal' | 'agent';
+  /** "agent" for a session started to run an AI coding agent; "program" for a program kept
+   * running (#19, its `program` fields: hub/metricsApi.ts). */
+  type?: 'terminal' | 'agent' | 'program';
   /** The agent's id (GET /api/agents) for an agent session. */
   agent?: string | null;
   /** Its output is being recorded (#19). */

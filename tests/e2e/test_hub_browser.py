@@ -590,7 +590,9 @@ HUB_GEOMETRY = """() => {
         labelToChip: chip.left - label.right,
         labelMiddle: (label.top + label.bottom) / 2,
         chipMiddle: (chip.top + chip.bottom) / 2,
-        cardsToWorkspaces: ws.top - cards[cards.length - 1].getBoundingClientRect().bottom,
+        // The machine card (#19), once it has its figures, sits between them.
+        cardsToWorkspaces: ws.top - (document.querySelector('.machine-card')
+            ?? cards[cards.length - 1]).getBoundingClientRect().bottom,
         workspacesToFooter: foot.top - ws.bottom,
     };
 }"""

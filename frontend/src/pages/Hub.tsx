@@ -15,6 +15,7 @@ import { FilterBar } from '../hub/FilterBar';
 import { LazySettings } from '../hub/LazySettings';
 import { LazyRecordings } from '../recordings/lazy';
 import { SessionCard, terminalUrl } from '../hub/SessionCard';
+import { MachineCard } from '../hub/MachineCard';
 import { WorkspaceLauncher } from '../hub/WorkspaceLauncher';
 import { homeOf, toMillis } from '../hub/format';
 import { isUnread, noteOpened } from '../hub/unread';
@@ -123,6 +124,7 @@ export function Hub() {
             )}
           </>
         )}
+        {list !== null && <MachineCard />}
         {list !== null && <WorkspaceLauncher sessions={list} agentFor={hub.agentInfo} onLaunched={goTo} />}
         <footer class="hub-foot muted">{hub.version.value ? `TermBeam v${hub.version.value}` : ''}</footer>
       </main>

@@ -10,6 +10,7 @@ import { GitBadge } from '../hub/GitBadge';
 import { cardParts, isSwipeClose, type DrawerSession } from './drawer';
 import { useModalFocus } from '../ui/focusTrap';
 import { Watchers } from './Watchers';
+import { ActivityLine } from '../terminal/ActivityLine';
 import { LazyDrawerRecording } from '../recordings/lazy';
 import './drawer.css';
 
@@ -127,6 +128,7 @@ export function SessionDrawer({ sessions, active, onSelect, onCloseSession, onNe
             <Card key={s.id} s={s} current={s.id === active} onSelect={() => onSelect(s.id)} onClose={() => onCloseSession(s.id)} />
           ))}
         </ul>
+        {current && <ActivityLine sessionId={current.id} name={current.name} />}
         {current && <Watchers sessionId={current.id} name={current.name} />}
         {current && (
           <LazyDrawerRecording
