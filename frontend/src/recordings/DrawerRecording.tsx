@@ -33,21 +33,22 @@ export default function DrawerRecording({ sessionId, name, recording, recordingI
     }
   }, [sessionId, recording, recordingInput]);
 
-  const toggle = async () => {
+  /** Send a change; the switches then show what the server answers. */
+  const send = async (body: { recording?: boolean; recordInput?: boolean }) => {
     if (busy.value) return;
-    const next = !on.value;
     busy.value = true;
     error.value = null;
     try {
-      const s = await recordingsApi.setRecording(sessionId, next, next ? keys.value : undefined);
-      on.value = s?.recording ?? next;
-      if (s?.recordingInput !== undefined) keys.value = s.recordingInput;
+      const s = await recordingsApi.patch(sessionId, body);
+      on.value = s?.recording ?? body.recording ?? on.value;
+      keys.value = s?.recordingInput ?? body.recordInput ?? keys.value;
     } catch (err) {
       error.value = errorText(err);
     } finally {
       busy.value = false;
     }
   };
+  const toggle = () => send(on.value ? { recording: false } : { recording: true, recordInput: keys.value });
 
   return (
     <section class="drawer-rec" aria-label={`Recording ${name}`}>
@@ -68,14 +69,21 @@ export default function DrawerRecording({ sessionId, name, recording, recordingI
           {on.value && <span class="rec-dot" aria-hidden="true" />} Record this session
         </span>
       </label>
-      {/* Chosen before a recording starts: a running one keeps what it was started with. */}
+      {/* Before a recording: what it starts with. During one: switched at once on the server. */}
       <label class="rec-keys">
         <input
           type="checkbox"
           checked={keys.value}
-          disabled={on.value}
           aria-describedby={warnId}
-          onChange={(e) => (keys.value = e.currentTarget.checked)}
+          aria-busy={busy.value}
+          onChange={(e) => {
+            const want = e.currentTarget.checked;
+            if (!on.value) keys.value = want;
+            else {
+              e.currentTarget.checked = keys.value;
+              void send({ recordInput: want });
+            }
+          }}
         />
         <span>Also record keystrokes</span>
       </label>

@@ -45,10 +45,10 @@ export const recordingsApi = {
     }
     return res.text();
   },
-  /** Start or stop recording a session; keystrokes only with `recordInput`. */
-  setRecording: (sessionId: string, recording: boolean, recordInput?: boolean) =>
-    request<SessionInfo>(`/api/sessions/${encodeURIComponent(sessionId)}`, {
-      method: 'PATCH',
-      body: recordInput === undefined ? { recording } : { recording, recordInput },
-    }),
+  /**
+   * Start or stop recording a session (`recording`), and whether its keystrokes are recorded
+   * (`recordInput`, also alone on a session being recorded). Answers the session's fields.
+   */
+  patch: (sessionId: string, body: { recording?: boolean; recordInput?: boolean }) =>
+    request<SessionInfo>(`/api/sessions/${encodeURIComponent(sessionId)}`, { method: 'PATCH', body }),
 };
