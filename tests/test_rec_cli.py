@@ -144,6 +144,11 @@ async def test_rec_commands_and_a_recording_continued_after_a_restart(
     assert status == 0, out
     assert "hello-rec" in out
 
+    # Input recorded for a while: part 1 holds input, the part after the restart does not.
+    for record_input in (True, False):
+        async with http.patch(f"{server.base}/api/sessions/{session['id']}", headers=server.headers,
+                              json={"recordInput": record_input}) as patched:
+            assert (await patched.json())["recordingInput"] is record_input
     # The server stops keeping its sessions; the next one (without --record) continues the
     # recording in part 2.
     await term.ws.close()
@@ -156,8 +161,8 @@ async def test_rec_commands_and_a_recording_continued_after_a_restart(
     term = await _prompt(http, again, session["id"])
     await term.run("echo after-the-re''start")
     parts = sorted(await _recordings(http, again), key=lambda e: e["part"])
-    assert [(p["part"], p["active"], p["sessionId"]) for p in parts] == [
-        (1, False, session["id"]), (2, True, session["id"])]
+    assert [(p["part"], p["active"], p["sessionId"], p["input"]) for p in parts] == [
+        (1, False, session["id"], True), (2, True, session["id"], False)]
     assert parts[0]["endedAt"] is not None
     events = [json.loads(line) for line in
               (await _download(http, again, parts[1]["id"])).splitlines()[1:]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 #: What the events' codes mean: output, input, resize, marker.
 OUTPUT, INPUT, RESIZE, MARKER = "o", "i", "r", "m"
@@ -34,6 +34,8 @@ class PartMeta(TypedDict):
     seriesStartedAt: str
     resume: bool
     """Ended by a server restart that kept the session: the next server continues it."""
+    resumeInput: NotRequired[bool]
+    """Whether input was being recorded when the restart came (the next part does so too)."""
 
 
 #: The fields GET /api/recordings shows (`active` is added there).

@@ -49,7 +49,10 @@ class Recordings:
         it with --record."""
         continued = self._resumable.pop(session.id, None)
         if continued is not None:
-            self.start(session, record_input=continued["input"], continues=continued)
+            # `input` says whether the part holds any input; what counts is whether input
+            # was still being recorded when the server stopped.
+            self.start(session, record_input=continued.get("resumeInput", False),
+                       continues=continued)
         elif self.record_all:
             self.start(session)
 

@@ -36,6 +36,8 @@ def _meta(raw: Any) -> PartMeta | None:
         return None
     meta: PartMeta = {k: raw[k] for k in _FIELDS}  # type: ignore[assignment]
     meta["endedAt"] = raw.get("endedAt")
+    if isinstance(raw.get("resumeInput"), bool):
+        meta["resumeInput"] = raw["resumeInput"]
     return meta
 
 

@@ -163,6 +163,8 @@ class Recording:
             self._file = None
         self.meta["endedAt"] = now_iso_ms()
         self.meta["resume"] = resume
+        if resume:
+            self.meta["resumeInput"] = self.record_input
         write_json(self.path(".json"), self.meta)
 
     def flush(self) -> None:
