@@ -347,6 +347,8 @@ def session_fields(c: Confinement) -> dict[str, SearchStrategy[Any]]:
         "cwd": st.one_of(fs_paths(c), json_scalars().filter(lambda v: not isinstance(v, str))),
         "name": st.one_of(field_values("", " ", "fuzz"), repeated("n", 129)),
         "color": field_values("#fff", "#4a9eff", "#12345678", "#1234567890", "red"),
+        "recording": field_values(True, False),
+        "recordInput": field_values(True, False),
         "cols": numbers(),
         "rows": numbers(),
         "type": field_values("terminal", "code", ""),
@@ -500,6 +502,7 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
                                   "X-Forwarded-Host", "Range"), bodies())
     sessions_body = st.one_of(serialised(st.fixed_dictionaries({}, optional=session_fields(c))),
                               hostile_bodies())
+    recording_id = {"id": encoded(st.one_of(st.just("0123456789abcdef"), texts(30)))}
     return {
         ("GET", "/ws"): Plan(headers=("Upgrade", "Connection", "Sec-WebSocket-Key",
                                       "Sec-WebSocket-Version", "Sec-WebSocket-Protocol")),
@@ -518,7 +521,8 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("POST", "/api/sessions"): Plan(body=sessions_body),
         ("PATCH", "/api/sessions/{id}"): Plan(sid, body=bodies({
             "name": st.one_of(field_values("x", ""), repeated("n", 200)),
-            "color": field_values("#abc", "bad")})),
+            "color": field_values("#abc", "bad"),
+            "recording": field_values(True, False), "recordInput": field_values(True, False)})),
         ("DELETE", "/api/sessions/{id}"): Plan(sid),
         ("GET", "/api/sessions/{id}/detect-port"): Plan(sid),
         ("GET", "/api/shells"): Plan(),
@@ -624,6 +628,10 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("GET", "/api/preview"): Plan(query=("port",), headers=("Sec-Fetch-Site",)),
         ("GET", "/api/preview/{port}/open"): Plan({"port": encoded(ports(c))},
                                                  headers=("Sec-Fetch-Site",)),
+        # Recordings (#19): a well-formed id that names nothing, or anything.
+        ("GET", "/api/recordings"): Plan(query=("session",)),
+        ("GET", "/api/recordings/{id}"): Plan(recording_id),
+        ("DELETE", "/api/recordings/{id}"): Plan(recording_id),
     }
 
 
