@@ -14,8 +14,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from click.testing import CliRunner
 
+from termbeam_py.cli import serve
 from termbeam_py.client.rec import play
+from termbeam_py.config import ConfigError
+from tests.conftest import make_config
 from tests.helpers import Server, TermWS, child_env, termbeam_cli
 
 TIMEOUT = 30.0
@@ -34,6 +38,17 @@ def test_play_keeps_the_timing_divided_by_speed_with_pauses_capped() -> None:
     play(data, out, speed=2.0, max_idle=4.0, sleep=sleeps.append)
     assert out.getvalue() == "aébc".encode()
     assert sleeps == pytest.approx([0.25, 1.25, 2.0])  # 0.5/2, 2.5/2, min(7, 4)/2; no 0 waits
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "big"])
+def test_record_max_mb_must_be_a_positive_size(tmp_path: Path, size: str) -> None:
+    (tmp_path / "cfg").mkdir()
+    result = CliRunner().invoke(serve, ["--config-dir", str(tmp_path / "cfg"), "--cwd",
+                                        str(tmp_path), "--record-max-mb", size, "--password", "x"])
+    assert result.exit_code == 2
+    assert "--record-max-mb" in result.output
+    with pytest.raises(ConfigError, match="record-max-mb"):
+        make_config(tmp_path, record_max_mb=0.0)
 
 
 @pytest.mark.blocks_loop(reason="starts a termbeam process from the test body")
@@ -96,7 +111,7 @@ async def _download(http: aiohttp.ClientSession, server: Server, part: str) -> s
 @pytest.mark.blocks_loop(reason="starts termbeam processes from the test body")
 async def test_rec_commands_and_a_recording_continued_after_a_restart(
         spawn: Callable[..., Server], http: aiohttp.ClientSession, tmp_path: Path) -> None:
-    server = spawn(extra=("--record", "--keep-sessions"))
+    server = spawn(extra=("--keep-sessions",), env={"TERMBEAM_RECORD": "1"})  # as --record
     await server.start()
     await server.started()
     cfg = ("--config-dir", str(server.cfg))
