@@ -9,7 +9,6 @@ import 'asciinema-player/dist/bundle/asciinema-player.css';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { errorText } from '../errorText';
 import { prefs } from '../state/prefs';
-import { fontFamilyFor } from '../terminal/fonts';
 import { activeTheme } from '../themes';
 import {
   IDLE_LIMIT_S,
@@ -26,6 +25,14 @@ import { recordingsApi, type RecordingInfo } from './recordingsApi';
 
 /** How often the position shown is brought up to date while the player is open. */
 const TICK_MS = 200;
+
+/**
+ * The terminal's font (terminal/fonts.ts), by name: importing that module here would split it
+ * out of the terminal's chunk into one more request on every first load. JetBrains Mono is
+ * there once a terminal has loaded it; until then the system's monospace stands in.
+ */
+const MONO = 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+const FONTS = { bundled: `"JetBrains Mono", ${MONO}`, system: MONO };
 
 function useCast(id: string) {
   const text = useSignal<string | null>(null);
@@ -99,7 +106,7 @@ export default function Player({ rec }: { rec: RecordingInfo }) {
       controls: false,
       preload: true,
       theme: 'termbeam', // no such built-in theme: the colours come from playerColours' variables
-      terminalFontFamily: fontFamilyFor(font),
+      terminalFontFamily: FONTS[font] ?? MONO,
     });
     player.current = p;
     const setPlaying = (on: boolean) => () => (playing.value = on);
