@@ -184,4 +184,11 @@ async def test_rec_commands_and_a_recording_continued_after_a_restart(
     assert events[0][1:] == ["m", "server restarted: recording continues"]
     assert "after-the-restart" in "".join(e[2] for e in events if e[1] == "o")
     assert "hello-rec" not in "".join(e[2] for e in events if e[1] == "o")
+    # By its session's name, the whole recording plays: part 1, then part 2.
+    status, out = await termbeam_cli("rec", "play", session["name"], "--speed", "1000", *cfg)
+    assert status == 0, out
+    assert out.index("hello-rec") < out.index("after-the-restart")
+    status, out = await termbeam_cli("rec", "play", parts[1]["id"], "--speed", "1000", *cfg)
+    assert "after-the-restart" in out
+    assert "hello-rec" not in out
     await term.ws.close()

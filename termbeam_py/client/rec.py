@@ -93,6 +93,23 @@ def pick(entries: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
     raise click.ClickException(f"No recording named {wanted!r} (see `termbeam rec list`)")
 
 
+def parts_to_play(entries: list[dict[str, Any]], wanted: str) -> list[dict[str, Any]]:
+    """What `play` plays, in order: the part `wanted` names by its id; for a session's name
+    or id, every part of its newest recording, from part 1 (a full part goes on in the next)."""
+    chosen = pick(entries, wanted)
+    if chosen.get("id") == wanted:
+        return [chosen]
+    # Newest first: the parts of one recording follow each other, numbered down to 1.
+    same = [e for e in entries if e.get("sessionId") == chosen.get("sessionId")]
+    parts = [chosen]
+    for entry in same[same.index(chosen) + 1:]:
+        previous = parts[-1].get("part")
+        if not isinstance(previous, int) or entry.get("part") != previous - 1:
+            break
+        parts.append(entry)
+    return parts[::-1]
+
+
 def download(target: Target, part_id: str) -> tuple[bytes, str]:
     """The part's .cast file and the file name the server gives it."""
     path = "/api/recordings/" + urllib.parse.quote(part_id, safe="")
@@ -177,12 +194,12 @@ def list_command(host: str | None, port: int | None, password: str | None,
 @connection_options
 def play_command(recording: str, speed: float, max_idle: float | None, host: str | None,
                  port: int | None, password: str | None, config_dir: Path | None) -> int:
-    """Replay a recording here, with its timing (Ctrl+C stops). NAME is a session's name
-    (its newest part); a path to a .cast file plays that file."""
+    """Replay a recording here, with its timing (Ctrl+C stops). NAME is a session's name:
+    its newest recording, every part; an ID plays that part; a path plays a .cast file."""
     out = sys.stdout.buffer
     try:
-        play(_fetch(recording, host, port, password, config_dir), out, speed=speed,
-             max_idle=max_idle)
+        for data in _fetch(recording, host, port, password, config_dir):
+            play(data, out, speed=speed, max_idle=max_idle)
     except KeyboardInterrupt:
         pass  # stopping a replay is not an error
     finally:
@@ -192,15 +209,18 @@ def play_command(recording: str, speed: float, max_idle: float | None, host: str
 
 
 def _fetch(recording: str, host: str | None, port: int | None, password: str | None,
-           config_dir: Path | None) -> bytes:
-    """The .cast file `recording` names: an exported file, else the server's."""
+           config_dir: Path | None) -> Iterator[bytes]:
+    """The .cast files `recording` names, each fetched when its turn comes: an exported
+    file, else the server's parts (see `parts_to_play`)."""
     if recording.endswith(".cast") and Path(recording).is_file():
         try:
-            return Path(recording).read_bytes()
+            yield Path(recording).read_bytes()
         except OSError as exc:
             raise click.ClickException(f"Cannot read {recording}: {exc}") from None
+        return
     target = _target(host, port, password, config_dir)
-    return download(target, pick(_listing(target), recording)["id"])[0]
+    for part in parts_to_play(_listing(target), recording):
+        yield download(target, part["id"])[0]
 
 
 @rec_group.command("export", context_settings=CONTEXT)
