@@ -50,7 +50,8 @@ MAX_PAGE = 500
 EVENTS = (
     "login", "login.failed", "share.created", "share.used", "share.revoked", "share.expired",
     "token.created", "token.used", "token.revoked", "session.created", "session.deleted",
-    "file.uploaded", "file.downloaded", "preview.granted", "update.started",
+    "file.uploaded", "file.downloaded", "recording.changed", "recording.downloaded",
+    "recording.deleted", "preview.granted", "update.started",
     "settings.changed", "shutdown.requested", "server.stopped", "server.restarted",
 )
 

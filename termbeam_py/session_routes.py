@@ -225,6 +225,11 @@ async def _record(request: web.Request, session: Session, recording: bool | None
         await recordings.writer.sync()  # the part is complete once this answers
     elif recording or (record_input is not None and session.recorder is not None):
         recordings.start(session, record_input=record_input)
+    else:
+        return
+    recorder = session.recorder
+    note(request, "recording.changed", session=session.id, name=session.name,
+         recording=recorder is not None, input=recorder is not None and recorder.record_input)
 
 
 @routes.delete("/api/sessions/{id}")

@@ -269,6 +269,9 @@ async def test_routes_scopes_and_files(recording_all: AppClient,
 
     # The shell exits: its recording ends with it, and can then be deleted.
     writer = await _token(client, "write")
+    more = await client.patch(f"/api/sessions/{session_id}", json={"recordInput": True},
+                              headers=writer)
+    assert (await more.json())["recordingInput"] is True
     term = await _attach(client.ws_connect, session_id)
     await term.type("exit\r")
     await term.expect("exit")
@@ -281,6 +284,12 @@ async def test_routes_scopes_and_files(recording_all: AppClient,
     for method in (client.get, client.delete):
         gone = await method(f"/api/recordings/{part}", headers=ADMIN)
         assert (gone.status, await gone.json()) == (404, {"error": "Recording not found"})
+    audit = await (await client.get("/api/audit", headers=ADMIN)).json()
+    assert [(e["event"], e["actor"], e.get("recording"), e.get("input"))
+            for e in reversed(audit["entries"]) if e["event"].startswith("recording.")] == [
+        ("recording.downloaded", "token:read", part, None),
+        ("recording.changed", "token:write", True, True),
+        ("recording.deleted", "token:write", part, None)]
     unknown = await client.get("/api/recordings/..%2Fapitokens.json", headers=ADMIN)
     assert unknown.status == 404
     bad = await client.post("/api/sessions", json={"recording": "yes"}, headers=ADMIN)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.recording.cast import CONTENT_TYPE, download_name
 from termbeam_py.recording.service import Recordings
 from termbeam_py.recording.store import FOLDER
@@ -27,6 +28,7 @@ async def list_recordings(request: web.Request) -> web.Response:
 @requires(Scope.READ)
 async def download_recording(request: web.Request) -> web.StreamResponse:
     path, meta = await request.app[keys.RECORDINGS].find(request.match_info["id"])
+    note(request, "recording.downloaded", recording=meta["id"], session=meta["sessionId"])
     return web.FileResponse(path, headers={
         "Content-Type": CONTENT_TYPE,
         "Content-Disposition": f'attachment; filename="{download_name(meta)}"',
@@ -36,7 +38,9 @@ async def download_recording(request: web.Request) -> web.StreamResponse:
 @routes.delete("/api/recordings/{id}")
 @requires(Scope.WRITE)
 async def delete_recording(request: web.Request) -> web.Response:
-    await request.app[keys.RECORDINGS].delete(request.match_info["id"])
+    part_id = request.match_info["id"]
+    await request.app[keys.RECORDINGS].delete(part_id)
+    note(request, "recording.deleted", recording=part_id)
     return web.Response(status=204)
 
 
