@@ -141,8 +141,18 @@ def test_record_list_play_seek_jump_download_delete(phone: Any, tmp_path: Path) 
     page.goto("/")
     sid = record_a_session(page)
 
-    # From the drawer: this session's recordings.
     drawer = page.get_by_role("dialog", name="Sessions")
+    # On its side the phone's drawer scrolls as a whole: the cards keep their height beside the
+    # activity line and this section, and the footer is reached by scrolling.
+    page.set_viewport_size({"width": 844, "height": 390})
+    card = drawer.get_by_role("button", name="Switch to rec-demo", exact=True)
+    assert height(drawer.locator(".drawer-list")) >= height(card)
+    footer_button = drawer.get_by_role("button", name="+ New session")
+    footer_button.scroll_into_view_if_needed()
+    expect(footer_button).to_be_in_viewport()
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    # From the drawer: this session's recordings.
     drawer.get_by_role("button", name="Recordings of rec-demo").tap()
     sheet = page.get_by_role("dialog", name="Recordings")
     rows = sheet.get_by_role("list", name="Recordings").get_by_role("listitem")
