@@ -71,6 +71,14 @@ describe('castMarks', () => {
     expect(castMarks(text).map((m) => m.label)).toEqual(['$ a', 'exit 0']);
   });
 
+  it('reads any JSON number as a time, and a mark without text as an empty label', () => {
+    const text = `${HEADER}\n[1e-1, "o", "a"]\n[ 2.5 , "m" , null]\n[3E0, "m", "exit 0"]\n`;
+    expect(castMarks(text).map((m) => [m.time, m.label, m.kind])).toEqual([
+      [2.5, '', 'note'],
+      [3, 'exit 0', 'exit'],
+    ]);
+  });
+
   it('is empty for a recording without marks', () => {
     expect(castMarks(cast([0.1, 'o', 'hi']))).toEqual([]);
     expect(castMarks('')).toEqual([]);

@@ -59,10 +59,13 @@ function markKind(label: string): Pick<CastMark, 'kind' | 'failed'> {
   return { kind: 'note', failed: false };
 }
 
-function parseEvent(line: string): [number, string, unknown] | null {
+/** An event line's time and code, read without parsing its data (output can be megabytes). */
+const EVENT_HEAD = /^\[\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*,\s*"([a-z])"\s*,/;
+
+function markLabel(line: string): string | null {
   try {
     const e: unknown = JSON.parse(line);
-    if (Array.isArray(e) && typeof e[0] === 'number' && typeof e[1] === 'string') return [e[0], e[1], e[2]];
+    if (Array.isArray(e)) return typeof e[2] === 'string' ? e[2] : '';
   } catch {
     /* a torn last line of a recording still being written */
   }
@@ -80,15 +83,15 @@ export function castMarks(text: string, idleLimit = Infinity): CastMark[] {
   let shift = 0;
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
-    const event = lines[i].trim() ? parseEvent(lines[i]) : null;
-    if (!event) continue;
-    const [t, code, data] = event;
+    const head = EVENT_HEAD.exec(lines[i]);
+    if (!head) continue;
+    const label = head[2] === 'm' ? markLabel(lines[i]) : '';
+    if (label === null) continue;
+    const t = Number(head[1]);
     const idle = t - previous - idleLimit;
     if (idle > 0) shift += idle;
     previous = t;
-    if (code !== 'm') continue;
-    const label = typeof data === 'string' ? data : '';
-    marks.push({ index: marks.length, time: t - shift, label, ...markKind(label) });
+    if (head[2] === 'm') marks.push({ index: marks.length, time: t - shift, label, ...markKind(label) });
   }
   return marks;
 }
