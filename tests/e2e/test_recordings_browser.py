@@ -127,6 +127,8 @@ def record_a_session(page: Any) -> str:
     page.keyboard.type("sleep 1; echo rec-''two; (exit 3)\n")
     page.wait_for_function(ROWS_CONTAIN, arg="rec-two")
     opener.tap()
+    card = drawer.get_by_role("button", name="Switch to rec-demo", exact=True)
+    expect(card).to_have_accessible_description(re.compile(r"^Recording\b"))
     switch.tap()
     expect(switch).not_to_be_checked()
     page.wait_for_function(

@@ -119,14 +119,14 @@ export function SessionCard({ s, home, now, unread, agent, removing, onOpen, onD
           class="card-main"
           href={terminalUrl(s.id)}
           aria-label={`Open session ${s.name}`}
-          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${s.restored ? `${detailsId}-restored ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd${hasGit ? ` ${detailsId}-git` : ''}`}
+          aria-describedby={`${unread ? `${detailsId}-new ` : ''}${s.recording ? `${detailsId}-rec ` : ''}${s.restored ? `${detailsId}-restored ` : ''}${detailsId}-age ${detailsId}-meta ${detailsId}-cwd${hasGit ? ` ${detailsId}-git` : ''}`}
           onClick={onCardClick}
           draggable={false}
         >
           <span class="card-line">
             <span class="dot" aria-hidden="true" />
             <span class="card-name">{s.name}</span>
-            {s.recording && <span class="rec-dot" role="img" aria-label="Recording" title="Recording" />}
+            {s.recording && <span class="rec-dot" id={`${detailsId}-rec`} role="img" aria-label="Recording" title="Recording" />}
             {unread && (
               <span class="unread-dot" id={`${detailsId}-new`} role="img" aria-label="New output" title="New output since you last looked" />
             )}

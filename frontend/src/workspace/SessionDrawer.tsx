@@ -38,14 +38,14 @@ function Card({ s, current, onSelect, onClose }: { s: DrawerSession; current: bo
         class="drawer-card-main"
         aria-label={`Switch to ${s.name}`}
         aria-current={current ? 'page' : undefined}
-        aria-describedby={descId}
+        aria-describedby={s.recording ? `${descId}-rec ${descId}` : descId}
         data-session-id={s.id}
         onClick={onSelect}
       >
         <span class="drawer-card-line">
           <span class="drawer-dot" aria-hidden="true" />
           <span class="drawer-name">{s.name}</span>
-          {s.recording && <span class="rec-dot" role="img" aria-label="Recording" title="Recording" />}
+          {s.recording && <span class="rec-dot" id={`${descId}-rec`} role="img" aria-label="Recording" title="Recording" />}
           {s.unread && <span class="drawer-unread" role="img" aria-label="New output" title="New output" />}
         </span>
         <span class="drawer-meta" id={descId}>
