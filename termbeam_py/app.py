@@ -22,6 +22,7 @@ from termbeam_py import (
     meta,
     metrics,
     prefs,
+    program_routes,
     push,
     session_routes,
     static,
@@ -162,7 +163,7 @@ FEATURES: tuple[Callable[[web.Application], None], ...] = (
     gitbadge.setup,
     gitrepo.setup, prefs.setup, agents.setup, update.setup, push.setup, token_routes.setup,
     totp_routes.setup, logins.setup,
-    view_routes.setup, setup_tunnel, metrics.setup, machine_routes.setup,
+    view_routes.setup, setup_tunnel, metrics.setup, program_routes.setup, machine_routes.setup,
     static.setup, _preview,
 )
 

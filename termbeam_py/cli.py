@@ -258,6 +258,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("termbeam_py.client.audit", "audit_command"),
     "share": ("termbeam_py.client.sharing", "share_command"),
     "rec": ("termbeam_py.client.rec", "rec_group"),
+    "program": ("termbeam_py.client.program", "program_group"),
     # The terminal API's commands (client/scripting.py).
     "run": ("termbeam_py.client.scripting", "run_command"),
     "send": ("termbeam_py.client.scripting", "send_command"),

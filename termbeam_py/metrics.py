@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 
 from termbeam_py import keys
 from termbeam_py.scopes import Scope, requires
+from termbeam_py.sessions import Session
 from termbeam_py.tunnel.status import State
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ class Sampler:
             await asyncio.sleep(self.every)
 
     async def refresh(self, app: web.Application) -> None:
-        roots = {s.id: s.pid for s in app[keys.SESSIONS].all()}
+        roots = {s.id: s.pid for s in _running(app)}
         try:
             taken = await asyncio.to_thread(self._timed, roots)
         except (psutil.Error, OSError):  # /proc unreadable: keep the last figures
@@ -172,7 +173,7 @@ class Sampler:
     def stale(self, app: web.Application) -> bool:
         """A session began after the latest sample: it has no figures yet."""
         trees = self.latest.trees if self.latest is not None else {}
-        return any(s.id not in trees for s in app[keys.SESSIONS].all())
+        return any(s.id not in trees for s in _running(app))
 
     def _timed(self, roots: Mapping[str, int]) -> Sample:
         start = time.thread_time()
@@ -180,6 +181,12 @@ class Sampler:
             return sample(roots)
         finally:
             self.busy_seconds += time.thread_time() - start
+
+
+def _running(app: web.Application) -> list[Session]:
+    """Sessions with a live process (a program between runs has none: its last PID may be
+    another process's by now)."""
+    return [s for s in app[keys.SESSIONS].all() if s.terminal.exit_code is None]
 
 
 @dataclass(slots=True)
@@ -219,6 +226,7 @@ class AppCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         yield from self._process()
         yield from self._sessions()
+        yield from self._programs()
         yield from self._services()
 
     def _process(self) -> Iterable[Metric]:
@@ -275,6 +283,27 @@ class AppCollector(Collector):
                 rss.add_metric(values, tree.rss)
         yield GaugeMetricFamily("termbeam_sessions", "Live sessions", value=len(sessions))
         yield from (out, typed, viewers, resyncs, paused, cpu, rss)
+
+    def _programs(self) -> Iterable[Metric]:
+        labels = ["session", "name"]
+        restarts = CounterMetricFamily("termbeam_program_restarts",
+                                       "Automatic restarts of a kept-running program",
+                                       labels=labels)
+        up = GaugeMetricFamily("termbeam_program_up", "1 while the program's process runs",
+                               labels=labels)
+        code = GaugeMetricFamily("termbeam_program_last_exit_code",
+                                 "Exit code of the program's last run that ended",
+                                 labels=labels)
+        for session in self._app[keys.SESSIONS].all():
+            program = session.program
+            if program is None:
+                continue
+            values = _session_labels(session.id, session.name)
+            restarts.add_metric(values, program.restarts)
+            up.add_metric(values, 1 if program.active else 0)
+            if program.last_exit_code is not None:
+                code.add_metric(values, program.last_exit_code)
+        yield from (restarts, up, code)
 
     def _services(self) -> Iterable[Metric]:
         app = self._app

@@ -26,6 +26,7 @@ from termbeam_py.sessions.manager import (
     check_cwd,
     clamp_size,
 )
+from termbeam_py.sessions.program import ProgramInfo
 from termbeam_py.sessions.record import KINDS
 
 routes = web.RouteTableDef()
@@ -43,13 +44,15 @@ class SessionInfo(TypedDict):
     createdAt: str
     color: str
     lastActivity: int
-    type: Literal["terminal", "agent"]
+    type: Literal["terminal", "agent", "program"]
     agent: str | None
     """The agent's id (GET /api/agents) for an agent session, else None."""
     hidden: bool
     git: GitBadge | None
     restored: bool
     """Adopted by this server from the session holder: it outlived a server restart."""
+    program: ProgramInfo | None
+    """A program kept running: its command, policy and state (docs/programs.md)."""
     recording: bool
     """Being recorded (GET /api/recordings, #19)."""
     recordingInput: bool
@@ -67,11 +70,13 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "createdAt": session.created_at,
         "color": session.color,
         "lastActivity": session.last_activity,
-        "type": "agent" if session.kind == "agent" else "terminal",
+        "type": "program" if session.program is not None
+        else "agent" if session.kind == "agent" else "terminal",
         "agent": session.agent,
         "hidden": session.hidden,
         "git": git,
         "restored": session.restored,
+        "program": None if session.program is None else session.program.info(),
         "recording": session.recorder is not None and session.recorder.active,
         "recordingInput": session.recorder is not None and session.recorder.active
         and session.recorder.record_input,
@@ -165,6 +170,10 @@ async def create_session(request: web.Request) -> web.Response:
     if kind not in KINDS:
         raise BadRequest("Invalid session type")
     agent = _agent(kind, body.get("agent"))
+    # Imported here: program_routes builds on this module's session_info.
+    from termbeam_py.program_routes import program_spec
+
+    program = program_spec(body) if kind == "program" else None
     recording = _flags(body)
     cwd = None
     if body.get("cwd") is not None:
@@ -181,6 +190,7 @@ async def create_session(request: web.Request) -> web.Response:
         hidden=hidden,
         kind=kind,
         agent=agent,
+        program=program,
     )
     await _record(request, session, *recording)
     note(request, "session.created", session=session.id, name=session.name, hidden=hidden)

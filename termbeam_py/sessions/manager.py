@@ -20,6 +20,7 @@ from termbeam_py.sessions.activity import ActivityMonitor
 from termbeam_py.sessions.children import ExitWatch, LocalSpawner, Spawner
 from termbeam_py.sessions.events import Notification
 from termbeam_py.sessions.outlog import OutputLog
+from termbeam_py.sessions.program import Program, ProgramSpec, spec_from_record
 from termbeam_py.sessions.record import SessionRecord
 from termbeam_py.sessions.records import RecordKeeper
 from termbeam_py.sessions.session import Session, SessionSpec
@@ -163,8 +164,10 @@ class SessionManager:
         hidden: bool = False,
         kind: str = "terminal",
         agent: str | None = None,
+        program: ProgramSpec | None = None,
     ) -> Session:
-        """Spawn a session; arguments are already validated by the caller."""
+        """Spawn a session (a program's first run with `program`); arguments are already
+        validated by the caller."""
         if len(self._sessions) + self._creating >= self.max_sessions:
             raise Conflict(f"Too many sessions (max {self.max_sessions})")
         self._creating += 1
@@ -172,26 +175,34 @@ class SessionManager:
             return await self._create(name=name, shell=shell or self.default_shell, args=args,
                                       cwd=cwd, color=color, cols=cols, rows=rows,
                                       initial_command=initial_command, hidden=hidden,
-                                      kind=kind, agent=agent)
+                                      kind=kind, agent=agent, program=program)
         finally:
             self._creating -= 1
 
     async def _create(self, *, name: str | None, shell: str, args: list[str] | None,
                       cwd: Path | None, color: str | None, cols: int, rows: int,
                       initial_command: str | None, hidden: bool = False,
-                      kind: str = "terminal", agent: str | None = None) -> Session:
+                      kind: str = "terminal", agent: str | None = None,
+                      program: ProgramSpec | None = None) -> Session:
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)
         launch = integration.Launch(argv, self._env)
-        if self.shell_integration:
+        if program is not None:  # no shell integration: a program is not an interactive shell
+            shell, *argv = program.argv
+            launch = integration.Launch(argv, {**self._env, **program.env})
+        elif self.shell_integration:
             launch = integration.prepare(shell, argv, self._env)
         spec = SessionSpec(
             id=session_id, name=name or self._pick_name(), shell=shell, args=launch.args,
             cwd=cwd or self.default_cwd, color=color or self._pick_color(),
-            env=launch.env, cols=cols, rows=rows, initial_command=initial_command,
+            env=launch.env, cols=cols, rows=rows,
+            initial_command=None if program is not None else initial_command,
             notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
             hidden=hidden, kind=kind, agent=agent,
         )
+        # The log first: between the spawn and `_register` nothing may wait, or the exit of a
+        # program that ends at once would come before anyone listens for it.
+        output = await self.records.new_log(session_id)
         try:
             child, watch = await self.spawner.spawn(
                 session_id, [shell, *launch.args], cwd=spec.cwd, env=launch.env, rows=rows,
@@ -199,13 +210,35 @@ class SessionManager:
             )
         except (OSError, ValueError) as exc:
             log.warning("could not start %s: %s", shell, exc)
+            self.records.remove(session_id)
             raise BadRequest("Failed to create session") from exc
-        session = self._register(spec, child, watch, await self.records.new_log(session_id))
-        self.records.started(session)
+        session = self._register(spec, child, watch, output)
+        self.records.started(session)  # first: its record write covers the program's state
+        if program is not None:
+            self._supervise(session, program).run_started()
         log.info("session %s started (%s, pid %d)", session_id[:8], shell, session.pid)
         return session
 
-    def _register(self, spec: SessionSpec, child: Child, watch: ExitWatch,
+    def _supervise(self, session: Session, spec: ProgramSpec) -> Program:
+        session.program = Program(spec, session, self._launch,
+                                  lambda: self.records.save_soon(session))
+        return session.program
+
+    async def _launch(self, session: Session) -> None:
+        """Start the next run of a program session (Program calls this)."""
+        if session.program is None:
+            raise OSError("not a program session")
+        spec = session.program.spec
+        cols, rows = session.sizer.target() or session.sizer.current
+        try:
+            child, watch = await self.spawner.spawn(
+                session.id, spec.argv, cwd=Path(session.cwd), env={**self._env, **spec.env},
+                rows=rows, cols=cols)
+        except ValueError as exc:
+            raise OSError(str(exc)) from exc
+        session.new_run(child, watch)
+
+    def _register(self, spec: SessionSpec, child: Child | None, watch: ExitWatch | None,
                   output: OutputLog) -> Session:
         session = Session(spec, child, watch, log=output, on_exit=self._on_exit,
                           on_notify=self._notify)
@@ -214,7 +247,8 @@ class SessionManager:
         self._sessions[session.id] = session
         for listener in self.start_listeners:
             listener(session)
-        self.activity.add(session.pid, session.activity)
+        if spec.kind != "program":  # a program runs, it has no commands to finish
+            self.activity.add(session.pid, session.activity)
         return session
 
     def _notify(self, session: Session, event: Notification) -> None:
@@ -295,11 +329,28 @@ class SessionManager:
                     with contextlib.suppress(OSError):
                         os.close(entry.fd)
         for session_id in stored:
+            if await self._adopt_idle_program(session_id, found):
+                continue
             log.warning("session %s was lost while no server ran (its holder had ended)",
                         session_id[:8])
             self.records.remove(session_id)
-        found.lost = len(stored)
+            found.lost += 1
         return found
+
+    async def _adopt_idle_program(self, session_id: str, found: Adoption) -> bool:
+        """A program session with no process in the holder (stopped, between runs, or its
+        run lost): listed again, and restarted on schedule when its policy says so."""
+        saved = await self.records.read(session_id)
+        if saved is None or saved["program"] is None:
+            return False
+        output = await self.records.open_log(session_id)
+        spec = self._restored_spec(None, saved, DEFAULT_ROWS, DEFAULT_COLS)
+        session = self._register(spec, None, None, output)
+        session.restored = session.ever_attached = True
+        self._supervise(session, spec_from_record(saved["program"])).restore(
+            saved["program"], alive=False)
+        found.restored.append(session)
+        return True
 
     async def _adopt_one(self, entry: HeldSession, found: Adoption) -> None:
         if entry.fd is None:
@@ -309,6 +360,10 @@ class SessionManager:
         spec = self._restored_spec(entry, saved, *terminal_size(entry.fd))
         child, watch = self.spawner.adopt(entry.id, entry.pid, entry.fd, entry.exit_code)
         session = self._register(spec, child, watch, output)
+        if saved is not None and saved["program"] is not None:
+            # Its run goes on; an exit while no server ran is judged once the watch reports it.
+            self._supervise(session, spec_from_record(saved["program"])).restore(
+                saved["program"], alive=True)
         session.restored = True
         session.ever_attached = True  # the screen has content: viewers get a replay
         if saved is not None:
@@ -326,16 +381,18 @@ class SessionManager:
             found.restored.append(session)
             log.info("session %s restored (pid %d)", entry.id[:8], entry.pid)
 
-    def _restored_spec(self, entry: HeldSession, saved: SessionRecord | None, rows: int,
-                       cols: int) -> SessionSpec:
+    def _restored_spec(self, entry: HeldSession | None, saved: SessionRecord | None,
+                       rows: int, cols: int) -> SessionSpec:
         if saved is None:
+            if entry is None:
+                raise ValueError("neither a held shell nor a record")
             return SessionSpec(
                 id=entry.id, name=self._pick_name(), shell=self.default_shell, args=[],
                 cwd=self.default_cwd, color=self._pick_color(), env={}, cols=cols, rows=rows,
                 notify_min_seconds=self.notify_min_seconds,
             )
         return SessionSpec(
-            id=entry.id, name=saved["name"], shell=saved["shell"], args=saved["args"],
+            id=saved["id"], name=saved["name"], shell=saved["shell"], args=saved["args"],
             cwd=Path(saved["cwd"]), color=saved["color"], env={}, cols=cols, rows=rows,
             notify_min_seconds=saved["notifyMinSeconds"], shell_nonce=saved["nonce"],
             created_at=saved["createdAt"], hidden=saved["hidden"], kind=saved["type"],
@@ -344,13 +401,16 @@ class SessionManager:
 
     async def refresh_cwds(self) -> None:
         """Update every session's cwd from its shell's live cwd, off the event loop."""
-        sessions = self.all()
+        # A program keeps the folder it was given (each run starts there).
+        sessions = [s for s in self.all() if s.program is None]
         cwds = await asyncio.to_thread(procfs.live_cwds, [s.pid for s in sessions])
         for session in sessions:
             session.cwd = cwds.get(session.pid, session.cwd)
 
     async def live_cwd(self, session: Session) -> str:
         """The shell's current directory now (falls back to the last known one)."""
+        if session.program is not None:
+            return session.cwd
         cwd = await asyncio.to_thread(procfs.live_cwd, session.pid)
         if cwd is not None:
             session.cwd = cwd

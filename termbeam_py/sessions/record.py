@@ -16,11 +16,14 @@ import re
 from pathlib import Path
 from typing import TypedDict
 
+from termbeam_py.sessions.program import ProgramRecord, valid_record
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-#: Session types: a plain terminal, or one started to run an AI coding agent.
-KINDS = ("terminal", "agent")
+#: Session types: a plain terminal, one started to run an AI coding agent, or a program kept
+#: running (sessions/program.py).
+KINDS = ("terminal", "agent", "program")
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -48,6 +51,8 @@ class SessionRecord(TypedDict):
     """"terminal" or "agent" (records before it: "terminal")."""
     agent: str | None
     """The agent's id for an agent session."""
+    program: ProgramRecord | None
+    """A program session's spec and supervision state (records before it: None)."""
 
 
 def ring_path(directory: Path, session_id: str) -> Path:
@@ -98,6 +103,9 @@ def _valid(data: object, session_id: str) -> SessionRecord | None:
     if not isinstance(hidden, bool) or kind not in KINDS or not (agent is None or isinstance(
             agent, str)):
         return None
+    program = valid_record(data.get("program")) if kind == "program" else None
+    if kind == "program" and program is None:
+        return None
     return {
         "format": FORMAT, "id": session_id, "name": data["name"], "color": data["color"],
         "shell": data["shell"], "args": args, "cwd": data["cwd"],
@@ -105,7 +113,7 @@ def _valid(data: object, session_id: str) -> SessionRecord | None:
         "nonce": data.get("nonce"), "notifyMinSeconds": float(data["notifyMinSeconds"]),
         "integrated": data["integrated"], "command": data.get("command"),
         "commandStartedAt": data.get("commandStartedAt"), "hidden": hidden, "type": kind,
-        "agent": agent,
+        "agent": agent, "program": program,
     }
 
 

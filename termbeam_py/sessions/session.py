@@ -20,6 +20,7 @@ from termbeam_py.sessions.counters import SessionCounters
 from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
 from termbeam_py.sessions.initial import InitialCommand
 from termbeam_py.sessions.outlog import OutputLog
+from termbeam_py.sessions.program import IdleTerminal, Program
 from termbeam_py.sessions.record import SessionRecord
 from termbeam_py.sessions.scripted import CommandRunner, OutputSignal
 from termbeam_py.sessions.sizing import Sizer
@@ -102,8 +103,8 @@ class Session:
     def __init__(
         self,
         spec: SessionSpec,
-        child: Child,
-        watch: ExitWatch,
+        child: Child | None,
+        watch: ExitWatch | None,
         *,
         log: OutputLog | None = None,
         on_exit: Callable[[Session], None],
@@ -147,10 +148,17 @@ class Session:
         self.pending_notifications: deque[Notification] = deque(maxlen=PENDING_NOTIFICATIONS)
         self._loop = asyncio.get_running_loop()
         self._flow_check: asyncio.TimerHandle | None = None
-        self.terminal = Terminal(
-            child, watch, cols=spec.cols, rows=spec.rows, on_data=self._on_data,
-            on_exit=self._on_exit,
-        )
+        self.program: Program | None = None
+        """A program kept running (sessions/program.py): the session outlives its runs."""
+        self._ended = False
+        self.terminal: Terminal
+        if child is None or watch is None:  # a program between runs (no process)
+            self.terminal = IdleTerminal(cols=spec.cols, rows=spec.rows, exit_code=0)
+        else:
+            self.terminal = Terminal(
+                child, watch, cols=spec.cols, rows=spec.rows, on_data=self._on_data,
+                on_exit=self._on_exit,
+            )
         self.sizer = Sizer(self.terminal, self.clients)
         self._initial: InitialCommand | None = None
         if spec.initial_command:
@@ -171,6 +179,7 @@ class Session:
             "integrated": self.activity.integrated, "command": self.activity.command,
             "commandStartedAt": None if running is None else now_ms() - round(running * 1000),
             "hidden": self.hidden, "type": self.kind, "agent": self.agent,
+            "program": None if self.program is None else self.program.record(),
         }
 
     # -- output and flow control ----------------------------------------------------------
@@ -451,8 +460,33 @@ class Session:
         self._cancel_flow_check()
         self.activity.close()
 
+    def new_run(self, child: Child, watch: ExitWatch) -> None:
+        """A program's next run: a new process on a new PTY, the same log and viewers."""
+        size = self.sizer.target() or self.sizer.current
+        self.terminal = Terminal(child, watch, cols=size[0], rows=size[1],
+                                 on_data=self._on_data, on_exit=self._on_exit)
+        self.sizer = Sizer(self.terminal, self.clients)
+        self.update_flow()
+
+    def show(self, data: bytes) -> None:
+        """Put `data` in the output as if the program printed it (a program's run
+        separators)."""
+        self._on_data(data)
+
     def _on_exit(self, code: int) -> None:
         self.runs.ended(self.log.head, code)
+        if self.program is not None and self.program.run_ended(code):
+            # Kept running: the log and the viewers stay for the next run.
+            self.sizer.close()
+            self._cancel_flow_check()
+            self.more_output.notify()
+            return
+        self._end(code)
+
+    def _end(self, code: int) -> None:
+        if self._ended:
+            return
+        self._ended = True
         self._drop_timers()
         self.more_output.notify()
         for client in self.clients:
@@ -461,12 +495,21 @@ class Session:
         self._on_exit_cb(self)
 
     async def kill(self) -> None:
+        if self.program is not None:
+            self.program.close()
+            if self.terminal.exit_code is not None:  # between runs: no process to end
+                await self.terminal.kill()
+                self._end(self.program.last_exit_code or 0)
+                return
         await self.terminal.kill()
 
     def let_go(self) -> None:
         """The server stops and the holder keeps the shell: stop serving it, end nothing."""
         self._drop_timers()
-        self.terminal.let_go()
+        if self.program is not None:
+            self.program.let_go()
+        if self.terminal.exit_code is None:  # (a program between runs has no PTY to keep)
+            self.terminal.let_go()
         # Unmapped and unlocked now, not at some later collection: the next server (a
         # --force successor may already be waiting) maps the same file.
         self.log.close()
