@@ -32,7 +32,8 @@ ACTIONS = frozenset({"mic", "copy", "paste", "cancel", "newline"})
 KEY_STYLES = frozenset({
     "plain", "accent", "danger", "custom", "default", "special", "modifier", "icon", "enter",
 })
-SESSION_KINDS = frozenset({"agent", "shell"})
+SESSION_KINDS = frozenset({"agent", "shell", "program"})
+PROGRAM_POLICIES = frozenset({"no", "on-failure", "always"})
 TERMINAL_FONTS = frozenset({"bundled", "system"})
 
 
@@ -65,6 +66,12 @@ class SessionEntry(TypedDict):
     color: NotRequired[str]
     record: NotRequired[bool]
     """Record the session from its start (#19)."""
+    command: NotRequired[str]
+    """A program entry's command line and restart policy (#19, docs/programs.md)."""
+    restart: NotRequired[str]
+    maxRestarts: NotRequired[int]
+    backoffMax: NotRequired[float]
+    env: NotRequired[dict[str, str]]
 
 
 class StartupWorkspace(TypedDict):
@@ -244,7 +251,25 @@ def _session_entry(raw: object) -> SessionEntry | None:
         entry["color"] = color
     if raw.get("record") is True:
         entry["record"] = True
+    if kind == "program":
+        _program_fields(raw, entry)
     return entry
+
+
+def _program_fields(raw: dict[str, object], entry: SessionEntry) -> None:
+    """A program entry's command and policy (#19); POST /api/sessions' checks apply when the
+    workspace starts it."""
+    if (command := _text(raw.get("command"), 8192)) is not None:
+        entry["command"] = command
+    if (restart := _choice(raw.get("restart"), PROGRAM_POLICIES)) is not None:
+        entry["restart"] = restart
+    if (most := _int_in(raw.get("maxRestarts"), 0, 1000)) is not None:
+        entry["maxRestarts"] = most
+    if (cap := _number(raw.get("backoffMax"))) is not None and 0.01 <= cap <= 86400:
+        entry["backoffMax"] = cap
+    env = raw.get("env")
+    if isinstance(env, dict) and all(isinstance(v, str) for v in env.values()):
+        entry["env"] = {str(k): v for k, v in list(env.items())[:100]}
 
 
 def _session_list(raw: object) -> list[SessionEntry]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from termbeam_py.config import Config
 from termbeam_py.errors import TermbeamError
 from termbeam_py.prefs import Prefs, PrefsStore, SessionEntry
+from termbeam_py.program_routes import program_spec
 from termbeam_py.sessions import Session, SessionManager
 
 #: Starts recording a session (recording/service.py's `Recordings.start`).
@@ -45,6 +46,8 @@ async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEn
     shell_name = entry.get("shell")
     shell = manager.allowed_shell(shell_name) if shell_name else None
     initial = (entry.get("initialCommand") or "").strip() or None
+    # A program entry (#19): the same checks as POST /api/sessions (BadRequest skips it).
+    program = program_spec(dict(entry)) if entry.get("kind") == "program" else None
     session = await manager.create(
         name=entry["name"],
         shell=shell.path if shell else None,
@@ -52,6 +55,8 @@ async def _spawn_entry(manager: SessionManager, config: Config, entry: SessionEn
         cwd=Path(cwd) if usable and cwd is not None else config.cwd,
         color=entry.get("color"),
         initial_command=initial,
+        kind="program" if program is not None else "terminal",
+        program=program,
     )
     if entry.get("record") and record is not None:
         record(session)

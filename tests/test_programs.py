@@ -9,11 +9,19 @@ state in the session JSON), never a fixed sleep.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.helpers import AppClient, TermWS, eventually
+import aiohttp
+import pytest
+
+from termbeam_py.holder import paths
+from termbeam_py.holder.paths import holder_dir
+from termbeam_py.sessions.record import read as read_record
+from tests.helpers import AppClient, Server, TermWS, eventually, termbeam_cli
 from tests.test_metrics import of_session, scrape
+from tests.test_prefs import boot
 
 OpenWS = Callable[..., Awaitable[TermWS]]
 FAST = {"backoffInitial": 0.05, "backoffMax": 0.4}
@@ -188,3 +196,122 @@ async def test_program_figures_in_metrics(authed: AppClient) -> None:
     assert of_session(samples, "termbeam_program_restarts_total", up) == 0
     assert [s for s in samples["termbeam_program_last_exit_code"]
             if s.labels["name"] == "up"] == []  # no run of it has ended
+
+
+async def test_a_workspace_starts_its_programs(authed: AppClient) -> None:
+    created = await boot(authed, {"workspaces": [{"id": "w", "name": "W", "sessions": [
+        {"id": "p", "name": "svc", "kind": "program", "command": SERVICE, "restart": "always",
+         "maxRestarts": 7, "backoffMax": 9, "env": {"MODE": "dev"}},
+        {"id": "bad", "name": "no-command", "kind": "program"},
+        {"id": "t", "name": "shell"},
+    ]}]})
+    assert [(s["name"], s["type"]) for s in created] == [("svc", "program"),
+                                                         ("shell", "terminal")]
+    program = created[0]["program"]
+    assert (program["command"], program["restart"], program["maxRestarts"],
+            program["backoffMax"], program["state"]) == (SERVICE, "always", 7, 9, "running")
+
+
+# -- real server processes: a keep-sessions restart, and the CLI ----------------------------
+
+
+async def _api(http: aiohttp.ClientSession, server: Server, method: str, path: str,
+               body: dict[str, Any] | None = None) -> Any:
+    async with http.request(method, server.base + path, json=body,
+                            headers=server.headers) as response:
+        assert response.status < 300, await response.text()
+        return await response.json()
+
+
+async def _program(http: aiohttp.ClientSession, server: Server, name: str) -> dict[str, Any]:
+    listing = await _api(http, server, "GET", "/api/sessions")
+    [found] = [s for s in listing if s["name"] == name]
+    return dict(found)
+
+
+@pytest.mark.blocks_loop(reason="servers are forked from the test body")
+async def test_a_keep_sessions_restart_goes_on_supervising(
+    spawn: Callable[..., Server]
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        server = spawn(extra=("--keep-sessions",))
+        await server.start()
+        await server.started()
+        make = {"type": "program", "restart": "always"}
+        web = (await _api(http, server, "POST", "/api/sessions",
+                          {**make, "name": "web", "command": SERVICE}))["id"]
+        # Waits 3 s after its first failure: a restart of the server fits in that wait.
+        retry = (await _api(http, server, "POST", "/api/sessions",
+                            {**make, "name": "retry", "command": "echo try; exit 5",
+                             "maxRestarts": 1, "backoffInitial": 3}))["id"]
+        idle = (await _api(http, server, "POST", "/api/sessions",
+                           {**make, "name": "idle", "command": SERVICE}))["id"]
+        await _api(http, server, "POST", f"/api/sessions/{idle}/stop")
+
+        async def retry_backs_off() -> bool:
+            found = await _program(http, server, "retry")
+            return bool(found["program"]["state"] == "backoff")
+
+        await eventually(retry_backs_off, "the retry program's backoff")
+        web_pid = (await _program(http, server, "web"))["pid"]
+        server.signal(signal.SIGINT)
+        assert await server.wait_exit() == 0
+        store = holder_dir(server.cfg) / paths.SESSIONS
+        saved = read_record(store, retry)
+        assert saved is not None
+        assert saved["program"] is not None
+        assert saved["program"]["state"] == "backoff"
+
+        again = spawn(extra=("--keep-sessions",))
+        await again.start()
+        await again.started()
+        listing = {s["name"]: s for s in await _api(http, again, "GET", "/api/sessions")}
+        assert {"web", "retry", "idle"} <= set(listing)
+        # The running one was adopted (same process), the stopped one stays stopped...
+        assert (listing["web"]["pid"], listing["web"]["program"]["state"]) == (web_pid, "running")
+        assert listing["idle"]["program"]["state"] == "stopped"
+
+        # ...and the one in backoff is restarted on schedule, then given up (maxRestarts 1).
+        async def retry_failed() -> dict[str, Any]:
+            found = await _program(http, again, "retry")
+            return found if found["program"]["state"] == "failed" else {}
+
+        program = (await eventually(retry_failed, "the retry program to run again and fail"))[
+            "program"]
+        assert (program["runs"], program["restarts"], program["lastExitCode"]) == (2, 1, 5)
+
+        # The adopted run is supervised: stop reaches it.
+        stopped = await _api(http, again, "POST", f"/api/sessions/{web}/stop")
+        assert stopped["program"]["state"] == "stopped"
+        assert stopped["program"]["lastExitCode"] == 3
+
+
+@pytest.mark.blocks_loop(reason="servers and the CLI are forked from the test body")
+async def test_cli_program_add_list_stop_start(spawn: Callable[..., Server]) -> None:
+    server = spawn()
+    await server.start()
+    await server.started()
+    cfg = ("--config-dir", str(server.cfg))
+    status, out = await termbeam_cli("program", "add", "api", "--restart", "always",
+                                     "--max-restarts", "3", *cfg, "--", SERVICE)
+    assert status == 0, out
+    assert "Program 'api' started (always" in out
+
+    status, out = await termbeam_cli("program", "list", *cfg)
+    assert status == 0, out
+    header, row = out.strip().splitlines()[:2]
+    assert header.split()[:3] == ["NAME", "STATE", "RESTARTS"]
+    assert row.split()[:4] == ["api", "running", "0", "-"]
+
+    status, out = await termbeam_cli("program", "stop", "api", *cfg)
+    assert (status, out.strip()) == (0, "api: stopped")
+    status, out = await termbeam_cli("program", "list", *cfg)
+    assert out.strip().splitlines()[1].split()[:4] == ["api", "stopped", "0", "3"]
+    status, out = await termbeam_cli("program", "start", "api", *cfg)
+    assert (status, out.strip()) == (0, "api: running")
+    status, out = await termbeam_cli("program", "restart", "api", *cfg)
+    assert (status, out.strip()) == (0, "api: running")
+
+    status, out = await termbeam_cli("program", "stop", "nothing-here", *cfg)
+    assert status == 1
+    assert "No program named 'nothing-here'" in out
