@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from termbeam_py import keys
 from termbeam_py.holder import paths
 from termbeam_py.holder.paths import holder_dir
 from termbeam_py.sessions.record import read as read_record
@@ -103,6 +104,14 @@ async def test_backoff_state_says_when_it_restarts(authed: AppClient) -> None:
     started = await authed.post(f"/api/sessions/{sid}/start")
     assert started.status == 200
     assert (await started.json())["program"]["runs"] == 2
+    # Deleted while it waits: gone, and nothing restarts it (its session would be back).
+    await state_is(authed, sid, "backoff")
+    program = authed.app[keys.SESSIONS].get(sid).program
+    assert program is not None
+    assert (await authed.delete(f"/api/sessions/{sid}")).status == 204
+    listing = await (await authed.get("/api/sessions")).json()
+    assert sid not in [s["id"] for s in listing]
+    assert program.closed  # its pending restart is cancelled
 
 
 async def test_on_failure_stays_down_after_exit_0_and_always_restarts(

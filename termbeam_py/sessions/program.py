@@ -253,6 +253,9 @@ class Program:
             self.last_exit_code = 127
             self._judge(127)
             return
+        if self.closed:  # deleted while its run started: end that run too
+            await self.session.terminal.kill()
+            return
         self.run_started()
 
     # -- the user's controls --------------------------------------------------------------
