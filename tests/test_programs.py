@@ -19,6 +19,7 @@ import pytest
 from termbeam_py import keys
 from termbeam_py.holder import paths
 from termbeam_py.holder.paths import holder_dir
+from termbeam_py.sessions import program as program_module
 from termbeam_py.sessions.record import read as read_record
 from tests.helpers import AppClient, Server, TermWS, eventually, termbeam_cli
 from tests.test_metrics import of_session, scrape
@@ -163,6 +164,19 @@ async def test_stop_start_restart_keep_the_viewer(authed: AppClient, open_ws: Op
     # Deleting the session ends it for its viewers as any session.
     assert (await authed.delete(f"/api/sessions/{sid}")).status == 204
     await term.expect("exit")
+
+
+async def test_stop_kills_a_program_that_ignores_sigterm(
+    authed: AppClient, open_ws: OpenWS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(program_module, "STOP_GRACE", 0.3)
+    sid = await create_program(authed, "stubborn",
+                               "trap '' TERM; echo stubborn; while :; do read -r _; done")
+    term = await viewer(open_ws, sid)
+    await term.read_until("stubborn")
+    stopped = await (await authed.post(f"/api/sessions/{sid}/stop")).json()
+    assert (stopped["program"]["state"], stopped["program"]["lastExitCode"]) == ("stopped", 137)
+    await term.read_until("run 1 · killed by signal 9 · stopped")
 
 
 async def test_controls_refuse_other_sessions_and_bad_programs(

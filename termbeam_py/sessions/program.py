@@ -287,7 +287,7 @@ class Program:
         terminal = self.session.terminal
         if not self.active or terminal.exit_code is not None:
             return
-        await _end_run(terminal)
+        await _end_run(terminal, STOP_GRACE)
 
     # -- the server's life ----------------------------------------------------------------
 
@@ -408,7 +408,7 @@ def valid_record(data: object) -> ProgramRecord | None:
     }
 
 
-async def _end_run(terminal: Terminal, grace: float = STOP_GRACE) -> None:
+async def _end_run(terminal: Terminal, grace: float) -> None:
     """SIGTERM the run's whole process session, SIGKILL what is left after `grace`."""
     pid = terminal.pid
     members = await asyncio.to_thread(procfs.session_members, pid)
