@@ -104,8 +104,10 @@ def _rss(sample: Sample | None, session_id: str) -> int | None:
 
 
 def last_exit_code(session: Session) -> int | None:
-    """How the last command or run ended: from shell integration's OSC 133;D marks, or the
-    shell's own exit status once it ended."""
+    """How the last command or run ended: a program's last run, else shell integration's
+    OSC 133;D marks, or the shell's own exit status once it ended."""
+    if session.program is not None:
+        return session.program.last_exit_code
     if session.activity.last_exit_code is not None:
         return session.activity.last_exit_code
     return session.terminal.exit_code

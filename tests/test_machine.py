@@ -143,6 +143,26 @@ async def _is(get: Any, value: int) -> bool:
     return bool(await get() == value)
 
 
+async def test_last_exit_code_of_a_program_is_its_last_runs(fast: AppClient) -> None:
+    """A program's shell prints no marks: its figure is its last ended run's, also while the
+    next run is up (the live run has no exit status yet)."""
+    # The first run fails with 5; the restarted one finds the marker and stays up.
+    command = "test -f ran && exec sleep 600; touch ran; exit 5"
+    body = {"type": "program", "name": "second-run", "command": command,
+            "restart": "on-failure", "backoffInitial": 0.05}
+    response = await fast.post("/api/sessions", json=body)
+    assert response.status == 201, await response.text()
+    sid = (await response.json())["id"]
+
+    async def second_run() -> dict[str, Any] | None:
+        listed = await _json(fast, "/api/sessions")
+        [program] = [s["program"] for s in listed if s["id"] == sid]
+        return program if program["state"] == "running" and program["restarts"] == 1 else None
+
+    await eventually(second_run, "the program's second run")
+    assert (await _json(fast, f"/api/sessions/{sid}/stats"))["lastExitCode"] == 5
+
+
 async def test_stats_of_an_unknown_session(authed: AppClient) -> None:
     body = await _json(authed, "/api/sessions/nosuch/stats", status=404)
     assert body == {"error": "Session not found"}

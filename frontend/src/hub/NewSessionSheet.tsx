@@ -7,11 +7,15 @@
 import { useId } from 'preact/hooks';
 import { Sheet } from '../ui/Sheet';
 import { AgentList } from './AgentList';
+import { ProgramForm } from './ProgramForm';
 import { ShellForm } from './ShellForm';
 import { useNewSession, type Tab } from './useNewSession';
 import './newsession.css';
 
 export { SWATCHES } from './ShellForm';
+
+const TABS: Tab[] = ['shell', 'agents', 'program'];
+const TAB_NAMES: Record<Tab, string> = { shell: 'Shell', agents: 'Agents', program: 'Program' };
 
 export interface NewSessionSheetProps {
   onClose: () => void;
@@ -30,14 +34,15 @@ export default function NewSessionSheet({ onClose, onCreated, cols, rows }: NewS
   const onTabKey = (e: KeyboardEvent) => {
     if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
     e.preventDefault();
-    tab.value = tab.value === 'shell' ? 'agents' : 'shell';
+    const at = TABS.indexOf(tab.value) + (e.key === 'ArrowRight' ? 1 : TABS.length - 1);
+    tab.value = TABS[at % TABS.length];
     document.getElementById(`${ids}-tab-${tab.value}`)?.focus();
   };
 
   return (
     <Sheet title="New session" onClose={onClose} class="ns-sheet">
       <div class="ns-tabs" role="tablist" aria-label="Session type" onKeyDown={onTabKey}>
-        {(['shell', 'agents'] as Tab[]).map((t) => (
+        {TABS.map((t) => (
           <button
             key={t}
             id={`${ids}-tab-${t}`}
@@ -49,12 +54,18 @@ export default function NewSessionSheet({ onClose, onCreated, cols, rows }: NewS
             tabIndex={tab.value === t ? 0 : -1}
             onClick={() => (tab.value = t)}
           >
-            {t === 'shell' ? 'Shell' : 'Agents'}
+            {TAB_NAMES[t]}
           </button>
         ))}
       </div>
       <div id={`${ids}-panel`} role="tabpanel" aria-labelledby={`${ids}-tab-${tab.value}`}>
-        {tab.value === 'shell' ? <ShellForm ids={ids} s={s} onClose={onClose} /> : <AgentList ids={ids} s={s} />}
+        {tab.value === 'shell' ? (
+          <ShellForm ids={ids} s={s} onClose={onClose} />
+        ) : tab.value === 'program' ? (
+          <ProgramForm ids={ids} s={s} onClose={onClose} onCreated={onCreated} />
+        ) : (
+          <AgentList ids={ids} s={s} />
+        )}
       </div>
     </Sheet>
   );

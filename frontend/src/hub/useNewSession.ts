@@ -13,7 +13,8 @@ import { rememberLaunch } from './launched';
 import { windowSize } from './size';
 import { agentCommand } from './workspaces';
 
-export type Tab = 'shell' | 'agents';
+/** The sheet's tabs: a shell, an agent, or a program kept running (#19). */
+export type Tab = 'shell' | 'agents' | 'program';
 
 /** The option value for the server's default shell (its `default` is a cmd, options use paths). */
 export function defaultShellPath(r: ShellsResponse): string {

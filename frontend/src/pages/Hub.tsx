@@ -16,6 +16,8 @@ import { LazySettings } from '../hub/LazySettings';
 import { LazyRecordings } from '../recordings/lazy';
 import { SessionCard, terminalUrl } from '../hub/SessionCard';
 import { MachineCard } from '../hub/MachineCard';
+import { isProgram } from '../hub/metricsApi';
+import { ProgramCard } from '../hub/ProgramCard';
 import { WorkspaceLauncher } from '../hub/WorkspaceLauncher';
 import { homeOf, toMillis } from '../hub/format';
 import { isUnread, noteOpened } from '../hub/unread';
@@ -107,19 +109,23 @@ export function Hub() {
               <p class="muted hub-none">No session matches the filter.</p>
             ) : (
               <ul class="cards" aria-label="Sessions">
-                {shown.map((s) => (
-                  <SessionCard
-                    key={s.id}
-                    s={s}
-                    home={home}
-                    now={hub.now.value}
-                    unread={isUnread({ id: s.id, lastActivity: toMillis(s.lastActivity) }, hub.seen.value)}
-                    agent={hub.agentName(s)}
-                    removing={hub.removing.value.has(s.id)}
-                    onOpen={open}
-                    onDelete={(x) => (confirmDelete.value = x)}
-                  />
-                ))}
+                {shown.map((s) =>
+                  isProgram(s) ? (
+                    <ProgramCard key={s.id} s={s} home={home} now={hub.now.value} onOpen={open} onDelete={(x) => (confirmDelete.value = x)} onChanged={hub.retry} />
+                  ) : (
+                    <SessionCard
+                      key={s.id}
+                      s={s}
+                      home={home}
+                      now={hub.now.value}
+                      unread={isUnread({ id: s.id, lastActivity: toMillis(s.lastActivity) }, hub.seen.value)}
+                      agent={hub.agentName(s)}
+                      removing={hub.removing.value.has(s.id)}
+                      onOpen={open}
+                      onDelete={(x) => (confirmDelete.value = x)}
+                    />
+                  ),
+                )}
               </ul>
             )}
           </>
