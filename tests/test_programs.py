@@ -73,7 +73,7 @@ def exits(term: TermWS) -> list[dict[str, Any]]:
 
 
 async def test_on_failure_backs_off_longer_each_time_then_gives_up(
-    authed: AppClient, open_ws: OpenWS
+    authed: AppClient, open_ws: OpenWS, caplog: pytest.LogCaptureFixture
 ) -> None:
     sid = await create_program(authed, "crashy", "echo boom; exit 1", restart="on-failure",
                                maxRestarts=3, **FAST)
@@ -91,8 +91,14 @@ async def test_on_failure_backs_off_longer_each_time_then_gives_up(
     assert program["lastExitCode"] == 1
     assert program["nextRestartAt"] is None
     assert (await info(authed, sid))["type"] == "program"
-    assert not exits(term)
+    assert not exits(term)  # the viewer followed every run
     assert not term.closed
+    # The server's log says so too.
+    said = [r.getMessage() for r in caplog.records if r.name == "termbeam_py.sessions.program"]
+    assert said == ["program 'crashy' exited 1: restarting in 50 ms (restart 1 of at most 3)",
+                    "program 'crashy' exited 1: restarting in 100 ms (restart 2 of at most 3)",
+                    "program 'crashy' exited 1: restarting in 200 ms (restart 3 of at most 3)",
+                    "program 'crashy' exited 1: gave up after 3 restarts"]
 
 
 async def test_backoff_state_says_when_it_restarts(authed: AppClient) -> None:
