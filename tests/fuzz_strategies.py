@@ -632,6 +632,9 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("GET", "/api/recordings"): Plan(query=("session",)),
         ("GET", "/api/recordings/{id}"): Plan(recording_id),
         ("DELETE", "/api/recordings/{id}"): Plan(recording_id),
+        # In-app figures (#19): any folder for the disk (it is only stat'ed).
+        ("GET", "/api/sessions/{id}/stats"): Plan(sid),
+        ("GET", "/api/machine"): Plan(query=("path",)),
     }
 
 
