@@ -635,6 +635,11 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         # In-app figures (#19): any folder for the disk (it is only stat'ed).
         ("GET", "/api/sessions/{id}/stats"): Plan(sid),
         ("GET", "/api/machine"): Plan(query=("path",)),
+        # Program controls (#19): the harness makes no program (fuzzing runs no command it
+        # made up), so these meet terminals (400) or unknown ids (404).
+        ("POST", "/api/sessions/{id}/start"): Plan(sid),
+        ("POST", "/api/sessions/{id}/stop"): Plan(sid),
+        ("POST", "/api/sessions/{id}/restart"): Plan(sid),
     }
 
 
