@@ -166,6 +166,13 @@ def test_program_card_stops_starts_and_restarts_a_real_program(page: Any) -> Non
     expect(card.get_by_role("button", name="Restart web-e2e")).to_be_enabled()
     expect(card.locator(".program-state")).to_have_text("Running")
     assert page.evaluate(SESSION, [sid])["pid"] != running["pid"]
+
+    # Deleting it, behind the hub's confirm sheet, ends it for good.
+    card.get_by_role("button", name="Delete program web-e2e").tap()
+    page.get_by_role("dialog", name="Delete session?").get_by_role(
+        "button", name="Delete", exact=True).tap()
+    expect(card).to_have_count(0)
+    assert page.evaluate(SESSION, [sid]) is None
     _no_errors(page)
 
 

@@ -19,13 +19,15 @@ export interface ProgramCardProps {
   s: ProgramSession;
   home: string | null;
   now: number;
+  /** Being deleted: it dissolves like a session card (hub.css). */
+  removing: boolean;
   onOpen(s: ProgramSession): void;
   onDelete(s: ProgramSession): void;
   /** The program's state changed: poll the list now. */
   onChanged(): void;
 }
 
-export function ProgramCard({ s, home, now, onOpen, onDelete, onChanged }: ProgramCardProps) {
+export function ProgramCard({ s, home, now, removing, onOpen, onDelete, onChanged }: ProgramCardProps) {
   const busy = useSignal<ProgramAction | null>(null);
   const error = useSignal<string | null>(null);
   const id = useId();
@@ -46,7 +48,7 @@ export function ProgramCard({ s, home, now, onOpen, onDelete, onChanged }: Progr
   };
 
   return (
-    <li class="card program-card" style={{ '--session-color': s.color || 'var(--accent)' }}>
+    <li class={`card program-card${removing ? ' removing' : ''}`} style={{ '--session-color': s.color || 'var(--accent)' }}>
       <div class="card-face">
         <a class="card-main" href={terminalUrl(s.id)} aria-label={`Open program ${s.name}`} aria-describedby={`${id}-state ${id}-cmd ${id}-runs`} onClick={() => onOpen(s)}>
           <span class="card-line">

@@ -111,7 +111,7 @@ export function Hub() {
               <ul class="cards" aria-label="Sessions">
                 {shown.map((s) =>
                   isProgram(s) ? (
-                    <ProgramCard key={s.id} s={s} home={home} now={hub.now.value} onOpen={open} onDelete={(x) => (confirmDelete.value = x)} onChanged={hub.retry} />
+                    <ProgramCard key={s.id} s={s} home={home} now={hub.now.value} removing={hub.removing.value.has(s.id)} onOpen={open} onDelete={(x) => (confirmDelete.value = x)} onChanged={hub.retry} />
                   ) : (
                     <SessionCard
                       key={s.id}
