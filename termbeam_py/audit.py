@@ -51,7 +51,7 @@ EVENTS = (
     "login", "login.failed", "share.created", "share.used", "share.revoked", "share.expired",
     "token.created", "token.used", "token.revoked", "session.created", "session.deleted",
     "file.uploaded", "file.downloaded", "recording.changed", "recording.downloaded",
-    "recording.deleted", "preview.granted", "update.started",
+    "recording.deleted", "program.controlled", "preview.granted", "update.started",
     "settings.changed", "shutdown.requested", "server.stopped", "server.restarted",
 )
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from termbeam_py import keys
+from termbeam_py.audit import note
 from termbeam_py.errors import BadRequest
 from termbeam_py.scopes import Scope, requires
 from termbeam_py.session_routes import session_info
@@ -99,6 +100,8 @@ async def _control(request: web.Request, action: Control) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"], "Session not found")
     if session.program is None:
         raise BadRequest("Not a program session")
+    note(request, "program.controlled", session=session.id, name=session.name,
+         action=action.__name__)
     await action(session.program)
     return web.json_response(session_info(session, request.app[keys.GIT].badge(session.cwd)))
 

@@ -22,6 +22,7 @@ from termbeam_py.holder.paths import holder_dir
 from termbeam_py.sessions import program as program_module
 from termbeam_py.sessions.record import read as read_record
 from tests.helpers import AppClient, Server, TermWS, eventually, termbeam_cli
+from tests.test_audit import logged
 from tests.test_metrics import of_session, scrape
 from tests.test_prefs import boot
 
@@ -166,6 +167,11 @@ async def test_stop_start_restart_keep_the_viewer(authed: AppClient, open_ws: Op
     assert body["program"]["restarts"] == 0
     assert not exits(term)
     assert not term.closed
+
+    # Each control is in the audit log.
+    controls = await logged(authed, "program.controlled")
+    assert [(e["action"], e["name"], e["session"], e["actor"]) for e in controls] == [
+        (action, "web", sid, "owner") for action in ("stop", "start", "restart")]
 
     # Deleting the session ends it for its viewers as any session.
     assert (await authed.delete(f"/api/sessions/{sid}")).status == 204
