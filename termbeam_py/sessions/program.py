@@ -247,6 +247,8 @@ class Program:
         try:
             await self._launch(self.session)
         except OSError as exc:
+            if self.closed:  # deleted (or the server stopping) while it started
+                return
             log.warning("program %r could not start: %s", self.session.name, exc)
             self.session.show(f"\x1b[31m{exc}\x1b[0m\r\n".encode())
             self.runs += 1
