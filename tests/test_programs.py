@@ -331,6 +331,9 @@ async def test_cli_program_add_list_stop_start(spawn: Callable[..., Server]) -> 
                                      "--max-restarts", "3", *cfg, "--", SERVICE)
     assert status == 0, out
     assert "Program 'api' started (always" in out
+    status, out = await termbeam_cli("program", "add", "api", *cfg, "--", "true")
+    assert status == 1
+    assert "A program named 'api' exists already" in out
 
     status, out = await termbeam_cli("program", "list", *cfg)
     assert status == 0, out

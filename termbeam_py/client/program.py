@@ -93,7 +93,11 @@ def add_command(name: str, command: tuple[str, ...], cwd: Path | None, restart: 
     }
     if cwd is not None:
         body["cwd"] = str(cwd.expanduser().resolve())
-    made = call(_target(host, port, password, config_dir), "POST", "/api/sessions", body)
+    target = _target(host, port, password, config_dir)
+    # Names are how the other commands find it: two of one name would need ids.
+    if any(p.get("name") == name for p in _programs(call(target, "GET", "/api/sessions?all=1"))):
+        raise click.ClickException(f"A program named {name!r} exists already")
+    made = call(target, "POST", "/api/sessions", body)
     if not isinstance(made, dict) or not isinstance(made.get("id"), str):
         raise click.ClickException("Unexpected answer from the server")
     click.echo(f"Program '{name}' started ({restart}, session {made['id'][:8]}).")
