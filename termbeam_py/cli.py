@@ -100,7 +100,7 @@ SHORT_HELP = """Usage: termbeam [OPTIONS] [SHELL [ARGS...]]
        termbeam COMMAND ...
 
 Commands: list, attach (resume), stop, service, token, totp, password, run, send, tail,
-          screen, share, rec.
+          screen, share, rec, program.
 SHELL is a shell on PATH or a path to one. Try 'termbeam --help' or 'termbeam COMMAND --help'."""
 
 
