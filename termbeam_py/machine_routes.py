@@ -16,6 +16,7 @@ from termbeam_py.scopes import Scope, requires
 routes = web.RouteTableDef()
 
 FOLDER_NOT_FOUND = "Folder not found"
+NOT_A_SESSION_FOLDER = "path must be a session's folder"
 
 
 @routes.get("/api/sessions/{id}/stats")
@@ -29,14 +30,20 @@ async def session_stats(request: web.Request) -> web.Response:
 @requires(Scope.READ)
 async def machine_info(request: web.Request) -> web.Response:
     """The machine's figures, with the disk of `?path=` (a session's folder) or else of the
-    folder new sessions start in."""
+    folder new sessions start in.
+
+    Only those folders: a stat of any path a caller names could wait on an automounter or a
+    dead network share, holding a worker thread that git and the file routes need."""
+    manager = request.app[keys.SESSIONS]
     query = request.query.get("path")
     if query is None:
-        path = request.app[keys.SESSIONS].default_cwd
+        path = manager.default_cwd
     elif not os.path.isabs(query) or "\x00" in query:
         raise BadRequest("path must be an absolute path")
-    else:
+    elif query in {str(manager.default_cwd), *(s.cwd for s in manager.all())}:
         path = Path(query)
+    else:
+        raise BadRequest(NOT_A_SESSION_FOLDER)
     try:
         info = await asyncio.to_thread(machine.machine_info, path)
     except OSError as exc:

@@ -632,7 +632,7 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("GET", "/api/recordings"): Plan(query=("session",)),
         ("GET", "/api/recordings/{id}"): Plan(recording_id),
         ("DELETE", "/api/recordings/{id}"): Plan(recording_id),
-        # In-app figures (#19): any folder for the disk (it is only stat'ed).
+        # In-app figures (#19): any text for the disk's folder (refused unless a session's).
         ("GET", "/api/sessions/{id}/stats"): Plan(sid),
         ("GET", "/api/machine"): Plan(query=("path",)),
         # Program controls (#19): the harness makes no program (fuzzing runs no command it

@@ -186,15 +186,20 @@ async def test_machine_figures_match_the_machine(authed: AppClient, tmp_path: Pa
     assert abs(info["disk"]["free"] - disk.f_frsize * disk.f_bavail) < 0.05 * info["disk"]["total"]
 
 
-async def test_machine_disk_of_a_given_folder(authed: AppClient) -> None:
+async def test_machine_disk_of_a_sessions_folder(authed: AppClient, tmp_path: Path) -> None:
+    # Any folder but a session's (or the default one) is refused, before anything stats it.
+    refused = await _json(authed, "/api/machine", status=400, params={"path": "/"})
+    assert refused == {"error": "path must be a session's folder"}
+    made = await authed.post("/api/sessions", json={"cwd": "/"})
+    assert made.status == 201, await made.text()
     info = await _json(authed, "/api/machine", params={"path": "/"})
     disk = os.statvfs("/")
     assert info["disk"]["path"] == "/"
     assert info["disk"]["total"] == disk.f_frsize * disk.f_blocks
+    work = await _json(authed, "/api/machine", params={"path": str(tmp_path / "work")})
+    assert work["disk"]["path"] == str(tmp_path / "work")
     bad = await _json(authed, "/api/machine", status=400, params={"path": "relative/dir"})
     assert bad == {"error": "path must be an absolute path"}
-    gone = await _json(authed, "/api/machine", status=404, params={"path": "/no/such/folder"})
-    assert gone == {"error": "Folder not found"}
 
 
 async def _token(client: AppClient, **body: str) -> dict[str, str]:
