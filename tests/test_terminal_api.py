@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from termbeam_py.app import create_app
+from termbeam_py.sessions.activity import SessionActivity
+from termbeam_py.sessions.scripted import CommandRunner
 from tests.conftest import PASSWORD, ClientFactory, make_config
 from tests.helpers import AppClient, unavailable
 
@@ -357,3 +359,40 @@ async def test_unknown_session(api: AppClient, method: str, path: str) -> None:
     response = await getattr(api, method)(f"/api/sessions/nope/{path}", json=body)
     assert response.status == 404
     assert re.search("not found", (await response.json())["error"], re.I)
+
+
+async def test_the_previous_prompt_s_mark_arriving_late_is_not_a_refused_line() -> None:
+    """A shell prints the end mark of one command and the start mark of its next prompt with
+    two writes: the server may read them apart, and a script's next command can be typed in
+    between. That late prompt mark belongs to the previous command, not to the new line."""
+    activity = SessionActivity(lambda done: None)
+    runner = CommandRunner(activity)
+    activity.on_mark = runner.mark
+    head = 0
+
+    def out(data: bytes) -> None:
+        nonlocal head
+        head += len(data)
+        activity.feed(data, head)
+
+    out(b"\x1b]133;A\x07$ \x1b]133;B\x07")
+    first = runner.begin(head)
+    out(b"stty -onlcr\r\n\x1b]133;C\x07")
+    out(b"\x1b]133;D;0\x07")
+    assert first.finished.done()
+    assert first.ran
+    second = runner.begin(head)  # typed before the next prompt's mark was read
+    out(b"\x1b]133;A\x07$ \x1b]133;B\x07")
+    assert not second.started.done()
+    out(b"echo hi; exit 3\r\n\x1b]133;C\x07hi\r\n")
+    assert second.ran
+    assert second.started.done()
+    assert not second.finished.done()
+    out(b"\x1b]133;D;3\x07")
+    assert second.finished.result()[1] == 3
+    # A line the shell refuses (no C, straight to a new prompt) is still told apart.
+    out(b"\x1b]133;A\x07$ \x1b]133;B\x07")
+    third = runner.begin(head)
+    out(b"(\r\nbash: syntax error\r\n\x1b]133;A\x07$ \x1b]133;B\x07")
+    assert third.finished.done()
+    assert not third.ran

@@ -37,6 +37,10 @@ class CommandRunner:
     def __init__(self, activity: SessionActivity) -> None:
         self._activity = activity
         self.current: CommandRun | None = None
+        # Between a command's D mark and the A of the prompt after it. The shell writes the
+        # two with separate writes, so a script's next line can be typed between them: that
+        # A is the previous command's prompt, not a sign the new line was refused.
+        self._prompt_due = False
 
     def busy(self) -> str | None:
         """Why a command cannot be typed now, or None when the shell is at its prompt."""
@@ -56,6 +60,8 @@ class CommandRunner:
 
     def mark(self, kind: str, rest: str, start: int, end: int) -> None:
         """An OSC 133 mark of the session (its `activity.on_mark`, which the session calls)."""
+        prompt_due, self._prompt_due = self._prompt_due, kind == "D" or (
+            self._prompt_due and kind != "A")
         run = self.current
         if run is None:
             return
@@ -64,7 +70,8 @@ class CommandRunner:
         elif kind == "D" and run.started.done():
             code = rest.split(";", 1)[0]
             self._finish(run, start, int(code) if code.lstrip("-").isdigit() else None)
-        elif kind == "A" and not run.started.done() and start >= run.typed_at:
+        elif (kind == "A" and not prompt_due and not run.started.done()
+              and start >= run.typed_at):
             # A new prompt and no command: the shell refused the line (or it was empty).
             run.ran = False
             run.started.set_result(run.typed_at)
