@@ -18,6 +18,7 @@ import {
   formatDuration,
   nextMark,
   playerColours,
+  markBefore,
   previousMark,
   type CastMark,
 } from './format';
@@ -147,6 +148,7 @@ export default function Player({ rec }: { rec: RecordingInfo }) {
   }
   const t = time.value;
   const total = duration.value;
+  const here = currentMark(marks, t, jumped.value);
   return (
     <div class="rp">
       {text.value === null && <p class="muted">Loading the recording…</p>}
@@ -182,7 +184,7 @@ export default function Player({ rec }: { rec: RecordingInfo }) {
         </span>
       </div>
       <div class="rp-bar">
-        <button type="button" class="btn" aria-label="Previous mark" disabled={!previousMark(marks, t)} onClick={() => jump(previousMark(marks, t))}>
+        <button type="button" class="btn" aria-label="Previous mark" disabled={!markBefore(marks, t, here)} onClick={() => jump(markBefore(marks, t, here))}>
           ‹ Mark
         </button>
         <button type="button" class="btn" aria-label="Next mark" disabled={!nextMark(marks, t)} onClick={() => jump(nextMark(marks, t))}>
@@ -200,7 +202,7 @@ export default function Player({ rec }: { rec: RecordingInfo }) {
         </label>
       </div>
       <p class="muted rp-note">Pauses longer than {IDLE_LIMIT_S} s are shortened.</p>
-      <MarkList marks={marks} here={currentMark(marks, t, jumped.value)} onJump={jump} />
+      <MarkList marks={marks} here={here} onJump={jump} />
     </div>
   );
 }

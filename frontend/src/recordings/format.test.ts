@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatStart,
   nextMark,
+  markBefore,
   previousMark,
   recordedSessions,
   recordingTitle,
@@ -94,6 +95,14 @@ describe('previousMark and nextMark', () => {
     expect(previousMark(marks, 9.5)?.label).toBe('exit 0'); // $ b is "here": skip it
     expect(previousMark(marks, 7)?.label).toBe('exit 0');
     expect(previousMark(marks, 2.5)).toBeNull();
+  });
+  it('step back from a mark to the one before it, however close', () => {
+    const quick = castMarks(cast([2, 'm', '$ a'], [2.4, 'm', 'exit 0'], [2.6, 'm', '$ b']));
+    expect(markBefore(quick, 2.6, quick[2])?.label).toBe('exit 0');
+    expect(markBefore(quick, 2.4, quick[1])?.label).toBe('$ a');
+    expect(markBefore(quick, 2, quick[0])).toBeNull();
+    // Not at a mark: the last one more than a second back.
+    expect(markBefore(marks, 9.5, marks[2])?.label).toBe('exit 0');
   });
 });
 

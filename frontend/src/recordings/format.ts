@@ -106,9 +106,20 @@ export function previousMark(marks: CastMark[], time: number): CastMark | null {
   return found;
 }
 
+/** How near (seconds) the position must be to a mark to be at it. */
+const AT_S = 0.05;
+
+/** The mark Previous goes to. At a mark (`here`, the one jumped to or the one the position
+ * sits on), the one before it in the list, however close in time: a quick command's start and
+ * end are a fraction of a second apart. Elsewhere, `previousMark`. */
+export function markBefore(marks: CastMark[], time: number, here: CastMark | null): CastMark | null {
+  if (here && Math.abs(here.time - time) < AT_S) return marks[here.index - 1] ?? null;
+  return previousMark(marks, time);
+}
+
 /** The mark Next goes to from `time`: the first one after it. */
 export function nextMark(marks: CastMark[], time: number): CastMark | null {
-  return marks.find((m) => m.time > time + 0.05) ?? null;
+  return marks.find((m) => m.time > time + AT_S) ?? null;
 }
 
 /** A recording's title in the list: its session's name, with the part after a rotation. */
