@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 import pytest
 
-from tests.conftest import SLOW_CALLBACK_SECONDS, TEST_CODE, SlowCallbacks
+from tests import coverage_summary
+from tests.conftest import (
+    SLOW_CALLBACK_SECONDS,
+    TEST_CODE,
+    TRACED_SLOW_CALLBACK_SECONDS,
+    SlowCallbacks,
+    slow_callback_seconds,
+)
 from tests.helpers import FakeClock, child_env, eventually
 
 
@@ -37,7 +45,19 @@ async def test_a_timeout_raised_by_the_check_is_not_renamed() -> None:
 
 
 async def test_the_test_loop_threshold_is_set() -> None:
-    assert asyncio.get_running_loop().slow_callback_duration == SLOW_CALLBACK_SECONDS
+    assert asyncio.get_running_loop().slow_callback_duration == slow_callback_seconds()
+
+
+def test_the_threshold_grows_only_under_a_tracer() -> None:
+    """Coverage's tracer (sys.settrace) slows every line: the threshold allows for it."""
+    before = sys.gettrace()
+    try:
+        sys.settrace(None)
+        assert slow_callback_seconds() == SLOW_CALLBACK_SECONDS
+        sys.settrace(lambda frame, event, arg: None)
+        assert slow_callback_seconds() == TRACED_SLOW_CALLBACK_SECONDS
+    finally:
+        sys.settrace(before)
 
 
 def _record(handle: str, took: float) -> logging.LogRecord:
@@ -48,9 +68,9 @@ def _record(handle: str, took: float) -> logging.LogRecord:
 def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
     handler = SlowCallbacks()
     handler.emit(_record("<Handle fast()>", 0.05))
-    handler.emit(_record("<Handle slow()>", 0.25))
+    handler.emit(_record("<Handle slow()>", 0.4))
     handler.emit(logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "other", (), None))
-    assert handler.messages == ["Executing <Handle slow()> took 0.250 seconds"]
+    assert handler.messages == ["Executing <Handle slow()> took 0.400 seconds"]
 
 
 def test_time_spent_collecting_garbage_is_not_the_callback_s() -> None:
@@ -83,3 +103,17 @@ def test_fake_clock_moves_only_when_told() -> None:
     assert clock() == before
     clock.advance(2.5)
     assert clock() == before + 2.5
+
+
+def test_the_coverage_summary_names_the_least_covered_modules() -> None:
+    def entry(statements: int, percent: float, missing: int) -> dict[str, object]:
+        return {"summary": {"num_statements": statements, "percent_covered": percent,
+                            "missing_lines": missing}}
+
+    report = {"totals": {"percent_covered": 71.25}, "files": {
+        "a.py": entry(100, 50.0, 50), "tiny.py": entry(4, 0.0, 4),
+        "b.py": entry(300, 50.0, 150), "c.py": entry(40, 95.0, 2)}}
+    lines = coverage_summary.summary_lines(report, floor=70)
+    assert lines[0].startswith("coverage 71.2 % of lines (floor 70 %, target 90 %)")
+    # lowest percent first, the bigger gap first among equals; tiny modules are left out
+    assert [line.split()[-1] for line in lines[1:]] == ["b.py", "a.py", "c.py"]

@@ -1066,12 +1066,15 @@ def _file_at_every_store(path: Path, caps: tuple[int, int], ops: list[bytes]) ->
     def calls(frame: FrameType, event: str, arg: object) -> TraceFunction | None:
         return in_ring if frame.f_code.co_filename == ring.__file__ else None
 
+    # Put back the tracer that was there (coverage's, in a measured run), not None: this
+    # thread would run the rest of the run unmeasured.
+    before = sys.gettrace()
     sys.settrace(calls)
     try:
         for running, op in enumerate(ops):  # noqa: B007 - read by in_ring
             _apply(log, op)
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
         log.close()
     return copies
 
