@@ -247,6 +247,18 @@ async def test_a_workspace_starts_its_programs(authed: AppClient) -> None:
             program["backoffMax"], program["state"]) == (SERVICE, "always", 7, 9, "running")
 
 
+async def test_the_web_app_s_workspace_launch_body_starts_a_recorded_program(
+    authed: AppClient,
+) -> None:
+    """The body the hub's workspace launcher sends for a saved program entry (planLaunch in
+    frontend/src/hub/workspaces.ts): a program that records from its start."""
+    session_id = await create_program(authed, "web", SERVICE, restart="always", maxRestarts=3,
+                                      backoffMax=30, recording=True, cols=80, rows=24)
+    found = await info(authed, session_id)
+    assert (found["type"], found["recording"]) == ("program", True)
+    assert (found["program"]["restart"], found["program"]["maxRestarts"]) == ("always", 3)
+
+
 # -- real server processes: a keep-sessions restart, and the CLI ----------------------------
 
 

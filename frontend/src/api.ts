@@ -58,7 +58,15 @@ export interface ShellsResponse {
 }
 
 export interface NewSession {
-  type?: 'terminal' | 'agent';
+  type?: 'terminal' | 'agent' | 'program';
+  /** With type "program": what it runs and how it is kept running (docs/programs.md). */
+  command?: string;
+  restart?: 'no' | 'on-failure' | 'always';
+  maxRestarts?: number;
+  backoffMax?: number;
+  env?: Record<string, string>;
+  /** Record from the start (docs/recordings.md). */
+  recording?: boolean;
   /** With type "agent": the agent's id, so every device's hub shows it. */
   agent?: string;
   name?: string;

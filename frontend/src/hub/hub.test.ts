@@ -143,6 +143,22 @@ describe('workspaces', () => {
     expect(resolveShell('/usr/bin/zsh', null)).toBeNull();
   });
 
+  it('keeps programs and recording in a saved workspace and launches them so', () => {
+    const program = {
+      ...session({ name: 'web', cwd: '/srv/web' }),
+      type: 'program' as const,
+      recording: true,
+      program: { command: 'npm run dev', restart: 'always', maxRestarts: 3, backoffMax: 30, state: 'running' },
+    };
+    const ws = workspaceFromSessions('dev', [program, session({ name: 'sh', cwd: '/srv' })]);
+    expect(ws.sessions[0]).toMatchObject({ kind: 'program', command: 'npm run dev', restart: 'always', maxRestarts: 3, backoffMax: 30, record: true });
+    expect(ws.sessions[0].shell).toBeUndefined();
+    expect(ws.sessions[1].record).toBeUndefined();
+    expect(planLaunch(ws, shells, [], { cols: 80, rows: 24 })[0]).toEqual({
+      name: 'web', cwd: '/srv/web', recording: true, type: 'program', command: 'npm run dev', restart: 'always', maxRestarts: 3, backoffMax: 30, cols: 80, rows: 24,
+    });
+  });
+
   it('quotes agent arguments that need it', () => {
     expect(agentCommand({ cmd: 'aider', args: ['--model', "o'3 mini"] })).toBe(`aider --model 'o'\\''3 mini'`);
   });

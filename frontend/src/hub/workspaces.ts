@@ -43,6 +43,8 @@ export function planLaunch(ws: Workspace, shells: ShellsResponse | null, agents:
   return ws.sessions.slice(0, MAX_WORKSPACE_SESSIONS).map((s) => {
     const body: NewSession = { name: s.name };
     if (s.cwd) body.cwd = s.cwd;
+    if (s.record) body.recording = true;
+    if (s.kind === 'program') return Object.assign(body, programFields(s), size ?? {});
     const agent = s.kind === 'agent' ? agents.find((a) => a.id === s.agentId) : undefined;
     const cmd = s.initialCommand || (agent ? agentCommand(agent) : '');
     if (cmd) body.initialCommand = cmd;
@@ -55,10 +57,40 @@ export function planLaunch(ws: Workspace, shells: ShellsResponse | null, agents:
   });
 }
 
-/** A workspace entry describing a running session (agent sessions keep their agent). */
+/** A program entry's part of its POST body: the server checks the values again. */
+function programFields(s: WorkspaceSession): NewSession {
+  const body: NewSession = { type: 'program', command: s.command ?? '' };
+  if (s.restart) body.restart = s.restart;
+  if (s.maxRestarts !== undefined) body.maxRestarts = s.maxRestarts;
+  if (s.backoffMax !== undefined) body.backoffMax = s.backoffMax;
+  if (s.env && Object.keys(s.env).length) body.env = s.env;
+  return body;
+}
+
+/** What a running program session saves of itself: its command and restart policy. */
+interface ProgramOfSession {
+  command?: unknown;
+  restart?: unknown;
+  maxRestarts?: unknown;
+  backoffMax?: unknown;
+}
+
+/** A workspace entry describing a running session (agent sessions keep their agent, programs
+ * their command and policy, recording sessions that they record). */
 export function entryFromSession(s: SessionInfo, agent?: AgentInfo | null): WorkspaceSession {
   const entry: WorkspaceSession = { id: newId(), name: s.name.slice(0, MAX_NAME) || 'session', kind: 'shell', cwd: s.cwd, shell: s.shell };
   if (s.color && HEX.test(s.color)) entry.color = s.color;
+  if (s.recording) entry.record = true;
+  const program = (s as { program?: ProgramOfSession | null }).program;
+  if (s.type === 'program' && program && typeof program.command === 'string') {
+    const { restart, maxRestarts, backoffMax } = program;
+    Object.assign(entry, { kind: 'program', command: program.command });
+    if (restart === 'no' || restart === 'on-failure' || restart === 'always') entry.restart = restart;
+    if (typeof maxRestarts === 'number') entry.maxRestarts = maxRestarts;
+    if (typeof backoffMax === 'number') entry.backoffMax = backoffMax;
+    delete entry.shell;
+    return entry;
+  }
   if (agent) {
     entry.kind = 'agent';
     entry.agentId = agent.id;

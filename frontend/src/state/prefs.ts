@@ -30,12 +30,20 @@ export interface TouchKey {
 export interface WorkspaceSession {
   id: string;
   name: string;
-  kind?: 'agent' | 'shell';
+  kind?: 'agent' | 'shell' | 'program';
   cwd?: string;
   initialCommand?: string;
   agentId?: string;
   shell?: string;
   color?: string;
+  /** Record the session from its start (#19, docs/recordings.md). */
+  record?: boolean;
+  /** A program entry's command line and restart policy (#19, docs/programs.md). */
+  command?: string;
+  restart?: 'no' | 'on-failure' | 'always';
+  maxRestarts?: number;
+  backoffMax?: number;
+  env?: Record<string, string>;
 }
 
 export interface Workspace {
