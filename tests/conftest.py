@@ -96,9 +96,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 #: (PYTHONASYNCIODEBUG=1, as .ci/run runs the suite) and fails the test it ran in.
 SLOW_CALLBACK_SECONDS = 0.1
 #: Under coverage's line tracer (the README's test command measures coverage) every line
-#: of our code runs about 1.6 times slower, and two xdist workers share the two cores: the
-#: threshold grows with it, so that what it catches is still a blocked loop, not tracing.
-TRACED_SLOW_CALLBACK_SECONDS = 0.25
+#: of our code runs about 1.6 times slower, and two xdist workers (with their servers and
+#: browsers) share the two cores: request handlers then reach 0.26 s now and then with no
+#: blocking call in them. The threshold grows with it, so that what it catches is still a
+#: blocked loop, not tracing or a busy machine.
+TRACED_SLOW_CALLBACK_SECONDS = 0.5
 
 
 def slow_callback_seconds() -> float:

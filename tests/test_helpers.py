@@ -68,9 +68,9 @@ def _record(handle: str, took: float) -> logging.LogRecord:
 def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
     handler = SlowCallbacks()
     handler.emit(_record("<Handle fast()>", 0.05))
-    handler.emit(_record("<Handle slow()>", 0.4))
+    handler.emit(_record("<Handle slow()>", 0.6))
     handler.emit(logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "other", (), None))
-    assert handler.messages == ["Executing <Handle slow()> took 0.400 seconds"]
+    assert handler.messages == ["Executing <Handle slow()> took 0.600 seconds"]
 
 
 def test_time_spent_collecting_garbage_is_not_the_callback_s() -> None:
