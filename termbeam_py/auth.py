@@ -63,6 +63,8 @@ PUBLIC_PATHS = frozenset({
 PUBLIC_PREFIXES = ("/assets/", "/icons/", "/fonts/", "/view/")
 #: Paths outside /api/ that machines call (a Prometheus scraper): 401, not the login page.
 MACHINE_PATHS = frozenset({"/metrics"})
+METRICS_REFUSED = ("/metrics needs a token, also on a server without a password: "
+                        "Authorization: Bearer <token> (termbeam token create --scope read)")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_MANY_REQUESTS = "Too many requests, please try again later."
 #: Password attempts a minute over all clients together (login and Bearer failures share one
@@ -395,12 +397,24 @@ async def _share_login(request: web.Request, auth: Auth) -> None:
     raise redirect
 
 
+def _scraper(request: web.Request, auth: Auth) -> Principal:
+    """The caller of /metrics on a server without a password. It is never open (#19), so it
+    takes a token there too: a `read` token, or the machine key of this machine's CLI."""
+    header = request.headers.get("Authorization", "")
+    found = auth.credential(header[7:]) if header[:7].lower() == "bearer " else None
+    if found is None:
+        raise Unauthorized(METRICS_REFUSED)
+    if found.restricted:
+        check_route(request, found)
+    return found
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     auth = request.app[keys.AUTH]
     path = request.path
     if not auth.enabled:
-        request[PRINCIPAL] = OWNER
+        request[PRINCIPAL] = _scraper(request, auth) if path in MACHINE_PATHS else OWNER
         return await handler(request)
     if _is_public(path):
         return await handler(request)

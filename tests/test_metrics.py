@@ -131,14 +131,23 @@ async def test_a_view_link_cannot_read_metrics(client: AppClient) -> None:
     assert "scope" in (await response.json())["error"]
 
 
-async def test_a_no_password_server_serves_metrics_only_to_its_own_names(
+async def test_a_no_password_server_still_wants_a_token_for_metrics(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
-    """--no-password (loopback only) has no credential to ask for: like every route there,
-    /metrics answers whoever reaches the address, who could open a shell anyway. A page
-    elsewhere cannot read it: no CORS, and a rebinding name is refused by its Host."""
+    """/metrics is never open: on a --no-password server (loopback only), where every other
+    route answers anyone, it still takes a read token; a page elsewhere cannot read it."""
     client = await aiohttp_client(create_app(make_config(tmp_path, password=None)))
-    assert "termbeam_sessions" in await scrape(client)
-    rebound = await client.get("/metrics", headers={"Host": "evil.example:80"})
+    bare = await client.get("/metrics")
+    assert bare.status == 401
+    assert "token" in (await bare.json())["error"]
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer tbk_nonsense"})
+    assert wrong.status == 401
+    made = await client.post("/api/tokens", json={"name": "scrape", "scope": "read"})
+    assert made.status == 201, await made.text()
+    token = (await made.json())["token"]
+    assert "termbeam_sessions" in await scrape(
+        client, headers={"Authorization": f"Bearer {token}"})
+    rebound = await client.get("/metrics", headers={"Host": "evil.example:80",
+                                                    "Authorization": f"Bearer {token}"})
     assert rebound.status == 403
     assert "Access-Control-Allow-Origin" not in rebound.headers
