@@ -23,7 +23,8 @@ from typing import Any, BinaryIO
 import click
 
 from termbeam_py.client.commands import CONTEXT, connection_options
-from termbeam_py.client.connection import NOT_RUNNING, Target, resolve_target
+from termbeam_py.client.connection import Target, resolve_target
+from termbeam_py.client.scripting import Api
 from termbeam_py.client.tokens import call
 from termbeam_py.state import default_config_dir
 
@@ -113,21 +114,9 @@ def parts_to_play(entries: list[dict[str, Any]], wanted: str) -> list[dict[str, 
 def download(target: Target, part_id: str) -> tuple[bytes, str]:
     """The part's .cast file and the file name the server gives it."""
     path = "/api/recordings/" + urllib.parse.quote(part_id, safe="")
-    request = urllib.request.Request(target.base + path)  # noqa: S310 - our own server
-    if target.password:
-        request.add_header("Authorization", f"Bearer {target.password}")
-    try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
-            data = response.read()
-            disposition = response.headers.get("Content-Disposition", "")
-    except urllib.error.HTTPError as exc:
-        raise click.ClickException(f"{path}: HTTP {exc.code}") from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, ConnectionRefusedError):
-            raise click.ClickException(NOT_RUNNING) from None
-        raise click.ClickException(f"Cannot reach {target.base}: {exc.reason}") from None
-    except OSError as exc:
-        raise click.ClickException(f"Cannot reach {target.base}: {exc}") from None
+    with Api(target).open("GET", path, timeout=DOWNLOAD_TIMEOUT) as response:
+        data = response.read()
+        disposition = response.headers.get("Content-Disposition", "")
     name = re.search(r'filename="([^"/\\]+)"', disposition)
     return data, name.group(1) if name else f"{part_id}.cast"
 
