@@ -55,3 +55,21 @@ export function SheetError({ s }: { s: NewSessionState }) {
     </p>
   ) : null;
 }
+
+/** The sheet's error and its Cancel / submit row, shared by the shell and program forms; the
+ * submit button says `busyLabel` while this form's request (`kind`) is on its way. */
+export function SheetFooter({ s, kind, label, onClose }: { s: NewSessionState; kind: string; label: string; onClose: () => void }) {
+  return (
+    <>
+      <SheetError s={s} />
+      <div class="row ns-actions">
+        <button type="button" class="btn" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" class="btn primary" disabled={s.busy.value !== null}>
+          {s.busy.value === kind ? 'Starting…' : label}
+        </button>
+      </div>
+    </>
+  );
+}

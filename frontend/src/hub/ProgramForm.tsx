@@ -6,7 +6,7 @@
 import { useSignal } from '@preact/signals';
 import { errorText } from '../errorText';
 import { deriveName } from './format';
-import { FolderField, SheetError } from './FolderField';
+import { FolderField, SheetFooter } from './FolderField';
 import { metricsApi, type NewProgram, type RestartPolicy } from './metricsApi';
 import { windowSize } from './size';
 import type { NewSessionState } from './useNewSession';
@@ -102,15 +102,7 @@ export function ProgramForm({ ids, s, onClose, onCreated }: ProgramFormProps) {
           />
         </label>
       )}
-      <SheetError s={s} />
-      <div class="row ns-actions">
-        <button type="button" class="btn" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="btn primary" disabled={s.busy.value !== null}>
-          {s.busy.value === 'program' ? 'Starting…' : 'Start program'}
-        </button>
-      </div>
+      <SheetFooter s={s} kind="program" label="Start program" onClose={onClose} />
     </form>
   );
 }

@@ -1,6 +1,6 @@
 /** The new-session sheet's Shell tab: name, shell, folder, initial command and colour. */
 import { deriveName } from './format';
-import { FolderField, SheetError } from './FolderField';
+import { FolderField, SheetFooter } from './FolderField';
 import { defaultShellPath, type NewSessionState } from './useNewSession';
 
 /** Session colours offered as swatches (the server's palette plus two), with spoken names. */
@@ -82,15 +82,7 @@ export function ShellForm({ ids, s, onClose }: { ids: string; s: NewSessionState
         <input name="initialCommand" placeholder="optional, e.g. npm run dev" autocomplete="off" autocapitalize="off" spellcheck={false} {...bind(s.cmd)} />
       </label>
       <Colours s={s} />
-      <SheetError s={s} />
-      <div class="row ns-actions">
-        <button type="button" class="btn" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="btn primary" disabled={s.busy.value !== null}>
-          {s.busy.value === 'shell' ? 'Starting…' : 'Create'}
-        </button>
-      </div>
+      <SheetFooter s={s} kind="shell" label="Create" onClose={onClose} />
     </form>
   );
 }
