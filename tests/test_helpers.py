@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -17,6 +20,7 @@ from tests.conftest import (
     slow_callback_seconds,
 )
 from tests.helpers import FakeClock, child_env, eventually
+from tests.runqueue import RunQueueClock
 
 
 async def test_eventually_returns_the_first_truthy_result() -> None:
@@ -65,8 +69,19 @@ def _record(handle: str, took: float) -> logging.LogRecord:
                              "Executing %s took %.3f seconds", (handle, took), None)
 
 
+class _Preempted(RunQueueClock):
+    """A run queue that says the last callback waited `seconds` for a CPU."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def since_callback_start(self) -> float:
+        return self.seconds
+
+
 def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
-    handler = SlowCallbacks()
+    handler = SlowCallbacks(_Preempted())
     handler.emit(_record("<Handle fast()>", 0.05))
     handler.emit(_record("<Handle slow()>", 0.6))
     handler.emit(logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "other", (), None))
@@ -74,11 +89,47 @@ def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
 
 
 def test_time_spent_collecting_garbage_is_not_the_callback_s() -> None:
-    handler = SlowCallbacks()
+    handler = SlowCallbacks(_Preempted())
     record = _record("<Handle alloc()>", 0.25)
     handler.pauses.append((record.created - 0.2, record.created - 0.01))
     handler.emit(record)
     assert handler.messages == []
+
+
+def test_time_spent_preempted_is_not_the_callback_s() -> None:
+    handler = SlowCallbacks(_Preempted(0.55))
+    handler.emit(_record("<Handle busy_machine()>", 0.6))
+    assert handler.messages == []
+    handler = SlowCallbacks(_Preempted(0.05))
+    handler.emit(_record("<Handle blocked()>", 0.6))
+    assert handler.messages == ["Executing <Handle blocked()> took 0.600 seconds"]
+
+
+def test_the_run_queue_clock_counts_preemption_and_not_sleep() -> None:
+    clock = RunQueueClock()
+    if not clock.available:
+        pytest.skip("the kernel has no per-thread schedstat")
+    clock.mark()
+    time.sleep(0.2)  # blocked, not runnable: the check must still see this
+    assert clock.since_callback_start() < 0.1
+    # Three CPU-bound processes on this thread's one CPU: it is runnable and waits.
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    os.sched_setaffinity(0, {cpu})
+    # (children inherit the affinity; each ends by itself after 3 s if not killed first)
+    hogs = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\n"
+                              "while time.time() < end: pass"]) for _ in range(3)]
+    try:
+        clock.mark()
+        end = time.perf_counter() + 1.0
+        while time.perf_counter() < end:
+            pass
+        assert clock.since_callback_start() > 0.3
+    finally:
+        os.sched_setaffinity(0, before)
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 def test_test_code_is_told_from_server_code() -> None:
