@@ -162,7 +162,12 @@ class SlowCallbacks(logging.Handler):
         collecting = sum(max(0.0, min(b, end) - max(a, start)) for a, b in self.pauses)
         preempted = self.run_queue.since_callback_start()
         if took - min(took, collecting + preempted) > self.threshold:
-            self.messages.append(record.getMessage())
+            cpu = self.run_queue.cpu_since_callback_start()
+            waited = max(0.0, took - cpu - preempted - collecting)
+            self.messages.append(
+                f"{record.getMessage()} ({cpu:.3f} s on a CPU, {preempted:.3f} s preempted, "
+                f"{collecting:.3f} s collecting garbage, {waited:.3f} s waiting: a syscall, "
+                "a lock or the GIL)")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio.events
 import os
 import threading
+import time
 from collections.abc import Callable
 
 _SCHEDSTAT = "/proc/thread-self/schedstat"
@@ -49,10 +50,17 @@ class RunQueueClock:
 
     def mark(self) -> None:
         self._local.start = self.now()
+        self._local.cpu_start = time.thread_time()
 
     def since_callback_start(self) -> float:
         start: float | None = getattr(self._local, "start", None)
         return 0.0 if start is None else max(0.0, self.now() - start)
+
+    def cpu_since_callback_start(self) -> float:
+        """CPU time this thread used since the callback started (for the failure message:
+        what is neither CPU nor preemption was sleeping in a syscall, a lock or the GIL)."""
+        start: float | None = getattr(self._local, "cpu_start", None)
+        return 0.0 if start is None else max(0.0, time.thread_time() - start)
 
 
 def install(clock: RunQueueClock) -> Callable[[], None]:

@@ -85,7 +85,8 @@ def test_a_slow_callback_is_collected_and_a_fast_one_is_not() -> None:
     handler.emit(_record("<Handle fast()>", 0.05))
     handler.emit(_record("<Handle slow()>", 0.6))
     handler.emit(logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "other", (), None))
-    assert handler.messages == ["Executing <Handle slow()> took 0.600 seconds"]
+    assert [m.split(" (")[0] for m in handler.messages] == [
+        "Executing <Handle slow()> took 0.600 seconds"]
 
 
 def test_time_spent_collecting_garbage_is_not_the_callback_s() -> None:
@@ -102,7 +103,9 @@ def test_time_spent_preempted_is_not_the_callback_s() -> None:
     assert handler.messages == []
     handler = SlowCallbacks(_Preempted(0.05))
     handler.emit(_record("<Handle blocked()>", 0.6))
-    assert handler.messages == ["Executing <Handle blocked()> took 0.600 seconds"]
+    assert [m.split(" (")[0] for m in handler.messages] == [
+        "Executing <Handle blocked()> took 0.600 seconds"]
+    assert "0.050 s preempted" in handler.messages[0]
 
 
 def test_the_run_queue_clock_counts_preemption_and_not_sleep() -> None:
