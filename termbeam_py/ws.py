@@ -10,7 +10,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -35,6 +35,9 @@ RESTARTING = b"server restarting"
 VIEW_ENDED = "View ended"
 #: Encoded frames kept per session and kind for viewers sending the same range.
 FRAME_CACHE = 8
+
+#: The `type` of each message in `protocol.BroadcastMsg`.
+BroadcastType = Literal["update-progress", "tunnel-status"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -83,6 +86,22 @@ def _dumps(message: Mapping[str, object]) -> str:
     return text
 
 
+#: The scope each broadcast needs: that of the REST route showing the same state
+#: (`GET /api/update/status`, `GET /api/tunnel/status`; tests/test_broadcast_scopes.py keeps
+#: them equal). Both are about the whole machine, so they never reach a caller bound to one
+#: session (a session-bound token, a view-only link), as those routes refuse it.
+BROADCAST_SCOPES: dict[BroadcastType, Scope] = {
+    "update-progress": Scope.READ,
+    "tunnel-status": Scope.READ,
+}
+
+
+def receives(principal: Principal | None, kind: BroadcastType) -> bool:
+    """Whether a socket signed in as `principal` gets broadcasts of type `kind`."""
+    return principal is not None and principal.session is None \
+        and principal.allows(BROADCAST_SCOPES[kind])
+
+
 class Hub:
     """Every open WebSocket connection: for broadcasts, and so shutdown can say goodbye."""
 
@@ -98,11 +117,12 @@ class Hub:
         return cache
 
     async def broadcast(self, message: protocol.BroadcastMsg) -> None:
-        """Send `message` to every authenticated socket (update progress, tunnel state)."""
+        """Send `message` to every socket whose caller could read the same state over REST
+        (see `receives`): update progress, tunnel state."""
         text = _dumps(message)
         await asyncio.gather(
             *(c.ws.send_str(text) for c in list(self.connections)
-              if c.authed and not c.ws.closed),
+              if receives(c.principal, message["type"]) and not c.ws.closed),
             return_exceptions=True,
         )
 
