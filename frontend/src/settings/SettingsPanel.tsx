@@ -16,7 +16,7 @@ import { PushToggle } from './PushToggle';
 import { ThemePicker } from './ThemePicker';
 import { ActivitySection } from './ActivitySection';
 import { TokensSection } from './TokensSection';
-import { TotpStatus } from './TotpStatus';
+import { TotpSection } from './TotpSection';
 import { DevicesSection } from './DevicesSection';
 import './settings.css';
 
@@ -288,7 +288,7 @@ export default function SettingsPanel(props: PanelProps) {
         <Workspaces />
       </Section>
       <Section title="Security">
-        <TotpStatus />
+        <TotpSection />
         <DevicesSection />
         <TokensSection />
         <ActivitySection />
