@@ -133,7 +133,7 @@ def _totp_advice(config: Config, app: web.Application) -> list[str]:
     if config.tunnel is None or not config.auth_enabled or app[keys.AUTH].totp.enabled:
         return []
     return ["  Advice:   the tunnel puts the login on the internet; add a one-time code to it:",
-            "            termbeam totp enable (docs/security.md)"]
+            "            Settings → Security in the web app, or termbeam totp enable"]
 
 
 def _client_hints(config: Config) -> list[str]:

@@ -282,6 +282,8 @@ async def test_the_banner_and_qr_use_the_tunnel_and_sigterm_cleans_up(
     await server.started()
     await server.wait_line(rf"^\s*Public:\s+https://{re.escape(FIRST)}\s*$")
     await server.wait_line(rf"Scan the QR code or open: https://{re.escape(FIRST)}$")
+    # The login is on the internet now: the banner says where a one-time code is added.
+    await server.wait_line(r"Settings → Security in the web app, or termbeam totp enable$")
     assert len(fakes.runs("cloudflared")) == 1
     server.signal(signal.SIGTERM)
     assert await server.wait_exit() == 0
