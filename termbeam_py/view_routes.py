@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import AsyncIterator
-from typing import Literal
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -25,7 +25,7 @@ from termbeam_py.errors import Conflict, NotFound
 from termbeam_py.httputil import json_body
 from termbeam_py.scopes import Reach, Scope, principal_of, requires
 from termbeam_py.static import serve_index
-from termbeam_py.viewlinks import ViewLink, parse_ttl
+from termbeam_py.viewlinks import Ending, ViewLink, ViewLinks, parse_ttl
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,11 @@ routes = web.RouteTableDef()
 #: Seconds the view cookie outlives its link (see open_link).
 COOKIE_GRACE = 86400
 LinkEvent = Literal["created", "used", "revoked", "expired"]
-#: Expiry timers of the live links, by link id (cancelled when a link is revoked).
-TIMERS: web.AppKey[dict[str, asyncio.TimerHandle]] = web.AppKey("VIEW_TIMERS")
+#: The expiry of each link, by link id: a task that waits out the live link, then one that
+#: ends its viewers. Held here until done, so none is lost to garbage collection; the wait is
+#: cancelled when its link ends otherwise, and every task is cancelled and awaited when the
+#: app stops.
+EXPIRIES: web.AppKey[dict[str, asyncio.Task[None]]] = web.AppKey("VIEW_EXPIRIES")
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -93,20 +96,53 @@ async def create_link(request: web.Request) -> web.Response:
         raise Conflict("View-only links need a password: this server has none")
     secret, link = auth.views.create(session.id, ttl)
     app = request.app
-    app[TIMERS][link.id] = asyncio.get_running_loop().call_later(
-        ttl, lambda: asyncio.ensure_future(_expired(app, link.id)))
+    _run(app, link.id, _wait_out(auth.views, link))
     link_event(app, "created", link, client_ip(request), actor_of(principal_of(request)))
     return web.json_response({"url": f"{_share_base(request)}/view/{secret}", "id": link.id,
                               "expiresAt": link.expires}, status=201)
 
 
-async def _expired(app: web.Application, link_id: str) -> None:
-    app[TIMERS].pop(link_id, None)
-    link = app[keys.AUTH].views.expire(link_id)
-    if link is None:
-        return
-    link_event(app, "expired", link, None)
-    await _end_viewers(app, link.session, link.id, "the link expired")
+def _run(app: web.Application, link_id: str, work: Coroutine[Any, Any, None]) -> None:
+    """Make `work` the task of link `link_id`'s expiry, in place of the one before."""
+    tasks = app[EXPIRIES]
+    _stop(tasks.get(link_id))
+    task = tasks[link_id] = asyncio.create_task(work, name="view-link-expiry")
+
+    def forget(done: asyncio.Task[None]) -> None:
+        if tasks.get(link_id) is done:
+            del tasks[link_id]
+
+    task.add_done_callback(forget)
+
+
+def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None and task is not asyncio.current_task():
+        task.cancel()
+
+
+async def _wait_out(views: ViewLinks, link: ViewLink) -> None:
+    # The link ends by the wall clock, as every check of it does: if the clock was set back
+    # while this slept, sleep on.
+    left = views.remaining(link)
+    while left > 0:
+        await asyncio.sleep(left)
+        left = views.remaining(link)
+    views.expire(link.id)  # unless it has ended already; `_ended` does the rest
+
+
+def _ended(app: web.Application) -> Callable[[ViewLink, Ending], None]:
+    """What follows the end of a link (ViewLinks.end_listeners), however it was found."""
+
+    def ended(link: ViewLink, how: Ending) -> None:
+        if how == "revoked":  # whoever revoked it says so and ends its viewers
+            _stop(app[EXPIRIES].pop(link.id, None))
+            return
+        # Found by its timer, or first by a request (the wall clock jumped past the link's end,
+        # as when a suspended machine wakes): either way its viewers are told now.
+        link_event(app, "expired", link, None)
+        _run(app, link.id, _end_viewers(app, link.session, link.id, "the link expired"))
+
+    return ended
 
 
 async def _end_viewers(app: web.Application, session: str, link_id: str, reason: str) -> None:
@@ -137,9 +173,6 @@ async def list_viewers(request: web.Request) -> web.Response:
 async def revoke_link(request: web.Request) -> web.Response:
     session = request.app[keys.SESSIONS].get(request.match_info["id"])
     link = request.app[keys.AUTH].views.revoke(request.match_info["linkId"], session.id)
-    timer = request.app[TIMERS].pop(link.id, None)
-    if timer is not None:
-        timer.cancel()
     link_event(request.app, "revoked", link, client_ip(request),
                actor_of(principal_of(request)))
     await _end_viewers(request.app, session.id, link.id, "the link was revoked")
@@ -211,15 +244,19 @@ async def view_info(request: web.Request) -> web.Response:
     })
 
 
-async def _timers_ctx(app: web.Application) -> AsyncIterator[None]:
+async def _expiries_ctx(app: web.Application) -> AsyncIterator[None]:
+    views, listener = app[keys.AUTH].views, _ended(app)
+    views.end_listeners.append(listener)
     yield
-    for timer in app[TIMERS].values():
-        timer.cancel()
-    app[TIMERS].clear()
+    views.end_listeners.remove(listener)
+    expiries = list(app[EXPIRIES].values())
+    for task in expiries:
+        task.cancel()
+    await asyncio.gather(*expiries, return_exceptions=True)
 
 
 def setup(app: web.Application) -> None:
     """Add the view-link routes to `app` (called by create_app)."""
-    app[TIMERS] = {}
-    app.cleanup_ctx.append(_timers_ctx)
+    app[EXPIRIES] = {}
+    app.cleanup_ctx.append(_expiries_ctx)
     app.router.add_routes(routes)

@@ -89,6 +89,9 @@ class ViewLinks:
         self._by_digest: dict[str, str] = {}
         self._ended: OrderedDict[str, Ending] = OrderedDict()
         """Digest → how the link ended."""
+        self.end_listeners: list[Callable[[ViewLink, Ending], None]] = []
+        """Called once with each link that ends, and how, whoever noticed: an expiry found
+        by a request is ended like one found by its timer (view_routes.py ends its viewers)."""
 
     def create(self, session: str, ttl: float) -> tuple[str, ViewLink]:
         """A new link to `session` for `ttl` seconds; the secret exists only in the answer."""
@@ -163,3 +166,5 @@ class ViewLinks:
         self._ended[link.digest] = how
         while len(self._ended) > MAX_ENDED:
             self._ended.popitem(last=False)
+        for listener in self.end_listeners:
+            listener(link, how)
