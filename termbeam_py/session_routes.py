@@ -197,6 +197,17 @@ async def create_session(request: web.Request) -> web.Response:
     return web.json_response({"id": session.id, "url": f"/terminal?id={session.id}"}, status=201)
 
 
+@routes.get("/api/sessions/{id}")
+@requires(Scope.READ)
+async def get_session(request: web.Request) -> web.Response:
+    """One session as `GET /api/sessions` lists it, hidden ones too (a script's way to
+    check on the session it made)."""
+    manager = request.app[keys.SESSIONS]
+    session = manager.get(request.match_info["id"])
+    await manager.live_cwd(session)
+    return web.json_response(session_info(session, request.app[keys.GIT].badge(session.cwd)))
+
+
 @routes.patch("/api/sessions/{id}")
 @requires(Scope.WRITE)
 async def update_session(request: web.Request) -> web.Response:

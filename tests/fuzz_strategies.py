@@ -519,6 +519,7 @@ def plans(c: Confinement) -> dict[tuple[str, str], Plan]:
         ("POST", "/api/shutdown"): Plan(),
         ("GET", "/api/sessions"): Plan(),
         ("POST", "/api/sessions"): Plan(body=sessions_body),
+        ("GET", "/api/sessions/{id}"): Plan(sid),
         ("PATCH", "/api/sessions/{id}"): Plan(sid, body=bodies({
             "name": st.one_of(field_values("x", ""), repeated("n", 200)),
             "color": field_values("#abc", "bad"),
