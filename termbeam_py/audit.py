@@ -23,6 +23,7 @@ import stat
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -181,22 +182,88 @@ class AuditLog:
                 os.replace(newer, older)
 
 
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page of the log ends: every entry before `ts`, and of the entries at exactly
+    `ts` (the same millisecond as the page's last one), the `ties` oldest. Written as `ts`, or
+    `ts~ties`: the `next` of `GET /api/audit`."""
+
+    ts: str
+    ties: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.ts}{TIE}{self.ties}" if self.ties else self.ts
+
+
+#: Separates a cursor's time from its tie count (unreserved in URLs, never in an ISO time).
+TIE = "~"
+MAX_TIES = 10**9
+
+Timed = tuple[str, dict[str, Any]]
+
+
 def read_entries(files: list[Path], *, since: str | None = None, before: str | None = None,
                  event: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Entries newest first from `files` (newest file first), at or after `since` and before
     `before` (ISO times), of one `event` if given, at most `limit`. Blocking."""
+    cursor = None if before is None else Cursor(before)
+    return read_page(files, since=since, before=cursor, event=event, limit=limit)[0]
+
+
+def read_page(files: list[Path], *, since: str | None = None, before: Cursor | None = None,
+              event: str | None = None, limit: int | None = None,
+              ) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """As `read_entries`, after `before`; with the cursor of the following page, None when
+    nothing is left. Every entry is on exactly one page, however many share a millisecond.
+    Blocking."""
+    timed = _timed(_newest_first(files))
+    if before is not None:
+        timed = _after(timed, before)
     found: list[dict[str, Any]] = []
-    for entry in _newest_first(files):
-        ts = entry.get("ts")
-        if not isinstance(ts, str) or (before is not None and ts >= before):
-            continue
+    last, ties, counting, more = "", 0, False, False
+    for ts, entry in timed:
         if since is not None and ts < since:
             break
-        if event is None or entry.get("event") == event:
+        matches = event is None or entry.get("event") == event
+        if matches and (limit is None or len(found) < limit):
             found.append(entry)
-            if limit is not None and len(found) >= limit:
-                break
-    return found
+            last, ties, counting = ts, 0, True
+            continue
+        # Count the entries after the last one listed in its millisecond (the next page's
+        # cursor keeps them), and see whether one is left for the next page at all.
+        if ts < last:
+            counting = False
+        elif ts == last and counting:
+            ties += 1
+        more = more or matches
+        if more and not counting:
+            break
+    return found, (Cursor(last, ties) if more else None)
+
+
+def _timed(entries: Iterator[dict[str, Any]]) -> Iterator[Timed]:
+    for entry in entries:
+        ts = entry.get("ts")
+        if isinstance(ts, str):
+            yield ts, entry
+
+
+def _after(timed: Iterator[Timed], cursor: Cursor) -> Iterator[Timed]:
+    """The entries (newest first) after `cursor`: before its time, and the `ties` oldest of
+    the first run at its time (entries written since, in that millisecond, are newer)."""
+    run: list[Timed] = []
+    older: Timed | None = None
+    for ts, entry in timed:
+        if ts < cursor.ts:
+            older = ts, entry
+            break
+        if ts == cursor.ts:
+            run.append((ts, entry))
+    if cursor.ties:
+        yield from run[-cursor.ties:]
+    if older is not None:
+        yield older
+        yield from (item for item in timed if item[0] < cursor.ts)
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -289,12 +356,30 @@ def parse_time(value: str, now: float, what: str = "since") -> str:
             from None
 
 
+def parse_cursor(value: str, now: float) -> Cursor:
+    """`before`: a page's `next` (`ts~ties`), or any time `parse_time` takes."""
+    stamp, tie, ties = value.partition(TIE)
+    count = _number(ties, MAX_TIES) if tie else 0
+    if count is None:
+        raise BadRequest("before must be a time or the next of a page")
+    return Cursor(parse_time(stamp, now, "before"), count)
+
+
+def _number(text: str, maximum: int) -> int | None:
+    """`text` as a number from 1 to `maximum`; None for anything else (ASCII digits only, a
+    length int() takes)."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(maximum)):
+        return None
+    return int(text) if 1 <= int(text) <= maximum else None
+
+
 def _limit(value: str | None) -> int:
     if value is None:
         return DEFAULT_PAGE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    limit = _number(value, MAX_PAGE)
+    if limit is None:
         raise BadRequest(f"limit must be a number from 1 to {MAX_PAGE}")
-    return int(value)
+    return limit
 
 
 routes = web.RouteTableDef()
@@ -303,18 +388,19 @@ routes = web.RouteTableDef()
 @routes.get("/api/audit")
 @requires(Scope.ADMIN)
 async def audit_entries(request: web.Request) -> web.Response:
-    """A page of entries, newest first; `next` is the `before` of the following page."""
+    """A page of entries, newest first; `next` is the `before` of the following page (a time,
+    and how many entries of that millisecond are left when the page ended inside one)."""
     audit, query = request.app[keys.AUDIT], request.query
     now = audit.clock()
     since = parse_time(query["since"], now) if query.get("since") else None
-    before = parse_time(query["before"], now, "before") if query.get("before") else None
+    before = parse_cursor(query["before"], now) if query.get("before") else None
     limit = _limit(query.get("limit"))
     await asyncio.to_thread(audit.settle)  # what happened before this request is listed
-    entries = await asyncio.to_thread(read_entries, audit.files(), since=since, before=before,
-                                      event=query.get("event") or None, limit=limit + 1)
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return web.json_response({"entries": entries, "next": entries[-1]["ts"] if more else None,
+    entries, following = await asyncio.to_thread(
+        read_page, audit.files(), since=since, before=before,
+        event=query.get("event") or None, limit=limit)
+    return web.json_response({"entries": entries,
+                              "next": None if following is None else str(following),
                               "events": list(EVENTS)})
 
 

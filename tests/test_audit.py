@@ -177,7 +177,7 @@ async def test_api_filters_pages_and_needs_admin(authed: AppClient) -> None:
         await authed.post("/api/sessions", json={})
     first = await (await authed.get("/api/audit?event=session.created&limit=2")).json()
     assert len(first["entries"]) == 2
-    assert first["next"] == first["entries"][-1]["ts"]
+    assert first["next"].startswith(first["entries"][-1]["ts"])
     assert "session.created" in first["events"]
     rest = await (await authed.get(f"/api/audit?event=session.created&before={first['next']}"))\
         .json()
