@@ -31,6 +31,7 @@ class Recordings:
         self.folder = folder
         self.max_bytes = max_bytes
         self.record_all = record_all
+        """--record: every session records from its start, except hidden ones."""
         self.writer = Writer()
         self._recorders: dict[str, Recorder] = {}
         self._resumable: dict[str, PartMeta] = {}
@@ -46,14 +47,15 @@ class Recordings:
 
     def session_started(self, session: Session) -> None:
         """A session was created or adopted: continue its interrupted recording, or record
-        it with --record."""
+        it with --record unless it is hidden (`termbeam run`'s throwaway sessions, a
+        script's): those record only when asked (POST/PATCH `recording: true`)."""
         continued = self._resumable.pop(session.id, None)
         if continued is not None:
             # `input` says whether the part holds any input; what counts is whether input
             # was still being recorded when the server stopped.
             self.start(session, record_input=continued.get("resumeInput", False),
                        continues=continued)
-        elif self.record_all:
+        elif self.record_all and not session.hidden:
             self.start(session)
 
     def session_ended(self, session: Session) -> None:
