@@ -58,11 +58,9 @@ class Recorder:
         if not self.active:
             return
         now = time.monotonic()
-        size = self._size()
-        if size != self._last_size:
-            # The size matters to a player only when something is drawn: checked per read.
-            self._last_size = size
-            self._queue(cast.RESIZE, f"{size[0]}x{size[1]}", now)
+        # Resizes are queued when they happen (`resize`); this catches a PTY whose size
+        # changed another way (a program's next run starts on a new PTY).
+        self.resize(*self._size(), now=now)
         if self.recording.queued - self.recording.done > MAX_PENDING:
             self._skipped += len(data)
             self._marks.clear()
@@ -83,6 +81,13 @@ class Recorder:
         if cut < len(data):
             self._queue(cast.OUTPUT, data[cut:] if cut else data, now)
 
+    def resize(self, cols: int, rows: int, *, now: float | None = None) -> None:
+        """The PTY's size is now `cols` x `rows`: an `r` event at this moment (a player
+        needs it before the output drawn at that size, and a last resize is kept too)."""
+        if self.active and (cols, rows) != self._last_size:
+            self._last_size = (cols, rows)
+            self._queue(cast.RESIZE, f"{cols}x{rows}", time.monotonic() if now is None else now)
+
     def mark(self, kind: str, rest: str, seq: int, command: str | None) -> None:
         """An OSC 133 mark (sessions/activity.py) at sequence number `seq`: command start and
         end become markers, placed where they are in the output."""
@@ -102,6 +107,8 @@ class Recorder:
     def stop(self, *, resume: bool = False) -> None:
         """End the recording; with `resume`, the next server continues it in a new part."""
         if self._on:
+            now = time.monotonic()
+            if not self.recording.failed:
+                self.resize(*self._size(), now=now)
             self._on = False
-            self._writer.submit((self.recording, RESUME if resume else CLOSE,
-                                 time.monotonic(), None))
+            self._writer.submit((self.recording, RESUME if resume else CLOSE, now, None))

@@ -78,7 +78,8 @@ class Recording:
         }
         """The current part's entry: replaced whole when a new part starts."""
         self._continues = continues
-        self._started = started
+        self.started = started
+        """The loop's monotonic time the current part's event times count from."""
         self._events = 0
         self._file: BinaryIO | None = None
         # One decoder per direction: a character split across two reads stays whole.
@@ -123,11 +124,11 @@ class Recording:
             self._line(t, code, data[start : start + step])
 
     def _line(self, t: float, code: str, data: str) -> None:
-        line = cast.event(t - self._started, code, data)
+        line = cast.event(t - self.started, code, data)
         # Room is kept for the marker that ends a full part. A part takes at least one event,
         # however small the cap.
         if self.meta["bytes"] + len(line) + MARKER_ROOM > self.max_bytes and self._events:
-            marker = cast.event(t - self._started, cast.MARKER,
+            marker = cast.event(t - self.started, cast.MARKER,
                                 cast.full(self.meta["part"] + 1))
             self._append(marker, t, cast.MARKER)
             self._rotate(t)
@@ -141,7 +142,7 @@ class Recording:
         self._events += 1
         self.written += len(line)
         self.meta["bytes"] += len(line)
-        self.meta["duration"] = round(max(0.0, t - self._started), 6)
+        self.meta["duration"] = round(max(0.0, t - self.started), 6)
         if code == cast.MARKER:
             self.meta["marks"] += 1
 
@@ -151,7 +152,7 @@ class Recording:
         self.meta = {**old, "id": new_id(), "startedAt": now_iso_ms(), "endedAt": None,
                      "bytes": 0, "duration": 0.0, "part": old["part"] + 1, "marks": 0,
                      "input": self.record_input}
-        self._started = t
+        self.started = t
         self._events = 0
         self.open()
 

@@ -159,7 +159,7 @@ class Session:
                 child, watch, cols=spec.cols, rows=spec.rows, on_data=self._on_data,
                 on_exit=self._on_exit,
             )
-        self.sizer = Sizer(self.terminal, self.clients)
+        self.sizer = Sizer(self.terminal, self.clients, self._resized)
         self._initial: InitialCommand | None = None
         if spec.initial_command:
             self._initial = InitialCommand(spec.initial_command, self.terminal.write)
@@ -198,6 +198,10 @@ class Session:
         if self.recorder is not None:  # after `feed`: its marks are placed in this read
             self.recorder.output(data, self.log.head)
         self.more_output.notify()
+
+    def _resized(self, cols: int, rows: int) -> None:
+        if self.recorder is not None:  # an `r` event at the time of the resize
+            self.recorder.resize(cols, rows)
 
     def update_flow(self) -> None:
         """Pace the PTY by the slowest viewer that is still moving.
@@ -465,7 +469,7 @@ class Session:
         size = self.sizer.target() or self.sizer.current
         self.terminal = Terminal(child, watch, cols=size[0], rows=size[1],
                                  on_data=self._on_data, on_exit=self._on_exit)
-        self.sizer = Sizer(self.terminal, self.clients)
+        self.sizer = Sizer(self.terminal, self.clients, self._resized)
         self.update_flow()
 
     def show(self, data: bytes) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from termbeam_py.sessions.client import Client
 from termbeam_py.sessions.terminal import Terminal
@@ -23,11 +23,14 @@ Size = tuple[int, int]
 
 
 class Sizer:
-    """Sets `terminal`'s size from `clients` (the session's live set, read on each call)."""
+    """Sets `terminal`'s size from `clients` (the session's live set, read on each call);
+    `on_resize` hears of every change of the PTY's size as it happens (a recording's `r`)."""
 
-    def __init__(self, terminal: Terminal, clients: Collection[Client]) -> None:
+    def __init__(self, terminal: Terminal, clients: Collection[Client],
+                 on_resize: Callable[[int, int], None] | None = None) -> None:
         self._terminal = terminal
         self._clients = clients
+        self._on_resize = on_resize
         self._loop = asyncio.get_running_loop()
         self._bounce: asyncio.TimerHandle | None = None
 
@@ -55,11 +58,11 @@ class Sizer:
         already (a TUI repaints only when the size changes)."""
         size = self.target() or self.current
         if size != self.current:
-            self._terminal.resize(*size)
+            self._resize(*size)
             return
         self.cancel_bounce()
         cols, rows = size
-        self._terminal.resize(cols - 1 if cols > 1 else 2, rows)
+        self._resize(cols - 1 if cols > 1 else 2, rows)
         self._bounce = self._loop.call_later(BOUNCE_SECONDS, self._end_bounce, cols, rows)
 
     def cancel_bounce(self) -> None:
@@ -78,8 +81,14 @@ class Sizer:
     def _apply(self) -> None:
         size = self.target()
         if size is not None:
-            self._terminal.resize(*size)
+            self._resize(*size)
 
     def _end_bounce(self, cols: int, rows: int) -> None:
         self._bounce = None
+        self._resize(cols, rows)
+
+    def _resize(self, cols: int, rows: int) -> None:
+        before = self.current
         self._terminal.resize(cols, rows)
+        if self._on_resize is not None and self.current != before:
+            self._on_resize(*self.current)
