@@ -1,17 +1,26 @@
 """Recordings at their edges (#19): a resize is recorded when it happens (a last one too);
-`--record` leaves hidden sessions alone unless asked."""
+a writer thread held up by a frozen disk makes the recording skip output, never the session,
+and the file says how much; `--record` leaves hidden sessions alone unless asked."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
 from tests.conftest import ClientFactory, make_config
-from tests.helpers import AppClient, eventually
-from tests.test_recording import ADMIN, _attach, _download, _listing, parse_cast
+from tests.helpers import AppClient, eventually, unavailable
+from tests.test_recording import ADMIN, _attach, _download, _listing, output_of, parse_cast
 
 #: Slack for the cast's times, which are rounded to the microsecond.
 ROUNDING = 2e-6
@@ -67,6 +76,95 @@ async def test_a_resize_is_recorded_when_it_happens_and_a_last_one_is_kept(
     assert first[0] < after[0]
     assert last_before - started - ROUNDING <= last[0] <= last_applied - started + ROUNDING
     assert events[-1] == last  # nothing was printed after it; it is still in the file
+
+
+# -- a writer that falls behind ----------------------------------------------------------
+
+def _run(*argv: str) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)}: {result.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def freezable_disk(mount: Path) -> Iterator[Path]:
+    """`mount` as a small ext4 file system on a loop device, which `fsfreeze` can freeze (a
+    tmpfs cannot): every write to it then blocks in the kernel until it is thawed."""
+    tools = ("mount", "mkfs.ext4", "fsfreeze", "umount")
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not all(
+            map(shutil.which, tools)):
+        unavailable("a freezable disk needs root on Linux with " + ", ".join(tools))
+    image = mount.parent / f"{mount.name}.img"
+    with image.open("wb") as fh:
+        fh.truncate(16 * 1024 * 1024)
+    mount.mkdir(parents=True, exist_ok=True)
+    try:
+        _run("mkfs.ext4", "-q", "-F", str(image))
+        result = subprocess.run(["mount", "-o", "loop", str(image), str(mount)],
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            unavailable(f"cannot mount a loop device here: {result.stderr.strip()}")
+        mount.chmod(0o700)
+        try:
+            yield mount
+        finally:
+            # Thawed whatever happened: a frozen file system would hang whoever touches it.
+            subprocess.run(["fsfreeze", "-u", str(mount)], capture_output=True, check=False)
+            subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+    finally:
+        image.unlink(missing_ok=True)
+
+
+@pytest.mark.blocks_loop(reason="mounts, freezes and thaws a file system from the test body")
+async def test_a_writer_held_up_by_the_disk_skips_output_and_says_so(
+        aiohttp_client: ClientFactory, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    config = make_config(tmp_path)
+    with freezable_disk(config.config_dir / "recordings") as mount:
+        client = await aiohttp_client(create_app(config))
+        # The limit is the service's setting (16 MB by default); a small one keeps the
+        # burst short.
+        limit = 256 * 1024
+        client.app[keys.RECORDINGS].max_pending = limit
+        made = await client.post("/api/sessions", json={"recording": True}, headers=ADMIN)
+        session_id = (await made.json())["id"]
+        session = client.app[keys.SESSIONS].get(session_id)
+        term = await _attach(client.ws_connect, session_id)
+        await _listing(client, session_id)  # the part is open and its start on disk
+        before = session.log.read(0, session.log.head)  # the burst will push it out of the log
+        burst = 2 * 1024 * 1024
+        _run("fsfreeze", "-f", str(mount))
+        try:
+            # The writer thread is stuck in a write: the session goes on at full speed.
+            out = await term.run(f"head -c {burst} /dev/zero | tr '\\0' x; echo")
+            assert out.count("x") == burst
+            assert await term.run("echo still-wor''king") == "still-working"
+            assert session.recorder is not None
+            assert session.recorder.active
+        finally:
+            _run("fsfreeze", "-u", str(mount))
+        await _stop_recording(client, session_id)
+        total = session.log.head
+        await term.ws.close()
+
+        [entry] = await _listing(client, session_id)
+        _, events = parse_cast(await _download(client, entry["id"]))
+    skipped = [e for e in events if e[1] == "m" and e[2].startswith("recording skipped ")]
+    assert len(skipped) == 1, [e for e in events if e[1] == "m"]
+    count = int(skipped[0][2].split()[2])
+    assert skipped[0][2] == f"recording skipped {count} bytes: the disk could not keep up"
+    recorded = output_of(events)
+    # What was written is the session's output up to the writer's stall (its start, the
+    # command line, then the burst's first bytes); the rest of the burst, and what followed,
+    # is what the marker counts.
+    assert recorded.startswith(before)
+    command, _, xs = recorded[len(before):].rpartition(b"\r\n")
+    assert b"head -c" in command
+    assert xs == b"x" * len(xs)
+    assert len(recorded) + count == total
+    assert count > burst - 2 * limit
+    assert "the disk cannot keep up" in caplog.text
+    assert f"{count} bytes of output were skipped" in caplog.text
 
 
 # -- --record and hidden sessions --------------------------------------------------------

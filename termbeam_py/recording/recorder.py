@@ -4,11 +4,14 @@ and queues; decoding and writing happen in the thread (writer.py)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from termbeam_py.recording import cast
 from termbeam_py.recording.writer import CLOSE, INPUT_ON, OPEN, RESUME, Recording, Writer
+
+log = logging.getLogger(__name__)
 
 #: Bytes queued but not yet written above which output is skipped (and a marker says how
 #: much): a disk slower than a flood of output must not grow memory without bound.
@@ -19,8 +22,10 @@ class Recorder:
     """Set on a session (`session.recorder`) while it records."""
 
     def __init__(self, writer: Writer, recording: Recording,
-                 size: Callable[[], tuple[int, int]], *, note: str | None = None) -> None:
+                 size: Callable[[], tuple[int, int]], *, note: str | None = None,
+                 max_pending: int = MAX_PENDING) -> None:
         self._writer = writer
+        self._max_pending = max_pending
         self.recording = recording
         self._size = size
         self._last_size = recording.size
@@ -61,14 +66,14 @@ class Recorder:
         # Resizes are queued when they happen (`resize`); this catches a PTY whose size
         # changed another way (a program's next run starts on a new PTY).
         self.resize(*self._size(), now=now)
-        if self.recording.queued - self.recording.done > MAX_PENDING:
+        if self.recording.queued - self.recording.done > self._max_pending:
+            if not self._skipped:
+                log.warning("recording %s: the disk cannot keep up with the output; output "
+                            "is skipped until it does", self.recording.part_id)
             self._skipped += len(data)
             self._marks.clear()
             return
-        if self._skipped:
-            self._queue(cast.MARKER, f"recording skipped {self._skipped} bytes: the disk "
-                                     "could not keep up", now)
-            self._skipped = 0
+        self._note_skipped(now)
         start = end - len(data)
         cut = 0
         for seq, label in self._marks:
@@ -87,6 +92,15 @@ class Recorder:
         if self.active and (cols, rows) != self._last_size:
             self._last_size = (cols, rows)
             self._queue(cast.RESIZE, f"{cols}x{rows}", time.monotonic() if now is None else now)
+
+    def _note_skipped(self, now: float) -> None:
+        """Say in the file how much output was skipped, once the skipping ends."""
+        if self._skipped:
+            self._queue(cast.MARKER, f"recording skipped {self._skipped} bytes: the disk "
+                                     "could not keep up", now)
+            log.warning("recording %s: %d bytes of output were skipped",
+                        self.recording.part_id, self._skipped)
+            self._skipped = 0
 
     def mark(self, kind: str, rest: str, seq: int, command: str | None) -> None:
         """An OSC 133 mark (sessions/activity.py) at sequence number `seq`: command start and
@@ -110,5 +124,6 @@ class Recorder:
             now = time.monotonic()
             if not self.recording.failed:
                 self.resize(*self._size(), now=now)
+                self._note_skipped(now)  # skipped up to the end: the file still says so
             self._on = False
             self._writer.submit((self.recording, RESUME if resume else CLOSE, now, None))

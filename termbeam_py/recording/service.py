@@ -11,7 +11,7 @@ from pathlib import Path
 from termbeam_py.errors import Conflict, NotFound
 from termbeam_py.recording import store
 from termbeam_py.recording.cast import PUBLIC, PartMeta
-from termbeam_py.recording.recorder import Recorder
+from termbeam_py.recording.recorder import MAX_PENDING, Recorder
 from termbeam_py.recording.writer import Recording, Writer
 from termbeam_py.sessions import Session
 
@@ -27,11 +27,15 @@ def _size(session: Session) -> tuple[int, int]:
 class Recordings:
     """Every recorder of this server, and the folder their parts are written to."""
 
-    def __init__(self, folder: Path, *, max_bytes: int, record_all: bool = False) -> None:
+    def __init__(self, folder: Path, *, max_bytes: int, record_all: bool = False,
+                 max_pending: int = MAX_PENDING) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
         self.record_all = record_all
         """--record: every session records from its start, except hidden ones."""
+        self.max_pending = max_pending
+        """Bytes of output a recording may have waiting for the writer thread before its
+        output is skipped (recorder.py); read when a recording starts."""
         self.writer = Writer()
         self._recorders: dict[str, Recorder] = {}
         self._resumable: dict[str, PartMeta] = {}
@@ -80,7 +84,8 @@ class Recordings:
         # A program's next run brings a new terminal: the size is read from the session.
         # (The lambda's reference back to the session goes when the recording stops.)
         recorder = Recorder(self.writer, recording, lambda: _size(session),
-                            note=RESTARTED if continues else None)
+                            note=RESTARTED if continues else None,
+                            max_pending=self.max_pending)
         self._recorders[session.id] = session.recorder = recorder
         return recorder
 
