@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -34,6 +34,9 @@ from termbeam_py import keys
 from termbeam_py.apitokens import parse_duration
 from termbeam_py.errors import BadRequest
 from termbeam_py.scopes import Principal, Scope, requires
+
+if TYPE_CHECKING:
+    from termbeam_py.sessions.manager import SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ MAX_PAGE = 500
 EVENTS = (
     "login", "login.failed", "share.created", "share.used", "share.revoked", "share.expired",
     "token.created", "token.used", "token.revoked", "session.created", "session.deleted",
+    "session.ended",
     "file.uploaded", "file.downloaded", "recording.changed", "recording.downloaded",
     "recording.deleted", "program.controlled", "preview.granted", "update.started",
     "settings.changed", "shutdown.requested", "server.stopped", "server.restarted",
@@ -404,9 +408,24 @@ async def audit_entries(request: web.Request) -> web.Response:
                               "events": list(EVENTS)})
 
 
+def _session_ended(app: web.Application, end: SessionEnd) -> None:
+    """`session.ended` for every end nobody asked for by name: a shell that exited, sessions
+    stopped with the server or lost while none ran. A deleted one has its `session.deleted`
+    (by whoever deleted it), so no session is recorded as ended twice."""
+    if end.how == "deleted":
+        return
+    audit = app[keys.AUDIT]
+    if end.code is None:
+        audit.record("session.ended", session=end.id, name=end.name, reason=end.how)
+    else:
+        audit.record("session.ended", session=end.id, name=end.name, reason=end.how,
+                     exitCode=end.code)
+
+
 def setup(app: web.Application) -> None:
     """The audit log of `app`: its writer runs from before the sessions start until after
     they end, so the last events of a stop are written too."""
     app[keys.AUDIT] = AuditLog(app[keys.CONFIG].config_dir)
     app.cleanup_ctx.append(audit_ctx)
+    app[keys.SESSIONS].end_listeners.append(lambda end: _session_ended(app, end))
     app.router.add_routes(routes)

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from termbeam_py.errors import BadRequest, Conflict, NotFound
 from termbeam_py.holder.client import HeldSession
@@ -82,6 +82,21 @@ class Adoption:
     error: str | None = None
 
 
+EndHow = Literal["exited", "deleted", "stopped", "lost"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnd:
+    """A session that ended, for `SessionManager.end_listeners` (the audit log): its shell
+    `exited` by itself (with `code`), it was `deleted`, `stopped` with the server, or `lost`
+    with the session holder while no server ran."""
+
+    id: str
+    name: str
+    how: EndHow
+    code: int | None = None
+
+
 class SessionManager:
     """Holds every live session. With a holder spawner (the default in a server) the shells
     live in the session holder and outlive this manager unless it ends them."""
@@ -105,6 +120,10 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}
         self.shells: list[Shell] = []
         self.exit_listeners: list[Callable[[Session], None]] = []
+        self.end_listeners: list[Callable[[SessionEnd], None]] = []
+        """Called once with every session that ends, and how."""
+        self._stopping: set[str] = set()
+        """Sessions being ended with the server (see `_on_exit`)."""
         self.start_listeners: list[Callable[[Session], None]] = []
         """Called with each session created or adopted (recordings listen here)."""
         self.shell_integration = shell_integration
@@ -256,12 +275,23 @@ class SessionManager:
             listener(session, event)
 
     def _on_exit(self, session: Session) -> None:
-        self._sessions.pop(session.id, None)
+        # Still listed: it ended by itself. Otherwise it was deleted (the caller says so) or
+        # is being stopped with the server.
+        listed = self._sessions.pop(session.id, None) is not None
+        how: EndHow = "exited" if listed else "stopped" if session.id in self._stopping \
+            else "deleted"
+        self._stopping.discard(session.id)
+        self._ended(SessionEnd(session.id, session.name, how,
+                               session.terminal.exit_code if listed else None))
         self.activity.remove(session.pid)
         self.records.remove(session.id)
         log.info("session %s exited", session.id[:8])
         for listener in self.exit_listeners:
             listener(session)
+
+    def _ended(self, end: SessionEnd) -> None:
+        for listener in self.end_listeners:
+            listener(end)
 
     async def delete(self, session_id: str) -> None:
         session = self.get(session_id)
@@ -274,6 +304,7 @@ class SessionManager:
         """End every session (a deliberate stop): shells, jobs, records and output logs."""
         sessions = list(self._sessions.values())
         self._sessions.clear()
+        self._stopping.update(s.id for s in sessions)
         await self.activity.close()
         await asyncio.gather(*(s.kill() for s in sessions), return_exceptions=True)
         await self.records.settle()
@@ -298,6 +329,7 @@ class SessionManager:
             self.records.save(session)
         for session in local:
             self.records.remove(session.id)
+        self._stopping.update(s.id for s in local)
         await asyncio.gather(*(s.kill() for s in local), return_exceptions=True)
         await self.records.settle()
         for session in sessions:
@@ -333,8 +365,10 @@ class SessionManager:
                 continue
             log.warning("session %s was lost while no server ran (its holder had ended)",
                         session_id[:8])
+            saved = await self.records.read(session_id)
             self.records.remove(session_id)
             found.lost += 1
+            self._ended(SessionEnd(session_id, saved["name"] if saved else "", "lost"))
         return found
 
     async def _adopt_idle_program(self, session_id: str, found: Adoption) -> bool:
