@@ -205,8 +205,9 @@ SessionMsg = AttachedMsg | ReplayMsg | ExitMsg | NotificationMsg
 ServerMsg = AuthOkMsg | ErrorMsg | SessionMsg
 
 if TYPE_CHECKING:
-    #: Sent to every signed-in socket, attached or not (`Hub.broadcast`; the frontend reads
-    #: them in state/events.ts). Their shapes live beside the code that builds them.
+    #: Sent to every signed-in socket, attached or not, that may read the same state over
+    #: REST (`Hub.broadcast`, ws.BROADCAST_SCOPES; the frontend reads them in
+    #: state/events.ts). Their shapes live beside the code that builds them.
     BroadcastMsg: TypeAlias = UpdateProgressMsg | TunnelStatusMsg
 
 AUTH_OK: AuthOkMsg = {"type": "auth_ok"}

@@ -32,7 +32,7 @@ def target_host(bound: str) -> str:
 #: Where the tunnel's public URL goes (None while there is none): share links, the Host
 #: allow-list and Secure cookies.
 UrlListener = Callable[[str | None], None]
-#: How a status message reaches every signed-in viewer (`Hub.broadcast`).
+#: How a status message reaches every viewer that may read it (`Hub.broadcast`).
 Broadcast = Callable[[TunnelStatusMsg], Awaitable[None]]
 
 

@@ -113,7 +113,8 @@ class ServerHooks:
     """What an update needs of the running server, and nothing more."""
 
     broadcast: Callable[[UpdateProgressMsg], Awaitable[None]]
-    """Send a message to every signed-in client (`update-progress`)."""
+    """Send a message to every client that may read the update's state (`update-progress`,
+    `Hub.broadcast`)."""
     close_sockets: Callable[[], Awaitable[None]]
     """Close every client socket, saying the server restarts (1012)."""
     stop: Callable[[], None]
