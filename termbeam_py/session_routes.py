@@ -18,6 +18,7 @@ from termbeam_py.gitbadge import GitBadge
 from termbeam_py.httputil import json_body
 from termbeam_py.scopes import Reach, Scope, principal_of, requires
 from termbeam_py.sessions import Session
+from termbeam_py.sessions.lease import MAX_LEASE, MIN_LEASE, valid_lease
 from termbeam_py.sessions.manager import (
     DEFAULT_COLS,
     DEFAULT_ROWS,
@@ -57,6 +58,8 @@ class SessionInfo(TypedDict):
     """Being recorded (GET /api/recordings, #19)."""
     recordingInput: bool
     """Its recording includes what is typed (off unless asked for)."""
+    lease: float | None
+    """Seconds it may go unused before the server ends it (`termbeam run`'s), else None."""
 
 
 def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
@@ -80,6 +83,7 @@ def session_info(session: Session, git: GitBadge | None) -> SessionInfo:
         "recording": session.recorder is not None and session.recorder.active,
         "recordingInput": session.recorder is not None and session.recorder.active
         and session.recorder.record_input,
+        "lease": None if session.lease is None else session.lease.seconds,
     }
 
 MAX_INITIAL_COMMAND = 8192
@@ -125,6 +129,17 @@ def _agent(kind: str, value: object) -> str | None:
     if not isinstance(value, str) or not AGENT_ID.fullmatch(value):
         raise BadRequest("Invalid agent")
     return value
+
+
+def _lease(value: object) -> float | None:
+    """A lease in seconds (sessions/lease.py), or None for no lease."""
+    if value is None:
+        return None
+    lease = valid_lease(value)
+    if lease is None:
+        raise BadRequest(f"lease must be a number of seconds from {MIN_LEASE:g} to "
+                         f"{MAX_LEASE:g}, or null")
+    return lease
 
 
 def _initial_command(value: object) -> str | None:
@@ -175,6 +190,7 @@ async def create_session(request: web.Request) -> web.Response:
 
     program = program_spec(body) if kind == "program" else None
     recording = _flags(body)
+    lease = _lease(body.get("lease"))
     cwd = None
     if body.get("cwd") is not None:
         cwd = await asyncio.to_thread(check_cwd, body["cwd"])
@@ -191,6 +207,7 @@ async def create_session(request: web.Request) -> web.Response:
         kind=kind,
         agent=agent,
         program=program,
+        lease=lease,
     )
     await _record(request, session, *recording)
     note(request, "session.created", session=session.id, name=session.name, hidden=hidden)
@@ -201,7 +218,7 @@ async def create_session(request: web.Request) -> web.Response:
 @requires(Scope.READ)
 async def get_session(request: web.Request) -> web.Response:
     """One session as `GET /api/sessions` lists it, hidden ones too (a script's way to
-    check on the session it made)."""
+    check on the session it made, and to renew its lease)."""
     manager = request.app[keys.SESSIONS]
     session = manager.get(request.match_info["id"])
     await manager.live_cwd(session)
@@ -211,14 +228,18 @@ async def get_session(request: web.Request) -> web.Response:
 @routes.patch("/api/sessions/{id}")
 @requires(Scope.WRITE)
 async def update_session(request: web.Request) -> web.Response:
-    session = request.app[keys.SESSIONS].get(request.match_info["id"])
+    manager = request.app[keys.SESSIONS]
+    session = manager.get(request.match_info["id"])
     body = await json_body(request)
     name, color = _name(body.get("name")), _color(body.get("color"))
     recording = _flags(body)
+    lease = _lease(body.get("lease"))
     if name is not None:
         session.name = name
     if color is not None:
         session.color = color
+    if "lease" in body:  # null drops the lease: the session stays until deleted
+        manager.set_lease(session, lease)
     await _record(request, session, *recording)
     if recording == (None, None):
         return web.json_response({"ok": True})  # the reference's answer
@@ -331,3 +352,12 @@ async def dirs(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
+    app[keys.SESSIONS].leases.listeners.append(lambda session: _audit_lapse(app, session))
+
+
+def _audit_lapse(app: web.Application, session: Session) -> None:
+    """A leased session nobody used for its lease is deleted by the server: audited as a
+    deletion with no caller."""
+    audit = app.get(keys.AUDIT)
+    if audit is not None:
+        audit.record("session.deleted", session=session.id, name=session.name, reason="lease")

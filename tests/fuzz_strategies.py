@@ -352,6 +352,7 @@ def session_fields(c: Confinement) -> dict[str, SearchStrategy[Any]]:
         "cols": numbers(),
         "rows": numbers(),
         "type": field_values("terminal", "code", ""),
+        "lease": field_values(1, 60.5, 0, 86401),
     }
 
 

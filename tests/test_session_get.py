@@ -57,7 +57,8 @@ async def test_one_session_is_what_the_list_shows(aiohttp_client: ClientFactory,
     await eventually(lambda: same(shown), "GET by id to equal the list's entry")
     await eventually(lambda: same(hidden), "GET by id to equal the hidden one's entry")
     status, one = await _get(client, hidden, ADMIN)
-    assert (status, one["id"], one["name"], one["hidden"]) == (200, hidden, "hidden", True)
+    assert (status, one["id"], one["name"], one["hidden"], one["lease"]) == (
+        200, hidden, "hidden", True, None)
     assert await _get(client, "0" * 32, ADMIN) == (404, NOT_FOUND)
     # HEAD answers as GET does (aiohttp's own), without a body.
     assert (await client.head(f"/api/sessions/{shown}", headers=ADMIN)).status == 200

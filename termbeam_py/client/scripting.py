@@ -14,6 +14,7 @@ import json
 import os
 import shlex
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,6 +37,11 @@ NO_TIMEOUT = 24 * 3600
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 #: Exit statuses of `run` besides the command's own.
 TIMED_OUT, INTERRUPTED = 124, 130
+#: How long the server keeps `run`'s hidden session once this CLI stops renewing its lease
+#: (killed with -9, or the machine lost): then it ends the session (sessions/lease.py).
+LEASE = 60.0
+#: Renewals per lease: a few, so one lost request does not let it lapse.
+RENEWALS = 4
 
 
 class Api:
@@ -125,17 +131,44 @@ def quote(word: str) -> str:
     return f"$'{inner}'"
 
 
-def _fresh_session(api: Api) -> str:
-    """A hidden session running bash or zsh (they have the integration `run` needs)."""
+def _fresh_session(api: Api, lease: float) -> str:
+    """A hidden session running bash or zsh (they have the integration `run` needs), which
+    the server ends if nobody renews its lease for `lease` seconds."""
     shells = api.json("GET", "/api/shells").get("shells", [])
     shell = next((s for s in shells if Path(str(s.get("path", ""))).name in INTEGRATED_SHELLS
                   or s.get("cmd") in INTEGRATED_SHELLS), None)
-    body: dict[str, object] = {"hidden": True, "name": "termbeam run", "cols": 200, "rows": 50}
+    body: dict[str, object] = {"hidden": True, "name": "termbeam run", "cols": 200, "rows": 50,
+                               "lease": lease}
     if shell is not None:
         body.update(shell=shell["path"], args=[])
     if api.target.host in LOOPBACK:
         body["cwd"] = os.getcwd()  # the same machine: run where the user is
     return str(api.json("POST", "/api/sessions", body)["id"])
+
+
+class Renewer:
+    """Renews the hidden session's lease while the command runs: the run's own request is one
+    long answer, which renews nothing after it starts."""
+
+    def __init__(self, api: Api, session_id: str, lease: float) -> None:
+        self.api, self.session_id = api, session_id
+        self.every = lease / RENEWALS
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="termbeam-lease", daemon=True)
+        self._thread.start()
+
+    def _renew(self) -> None:
+        path = f"/api/sessions/{self.session_id}"  # any request about the session renews it
+        while not self._done.wait(self.every):
+            try:
+                with self.api.open("GET", path, timeout=max(self.every, 1.0)):
+                    pass
+            except click.ClickException:
+                pass  # a server that is gone: the run's own request says so
+
+    def stop(self) -> None:
+        # Not joined: a renewal in flight must not hold up the exit (a late one is a 404).
+        self._done.set()
 
 
 def _events(api: Api, session_id: str, command: str, timeout: float) -> Iterator[Any]:
@@ -169,20 +202,27 @@ def stream_run(api: Api, session_id: str, command: str, timeout: float) -> int:
               help="Run in this session (name or id prefix) instead of a fresh hidden one.")
 @click.option("--timeout", type=click.FloatRange(0, NO_TIMEOUT, min_open=True), default=None,
               help="Give up after this many seconds (exit status 124).")
+@click.option("--lease", type=click.FloatRange(1, NO_TIMEOUT), default=None,
+              help=f"If this command is killed before it can remove the hidden session, the "
+                   f"server removes it after this many seconds (default {LEASE:g}).")
 @connection_options
 def run_command(words: tuple[str, ...], name: str | None, timeout: float | None,
-                host: str | None, port: int | None, password: str | None,
-                config_dir: Path | None) -> int:
+                lease: float | None, host: str | None, port: int | None,
+                password: str | None, config_dir: Path | None) -> int:
     """Run a command in a session and exit with its exit status.
 
     Without --session it runs in a fresh hidden session that is removed afterwards (also on
-    Ctrl+C or failure); its terminal does not turn \\n into \\r\\n, so the output is the
-    program's bytes exactly.
+    Ctrl+C or failure; if this process is killed, the server removes it once its --lease
+    lapses); its terminal does not turn \\n into \\r\\n, so the output is the program's
+    bytes exactly.
     """
+    if lease is not None and name is not None:
+        raise click.UsageError("--lease is for the hidden session: not with --session")
     api = _api(host, port, password, config_dir)
     command = command_line(words)
     seconds = timeout or NO_TIMEOUT
-    session_id = _session_id(api, name) if name else _fresh_session(api)
+    session_id = _session_id(api, name) if name else _fresh_session(api, lease or LEASE)
+    renewer = None if name else Renewer(api, session_id, lease or LEASE)
     try:
         if name is None:
             # Its own terminal: \n stays \n, so the output is byte for byte the program's.
@@ -194,7 +234,8 @@ def run_command(words: tuple[str, ...], name: str | None, timeout: float | None,
             api.json("POST", f"/api/sessions/{session_id}/input", {"data": "\x03"})
         return INTERRUPTED
     finally:
-        if name is None:
+        if renewer is not None:
+            renewer.stop()
             _remove(api, session_id)
 
 

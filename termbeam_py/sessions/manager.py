@@ -19,6 +19,7 @@ from termbeam_py.sessions import integration, procfs
 from termbeam_py.sessions.activity import ActivityMonitor
 from termbeam_py.sessions.children import ExitWatch, LocalSpawner, Spawner
 from termbeam_py.sessions.events import Notification
+from termbeam_py.sessions.lease import Leases
 from termbeam_py.sessions.outlog import OutputLog
 from termbeam_py.sessions.program import Program, ProgramSpec, spec_from_record
 from termbeam_py.sessions.record import SessionRecord
@@ -133,6 +134,8 @@ class SessionManager:
         """Process-table polling for the command-complete heuristics."""
         self.notify_listeners: list[Callable[[Session, Notification], None]] = []
         """Called with every command-complete notification (Web Push listens here)."""
+        self.leases = Leases(self._end_lapsed)
+        """Ends the sessions made with a lease that nobody renews (`termbeam run`'s)."""
         self.spawner: Spawner = spawner or LocalSpawner()
         self.records = RecordKeeper(store)
         self._creating = 0
@@ -143,9 +146,13 @@ class SessionManager:
         return len(self._sessions)
 
     def get(self, session_id: str, message: str = "not found") -> Session:
+        """The session a request is about. Every route about one session looks it up here,
+        so this is where a request renews the session's lease."""
         session = self._sessions.get(session_id) if isinstance(session_id, str) else None
         if session is None:
             raise NotFound(message)
+        if session.lease is not None:
+            session.lease.renew()
         return session
 
     def find(self, session_id: str) -> Session | None:
@@ -184,9 +191,10 @@ class SessionManager:
         kind: str = "terminal",
         agent: str | None = None,
         program: ProgramSpec | None = None,
+        lease: float | None = None,
     ) -> Session:
-        """Spawn a session (a program's first run with `program`); arguments are already
-        validated by the caller."""
+        """Spawn a session (a program's first run with `program`, ended when unused for
+        `lease` seconds with one); arguments are already validated by the caller."""
         if len(self._sessions) + self._creating >= self.max_sessions:
             raise Conflict(f"Too many sessions (max {self.max_sessions})")
         self._creating += 1
@@ -194,7 +202,7 @@ class SessionManager:
             return await self._create(name=name, shell=shell or self.default_shell, args=args,
                                       cwd=cwd, color=color, cols=cols, rows=rows,
                                       initial_command=initial_command, hidden=hidden,
-                                      kind=kind, agent=agent, program=program)
+                                      kind=kind, agent=agent, program=program, lease=lease)
         finally:
             self._creating -= 1
 
@@ -202,7 +210,7 @@ class SessionManager:
                       cwd: Path | None, color: str | None, cols: int, rows: int,
                       initial_command: str | None, hidden: bool = False,
                       kind: str = "terminal", agent: str | None = None,
-                      program: ProgramSpec | None = None) -> Session:
+                      program: ProgramSpec | None = None, lease: float | None = None) -> Session:
         session_id = secrets.token_hex(16)
         argv = list(self.default_args if args is None else args)
         launch = integration.Launch(argv, self._env)
@@ -217,7 +225,7 @@ class SessionManager:
             env=launch.env, cols=cols, rows=rows,
             initial_command=None if program is not None else initial_command,
             notify_min_seconds=self.notify_min_seconds, shell_nonce=launch.nonce,
-            hidden=hidden, kind=kind, agent=agent,
+            hidden=hidden, kind=kind, agent=agent, lease=lease,
         )
         # The log first: between the spawn and `_register` nothing may wait, or the exit of a
         # program that ends at once would come before anyone listens for it.
@@ -263,6 +271,8 @@ class SessionManager:
                           on_notify=self._notify)
         # Cleared by activity.close() when the session ends: no lasting cycle.
         session.activity.on_change = lambda: self.records.save_soon(session)
+        if spec.lease is not None:
+            self.leases.grant(session, spec.lease)
         self._sessions[session.id] = session
         for listener in self.start_listeners:
             listener(session)
@@ -289,6 +299,15 @@ class SessionManager:
         for listener in self.exit_listeners:
             listener(session)
 
+    def set_lease(self, session: Session, seconds: float | None) -> None:
+        """Give `session` a lease of `seconds` from now, or none (it stays until deleted)."""
+        self.leases.grant(session, seconds)
+        self.records.save_soon(session)
+
+    async def _end_lapsed(self, session_id: str) -> None:
+        with contextlib.suppress(NotFound):  # the server is stopping
+            await self.delete(session_id)
+
     def _ended(self, end: SessionEnd) -> None:
         for listener in self.end_listeners:
             listener(end)
@@ -297,11 +316,13 @@ class SessionManager:
         session = self.get(session_id)
         # Gone from the list at once; viewers still get `exit` when the process dies.
         self._sessions.pop(session_id, None)
+        self.leases.grant(session, None)
         self.activity.remove(session.pid)
         await session.kill()
 
     async def kill_all(self) -> None:
         """End every session (a deliberate stop): shells, jobs, records and output logs."""
+        await self.leases.settle()
         sessions = list(self._sessions.values())
         self._sessions.clear()
         self._stopping.update(s.id for s in sessions)
@@ -319,6 +340,7 @@ class SessionManager:
     async def keep_all(self) -> int:
         """Let go of every session without ending it (the holder keeps the shells); how many
         were kept. Call it only when `durable`."""
+        await self.leases.settle()
         everything = list(self._sessions.values())
         self._sessions.clear()
         await self.activity.close()
@@ -430,7 +452,7 @@ class SessionManager:
             cwd=Path(saved["cwd"]), color=saved["color"], env={}, cols=cols, rows=rows,
             notify_min_seconds=saved["notifyMinSeconds"], shell_nonce=saved["nonce"],
             created_at=saved["createdAt"], hidden=saved["hidden"], kind=saved["type"],
-            agent=saved["agent"],
+            agent=saved["agent"], lease=saved["lease"],
         )
 
     async def refresh_cwds(self) -> None:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import TypedDict
 
+from termbeam_py.sessions.lease import valid_lease
 from termbeam_py.sessions.program import ProgramRecord, valid_record
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class SessionRecord(TypedDict):
     """The agent's id for an agent session."""
     program: ProgramRecord | None
     """A program session's spec and supervision state (records before it: None)."""
+    lease: float | None
+    """Seconds the session lives unused (sessions/lease.py); None: until deleted (records
+    before it: None)."""
 
 
 def ring_path(directory: Path, session_id: str) -> Path:
@@ -106,6 +110,9 @@ def _valid(data: object, session_id: str) -> SessionRecord | None:
     program = valid_record(data.get("program")) if kind == "program" else None
     if kind == "program" and program is None:
         return None
+    lease = data.get("lease")
+    if lease is not None and valid_lease(lease) is None:
+        return None
     return {
         "format": FORMAT, "id": session_id, "name": data["name"], "color": data["color"],
         "shell": data["shell"], "args": args, "cwd": data["cwd"],
@@ -113,7 +120,7 @@ def _valid(data: object, session_id: str) -> SessionRecord | None:
         "nonce": data.get("nonce"), "notifyMinSeconds": float(data["notifyMinSeconds"]),
         "integrated": data["integrated"], "command": data.get("command"),
         "commandStartedAt": data.get("commandStartedAt"), "hidden": hidden, "type": kind,
-        "agent": agent, "program": program,
+        "agent": agent, "program": program, "lease": None if lease is None else float(lease),
     }
 
 

@@ -19,6 +19,7 @@ from termbeam_py.sessions.client import Client, Output, Phase
 from termbeam_py.sessions.counters import SessionCounters
 from termbeam_py.sessions.events import Attached, Event, Exited, Notification, Replay
 from termbeam_py.sessions.initial import InitialCommand
+from termbeam_py.sessions.lease import Lease
 from termbeam_py.sessions.outlog import OutputLog
 from termbeam_py.sessions.program import IdleTerminal, Program
 from termbeam_py.sessions.record import SessionRecord
@@ -95,6 +96,8 @@ class SessionSpec:
     """The API's `type`: "terminal", or "agent" for a session started to run an agent."""
     agent: str | None = None
     """The agent's id (GET /api/agents) for an agent session."""
+    lease: float | None = None
+    """Seconds it may go unused before it is ended (sessions/lease.py); None: no lease."""
 
 
 class Session:
@@ -150,6 +153,8 @@ class Session:
         self._flow_check: asyncio.TimerHandle | None = None
         self.program: Program | None = None
         """A program kept running (sessions/program.py): the session outlives its runs."""
+        self.lease: Lease | None = None
+        """Set by the manager for a session made with a lease (`termbeam run`'s)."""
         self._ended = False
         self.terminal: Terminal
         if child is None or watch is None:  # a program between runs (no process)
@@ -180,6 +185,7 @@ class Session:
             "commandStartedAt": None if running is None else now_ms() - round(running * 1000),
             "hidden": self.hidden, "type": self.kind, "agent": self.agent,
             "program": None if self.program is None else self.program.record(),
+            "lease": None if self.lease is None else self.lease.seconds,
         }
 
     # -- output and flow control ----------------------------------------------------------
@@ -412,6 +418,8 @@ class Session:
     def detach(self, client: Client) -> None:
         client.close()
         self.clients.discard(client)
+        if self.lease is not None:  # a viewer held it: the lease runs from its leaving
+            self.lease.renew()
         self.sizer.apply()
         self.update_flow()
 
@@ -463,6 +471,8 @@ class Session:
         self.sizer.close()
         self._cancel_flow_check()
         self.activity.close()
+        if self.lease is not None:
+            self.lease.close()
 
     def new_run(self, child: Child, watch: ExitWatch) -> None:
         """A program's next run: a new process on a new PTY, the same log and viewers."""
