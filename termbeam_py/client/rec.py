@@ -2,7 +2,9 @@
 REST API (/api/recordings) with the saved connection, like `list` and `token`, or a token in
 TERMBEAM_TOKEN, like `run`.
 
-`play` replays a part in this terminal with its own timing; `export` saves the .cast file.
+`play` replays a recording in this terminal with its own timing; `export` saves it as one
+.cast file. Given a session's name, both take every part of its newest recording, joined into
+one asciicast v2 stream (recording/joined.py); given a part's id, that part alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,6 +29,7 @@ from termbeam_py.client.commands import CONTEXT, connection_options
 from termbeam_py.client.connection import Target, resolve_target
 from termbeam_py.client.scripting import Api
 from termbeam_py.client.tokens import call
+from termbeam_py.recording.joined import Joiner, NotACast
 from termbeam_py.state import default_config_dir
 
 COLUMNS = ("ID", "SESSION", "PART", "STARTED", "DURATION", "SIZE", "MARKS", "STATE")
@@ -138,8 +142,14 @@ def play(data: bytes, out: BinaryIO, *, speed: float, max_idle: float | None,
          sleep: Callable[[float], None] = time.sleep) -> None:
     """Write the `o` events to `out` with their timing (divided by `speed`; pauses capped at
     `max_idle` seconds)."""
+    play_lines(data.splitlines(), out, speed=speed, max_idle=max_idle, sleep=sleep)
+
+
+def play_lines(lines: Iterable[bytes], out: BinaryIO, *, speed: float,
+               max_idle: float | None, sleep: Callable[[float], None] = time.sleep) -> None:
+    """`play` for an asciicast v2 stream given line by line (header first)."""
     last = 0.0
-    for t, text in output_events(data.splitlines()):
+    for t, text in output_events(lines):
         pause = max(0.0, t - last)
         last = t
         if max_idle is not None:
@@ -148,6 +158,16 @@ def play(data: bytes, out: BinaryIO, *, speed: float, max_idle: float | None,
             sleep(pause / speed)
         out.write(text.encode())
         out.flush()
+
+
+def joined(first: bytes, rest: Iterable[Callable[[], bytes]]) -> Iterator[bytes]:
+    """The lines of one recording's parts joined (recording/joined.py): `first`, then each
+    of `rest` fetched when its turn comes."""
+    joiner = Joiner()
+    try:
+        yield from chain(joiner.part(first), *(joiner.part(fetch()) for fetch in rest))
+    except NotACast as exc:
+        raise click.ClickException(f"The recording is not asciicast v2: {exc}") from None
 
 
 @click.group("rec", context_settings=CONTEXT)
@@ -187,8 +207,8 @@ def play_command(recording: str, speed: float, max_idle: float | None, host: str
     its newest recording, every part; an ID plays that part; a path plays a .cast file."""
     out = sys.stdout.buffer
     try:
-        for data in _fetch(recording, host, port, password, config_dir):
-            play(data, out, speed=speed, max_idle=max_idle)
+        lines = _lines(recording, host, port, password, config_dir)
+        play_lines(lines, out, speed=speed, max_idle=max_idle)
     except KeyboardInterrupt:
         pass  # stopping a replay is not an error
     finally:
@@ -197,19 +217,24 @@ def play_command(recording: str, speed: float, max_idle: float | None, host: str
     return 0
 
 
-def _fetch(recording: str, host: str | None, port: int | None, password: str | None,
+def _lines(recording: str, host: str | None, port: int | None, password: str | None,
            config_dir: Path | None) -> Iterator[bytes]:
-    """The .cast files `recording` names, each fetched when its turn comes: an exported
-    file, else the server's parts (see `parts_to_play`)."""
+    """The lines of what `recording` names: an exported file, else the server's parts (see
+    `parts_to_play`) joined, each fetched when its turn comes."""
     if recording.endswith(".cast") and Path(recording).is_file():
         try:
-            yield Path(recording).read_bytes()
+            yield from Path(recording).read_bytes().splitlines()
         except OSError as exc:
             raise click.ClickException(f"Cannot read {recording}: {exc}") from None
         return
     target = _target(host, port, password, config_dir)
-    for part in parts_to_play(_listing(target), recording):
-        yield download(target, part["id"])[0]
+    parts = parts_to_play(_listing(target), recording)
+    first = download(target, parts[0]["id"])[0]
+    yield from joined(first, [_fetcher(target, part["id"]) for part in parts[1:]])
+
+
+def _fetcher(target: Target, part_id: str) -> Callable[[], bytes]:
+    return lambda: download(target, part_id)[0]
 
 
 @rec_group.command("export", context_settings=CONTEXT)
@@ -220,18 +245,38 @@ def _fetch(recording: str, host: str | None, port: int | None, password: str | N
 @connection_options
 def export_command(recording: str, output: Path | None, host: str | None, port: int | None,
                    password: str | None, config_dir: Path | None) -> int:
-    """Save a recording as an asciicast v2 (.cast) file."""
+    """Save a recording as one asciicast v2 (.cast) file. NAME is a session's name: its
+    newest recording, every part joined into one stream; an ID saves that part as stored."""
     target = _target(host, port, password, config_dir)
-    data, name = download(target, pick(_listing(target), recording)["id"])
+    parts = parts_to_play(_listing(target), recording)
+    first, name = download(target, parts[0]["id"])
+    # One part: the file as the server has it.
+    lines = iter([first]) if len(parts) == 1 else joined(
+        first, [_fetcher(target, part["id"]) for part in parts[1:]])
     if output is not None and str(output) == "-":
-        sys.stdout.buffer.write(data)
+        for line in lines:
+            sys.stdout.buffer.write(line)
         sys.stdout.buffer.flush()
         return 0
-    path = output or Path(name)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {path}: {exc}") from None
-    click.echo(f"Wrote {path} ({_size(len(data))}).", err=True)
+    path = output or Path(name)  # part 1's name: the recording's, with no -partN
+    size = _write(path, lines)
+    what = f"{len(parts)} parts joined, " if len(parts) > 1 else ""
+    click.echo(f"Wrote {path} ({what}{_size(size)}).", err=True)
     return 0
 
+
+def _write(path: Path, lines: Iterable[bytes]) -> int:
+    """Write `lines` to `path` as they come; no half-written file is left on a failure."""
+    size = 0
+    try:
+        with path.open("wb") as fh:
+            for line in lines:
+                fh.write(line)
+                size += len(line)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise click.ClickException(f"Cannot write {path}: {exc}") from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return size
