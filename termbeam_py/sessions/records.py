@@ -86,7 +86,8 @@ class RecordKeeper:
         finally:
             self._making = None
         if self._spare is not None or self._closed:
-            spare.close(unlink=True)
+            # Unmapping and unlinking the file are disk work: not on the loop.
+            await asyncio.to_thread(spare.close, unlink=True)
         else:
             self._spare = spare
 
