@@ -144,11 +144,11 @@ def test_the_record_keeps_the_lease(tmp_path: Path) -> None:
 async def test_a_killed_run_leaves_no_session(server: Server,
                                              http: aiohttp.ClientSession) -> None:
     plain = await create(http, server, hidden=True, name="no lease")
-    cli = await Cli(server, "run", "--lease", "1", "--", "echo started; sleep 600").start(
+    cli = await Cli(server, "run", "--lease", "2", "--", "echo started; sleep 600").start(
         server.work)
     await cli.read_until(b"started\n")
     (made,) = [s for s in await hidden(http, server) if s["id"] != plain]
-    assert made["lease"] == 1
+    assert made["lease"] == 2
     assert cli.proc is not None
     cli.proc.send_signal(signal.SIGKILL)
     await cli.proc.wait()
@@ -163,9 +163,9 @@ async def test_a_killed_run_leaves_no_session(server: Server,
 async def test_run_renews_its_lease_while_the_command_runs(
     server: Server, http: aiohttp.ClientSession,
 ) -> None:
-    """The command outlasts its lease several times over, with no output meanwhile: the CLI
-    renews it, so the command ends as it would have."""
-    code, out, err = await termbeam(server, "run", "--lease", "1", "--", "sleep 2.5; echo done")
+    """The command outlasts its lease twice over, with no output meanwhile: the CLI renews it
+    (every quarter lease), so the command ends as it would have."""
+    code, out, err = await termbeam(server, "run", "--lease", "2", "--", "sleep 4; echo done")
     assert (code, out) == (0, b"done\n"), err
     assert await hidden(http, server) == []
     code, _, err = await termbeam(server, "run", "--session", "x", "--lease", "5", "--", "true")
