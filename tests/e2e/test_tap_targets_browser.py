@@ -1,6 +1,7 @@
 """Every control a thumb can reach on a phone (390×844, touch, DPR 2) is a 44×44 CSS px target
 (issue #16): the hub, the new-session sheet, the terminal with its key bar, the tools
-palette, the find bar, the files sheet, settings, the code viewer and the preview dialog.
+palette, the find bar, the files sheet, settings, the code viewer (with its blame) and the
+preview dialog.
 
 A control passes when points all over a box centred on it, 44×44 or its own if bigger
 (clipped to the screen, whose edge stops a thumb anyway), hit-test with
@@ -262,6 +263,14 @@ def test_code_viewer(phone: Any, sessions: tuple[str, str]) -> None:
     tree.get_by_role("treeitem", name="notes.txt").tap()
     expect(page.get_by_role("button", name="Blame")).to_be_visible()
     _measure(page, "code, file", None, report)
+    page.get_by_role("button", name="Blame").tap()
+    expect(page.locator(".cv-blame-group").first).to_be_visible()
+    _measure(page, "code, blame", None, report)
+    # A tap on the first line's row of the gutter tells who changed that line.
+    first = page.locator(".cv-blame-group").first.bounding_box()
+    page.touchscreen.tap(first["x"] + first["width"] / 2, first["y"] + 10)
+    expect(page.get_by_role("note", name="Blame details")).to_contain_text("line 1")
+    _measure(page, "code, blame details", None, report)
     page.get_by_role("button", name="Back to the list").tap()
     views = page.get_by_role("tablist", name="Views")
     views.get_by_role("tab", name=re.compile("^Changes")).tap()

@@ -138,9 +138,13 @@ interface GutterProps {
   onPick: (group: BlameGroup) => void;
 }
 
+/** A touch screen: a 20 px line is too small a target for a thumb (issue #16). */
+const coarse = () => typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+
 function BlameGutter({ api, cache, gitPath, lines, picked, onPick }: GutterProps) {
   const [blame] = useLoad(cache, `blame:${gitPath}`, () => api.blame(gitPath));
   const groups = useMemo(() => (blame.state === 'ok' ? groupBlame(blame.data.lines) : []), [blame]);
+  const touch = useMemo(coarse, []);
   const height = { height: `calc(${lines} * var(--cv-lh))` };
   if (blame.state === 'loading') return <div class="cv-blame" style={height}><span class="cv-blame-note">Loading blame…</span></div>;
   if (blame.state === 'error') {
@@ -155,30 +159,67 @@ function BlameGutter({ api, cache, gitPath, lines, picked, onPick }: GutterProps
   for (const g of groups) {
     // Lines blame does not cover (a shorter blame than the file) stay blank but aligned.
     if (g.start > next) cells.push(<div key={`gap${next}`} class="cv-blame-gap" style={{ height: `calc(${g.start - next} * var(--cv-lh))` }} />);
-    cells.push(<BlameCell key={g.start} group={g} now={now} open={picked === g.start} onPick={() => onPick(g)} />);
+    cells.push(<BlameCell key={g.start} group={g} now={now} open={picked === g.start} onPick={touch ? null : () => onPick(g)} />);
     next = g.start + g.count;
   }
-  return <div class="cv-blame" role="list" aria-label="Blame">{cells}</div>;
+  if (!touch) return <div class="cv-blame" role="list" aria-label="Blame">{cells}</div>;
+  // On a touch screen the groups are drawn but the tap target is the whole gutter, one button
+  // over them: the line under the finger picks its group. (A keyboard's click comes at 0, 0:
+  // it picks the first line in view.)
+  const pickAt = (e: MouseEvent) => {
+    const button = e.currentTarget as HTMLElement;
+    const box = button.getBoundingClientRect();
+    const view = button.closest('.cv-scroll')?.getBoundingClientRect() ?? box;
+    const y = e.detail === 0 ? Math.max(box.top, view.top) + 1 : e.clientY;
+    const line = Math.floor((y - box.top) / (parseFloat(getComputedStyle(button).getPropertyValue('--cv-lh')) || 20)) + 1;
+    const g = groups.find((c) => line >= c.start && line < c.start + c.count);
+    if (g) onPick(g);
+  };
+  return (
+    <div class="cv-blame">
+      <div role="list" aria-label="Blame">{cells}</div>
+      <button type="button" class="cv-blame-pick" aria-expanded={picked !== null} onClick={pickAt}
+        aria-label="Blame: tap a line to see who last changed it" />
+    </div>
+  );
+}
+
+interface CellProps {
+  group: BlameGroup;
+  now: number;
+  open: boolean;
+  /** Null on a touch screen, where the gutter's one button picks (BlameGutter). */
+  onPick: (() => void) | null;
 }
 
 /** One run of lines from a commit. On a phone only its short hash shows; a tap (or a click,
  *  or Enter) opens the whole story above the code. */
-function BlameCell({ group, now, open, onPick }: { group: BlameGroup; now: number; open: boolean; onPick: () => void }) {
+function BlameCell({ group, now, open, onPick }: CellProps) {
   const span = group.count > 1 ? `lines ${group.start}–${group.start + group.count - 1}` : `line ${group.start}`;
+  const label = `${span}: ${group.commit ?? 'uncommitted'} by ${group.author}, ${relativeDate(group.date, now)}, ${group.summary}`;
+  const text = (
+    <>
+      <span class="cv-blame-hash">{group.commit ?? '·······'}</span>
+      <span class="cv-blame-author">{group.author}</span>
+      <span class="cv-blame-date">{relativeDate(group.date, now)}</span>
+    </>
+  );
   return (
     <div
       class={`cv-blame-group${group.commit ? '' : ' uncommitted'}${open ? ' open' : ''}`}
       role="listitem"
+      aria-label={onPick ? undefined : label}
       style={{ height: `calc(${group.count} * var(--cv-lh))` }}
       title={blameTitle(group)}
       data-lines={`${group.start}-${group.start + group.count - 1}`}
     >
-      <button type="button" class="cv-blame-btn" aria-expanded={open} onClick={onPick}
-        aria-label={`${span}: ${group.commit ?? 'uncommitted'} by ${group.author}, ${relativeDate(group.date, now)}, ${group.summary}`}>
-        <span class="cv-blame-hash">{group.commit ?? '·······'}</span>
-        <span class="cv-blame-author">{group.author}</span>
-        <span class="cv-blame-date">{relativeDate(group.date, now)}</span>
-      </button>
+      {onPick ? (
+        <button type="button" class="cv-blame-btn" aria-expanded={open} onClick={onPick} aria-label={label}>
+          {text}
+        </button>
+      ) : (
+        <div class="cv-blame-btn">{text}</div>
+      )}
     </div>
   );
 }
