@@ -1,7 +1,7 @@
 """Every control a thumb can reach on a phone (390×844, touch, DPR 2) is a 44×44 CSS px target
 (issue #16): the hub, the new-session sheet, the terminal with its key bar, the tools
-palette, the find bar, the files sheet, settings, the code viewer (with its blame) and the
-preview dialog.
+palette, the find bar, the files sheet, settings, the code viewer (with its blame), the
+preview dialog, the markdown viewer, the agent and resume panels and the login page.
 
 A control passes when points all over a box centred on it, 44×44 or its own if bigger
 (clipped to the screen, whose edge stops a thumb anyway), hit-test with
@@ -10,10 +10,13 @@ A control passes when points all over a box centred on it, 44×44 or its own if 
 visual counts, since a pseudo-element hit-tests as its element; one that reaches over a
 neighbour shows up as that neighbour failing, because points of its box then land on the
 wider one. Text fields must also use a 16 px font (iOS zooms into smaller ones on focus).
+Links inside a rendered document's running text are exempt, as WCAG 2.5.8 exempts targets
+"in a sentence": a line of prose cannot be 44 px tall.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,6 +28,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser_common import BROWSER_MARKS, expect
+from tests.e2e.conftest import ServerProcess, start_server
 
 pytestmark = BROWSER_MARKS
 
@@ -61,6 +65,8 @@ MEASURE = """([scope, controls, min]) => {
         // xterm's keyboard carrier, and controls hidden from everyone until revealed (the
         // delete button under a hub card, until a swipe uncovers it).
         if (el.closest('.xterm-helper-textarea, [aria-hidden="true"]')) continue;
+        // A link in a line of a rendered document's prose (WCAG 2.5.8's inline exception).
+        if (el.matches('.md-body a') && getComputedStyle(el).display === 'inline') continue;
         if (!el.checkVisibility({ visibilityProperty: true })) continue;
         if (el.getBoundingClientRect().width <= 1 || el.getBoundingClientRect().height <= 1) {
             continue;  // visually hidden (for screen readers only)
@@ -102,6 +108,36 @@ MEASURE = """([scope, controls, min]) => {
 
 MIN = 44
 WHO = ("Tap Tester", "tap@example.com", "2024-01-02T10:00:00+00:00")
+#: Answers the version probe the agent detection makes; never started here.
+FAKE_CLAUDE = '#!/bin/sh\n[ "$1" = --version ] && echo "9.9.9 (Claude Code)"\nexec cat\n'
+README = """# Tap repo
+
+A paragraph with [a link](notes.txt) in its text.
+
+<details><summary>More</summary>
+
+Hidden text.
+
+</details>
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The real server with an agent on PATH and one past Claude Code session in HOME, so the
+    agent and resume panels have rows to measure."""
+    home = tmp_path_factory.mktemp("tap-home")
+    bin_dir = tmp_path_factory.mktemp("tap-bin")
+    (bin_dir / "claude").write_text(FAKE_CLAUDE)
+    (bin_dir / "claude").chmod(0o755)
+    turn = {"type": "user", "cwd": str(home), "gitBranch": "main",
+            "message": {"role": "user", "content": "Tidy the tap targets"}}  # fmt: skip
+    transcript = home / ".claude/projects/-tap/c0ffee00-1111-4aaa-8bbb-000000000001.jsonl"
+    transcript.parent.mkdir(parents=True)
+    transcript.write_text(json.dumps(turn) + "\n")
+    path = os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+    with start_server(tmp_path_factory, {"HOME": str(home), "PATH": path}) as srv:
+        yield srv
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -126,6 +162,7 @@ def sessions(api: Any) -> Iterator[tuple[str, str]]:
     deep.mkdir(parents=True)
     (deep / "app.py").write_text("def greet(name):\n    return 'hi ' + name\n")
     (repo / "notes.txt").write_text("one\ntwo\n")
+    (repo / "README.md").write_text(README)
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "Initial commit")
@@ -277,6 +314,49 @@ def test_code_viewer(phone: Any, sessions: tuple[str, str]) -> None:
     page.get_by_role("region", name="Unstaged", exact=True).get_by_role("button").tap()
     expect(page.get_by_role("button", name="Wrap")).to_be_visible()
     _measure(page, "code, diff", None, report)
+    _check(report)
+    assert page.errors == []
+
+
+def test_markdown_viewer(phone: Any, sessions: tuple[str, str]) -> None:
+    page = phone
+    report: dict[str, list[str]] = {}
+    _open_terminal(page, sessions[0])
+    _tool(page, "View markdown")
+    sheet = page.get_by_role("dialog", name="Markdown")
+    expect(sheet.get_by_role("button", name=re.compile("^README.md")).first).to_be_visible()
+    _measure(page, "markdown, files", ".sheet", report)
+    sheet.get_by_role("button", name=re.compile("^README.md")).first.tap()
+    doc = page.get_by_role("dialog", name="README.md")
+    expect(doc.get_by_role("document").locator("summary")).to_be_visible()
+    _measure(page, "markdown, document", ".sheet", report)
+    _check(report)
+    assert page.errors == []
+
+
+def test_agent_and_resume_panels(phone: Any, sessions: tuple[str, str]) -> None:
+    page = phone
+    report: dict[str, list[str]] = {}
+    _open_terminal(page, sessions[0])
+    _tool(page, "Launch agent")
+    agents = page.get_by_role("dialog", name="Launch agent")
+    expect(agents.locator(".ag-launch").first).to_be_visible()
+    _measure(page, "agents", ".sheet", report)
+    agents.get_by_role("button", name=re.compile("^Resume a past session")).tap()
+    resume = page.get_by_role("dialog", name="Resume agent session")
+    rows = resume.get_by_role("list", name="Past agent sessions").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    _measure(page, "resume", ".sheet", report)
+    _check(report)
+    assert page.errors == []
+
+
+def test_login_page(phone_page: Any) -> None:
+    page = phone_page
+    report: dict[str, list[str]] = {}
+    page.goto("/login")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    _measure(page, "login", None, report)
     _check(report)
     assert page.errors == []
 
