@@ -107,6 +107,8 @@ MEASURE = """([scope, controls, min]) => {
 }"""
 
 MIN = 44
+#: The find field's least width on a 390 px phone (it was 88 px): room for ~25 characters.
+FIND_MIN_WIDTH = 240
 WHO = ("Tap Tester", "tap@example.com", "2024-01-02T10:00:00+00:00")
 #: Answers the version probe the agent detection makes; never started here.
 FAKE_CLAUDE = '#!/bin/sh\n[ "$1" = --version ] && echo "9.9.9 (Claude Code)"\nexec cat\n'
@@ -244,6 +246,8 @@ def test_terminal_key_bar_palette_and_find(phone: Any, sessions: tuple[str, str]
     page.get_by_role("dialog", name="Tools").get_by_role("option", name="Find").tap()
     expect(page.get_by_role("search", name="Find in terminal")).to_be_visible()
     _measure(page, "find bar", ".ws-search", report)
+    width = page.get_by_role("searchbox", name="Find").bounding_box()["width"]
+    assert width >= FIND_MIN_WIDTH, f"the find field is {width:.0f} px wide at 390 px"
     page.get_by_role("button", name="Close find").tap()
     _tool(page, "Preview port")
     expect(page.locator(".preview-panel")).to_be_visible()

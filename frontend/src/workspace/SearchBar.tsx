@@ -135,7 +135,7 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
       </span>
       <button
         type="button"
-        class={`btn icon toggle${regex.value ? ' on' : ''}`}
+        class={`btn icon toggle ws-search-opt${regex.value ? ' on' : ''}`}
         aria-pressed={regex.value}
         aria-label="Regular expression"
         title="Regular expression"
@@ -148,7 +148,7 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
       </button>
       <button
         type="button"
-        class={`btn icon toggle${caseSensitive.value ? ' on' : ''}`}
+        class={`btn icon toggle ws-search-opt${caseSensitive.value ? ' on' : ''}`}
         aria-pressed={caseSensitive.value}
         aria-label="Match case"
         title="Match case"
@@ -159,13 +159,13 @@ export function SearchBar({ view, onClose }: { view: TerminalView; onClose(): vo
       >
         Aa
       </button>
-      <button type="button" class="btn icon" aria-label="Previous match" title="Previous (Shift+Enter)" onClick={() => find('prev')}>
+      <button type="button" class="btn icon ws-search-nav" aria-label="Previous match" title="Previous (Shift+Enter)" onClick={() => find('prev')}>
         ↑
       </button>
-      <button type="button" class="btn icon" aria-label="Next match" title="Next (Enter)" onClick={() => find('next')}>
+      <button type="button" class="btn icon ws-search-nav" aria-label="Next match" title="Next (Enter)" onClick={() => find('next')}>
         ↓
       </button>
-      <button type="button" class="btn icon" aria-label="Close find" title="Close (Esc)" onClick={close}>
+      <button type="button" class="btn icon ws-search-close" aria-label="Close find" title="Close (Esc)" onClick={close}>
         ×
       </button>
     </div>
