@@ -12,6 +12,8 @@ neighbour shows up as that neighbour failing, because points of its box then lan
 wider one. Text fields must also use a 16 px font (iOS zooms into smaller ones on focus).
 Links inside a rendered document's running text are exempt, as WCAG 2.5.8 exempts targets
 "in a sentence": a line of prose cannot be 44 px tall.
+
+Search fields show one clear control: the app's own, never also the browser's ×.
 """
 
 from __future__ import annotations
@@ -199,6 +201,30 @@ def _check(report: dict[str, list[str]]) -> None:
     assert not failures, f"{len(failures)} controls under {MIN}×{MIN} px:\n" + "\n".join(failures)
 
 
+def _one_clear_control(page: Any, field: Any, ours: Any) -> None:
+    """With text in `field` the app's own clear button shows (and empties it) and the browser's
+    × does not. Chromium draws that × at the right end of a search field holding text, and a
+    script cannot read its style: so the field's end is compared, as pixels, with text and
+    without (placeholder off)."""
+
+    def end() -> bytes:
+        box = field.bounding_box()  # narrower while our clear button shows
+        assert box is not None
+        clip = {"x": box["x"] + box["width"] - 40, "y": box["y"] + 6, "width": 34,
+                "height": box["height"] - 12}  # fmt: skip
+        return bytes(page.screenshot(clip=clip, animations="disabled"))
+
+    field.evaluate("(el) => { el.placeholder = '' }")
+    field.fill("")
+    empty = end()
+    field.fill("x")
+    expect(ours).to_be_visible()
+    assert end() == empty, "the browser's own × shows next to ours"
+    ours.tap()
+    expect(field).to_have_value("")
+    expect(ours).to_have_count(0)
+
+
 def _open_terminal(page: Any, sid: str) -> None:
     """The terminal page with its bars drawn (the shell's prompt does not matter here)."""
     page.goto(f"/terminal?id={sid}")
@@ -285,6 +311,8 @@ def test_files_sheet_and_settings(phone: Any, sessions: tuple[str, str]) -> None
         3
     )
     _measure(page, "files", ".sheet", report)
+    _one_clear_control(page, files.get_by_role("searchbox", name="Filter by name"),
+                       files.get_by_role("button", name="Clear filter"))  # fmt: skip
     files.get_by_role("button", name="Close").tap()
     _tool(page, "Settings")
     expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
@@ -330,6 +358,8 @@ def test_markdown_viewer(phone: Any, sessions: tuple[str, str]) -> None:
     sheet = page.get_by_role("dialog", name="Markdown")
     expect(sheet.get_by_role("button", name=re.compile("^README.md")).first).to_be_visible()
     _measure(page, "markdown, files", ".sheet", report)
+    _one_clear_control(page, sheet.get_by_role("searchbox", name="Filter markdown files"),
+                       sheet.get_by_role("button", name="Clear filter"))  # fmt: skip
     sheet.get_by_role("button", name=re.compile("^README.md")).first.tap()
     doc = page.get_by_role("dialog", name="README.md")
     expect(doc.get_by_role("document").locator("summary")).to_be_visible()
@@ -351,6 +381,9 @@ def test_agent_and_resume_panels(phone: Any, sessions: tuple[str, str]) -> None:
     rows = resume.get_by_role("list", name="Past agent sessions").get_by_role("listitem")
     expect(rows).to_have_count(1)
     _measure(page, "resume", ".sheet", report)
+    _one_clear_control(page, resume.get_by_role("searchbox", name="Search past agent sessions"),
+                       resume.get_by_role("button", name="Clear search"))  # fmt: skip
+    expect(rows).to_have_count(1)
     _check(report)
     assert page.errors == []
 

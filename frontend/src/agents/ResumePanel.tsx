@@ -5,6 +5,7 @@
  * search box and the rows, Enter resumes; each row also offers "Copy command".
  */
 import { useId, useRef } from 'preact/hooks';
+import { ClearButton } from '../ui/ClearButton';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { nextIndex, visibleChips, type AgentChip } from './history';
@@ -61,27 +62,30 @@ export default function ResumePanel({ onClose, onBack }: ResumePanelProps) {
 
   return (
     <Sheet title="Resume agent session" onClose={onClose} actions={actions} class="ag-sheet">
-      <input
-        ref={box}
-        type="search"
-        class="ag-search"
-        aria-label="Search past agent sessions"
-        placeholder="Search summary, folder, repo, branch…"
-        autoFocus
-        autoComplete="off"
-        spellcheck={false}
-        value={search.value}
-        onInput={(e) => h.setSearch(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            h.setSearch(search.value, true);
-          } else if (e.key === 'ArrowDown') {
-            e.preventDefault();
-            rows()[0]?.focus();
-          }
-        }}
-      />
+      <div class="ag-search-row">
+        <input
+          ref={box}
+          type="search"
+          class="ag-search"
+          aria-label="Search past agent sessions"
+          placeholder="Search summary, folder, repo, branch…"
+          autoFocus
+          autoComplete="off"
+          spellcheck={false}
+          value={search.value}
+          onInput={(e) => h.setSearch(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              h.setSearch(search.value, true);
+            } else if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              rows()[0]?.focus();
+            }
+          }}
+        />
+        {search.value && <ClearButton label="Clear search" field={box} onClear={() => h.setSearch('', true)} />}
+      </div>
       {chipList.length > 1 || agent.value ? <AgentFilter chips={chipList} agent={agent.value} onPick={(id) => (agent.value = id)} /> : null}
       <StartNotices error={error.value} moved={h.moved.value} />
       <p class="muted ag-status" role="status">

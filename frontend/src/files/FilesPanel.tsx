@@ -5,7 +5,8 @@
  * the code viewer page) and insert its path into the terminal, shell-quoted.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
+import { ClearButton } from '../ui/ClearButton';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { useLazy } from '../ui/useLazy';
@@ -28,12 +29,14 @@ interface ToolsProps {
 }
 
 function Tools({ folder, filter, showHidden }: ToolsProps) {
+  const field = useRef<HTMLInputElement>(null);
   return (
     <div class="fb-tools">
       <button type="button" class="btn icon" aria-label="Up one folder" title="Up one folder" disabled={!folder.rel} onClick={() => folder.open(dirnameRel(folder.rel))}>
         ↑
       </button>
       <input
+        ref={field}
         class="fb-filter"
         type="search"
         placeholder="Filter"
@@ -41,6 +44,7 @@ function Tools({ folder, filter, showHidden }: ToolsProps) {
         value={filter.value}
         onInput={(e) => (filter.value = e.currentTarget.value)}
       />
+      {filter.value && <ClearButton label="Clear filter" field={field} onClear={() => (filter.value = '')} />}
       <label class="fb-toggle">
         <input type="checkbox" checked={showHidden.value} onChange={(e) => (showHidden.value = e.currentTarget.checked)} />
         Hidden

@@ -6,6 +6,8 @@
  * here (with Back), #links scroll to their heading; A−/A+, Ctrl+wheel and pinch zoom the text.
  */
 import { useSignal } from '@preact/signals';
+import { useRef } from 'preact/hooks';
+import { ClearButton } from '../ui/ClearButton';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { FolderPicker, useFolder } from './Browser';
@@ -38,6 +40,7 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
   const md = useMarkdownDoc(sessionId, file);
   const zoom = useZoom();
   const filter = useSignal('');
+  const field = useRef<HTMLInputElement>(null);
 
   const onDocClick = (e: MouseEvent) => {
     const a = (e.target as Element | null)?.closest?.('a');
@@ -83,14 +86,18 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
     <Sheet title={current ? basename(current.path) : 'Markdown'} onClose={onClose} wide actions={actions} class="md-sheet">
       <div class={`md-layout${current ? ' has-doc' : ''}`}>
         <aside class="md-side" aria-label="Markdown files">
-          <input
-            class="fb-filter"
-            type="search"
-            placeholder="Filter"
-            aria-label="Filter markdown files"
-            value={filter.value}
-            onInput={(e) => (filter.value = e.currentTarget.value)}
-          />
+          <div class="md-filter">
+            <input
+              ref={field}
+              class="fb-filter"
+              type="search"
+              placeholder="Filter"
+              aria-label="Filter markdown files"
+              value={filter.value}
+              onInput={(e) => (filter.value = e.currentTarget.value)}
+            />
+            {filter.value && <ClearButton label="Clear filter" field={field} onClear={() => (filter.value = '')} />}
+          </div>
           <FolderPicker
             folder={folder}
             label="Folders and markdown files"
