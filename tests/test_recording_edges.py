@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -15,9 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
+from termbeam_py.recording import cast
 from tests.conftest import ClientFactory, make_config
 from tests.helpers import AppClient, eventually, unavailable
 from tests.test_recording import ADMIN, _attach, _download, _listing, output_of, parse_cast
@@ -76,6 +80,15 @@ async def test_a_resize_is_recorded_when_it_happens_and_a_last_one_is_kept(
     assert first[0] < after[0]
     assert last_before - started - ROUNDING <= last[0] <= last_applied - started + ROUNDING
     assert events[-1] == last  # nothing was printed after it; it is still in the file
+
+
+@given(st.floats(min_value=0, max_value=1e7, allow_nan=False), st.sampled_from("oirm"),
+       st.text())
+def test_an_event_line_is_what_json_writes(t: float, code: str, data: str) -> None:
+    """The writer puts event lines together by hand, for speed: they are still JSON."""
+    line = cast.event(t, code, data)
+    assert line == (json.dumps([round(t, 6), code, data], ensure_ascii=False) + "\n").encode()
+    assert json.loads(line) == [round(t, 6), code, data]
 
 
 # -- a writer that falls behind ----------------------------------------------------------

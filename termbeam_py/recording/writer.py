@@ -18,6 +18,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -40,6 +41,11 @@ Job = tuple["Recording | None", str, float, "bytes | str | None"]
 OPEN, CLOSE, RESUME, INPUT_ON = "open", "close", "resume", "input-on"
 #: A job with no recording: everything queued before it is written and flushed.
 SYNC = "sync"
+#: Seconds written lines may wait in a part's buffer (FILE_BUFFER bytes) before the file gets
+#: them, while output keeps coming: flushing each time the queue ran dry cost a write per
+#: read of the PTY. A download or the listing first waits for a SYNC, which flushes.
+FLUSH_EVERY = 0.25
+FILE_BUFFER = 64 * 1024
 
 
 def new_id() -> str:
@@ -100,7 +106,7 @@ class Recording:
     def open(self) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path(), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        self._file = os.fdopen(fd, "wb")
+        self._file = os.fdopen(fd, "wb", buffering=FILE_BUFFER)
         line = cast.header(*self.size, self.meta["sessionName"], self.shell)
         self._file.write(line)
         self.meta["bytes"] = len(line)
@@ -190,6 +196,8 @@ class Writer:
             collections.deque())
         self.written = 0
         """Bytes written to every recording by this server (GET /metrics)."""
+        self._dirty = False
+        """Lines were written since the last flush."""
 
     def submit(self, job: Job) -> None:
         if self._thread is None:
@@ -215,14 +223,24 @@ class Writer:
             self._thread = None
 
     def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            self._handle(job)
-            if self._queue.empty():
-                # Flushed whenever the queue runs dry: a download of a recording in progress
-                # gets everything up to about now.
+        flushed = time.monotonic()
+        while True:
+            try:
+                job = self._queue.get(timeout=FLUSH_EVERY if self._dirty else None)
+            except queue.Empty:  # quiet for a while: the files get what is buffered
                 self._flush()
+                continue
+            if job is None:
+                return
+            self._handle(job)
+            if self._dirty and time.monotonic() - flushed >= FLUSH_EVERY:
+                # While output keeps coming, the files are at most about this far behind.
+                self._flush()
+            if not self._dirty:
+                flushed = time.monotonic()
 
     def _flush(self) -> None:
+        self._dirty = False
         for recording in list(self._open):
             self._guarded(recording, recording.flush)
 
@@ -250,6 +268,7 @@ class Writer:
         elif code == INPUT_ON:
             recording.meta["input"] = True
         elif data is not None:
+            self._dirty = True
             self._guarded(recording, lambda: recording.write(t, code, data))
 
     def _guarded(self, recording: Recording, step: Callable[[], None]) -> None:
