@@ -356,8 +356,8 @@ def setup(app: web.Application) -> None:
 
 
 def _audit_lapse(app: web.Application, session: Session) -> None:
-    """A leased session nobody used for its lease is deleted by the server: audited as a
-    deletion with no caller."""
+    """A leased session nobody used for its lease is ended by the server: audited as an
+    end nobody asked for (`session.ended`, reason `lease`), like a shell that exited."""
     audit = app.get(keys.AUDIT)
     if audit is not None:
-        audit.record("session.deleted", session=session.id, name=session.name, reason="lease")
+        audit.record("session.ended", session=session.id, name=session.name, reason="lease")

@@ -69,8 +69,8 @@ async def test_an_unused_lease_ends_the_session_and_others_stay(authed: AppClien
     assert {plain, kept} <= await _ids(authed)
     assert (await (await authed.get(f"/api/sessions/{kept}")).json())["lease"] is None
     assert (await authed.get(f"/api/sessions/{leased}")).status == 404
-    # Audited as a deletion by nobody, saying why.
-    response = await authed.get("/api/audit?event=session.deleted")
+    # Audited as an end nobody asked for, saying why.
+    response = await authed.get("/api/audit?event=session.ended")
     (entry,) = (await response.json())["entries"]
     assert {k: entry[k] for k in ("session", "actor", "reason")} == {
         "session": leased, "actor": None, "reason": "lease"}
