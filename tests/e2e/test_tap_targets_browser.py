@@ -338,8 +338,13 @@ def test_code_viewer(phone: Any, sessions: tuple[str, str]) -> None:
     # A tap on the first line's row of the gutter tells who changed that line.
     first = page.locator(".cv-blame-group").first.bounding_box()
     page.touchscreen.tap(first["x"] + first["width"] / 2, first["y"] + 10)
-    expect(page.get_by_role("note", name="Blame details")).to_contain_text("line 1")
+    details = page.get_by_role("note", name="Blame details")
+    expect(details).to_contain_text("line 1")
     _measure(page, "code, blame details", None, report)
+    # A finger easily lands a row off: the details step to the next change.
+    details.get_by_role("button", name="Next change").tap()
+    expect(details).to_contain_text("line 2")
+    expect(details.get_by_role("button", name="Next change")).to_be_disabled()
     page.get_by_role("button", name="Back to the list").tap()
     views = page.get_by_role("tablist", name="Views")
     views.get_by_role("tab", name=re.compile("^Changes")).tap()

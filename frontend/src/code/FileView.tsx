@@ -84,7 +84,10 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
   const verdict = highlightVerdict(lang, file.size, lines);
   const [html, setHtml] = useState<string | null>(null);
   // The blame group whose details are open (a tap on the compact phone gutter shows them).
-  const [picked, setPicked] = useState<BlameGroup | null>(null);
+  // With the gutter's changes, so the details can step to the next one (a finger easily lands a
+  // 20 px row off).
+  const [picked, setPicked] = useState<Picked | null>(null);
+  const step = (by: number) => setPicked((p) => p && { group: p.all[p.all.indexOf(p.group) + by] ?? p.group, all: p.all });
 
   useEffect(() => {
     setHtml(null);
@@ -109,13 +112,13 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
       {verdict === 'too-large' && (
         <p class="cv-note muted" role="status">Large file ({lines} lines, {formatSize(file.size)}): syntax highlighting is off.</p>
       )}
-      {blame && picked && <BlameDetails group={picked} onClose={() => setPicked(null)} />}
+      {blame && picked && <BlameDetails picked={picked} onStep={step} onClose={() => setPicked(null)} />}
       <div class="cv-scroll" tabIndex={0} role="region" aria-label={`Contents of ${path}`}>
         <div class="cv-lines">
           <div class="cv-gutter">
             {blame && gitPath !== null && (
-              <BlameGutter api={api} cache={cache} gitPath={gitPath} lines={lines} picked={picked?.start ?? null}
-                onPick={(g) => setPicked((p) => (p?.start === g.start ? null : g))} />
+              <BlameGutter api={api} cache={cache} gitPath={gitPath} lines={lines} picked={picked?.group.start ?? null}
+                onPick={(g, all) => setPicked((p) => (p?.group.start === g.start ? null : { group: g, all }))} />
             )}
             <pre class="cv-nums" aria-hidden="true">{numbers}</pre>
           </div>
@@ -128,6 +131,12 @@ function FileBody({ api, cache, path, gitPath, blame, file }: BodyProps) {
   );
 }
 
+interface Picked {
+  group: BlameGroup;
+  /** Every change in the gutter, in line order. */
+  all: BlameGroup[];
+}
+
 interface GutterProps {
   api: CodeApi;
   cache: LoadCache;
@@ -135,7 +144,7 @@ interface GutterProps {
   lines: number;
   /** First line of the group whose details are open. */
   picked: number | null;
-  onPick: (group: BlameGroup) => void;
+  onPick: (group: BlameGroup, all: BlameGroup[]) => void;
 }
 
 /** A touch screen: a 20 px line is too small a target for a thumb (issue #16). */
@@ -159,7 +168,7 @@ function BlameGutter({ api, cache, gitPath, lines, picked, onPick }: GutterProps
   for (const g of groups) {
     // Lines blame does not cover (a shorter blame than the file) stay blank but aligned.
     if (g.start > next) cells.push(<div key={`gap${next}`} class="cv-blame-gap" style={{ height: `calc(${g.start - next} * var(--cv-lh))` }} />);
-    cells.push(<BlameCell key={g.start} group={g} now={now} open={picked === g.start} onPick={touch ? null : () => onPick(g)} />);
+    cells.push(<BlameCell key={g.start} group={g} now={now} open={picked === g.start} onPick={touch ? null : () => onPick(g, groups)} />);
     next = g.start + g.count;
   }
   if (!touch) return <div class="cv-blame" role="list" aria-label="Blame">{cells}</div>;
@@ -173,7 +182,7 @@ function BlameGutter({ api, cache, gitPath, lines, picked, onPick }: GutterProps
     const y = e.detail === 0 ? Math.max(box.top, view.top) + 1 : e.clientY;
     const line = Math.floor((y - box.top) / (parseFloat(getComputedStyle(button).getPropertyValue('--cv-lh')) || 20)) + 1;
     const g = groups.find((c) => line >= c.start && line < c.start + c.count);
-    if (g) onPick(g);
+    if (g) onPick(g, groups);
   };
   return (
     <div class="cv-blame">
@@ -224,7 +233,9 @@ function BlameCell({ group, now, open, onPick }: CellProps) {
   );
 }
 
-function BlameDetails({ group, onClose }: { group: BlameGroup; onClose: () => void }) {
+function BlameDetails({ picked, onStep, onClose }: { picked: Picked; onStep: (by: number) => void; onClose: () => void }) {
+  const { group, all } = picked;
+  const at = all.indexOf(group);
   const when = group.date ? new Date(group.date).toLocaleString() : '';
   const last = group.start + group.count - 1;
   return (
@@ -235,6 +246,8 @@ function BlameDetails({ group, onClose }: { group: BlameGroup; onClose: () => vo
         <span class="muted"> · {last > group.start ? `lines ${group.start}–${last}` : `line ${group.start}`}</span>
         <div class="cv-blame-card-summary">{group.summary}</div>
       </div>
+      <button type="button" class="btn icon cv-small" onClick={() => onStep(-1)} disabled={at <= 0} aria-label="Previous change" title="Previous change">‹</button>
+      <button type="button" class="btn icon cv-small" onClick={() => onStep(1)} disabled={at >= all.length - 1} aria-label="Next change" title="Next change">›</button>
       <button type="button" class="btn icon cv-small" onClick={onClose} aria-label="Close blame details" title="Close">×</button>
     </div>
   );
