@@ -73,7 +73,9 @@ class Sizer:
             self._apply()
 
     def close(self) -> None:
-        """The PTY is gone: drop the timer (it points back here) without resizing."""
+        """The PTY is gone: drop the timer (it points back here) and the resize callback (it
+        points back at the session: no cycle keeps a deleted session alive) without resizing."""
+        self._on_resize = None
         if self._bounce is not None:
             self._bounce.cancel()
             self._bounce = None
