@@ -5,16 +5,28 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
 from termbeam_py import keys
+from termbeam_py.config import Config
 from termbeam_py.sessions.client import Client, Output, Phase
 from termbeam_py.sessions.outlog import MAX_BYTES
 from termbeam_py.sessions.session import ACK_WINDOW, HIGH_WATER, LOW_WATER
+from tests.conftest import make_config
 from tests.helpers import AppClient, TermWS
 
 OpenWS = Callable[..., Awaitable[TermWS]]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    # The stalled viewers here never read their sockets, so they never answer the server's
+    # pings either: with the default 15 s heartbeat, a flood slowed by coverage on a busy CI
+    # machine outlasts ping + pong wait and the server drops them as dead (as it should a
+    # real dead socket; tests/test_original_habits.py tests that). Flow control is tested here.
+    return make_config(tmp_path, ws_heartbeat=600.0)
 
 
 async def binary_viewer(open_ws: OpenWS, session_id: str, since: int | None = None) -> TermWS:
