@@ -8,7 +8,7 @@
  * is asked at the next sign-in. The note shown after turning it on says so and points to "Sign
  * out everywhere" (DevicesSection, just below) for whoever wants every device to sign in again.
  */
-import { useSignal } from '@preact/signals';
+import { type Signal, useSignal } from '@preact/signals';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { request } from '../api';
 import { errorText } from '../errorText';
@@ -134,27 +134,7 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (s: Totp
       )}
 
       <h5>{setup.recoveryCodes.length > 0 ? '3.' : '2.'} Type the code the app shows</h5>
-      <div class="field">
-        <label for={ids.code}>6-digit code</label>
-        <input
-          id={ids.code}
-          class="totp-code"
-          type="text"
-          inputMode="numeric"
-          autocomplete="one-time-code"
-          autocapitalize="off"
-          spellcheck={false}
-          maxLength={7}
-          aria-invalid={error.value ? true : undefined}
-          value={code.value}
-          onInput={(e) => (code.value = e.currentTarget.value)}
-        />
-      </div>
-      {error.value && (
-        <p class="error" role="alert">
-          {error.value}
-        </p>
-      )}
+      <CodeField id={ids.code} label="6-digit code" code={code} error={error.value} maxLength={7} numeric />
       {!saved.value && <p class="muted totp-hint">Save the recovery codes first.</p>}
       <div class="totp-actions">
         <button type="button" class="btn" onClick={onCancel}>
@@ -165,6 +145,45 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (s: Totp
         </button>
       </div>
     </form>
+  );
+}
+
+/** A field for a one-time (or recovery) code, with the server's refusal under it. */
+function CodeField(props: {
+  id: string;
+  label: string;
+  code: Signal<string>;
+  error: string | null;
+  maxLength: number;
+  numeric?: boolean;
+  autoFocus?: boolean;
+}) {
+  const { id, code, error } = props;
+  return (
+    <>
+      <div class="field">
+        <label for={id}>{props.label}</label>
+        <input
+          id={id}
+          class="totp-code"
+          type="text"
+          inputMode={props.numeric ? 'numeric' : undefined}
+          autoFocus={props.autoFocus}
+          autocomplete="one-time-code"
+          autocapitalize="off"
+          spellcheck={false}
+          maxLength={props.maxLength}
+          aria-invalid={error ? true : undefined}
+          value={code.value}
+          onInput={(e) => (code.value = e.currentTarget.value)}
+        />
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -191,27 +210,7 @@ function TurnOffSheet({ onClose, onOff }: { onClose: () => void; onOff: (s: Totp
     <Sheet title="Turn off the one-time code?" onClose={onClose} class="confirm-sheet">
       <form class="confirm-body" aria-label="Turn off the one-time code" onSubmit={(e) => void submit(e)}>
         <p>Sign-ins will ask for the password only. To confirm, type a current code from your authenticator app or one of your recovery codes.</p>
-        <div class="field">
-          <label for={id}>Code or recovery code</label>
-          <input
-            id={id}
-            class="totp-code"
-            type="text"
-            autoFocus
-            autocomplete="one-time-code"
-            autocapitalize="off"
-            spellcheck={false}
-            maxLength={24}
-            aria-invalid={error.value ? true : undefined}
-            value={code.value}
-            onInput={(e) => (code.value = e.currentTarget.value)}
-          />
-        </div>
-        {error.value && (
-          <p class="error" role="alert">
-            {error.value}
-          </p>
-        )}
+        <CodeField id={id} label="Code or recovery code" code={code} error={error.value} maxLength={24} autoFocus />
         <div class="confirm-actions">
           <button type="button" class="btn" onClick={onClose}>
             Cancel
