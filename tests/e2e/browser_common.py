@@ -59,3 +59,12 @@ def expect_overlay_only_after_the_grace(page: Any, overlay: Any, closed_at_ms: f
     expect(overlay).to_have_count(0)
     page.clock.resume()
     expect(overlay).to_be_visible()
+
+
+def tap_terminal(terminal: Any) -> None:
+    """Tap the terminal element `terminal` (a Locator) and wait until its input has the focus.
+
+    The focus comes with the mouse events the browser makes of a tap, after the touch itself:
+    keys typed before that reach the page, not the terminal (a busy machine shows it)."""
+    terminal.tap()
+    expect(terminal.locator("textarea")).to_be_focused()

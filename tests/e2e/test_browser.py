@@ -21,6 +21,7 @@ from tests.e2e.browser_common import (
     ROWS_CONTAIN,
     TERMINAL_URL,
     expect,
+    tap_terminal,
 )
 
 pytestmark = BROWSER_MARKS
@@ -161,7 +162,7 @@ def test_flood_then_key_row_ctrl_c(phone_page: Any, server: ServerProcess) -> No
     page = as_new_client(phone_page)
     login(page, server)
     create_session(page, "e2e-flood")
-    page.locator(".term-host").tap()
+    tap_terminal(page.locator(".term-host"))
     page.keyboard.type("yes flood-line")
     page.keyboard.press("Enter")
     page.wait_for_function(ROWS_CONTAIN, arg="flood-line")

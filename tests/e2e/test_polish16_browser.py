@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser_common import BROWSER_MARKS, expect
+from tests.e2e.browser_common import BROWSER_MARKS, expect, tap_terminal
 from tests.e2e.test_workspace_browser import (
     PANE_CONTAINS,
     PANE_ROW,
@@ -95,7 +95,7 @@ def test_phone_swipes_scroll_without_console_errors(phone: Any) -> None:
     errors = console_errors(page)
     (sid,) = fresh_sessions(page, "swipe16")
     open_terminal(page, sid)
-    pane(page, sid).locator(".term-host").tap()
+    tap_terminal(pane(page, sid).locator(".term-host"))
     page.keyboard.type("seq 1 400\n")
     page.wait_for_function(PANE_ROW, arg=[sid, "400"])
     cdp = page.context.new_cdp_session(page)

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.browser_common import BROWSER_MARKS, expect, expect_overlay_only_after_the_grace
+from tests.e2e.browser_common import (
+    BROWSER_MARKS,
+    expect,
+    expect_overlay_only_after_the_grace,
+    tap_terminal,
+)
 from tests.e2e.test_workspace_browser import (
     FLAKY_SOCKETS,
     PANE_CONTAINS,
@@ -185,7 +190,7 @@ def test_phone_tab_strip_shows_the_active_tab_and_gets_the_width(phone: Any) -> 
     page.wait_for_function(ACTIVE_TAB_SHOWN)
     # A dev server's URL in the output brings Preview back.
     page.wait_for_function(PANE_CONTAINS, arg=[first, "$"])
-    pane(page, first).locator(".term-host").tap()
+    tap_terminal(pane(page, first).locator(".term-host"))
     page.keyboard.type("echo http://localhost:''5173/\n")
     expect(page.get_by_role("button", name="Preview", exact=True)).to_be_visible()
     assert page.errors == []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tests.e2e.conftest import ServerProcess
 
-from tests.e2e.browser_common import BROWSER_MARKS, expect
+from tests.e2e.browser_common import BROWSER_MARKS, expect, tap_terminal
 
 pytestmark = BROWSER_MARKS
 
@@ -79,7 +79,7 @@ def test_viewer_watches_and_cannot_type(new_context: Any, api: Any,
     # A reader of the PTY's input: od -c prints whatever reaches the shell's stdin.
     shell.type("stty size; od -c\r")
     shell.read_until("20 70")
-    page.locator(".view-term").tap()
+    tap_terminal(page.locator(".view-term"))
     page.keyboard.type("XYZZY")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="typing here does nothing")).to_be_visible()

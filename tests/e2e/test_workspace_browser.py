@@ -21,6 +21,7 @@ from tests.e2e.browser_common import (
     STATIC_INDEX,
     expect,
     expect_overlay_only_after_the_grace,
+    tap_terminal,
 )
 
 pytestmark = BROWSER_MARKS
@@ -558,7 +559,7 @@ def test_phone_swipe_scrolls_back_and_pinch_zooms(phone: Any) -> None:
     page = phone
     (sid,) = fresh_sessions(page, "swipe")
     open_terminal(page, sid)
-    pane(page, sid).locator(".term-host").tap()
+    tap_terminal(pane(page, sid).locator(".term-host"))
     page.keyboard.type("seq 1 400")
     page.keyboard.press("Enter")
     page.wait_for_function(PANE_ROW, arg=[sid, "400"])
