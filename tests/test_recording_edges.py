@@ -162,10 +162,15 @@ async def test_a_writer_held_up_by_the_disk_skips_output_and_says_so(
 
         [entry] = await _listing(client, session_id)
         _, events = parse_cast(await _download(client, entry["id"]))
+    # One marker per stretch of skipping. There can be more than one: a writer thread that
+    # the busy machine left behind before its first write blocked still had room in its
+    # buffer, so the queue shrank below the limit once before it filled up for good.
     skipped = [e for e in events if e[1] == "m" and e[2].startswith("recording skipped ")]
-    assert len(skipped) == 1, [e for e in events if e[1] == "m"]
-    count = int(skipped[0][2].split()[2])
-    assert skipped[0][2] == f"recording skipped {count} bytes: the disk could not keep up"
+    assert skipped, [e for e in events if e[1] == "m"]
+    counts = [int(e[2].split()[2]) for e in skipped]
+    assert [e[2] for e in skipped] == [
+        f"recording skipped {n} bytes: the disk could not keep up" for n in counts]
+    count = sum(counts)
     recorded = output_of(events)
     # What was written is the session's output up to the writer's stall (its start, the
     # command line, then the burst's first bytes); the rest of the burst, and what followed,
@@ -175,9 +180,10 @@ async def test_a_writer_held_up_by_the_disk_skips_output_and_says_so(
     assert b"head -c" in command
     assert xs == b"x" * len(xs)
     assert len(recorded) + count == total
-    assert count > burst - 2 * limit
+    assert count > burst - 3 * limit  # most of the burst: the writer stayed stuck
     assert "the disk cannot keep up" in caplog.text
-    assert f"{count} bytes of output were skipped" in caplog.text
+    for n in counts:
+        assert f"{n} bytes of output were skipped" in caplog.text
 
 
 # -- --record and hidden sessions --------------------------------------------------------
