@@ -104,7 +104,12 @@ async def test_an_attached_viewer_holds_the_session(
     first = lease.deadline
     await eventually(lambda: lease.deadline > first, "the lapse to find the viewer", LAPSE_WAIT)
     assert leased in await _ids(authed)
+    session = authed.app[keys.SESSIONS].get(leased)
+    leaving = asyncio.get_running_loop().time()
     await viewer.ws.close()
+    await eventually(lambda: not session.clients, "the viewer to be detached")
+    # A whole lease from its leaving, not what was left of the one the lapse renewed.
+    assert lease.deadline >= leaving + lease.seconds
     await eventually(lambda: _gone(authed, leased), "the session to end after its viewer left",
                      LAPSE_WAIT)
 
