@@ -12,6 +12,7 @@ import { cachedAgents, cachedVersion } from './cache';
 import { agentOf } from './filter';
 import { toMillis } from './format';
 import { loadLaunched, pruneLaunched } from './launched';
+import { PollOrder } from './pollOrder';
 import { loadSeen, markReturnedFrom, reconcileSeen, saveSeen, type SeenMap } from './unread';
 
 export const POLL_MS = 3000;
@@ -72,9 +73,12 @@ export function useHubSessions() {
     return () => clearInterval(clock);
   }, []);
 
+  const order = useRef(new PollOrder()).current;
   const refresh = async () => {
+    const poll = order.ask();
     try {
       const list = await api.sessions();
+      if (!order.take(poll)) return; // a later poll has answered already
       const clean = Array.isArray(list) ? list.filter((s) => !(s as { hidden?: boolean }).hidden) : [];
       sessions.value = clean;
       now.value = Date.now();
@@ -92,6 +96,7 @@ export function useHubSessions() {
         cachedAgents().then((a) => (agents.value = a)).catch(() => {});
       }
     } catch (err) {
+      if (!order.take(poll)) return;
       failures.current += 1;
       if (failures.current >= LOST_AFTER) {
         lost.value = true;
