@@ -9,6 +9,7 @@
  * out everywhere" (DevicesSection, just below) for whoever wants every device to sign in again.
  */
 import { type Signal, useSignal } from '@preact/signals';
+import { type RefObject } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { request } from '../api';
 import { errorText } from '../errorText';
@@ -23,45 +24,32 @@ import './totp.css';
 
 const send = request;
 
-/**
- * Copy `text`; where the clipboard is refused (plain http on a LAN address), select `el`'s text
- * for a manual copy, as clipboard.ts does for an input.
- */
-async function copyShown(text: string, el: HTMLElement | null): Promise<boolean> {
-  if (el instanceof HTMLInputElement) return copyText(text, el);
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const selection = getSelection();
-    if (!el || !selection) return false;
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    selection.removeAllRanges();
-    selection.addRange(range);
-    try {
-      return document.execCommand('copy');
-    } catch {
-      return false;
-    }
-  }
-}
-
-/** A copy button's action and what the copy did ("Key copied.", or how to copy by hand). */
-function useCopy(text: string, done: string, byHand: string) {
+/** A copy button and, once pressed, what the copy did ("Key copied.", or how to copy by hand). */
+function CopyRow(props: { label: string; text: string; done: string; byHand: string; shown: RefObject<HTMLElement | null> }) {
   const note = useSignal<string | null>(null);
-  const copy = async (el: HTMLElement | null) => {
-    note.value = (await copyShown(text, el)) ? done : byHand;
+  const copy = async () => {
+    note.value = (await copyText(props.text, props.shown.current)) ? props.done : props.byHand;
   };
-  return { note, copy };
+  return (
+    <>
+      <div class="totp-actions">
+        <button type="button" class="btn" onClick={() => void copy()}>
+          {props.label}
+        </button>
+      </div>
+      {note.value && (
+        <p class="muted totp-hint" role="status">
+          {note.value}
+        </p>
+      )}
+    </>
+  );
 }
 
 function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (s: TotpState) => void; onCancel: () => void }) {
   const ids = { key: useId(), code: useId(), codes: useId() };
   const keyInput = useRef<HTMLInputElement>(null);
   const codeList = useRef<HTMLOListElement>(null);
-  const key = useCopy(setup.secret, 'Key copied.', 'Select the key above and copy it.');
-  const codes = useCopy(recoveryText(setup.recoveryCodes), 'Recovery codes copied.', 'The codes are selected: copy them.');
   const saved = useSignal(setup.recoveryCodes.length === 0);
   const code = useSignal('');
   const busy = useSignal(false);
@@ -94,16 +82,7 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (s: Totp
         <label for={ids.key}>Key</label>
         <input id={ids.key} ref={keyInput} type="text" readOnly value={setup.secret} spellcheck={false} autocapitalize="off" onFocus={(e) => e.currentTarget.select()} />
       </div>
-      <div class="totp-actions">
-        <button type="button" class="btn" onClick={() => void key.copy(keyInput.current)}>
-          Copy key
-        </button>
-      </div>
-      {key.note.value && (
-        <p class="muted totp-hint" role="status">
-          {key.note.value}
-        </p>
-      )}
+      <CopyRow label="Copy key" text={setup.secret} shown={keyInput} done="Key copied." byHand="Select the key above and copy it." />
 
       {setup.recoveryCodes.length > 0 && (
         <>
@@ -116,16 +95,13 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (s: Totp
               <li key={c}>{c}</li>
             ))}
           </ol>
-          <div class="totp-actions">
-            <button type="button" class="btn" onClick={() => void codes.copy(codeList.current)}>
-              Copy codes
-            </button>
-          </div>
-          {codes.note.value && (
-            <p class="muted totp-hint" role="status">
-              {codes.note.value}
-            </p>
-          )}
+          <CopyRow
+            label="Copy codes"
+            text={recoveryText(setup.recoveryCodes)}
+            shown={codeList}
+            done="Recovery codes copied."
+            byHand="The codes are selected: copy them."
+          />
           <label class="toggle-row">
             <input type="checkbox" role="switch" checked={saved.value} onChange={(e) => (saved.value = e.currentTarget.checked)} />
             <span>I have saved the recovery codes</span>
