@@ -5,14 +5,14 @@
  * the code viewer page) and insert its path into the terminal, shell-quoted.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
-import { ClearButton } from '../ui/ClearButton';
+import { useEffect } from 'preact/hooks';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { useLazy } from '../ui/useLazy';
 import { FolderPicker, useFolder, type Folder } from './Browser';
 import type { FileEntry } from './fileApi';
 import { DownloadStatus, FileActions } from './FileActions';
+import { FilterField } from './FilterField';
 import { dirnameRel, filterByName, joinAbs, joinRel, shellQuote } from './paths';
 import { useDownload } from './useDownload';
 
@@ -29,22 +29,12 @@ interface ToolsProps {
 }
 
 function Tools({ folder, filter, showHidden }: ToolsProps) {
-  const field = useRef<HTMLInputElement>(null);
   return (
     <div class="fb-tools">
       <button type="button" class="btn icon" aria-label="Up one folder" title="Up one folder" disabled={!folder.rel} onClick={() => folder.open(dirnameRel(folder.rel))}>
         ↑
       </button>
-      <input
-        ref={field}
-        class="fb-filter"
-        type="search"
-        placeholder="Filter"
-        aria-label="Filter by name"
-        value={filter.value}
-        onInput={(e) => (filter.value = e.currentTarget.value)}
-      />
-      {filter.value && <ClearButton label="Clear filter" field={field} onClear={() => (filter.value = '')} />}
+      <FilterField label="Filter by name" filter={filter} />
       <label class="fb-toggle">
         <input type="checkbox" checked={showHidden.value} onChange={(e) => (showHidden.value = e.currentTarget.checked)} />
         Hidden

@@ -6,12 +6,11 @@
  * here (with Back), #links scroll to their heading; A−/A+, Ctrl+wheel and pinch zoom the text.
  */
 import { useSignal } from '@preact/signals';
-import { useRef } from 'preact/hooks';
-import { ClearButton } from '../ui/ClearButton';
 import { Sheet } from '../ui/Sheet';
 import type { PanelProps } from '../ui/panels';
 import { FolderPicker, useFolder } from './Browser';
 import type { FileEntry } from './fileApi';
+import { FilterField } from './FilterField';
 import { MD_ANCHOR_ATTR, MD_HASH_ATTR, MD_PATH_ATTR } from './markdown';
 import { basename, dirnameRel, filterByName, isMarkdown, joinRel } from './paths';
 import { scrollToHeading, useMarkdownDoc } from './useMarkdownDoc';
@@ -40,7 +39,6 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
   const md = useMarkdownDoc(sessionId, file);
   const zoom = useZoom();
   const filter = useSignal('');
-  const field = useRef<HTMLInputElement>(null);
 
   const onDocClick = (e: MouseEvent) => {
     const a = (e.target as Element | null)?.closest?.('a');
@@ -87,16 +85,7 @@ export default function MarkdownPanel({ sessionId, onClose, file }: MarkdownPane
       <div class={`md-layout${current ? ' has-doc' : ''}`}>
         <aside class="md-side" aria-label="Markdown files">
           <div class="md-filter">
-            <input
-              ref={field}
-              class="fb-filter"
-              type="search"
-              placeholder="Filter"
-              aria-label="Filter markdown files"
-              value={filter.value}
-              onInput={(e) => (filter.value = e.currentTarget.value)}
-            />
-            {filter.value && <ClearButton label="Clear filter" field={field} onClear={() => (filter.value = '')} />}
+            <FilterField label="Filter markdown files" filter={filter} />
           </div>
           <FolderPicker
             folder={folder}
