@@ -5,12 +5,15 @@ one header and times that go on across the parts; a part's id still gives that p
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from termbeam_py import keys
 from termbeam_py.app import create_app
+from termbeam_py.client import rec
 from termbeam_py.recording.joined import Joiner, NotACast
 from termbeam_py.recording.recorder import MAX_PENDING
 from tests.conftest import PASSWORD, ClientFactory, make_config
@@ -54,6 +57,31 @@ def test_parts_join_into_one_stream_whose_times_go_on() -> None:
         list(Joiner().part(_part(80, 24) + b"[1, 2]\n"))
     with pytest.raises(NotACast, match="line 1"):
         list(Joiner().part(b"[0.5, \"o\", \"a\"]\n"))
+    # json reads NaN and Infinity; no event time is either (nor could it be written back).
+    for bad in (b"NaN", b"Infinity", b"true"):
+        with pytest.raises(NotACast, match="line 2 is not an asciicast event"):
+            list(Joiner().part(_part(80, 24) + b"[" + bad + b', "o", "a"]\n'))
+
+
+def test_export_leaves_what_it_cannot_open_alone(tmp_path: Path) -> None:
+    """A failed export removes only what it wrote itself, never what was at the path."""
+    there = tmp_path / "talk.cast"
+    there.mkdir()  # opening it for writing fails, even as root
+    (there / "notes").write_text("mine")
+    with pytest.raises(click.ClickException, match="Cannot write"):
+        rec._write(there, iter([b"new\n"]))
+    assert (there / "notes").read_text() == "mine"
+    # A write that fails part way leaves no half file.
+    made = tmp_path / "half.cast"
+
+    def broken() -> Iterator[bytes]:
+        yield b"first\n"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(click.ClickException, match="No space left"):
+        rec._write(made, broken())
+    assert not made.exists()
+
 
 
 @pytest.mark.blocks_loop(reason="starts termbeam processes from the test body")

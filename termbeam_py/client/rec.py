@@ -119,7 +119,10 @@ def download(target: Target, part_id: str) -> tuple[bytes, str]:
     """The part's .cast file and the file name the server gives it."""
     path = "/api/recordings/" + urllib.parse.quote(part_id, safe="")
     with Api(target).open("GET", path, timeout=DOWNLOAD_TIMEOUT) as response:
-        data = response.read()
+        try:
+            data = response.read()
+        except OSError as exc:  # the connection broke or timed out mid-body
+            raise click.ClickException(f"Downloading {part_id} failed: {exc}") from None
         disposition = response.headers.get("Content-Disposition", "")
     name = re.search(r'filename="([^"/\\]+)"', disposition)
     return data, name.group(1) if name else f"{part_id}.cast"
@@ -269,7 +272,11 @@ def _write(path: Path, lines: Iterable[bytes]) -> int:
     """Write `lines` to `path` as they come; no half-written file is left on a failure."""
     size = 0
     try:
-        with path.open("wb") as fh:
+        fh = path.open("wb")
+    except OSError as exc:  # nothing was made: a file already there is left alone
+        raise click.ClickException(f"Cannot write {path}: {exc}") from None
+    try:
+        with fh:
             for line in lines:
                 fh.write(line)
                 size += len(line)

@@ -12,6 +12,7 @@ as a paused asciinema recording leaves its pause out.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +39,9 @@ def _event(line: bytes, number: int) -> tuple[float, str, str]:
         t, code, data = json.loads(line)
     except (ValueError, TypeError):
         raise NotACast(f"line {number} is not an asciicast event") from None
-    if not isinstance(t, int | float) or not isinstance(code, str) or not isinstance(data, str):
+    # json takes NaN and Infinity, which no event time can be (nor be written back as JSON).
+    if not isinstance(t, int | float) or isinstance(t, bool) or not math.isfinite(t) \
+            or not isinstance(code, str) or not isinstance(data, str):
         raise NotACast(f"line {number} is not an asciicast event")
     return float(t), code, data
 
