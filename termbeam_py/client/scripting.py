@@ -27,6 +27,7 @@ import click
 from termbeam_py.client.commands import CONTEXT, connection_options
 from termbeam_py.client.connection import NOT_RUNNING, Target, resolve_target
 from termbeam_py.client.picking import matches
+from termbeam_py.sessions.lease import MAX_LEASE, MIN_LEASE
 from termbeam_py.state import default_config_dir
 
 REQUEST_TIMEOUT = 30.0
@@ -202,7 +203,7 @@ def stream_run(api: Api, session_id: str, command: str, timeout: float) -> int:
               help="Run in this session (name or id prefix) instead of a fresh hidden one.")
 @click.option("--timeout", type=click.FloatRange(0, NO_TIMEOUT, min_open=True), default=None,
               help="Give up after this many seconds (exit status 124).")
-@click.option("--lease", type=click.FloatRange(1, NO_TIMEOUT), default=None,
+@click.option("--lease", type=click.FloatRange(MIN_LEASE, MAX_LEASE), default=None,
               help=f"If this command is killed before it can remove the hidden session, the "
                    f"server removes it after this many seconds (default {LEASE:g}).")
 @connection_options
