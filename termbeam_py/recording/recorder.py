@@ -63,9 +63,6 @@ class Recorder:
         if not self.active:
             return
         now = time.monotonic()
-        # Resizes are queued when they happen (`resize`); this catches a PTY whose size
-        # changed another way (a program's next run starts on a new PTY).
-        self.resize(*self._size(), now=now)
         if self.recording.queued - self.recording.done > self._max_pending:
             if not self._skipped:
                 log.warning("recording %s: the disk cannot keep up with the output; output "

@@ -480,6 +480,7 @@ class Session:
         self.terminal = Terminal(child, watch, cols=size[0], rows=size[1],
                                  on_data=self._on_data, on_exit=self._on_exit)
         self.sizer = Sizer(self.terminal, self.clients, self._resized)
+        self._resized(*size)  # the new PTY's size, which the last run's may not have been
         self.update_flow()
 
     def show(self, data: bytes) -> None:
