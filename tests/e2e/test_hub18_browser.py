@@ -47,7 +47,9 @@ def test_failed_polls_show_connection_lost_and_retry_clears_it(authed_page: Any)
     expect(page.locator(".card").first).to_be_visible()
     # Time moves only by run_for from here: a busy machine's real seconds add no poll. (A
     # poll already on its way and answered late is stale and dropped by the hub.)
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000)
+    # (a second ahead: the page's clock moves on while this call travels, and pausing in
+    # its past is refused; the routes are not changed yet, so a poll in that second succeeds)
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)
     page.route("**/api/sessions", lambda route: route.abort())
     lost = page.locator(".hub-lost")
     for _ in range(LOST_AFTER - 1):
